@@ -1,0 +1,68 @@
+import { Command } from '@commander-js/extra-typings';
+import { parseDuration, parsePositiveInt } from '../../config/duration.js';
+import { UsageError } from '../../errors.js';
+import { consumeTopic } from '../../kafka/consume.js';
+import type { ConsumedRecord } from '../../kafka/records.js';
+import type { OffsetReset } from '../../kafka/start-position.js';
+import { runtimeOf, withExamples } from '../action.js';
+
+export type RecordFormat = 'value' | 'json';
+
+export function parseOffsetReset(text: string | undefined): OffsetReset | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'earliest' || text === 'latest') return text;
+  throw new UsageError(`--offset-reset must be earliest or latest, not "${text}".`);
+}
+
+function parseRecordFormat(text: string): RecordFormat {
+  if (text === 'value' || text === 'json') return text;
+  throw new UsageError(`--format must be value or json, not "${text}".`);
+}
+
+/** One line per record: the value alone, or every field as JSON. */
+export function formatRecord(record: ConsumedRecord, format: RecordFormat): string {
+  return format === 'json' ? JSON.stringify(record) : (record.value ?? '');
+}
+
+export function consumeCommand(): Command<any, any, any> {
+  const command = new Command('consume')
+    .description('Print records from a topic (default my-topic-<N>) until stopped')
+    .argument('[topic]', 'topic (default: my-topic-<N>)')
+    .option('--from-beginning', 'start at the earliest offset (where the group has no commits)')
+    .option('--group <group>', 'consumer group; commits what was printed (default: a fresh group that commits nothing)')
+    .option('--offset-reset <where>', 'earliest or latest, for a group with no committed offsets')
+    .option('--max-messages <n>', 'stop after this many records')
+    .option('--idle-timeout <duration>', 'stop when nothing arrived for this long (e.g. 5s)')
+    .option('--format <format>', 'value or json (topic, partition, offset, timestamp, key, headers, value)')
+    .action(async (topicArg, options, cmd) => {
+      const rt = runtimeOf(cmd);
+      const topic = await rt.topicOrDefault(topicArg);
+      const format = parseRecordFormat(options.format ?? (rt.out.json ? 'json' : 'value'));
+      const client = await rt.kafka();
+      const result = await consumeTopic(
+        client,
+        {
+          topic,
+          group: options.group,
+          fromBeginning: Boolean(options.fromBeginning),
+          offsetReset: parseOffsetReset(options.offsetReset),
+          maxMessages: options.maxMessages === undefined ? undefined : parsePositiveInt(options.maxMessages, '--max-messages'),
+          idleTimeoutMs: options.idleTimeout === undefined ? undefined : parseDuration(options.idleTimeout, '--idle-timeout'),
+          signal: rt.signal,
+        },
+        {
+          onStart: (position) => rt.out.info(rt.out.paint('gray', `Start: ${position.reason}.`)),
+          onAssign: (t, partitions) => rt.out.info(rt.out.paint('gray', `Assigned ${t} partitions [${partitions.join(', ')}]`)),
+          onRecords: (records) => rt.out.write(records.map((r) => `${formatRecord(r, format)}\n`).join('')),
+        },
+      );
+      const committed = result.anonymous ? 'nothing committed (anonymous group)' : `offsets committed for group ${result.group}`;
+      rt.out.info(rt.out.paint('gray', `Consumed ${result.consumed} record${result.consumed === 1 ? '' : 's'} from ${topic}; ${committed}; stopped by ${result.stoppedBy}.`));
+    });
+  return withExamples(command, [
+    'firehose consume --from-beginning',
+    'firehose consume my-topic-7 --group lab --offset-reset earliest',
+    'firehose consume --from-beginning --max-messages 10 --format json',
+    'firehose consume --from-beginning --idle-timeout 5s | wc -l',
+  ]);
+}

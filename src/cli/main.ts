@@ -1,0 +1,92 @@
+import { CommanderError } from '@commander-js/extra-typings';
+import { EXIT_FAILURE, EXIT_USAGE, isFirehoseError } from '../errors.js';
+import { attachIO, existingRuntime } from './action.js';
+import { buildProgram } from './program.js';
+import type { RuntimeIO } from './runtime.js';
+
+export const EXIT_INTERRUPTED = 130;
+
+function writeError(io: RuntimeIO, json: boolean, verbose: boolean, error: unknown): number {
+  if (isFirehoseError(error)) {
+    if (json) {
+      io.stderr.write(`${JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint } })}\n`);
+    } else {
+      io.stderr.write(`error: ${error.message}\n`);
+      if (error.hint) io.stderr.write(`hint: ${error.hint}\n`);
+    }
+    if (verbose && error.cause) io.stderr.write(`${(error.cause as Error).stack ?? String(error.cause)}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`error: internal error: ${message}\n`);
+  io.stderr.write(verbose ? `${(error as Error).stack}\n` : 'hint: run again with --verbose for the stack trace, and please report it.\n');
+  return EXIT_FAILURE;
+}
+
+/** Runs firehose with `argv` (without node and script); returns the exit code. Never exits. */
+export async function run(argv: string[], io: RuntimeIO): Promise<number> {
+  const program = buildProgram();
+  attachIO(program, io);
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (s) => io.stdout.write(s),
+    writeErr: (s) => io.stderr.write(s),
+  });
+  const verbose = argv.includes('--verbose');
+  const json = argv.includes('--output=json') || argv.join(' ').includes('-o json') || argv.join(' ').includes('--output json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return io.signal.aborted ? EXIT_INTERRUPTED : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed its message (or the help/version text).
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    const runtime = existingRuntime(program);
+    return writeError(io, runtime?.out.json ?? json, runtime?.out.verbose ?? verbose, error);
+  } finally {
+    await existingRuntime(program)?.close();
+  }
+}
+
+/** The process entry point: wires Ctrl-C to an AbortSignal and sets the exit code. */
+export async function main(): Promise<void> {
+  // kafkajs schedules a negative timeout on Node 24 (kafkajs#1751): harmless, but noisy.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.name !== 'TimeoutNegativeWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
+  });
+  // `firehose consume | head` closes our stdout early: that is a normal end, not a crash.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+  // kafkajs can reject a request promise nobody awaits any more after a failure we already
+  // reported; that must not turn a clean error into a crash.
+  process.on('unhandledRejection', (reason) => {
+    if (process.argv.includes('--verbose')) process.stderr.write(`(ignored after shutdown) ${String(reason)}\n`);
+  });
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const code = await run(process.argv.slice(2), {
+    env: process.env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+  });
+  process.exitCode = code;
+  // Sockets kafkajs left behind must not keep a finished command alive.
+  setTimeout(() => process.exit(code), 2000).unref();
+}

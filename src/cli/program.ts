@@ -1,0 +1,61 @@
+import { Command, Option } from '@commander-js/extra-typings';
+import { createRequire } from 'node:module';
+import { ENV } from '../config/env.js';
+import { completionCommand } from './commands/completion.js';
+import { configCommand } from './commands/config.js';
+import { consumeCommand } from './commands/consume.js';
+import { demoCommand } from './commands/demo.js';
+import { groupsCommand } from './commands/groups.js';
+import { produceCommand, spamCommand } from './commands/produce.js';
+import { createTopicCommand, deleteTopicCommand, topicsCommand } from './commands/topics.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** The whole command tree, in one place. */
+export function buildProgram(): Command {
+  const program = new Command('firehose')
+    .description('Event streaming with Apache Kafka and Knative Eventing: the workshop lab from one command line')
+    .version(version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .option('--user <n>', `your user number N (names my-topic-<N>); env ${ENV.user}`)
+    .option('--bootstrap <host:port,...>', `Kafka bootstrap servers; env ${ENV.bootstrap} (default localhost:9092)`)
+    .option('--ca-file <path>', 'TLS: CA certificate (PEM) that signed the broker certificate')
+    .option('--cert-file <path>', 'TLS: client certificate (PEM), with --key-file')
+    .option('--key-file <path>', 'TLS: client private key (PEM)')
+    .option('--keystore <path>', `TLS: client PKCS#12 keystore; password from ${ENV.keystorePassword} or a prompt`)
+    .option('--tls', 'use TLS even without a CA or client certificate (system CAs)')
+    .option('--skip-hostname-verification', 'TLS: do not check the broker address against its certificate (insecure)')
+    .option('--sasl-mechanism <mechanism>', `SASL: plain, scram-sha-256 or scram-sha-512; password from ${ENV.saslPassword} or a prompt`)
+    .option('--sasl-username <name>', `SASL user name; env ${ENV.saslUsername}`)
+    .option('--connect-timeout <duration>', 'give up reaching Kafka after this long (default 10s)')
+    .option('--namespace <ns>', 'Kubernetes namespace')
+    .option('--context <name>', 'kubeconfig context')
+    .addOption(new Option('-o, --output <format>', `text or json; env ${ENV.output}`).choices(['text', 'json']))
+    .option('--no-color', `plain output (also ${ENV.noColor})`)
+    .option('--verbose', 'debug logs and stack traces');
+
+  program.addHelpText('after', `
+Examples:
+  $ firehose create-topic --user 7          # my-topic-7, 10 partitions
+  $ firehose spam --times 10                # the workshop spammer
+  $ firehose consume --from-beginning       # read it back
+  $ firehose groups describe knative-group-7
+  $ firehose demo commit --group demo-7     # at-least-once, live
+`);
+
+  for (const command of [
+    createTopicCommand(),
+    deleteTopicCommand(),
+    topicsCommand(),
+    produceCommand(),
+    spamCommand(),
+    consumeCommand(),
+    groupsCommand(),
+    demoCommand(),
+    configCommand(),
+    completionCommand(),
+  ]) {
+    program.addCommand(command);
+  }
+  return program as unknown as Command;
+}

@@ -1,0 +1,121 @@
+import { configFilePath, loadConfigFile, type ConfigFile } from '../config/config-file.js';
+import { resolveConnection, type ConnectionFlags, type ConnectionSettings } from '../config/connection.js';
+import { ENV, type EnvSource } from '../config/env.js';
+import { resolveUser, type ResolvedUser } from '../config/user.js';
+import { UsageError } from '../errors.js';
+import type { KafkaClient } from '../kafka/connect.js';
+import type { AskSecret } from '../logger.js';
+import { Output, type OutputFormat } from '../ui/output.js';
+
+/** The options every command accepts (declared once on the root program). */
+export interface GlobalFlags extends ConnectionFlags {
+  user?: string;
+  namespace?: string;
+  context?: string;
+  output?: string;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+export interface RuntimeIO {
+  env: EnvSource;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Aborted on Ctrl-C: long-running commands finish cleanly. */
+  signal: AbortSignal;
+}
+
+function parseFormat(text: string | undefined): OutputFormat {
+  if (text === undefined || text === 'text') return 'text';
+  if (text === 'json') return 'json';
+  throw new UsageError(`--output must be text or json, not "${text}".`);
+}
+
+/**
+ * What a command handler needs, built lazily from the global flags: output, config
+ * file, user number, Kafka client. Handlers call one core function with these.
+ */
+export class Runtime {
+  readonly out: Output;
+  private configFile?: Promise<ConfigFile>;
+  private kafkaClient?: Promise<KafkaClient>;
+
+  constructor(
+    readonly flags: GlobalFlags,
+    readonly io: RuntimeIO,
+  ) {
+    const color = flags.color !== false && !io.env[ENV.noColor] && Boolean(io.stdout.isTTY || io.stderr.isTTY);
+    this.out = new Output({
+      format: parseFormat(flags.output ?? io.env[ENV.output]),
+      color,
+      verbose: Boolean(flags.verbose),
+      stdout: io.stdout as never,
+      stderr: io.stderr as never,
+    });
+  }
+
+  get env(): EnvSource {
+    return this.io.env;
+  }
+
+  get signal(): AbortSignal {
+    return this.io.signal;
+  }
+
+  /** A person at the keyboard: prompts are allowed. */
+  get canPrompt(): boolean {
+    return Boolean(this.io.stdin.isTTY && this.io.stderr.isTTY) && !this.env.CI;
+  }
+
+  config(): Promise<ConfigFile> {
+    this.configFile ??= loadConfigFile(configFilePath(this.env));
+    return this.configFile;
+  }
+
+  async connection(): Promise<ConnectionSettings> {
+    return resolveConnection(this.flags, this.env, await this.config());
+  }
+
+  async user(): Promise<ResolvedUser> {
+    const config = await this.config();
+    const ask = this.canPrompt
+      ? async () => {
+          const { input } = await import('@inquirer/prompts');
+          return input({ message: 'Your user number (N in userN):', validate: (v) => /^(user)?\d+$/i.test(v.trim()) || 'A number such as 7' });
+        }
+      : undefined;
+    return resolveUser({ flag: this.flags.user, env: this.env, configUser: config.user, ask });
+  }
+
+  /** The lab's default topic, my-topic-<N>, unless the command got one. */
+  async topicOrDefault(topic: string | undefined): Promise<string> {
+    if (topic) return topic;
+    const { labNames } = await import('../config/user.js');
+    return labNames.topic((await this.user()).number);
+  }
+
+  askSecret(): AskSecret | undefined {
+    if (!this.canPrompt) return undefined;
+    return async (question) => {
+      const { password } = await import('@inquirer/prompts');
+      return password({ message: question, mask: true });
+    };
+  }
+
+  kafka(): Promise<KafkaClient> {
+    this.kafkaClient ??= (async () => {
+      const settings = await this.connection();
+      this.out.debug(`kafka: ${settings.brokers.join(',')} (from ${settings.bootstrapSource})${settings.tls ? ' over TLS' : ''}`);
+      const { createKafkaClient } = await import('../kafka/connect.js');
+      return createKafkaClient(settings, { env: this.env, log: this.out.logger(), askSecret: this.askSecret() });
+    })();
+    return this.kafkaClient;
+  }
+
+  async close(): Promise<void> {
+    if (!this.kafkaClient) return;
+    const client = await this.kafkaClient.catch(() => undefined);
+    await client?.close();
+  }
+}

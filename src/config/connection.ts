@@ -1,0 +1,107 @@
+import { UsageError } from '../errors.js';
+import type { ConfigFile } from './config-file.js';
+import { parseDuration } from './duration.js';
+import { ENV, type EnvSource } from './env.js';
+
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+const SASL_MECHANISMS: SaslMechanism[] = ['plain', 'scram-sha-256', 'scram-sha-512'];
+
+/** The Kafka connection flags as commander hands them over. */
+export interface ConnectionFlags {
+  bootstrap?: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  keystore?: string;
+  /** Explicit `--tls` for a broker whose CA is in the system store. */
+  tls?: boolean;
+  skipHostnameVerification?: boolean;
+  saslMechanism?: string;
+  saslUsername?: string;
+  connectTimeout?: string;
+}
+
+/**
+ * One connection profile, used by every Kafka command. It holds file paths, never file
+ * contents or passwords: those are read when connecting (src/kafka/connect.ts).
+ */
+export interface ConnectionSettings {
+  brokers: string[];
+  /** Where the broker list came from, so errors can say which setting to fix. */
+  bootstrapSource: 'flag' | 'env' | 'config' | 'default';
+  tls?: {
+    caFile?: string;
+    certFile?: string;
+    keyFile?: string;
+    keystore?: string;
+    skipHostnameVerification: boolean;
+  };
+  sasl?: { mechanism: SaslMechanism; username: string };
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_BOOTSTRAP = 'localhost:9092';
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+export function parseBrokers(text: string, where: string): string[] {
+  const brokers = text.split(',').map((b) => b.trim()).filter(Boolean);
+  const bad = brokers.find((b) => !/^(\[[0-9a-fA-F:]+\]|[^\s:/]+):\d{1,5}$/.test(b));
+  if (brokers.length === 0 || bad !== undefined) {
+    throw new UsageError(
+      `The bootstrap servers from ${where} must be host:port[,host:port...], not "${bad ?? text}".`,
+      'Example: --bootstrap localhost:9092',
+    );
+  }
+  return brokers;
+}
+
+export function resolveConnection(flags: ConnectionFlags, env: EnvSource, file: ConfigFile): ConnectionSettings {
+  const fileKafka = file.kafka ?? {};
+  const envBootstrap = env[ENV.firehoseBootstrap] || env[ENV.bootstrap];
+  const [bootstrapText, bootstrapSource, where] = flags.bootstrap
+    ? [flags.bootstrap, 'flag', '--bootstrap']
+    : envBootstrap
+      ? [envBootstrap, 'env', env[ENV.firehoseBootstrap] ? ENV.firehoseBootstrap : ENV.bootstrap]
+      : fileKafka.bootstrap
+        ? [fileKafka.bootstrap, 'config', 'the config file']
+        : [DEFAULT_BOOTSTRAP, 'default', 'the default'];
+
+  const caFile = flags.caFile ?? fileKafka.caFile;
+  const certFile = flags.certFile ?? fileKafka.certFile;
+  const keyFile = flags.keyFile ?? fileKafka.keyFile;
+  const keystore = flags.keystore ?? fileKafka.keystore;
+  const skipHostnameVerification = Boolean(flags.skipHostnameVerification ?? fileKafka.skipHostnameVerification);
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new UsageError('--cert-file and --key-file go together: give both, or use --keystore for a PKCS#12 file.');
+  }
+  if (keystore !== undefined && certFile !== undefined) {
+    throw new UsageError('Give the client certificate either as --keystore (PKCS#12) or as --cert-file/--key-file (PEM), not both.');
+  }
+  const wantsTls = Boolean(flags.tls || caFile || certFile || keystore || skipHostnameVerification);
+
+  const mechanismText = flags.saslMechanism ?? fileKafka.sasl?.mechanism;
+  let sasl: ConnectionSettings['sasl'];
+  if (mechanismText !== undefined) {
+    const mechanism = mechanismText.toLowerCase() as SaslMechanism;
+    if (!SASL_MECHANISMS.includes(mechanism)) {
+      throw new UsageError(`--sasl-mechanism must be one of ${SASL_MECHANISMS.join(', ')}, not "${mechanismText}".`);
+    }
+    const username = flags.saslUsername ?? env[ENV.saslUsername] ?? fileKafka.sasl?.username;
+    if (!username) {
+      throw new UsageError(`SASL needs a user name: pass --sasl-username or set ${ENV.saslUsername}.`);
+    }
+    sasl = { mechanism, username };
+  }
+
+  const connectTimeoutMs = flags.connectTimeout
+    ? parseDuration(flags.connectTimeout, '--connect-timeout')
+    : (fileKafka.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+
+  return {
+    brokers: parseBrokers(bootstrapText, where),
+    bootstrapSource: bootstrapSource as ConnectionSettings['bootstrapSource'],
+    tls: wantsTls ? { caFile, certFile, keyFile, keystore, skipHostnameVerification } : undefined,
+    sasl,
+    connectTimeoutMs,
+  };
+}

@@ -1,0 +1,30 @@
+import { UsageError } from '../errors.js';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses `500ms`, `10s`, `5m`, `1h`; a bare number means seconds, because that is
+ * what people type at a prompt (`--idle-timeout 5`).
+ */
+export function parseDuration(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) {
+    throw new UsageError(`${flag} must be a duration such as 500ms, 10s or 5m, not "${text}".`);
+  }
+  return Math.round(Number(match[1]) * UNITS[match[2] ?? 's']!);
+}
+
+export function parsePositiveInt(text: string, flag: string, { allowZero = false } = {}): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || (!allowZero && value === 0)) {
+    throw new UsageError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} whole number, not "${text}".`);
+  }
+  return value;
+}
+
+/** Splits `k=v` (the value may itself contain `=`). */
+export function parseKeyValue(text: string, flag: string): [string, string] {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new UsageError(`${flag} takes key=value, not "${text}".`, `Example: ${flag} retention.ms=60000`);
+  return [text.slice(0, at), text.slice(at + 1)];
+}

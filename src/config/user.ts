@@ -1,0 +1,47 @@
+import { FirehoseError, UsageError } from '../errors.js';
+import { ENV, type EnvSource } from './env.js';
+
+/** Where the user number came from, so commands can say so. */
+export type UserSource = 'flag' | 'env' | 'config' | 'prompt';
+
+export interface ResolvedUser {
+  number: number;
+  source: UserSource;
+}
+
+export interface ResolveUserInput {
+  flag?: string;
+  env: EnvSource;
+  configUser?: number | string;
+  /** Asks the person at the terminal; absent when stdin is not a TTY. */
+  ask?: () => Promise<string>;
+}
+
+export function parseUserNumber(text: string, where: string): number {
+  const match = /^(?:user)?(\d{1,6})$/i.exec(String(text).trim());
+  if (!match) {
+    throw new UsageError(`The user number from ${where} must be a number such as 7 (or user7), not "${text}".`);
+  }
+  return Number(match[1]);
+}
+
+/** Flag > FIREHOSE_USER > config file > prompt on a TTY; otherwise an error naming every way to set it. */
+export async function resolveUser(input: ResolveUserInput): Promise<ResolvedUser> {
+  if (input.flag !== undefined) return { number: parseUserNumber(input.flag, '--user'), source: 'flag' };
+  const fromEnv = input.env[ENV.user];
+  if (fromEnv) return { number: parseUserNumber(fromEnv, ENV.user), source: 'env' };
+  if (input.configUser !== undefined && input.configUser !== null) {
+    return { number: parseUserNumber(String(input.configUser), 'the config file'), source: 'config' };
+  }
+  if (input.ask) return { number: parseUserNumber(await input.ask(), 'the prompt'), source: 'prompt' };
+  throw new FirehoseError('USER_UNKNOWN', 'No user number is set, and this shell is not interactive, so firehose cannot ask for it.', {
+    hint: `Pass --user N, set ${ENV.user}=N, or put "user: N" in the config file (firehose config path).`,
+    exitCode: 2,
+  });
+}
+
+/** The lab's per-user names. */
+export const labNames = {
+  topic: (user: number) => `my-topic-${user}`,
+  sourceGroup: (user: number) => `knative-group-${user}`,
+};

@@ -1,0 +1,171 @@
+import { readFile } from 'node:fs/promises';
+import { createSecureContext, type ConnectionOptions } from 'node:tls';
+import type { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, Producer, ProducerConfig, SASLOptions } from 'kafkajs';
+import type { ConnectionSettings } from '../config/connection.js';
+import { ENV, type EnvSource } from '../config/env.js';
+import { FirehoseError } from '../errors.js';
+import type { AskSecret, Logger } from '../logger.js';
+import { withDeadline } from '../util/deadline.js';
+import { translateKafkaError, unreachable } from './errors.js';
+import { loadKafkaJs } from './kafkajs.js';
+
+export interface ConnectDeps {
+  env: EnvSource;
+  log: Logger;
+  /** Prompts for a password on a TTY; without it a missing password is an error. */
+  askSecret?: AskSecret;
+}
+
+/**
+ * A connected-on-demand Kafka client for one connection profile. Everything that talks
+ * to kafkajs goes through here, so the client library stays swappable.
+ */
+export class KafkaClient {
+  private readonly open = new Set<{ disconnect(): Promise<void> }>();
+  private sharedAdmin?: Promise<Admin>;
+
+  constructor(
+    readonly kafka: Kafka,
+    readonly settings: ConnectionSettings,
+  ) {}
+
+  get brokers(): string[] {
+    return this.settings.brokers;
+  }
+
+  /** One admin connection per client, connected on first use. */
+  admin(): Promise<Admin> {
+    this.sharedAdmin ??= (async () => {
+      const admin = this.kafka.admin();
+      await this.connect(admin, 'connect (admin)');
+      return admin;
+    })();
+    // A failed connect is not cached: the next call tries again.
+    this.sharedAdmin.catch(() => { this.sharedAdmin = undefined; });
+    return this.sharedAdmin;
+  }
+
+  async producer(config: ProducerConfig = {}): Promise<Producer> {
+    const producer = this.kafka.producer(config);
+    await this.connect(producer, 'connect (producer)');
+    return producer;
+  }
+
+  async consumer(config: ConsumerConfig): Promise<Consumer> {
+    const consumer = this.kafka.consumer(config);
+    await this.connect(consumer, 'connect (consumer)');
+    return consumer;
+  }
+
+  /** Disconnects every client this object handed out. Safe to call twice. */
+  async close(): Promise<void> {
+    const all = [...this.open];
+    this.open.clear();
+    this.sharedAdmin = undefined;
+    await Promise.allSettled(all.map((c) => c.disconnect()));
+  }
+
+  translate(error: unknown, what: string): FirehoseError {
+    return translateKafkaError(error, what, this.brokers);
+  }
+
+  /** connect() with one overall deadline: kafkajs alone would retry for much longer. */
+  private async connect(client: { connect(): Promise<void>; disconnect(): Promise<void> }, what: string): Promise<void> {
+    const ms = this.settings.connectTimeoutMs;
+    try {
+      await withDeadline(client.connect(), ms, () => unreachable(this.brokers, `no answer within ${ms / 1000} s`));
+      this.open.add(client);
+    } catch (error) {
+      void client.disconnect().catch(() => {});
+      throw this.translate(error, what);
+    }
+  }
+}
+
+async function readTlsFile(path: string, flag: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permissions)' : (error as Error).message;
+    throw new FirehoseError('TLS_FILE_UNREADABLE', `${flag} file ${path} ${why}.`, {
+      hint: `Check the path given to ${flag}.`,
+      exitCode: 2,
+    });
+  }
+}
+
+async function secretFrom(envName: string, question: string, deps: ConnectDeps, missingHint: string): Promise<string> {
+  const fromEnv = deps.env[envName];
+  if (fromEnv !== undefined) return fromEnv;
+  if (deps.askSecret) return deps.askSecret(question);
+  throw new FirehoseError('SECRET_MISSING', `${question.replace(/:$/, '')} is needed and this shell cannot prompt for it.`, {
+    hint: missingHint,
+    exitCode: 2,
+  });
+}
+
+/** Builds Node's TLS options from the profile; checks the keystore password up front. */
+export async function buildTlsOptions(settings: ConnectionSettings, deps: ConnectDeps): Promise<ConnectionOptions | undefined> {
+  const tls = settings.tls;
+  if (!tls) return undefined;
+  const options: ConnectionOptions = { rejectUnauthorized: true };
+  if (tls.caFile) options.ca = [await readTlsFile(tls.caFile, '--ca-file')];
+  if (tls.certFile && tls.keyFile) {
+    options.cert = await readTlsFile(tls.certFile, '--cert-file');
+    options.key = await readTlsFile(tls.keyFile, '--key-file');
+  }
+  if (tls.keystore) {
+    const pfx = await readTlsFile(tls.keystore, '--keystore');
+    const passphrase = await secretFrom(ENV.keystorePassword, 'Keystore password:', deps, `Set ${ENV.keystorePassword} (passwords are never taken as flags).`);
+    try {
+      createSecureContext({ pfx, passphrase });
+    } catch (error) {
+      const reason = (error as Error).message;
+      const wrongPassword = /mac verify|invalid password|bad decrypt/i.test(reason);
+      throw new FirehoseError(
+        wrongPassword ? 'KEYSTORE_PASSWORD' : 'KEYSTORE_INVALID',
+        wrongPassword ? `Wrong password for keystore ${tls.keystore}.` : `Cannot read keystore ${tls.keystore} as PKCS#12: ${reason}`,
+        { hint: wrongPassword ? `Check ${ENV.keystorePassword}.` : 'Pass a PKCS#12 (.p12) file, or use --cert-file/--key-file for PEM.', exitCode: 2 },
+      );
+    }
+    options.pfx = pfx;
+    options.passphrase = passphrase;
+  }
+  if (tls.skipHostnameVerification) {
+    // The seed-004 setup (ssl.endpoint.identification.algorithm: none): the chain is still verified.
+    options.checkServerIdentity = () => undefined;
+    deps.log.warn('TLS hostname verification is off (--skip-hostname-verification): the broker certificate is checked against the CA but not against its address.');
+  }
+  return options;
+}
+
+async function buildSasl(settings: ConnectionSettings, deps: ConnectDeps): Promise<SASLOptions | undefined> {
+  if (!settings.sasl) return undefined;
+  const password = await secretFrom(ENV.saslPassword, `SASL password for ${settings.sasl.username}:`, deps, `Set ${ENV.saslPassword}.`);
+  const { mechanism, username } = settings.sasl;
+  return { mechanism, username, password } as SASLOptions;
+}
+
+const KAFKAJS_LEVELS = ['NOTHING', 'ERROR', 'WARN', 'INFO', 'DEBUG'];
+
+/** Creates the client for a profile; nothing connects until admin()/producer()/consumer(). */
+export async function createKafkaClient(settings: ConnectionSettings, deps: ConnectDeps): Promise<KafkaClient> {
+  const [{ Kafka, logLevel }, ssl, sasl] = await Promise.all([loadKafkaJs(), buildTlsOptions(settings, deps), buildSasl(settings, deps)]);
+  const config: KafkaConfig = {
+    clientId: 'firehose',
+    brokers: settings.brokers,
+    ssl,
+    sasl,
+    connectionTimeout: Math.min(settings.connectTimeoutMs, 10_000),
+    requestTimeout: 30_000,
+    // Few, short retries: an unreachable broker should fail within --connect-timeout, not storm.
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 3_000 },
+    logLevel: logLevel.INFO,
+    // kafkajs's own logs are firehose debug output: visible only with --verbose.
+    logCreator: () => ({ level, log }) => {
+      deps.log.debug(`kafkajs ${KAFKAJS_LEVELS[level] ?? level} [${log.logger}] ${log.message}${log.error ? `: ${log.error}` : ''}`);
+    },
+  };
+  return new KafkaClient(new Kafka(config), settings);
+}

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { FirehoseError } from '../errors.js';
+import type { KafkaClient } from './connect.js';
+import { toConsumedRecord, type ConsumedRecord } from './records.js';
+import { explainStartPosition, resetPolicy, type OffsetReset, type StartPosition } from './start-position.js';
+import { StopSignal, watchGroup, type StopReason } from './stop-signal.js';
+import { requireTopic } from './topics.js';
+
+export interface ConsumeOptions {
+  topic: string;
+  /** A named group commits what was printed; without one, a fresh anonymous group commits nothing. */
+  group?: string;
+  fromBeginning: boolean;
+  offsetReset?: OffsetReset;
+  /** Stop after this many records. */
+  maxMessages?: number;
+  /** Stop when no record arrived for this long (counted from the partition assignment). */
+  idleTimeoutMs?: number;
+  /** Ctrl-C: commit what was printed, leave the group, resolve. */
+  signal?: AbortSignal;
+}
+
+export interface ConsumeEvents {
+  onStart?(position: StartPosition, group: string): void;
+  /** Seed 004's on_assign: the partitions this member got, on every (re)assignment. */
+  onAssign?(topic: string, partitions: number[]): void;
+  /** Records in offset order per partition; returning a promise applies back-pressure. */
+  onRecords(records: ConsumedRecord[]): void | Promise<void>;
+}
+
+export interface ConsumeResult {
+  topic: string;
+  group: string;
+  anonymous: boolean;
+  consumed: number;
+  /** Offsets committed at the end (named groups only): partition → next offset. */
+  committed: Record<string, string>;
+  stoppedBy: StopReason;
+}
+
+/** A group name no one else uses, so an ad-hoc consume never disturbs a real group. */
+export function anonymousGroupName(): string {
+  return `firehose-consume-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Consumes `topic` until a stop condition, handing records to `events.onRecords`. With a
+ * named group, offsets are committed only after onRecords has returned for them, so a
+ * consumer killed mid-way re-reads what it had not finished (at-least-once).
+ */
+export async function consumeTopic(client: KafkaClient, options: ConsumeOptions, events: ConsumeEvents): Promise<ConsumeResult> {
+  await requireTopic(client, options.topic);
+  const anonymous = options.group === undefined;
+  const group = options.group ?? anonymousGroupName();
+  const choice = { group, anonymous, fromBeginning: options.fromBeginning, offsetReset: options.offsetReset };
+  events.onStart?.(await explainStartPosition(client, options.topic, choice), group);
+
+  const stop = new StopSignal(options.idleTimeoutMs, options.signal);
+  const consumer = await client.consumer({ groupId: group, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
+  const nextOffsets = new Map<number, string>();
+  let consumed = 0;
+
+  watchGroup(consumer, options.topic, stop, events.onAssign);
+
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+    if (stop.stopped) return;
+    const records: ConsumedRecord[] = [];
+    for (const message of batch.messages) {
+      if (options.maxMessages !== undefined && consumed + records.length >= options.maxMessages) break;
+      records.push(toConsumedRecord(batch.topic, batch.partition, message));
+    }
+    if (records.length === 0 || !isRunning() || isStale()) return;
+    await events.onRecords(records);
+    const last = records[records.length - 1]!.offset;
+    resolveOffset(last);
+    nextOffsets.set(batch.partition, (BigInt(last) + 1n).toString());
+    consumed += records.length;
+    if (!anonymous) await commit(consumer, options.topic, batch.partition, last, client);
+    await heartbeat();
+    stop.touch();
+    if (options.maxMessages !== undefined && consumed >= options.maxMessages) stop.stop('max-messages');
+  };
+
+  try {
+    await consumer.subscribe({ topics: [options.topic], fromBeginning: resetPolicy(choice) === 'earliest' });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+  } catch (error) {
+    await consumer.disconnect().catch(() => {});
+    throw client.translate(error, `consume ${options.topic}`);
+  }
+
+  const stoppedBy = await stop.done;
+  // disconnect() waits for the batch in hand, then leaves the group so others rebalance at once.
+  await consumer.disconnect().catch(() => {});
+  if (stop.crash) throw client.translate(stop.crash, `consume ${options.topic}`);
+  return {
+    topic: options.topic,
+    group,
+    anonymous,
+    consumed,
+    committed: anonymous ? {} : Object.fromEntries(nextOffsets),
+    stoppedBy,
+  };
+}
+
+async function commit(consumer: Consumer, topic: string, partition: number, lastOffset: string, client: KafkaClient): Promise<void> {
+  try {
+    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
+  } catch (error) {
+    // A rebalance took the partition away: the new owner re-reads from the last commit.
+    if ((error as { type?: string }).type === 'REBALANCE_IN_PROGRESS' || (error as { type?: string }).type === 'ILLEGAL_GENERATION') return;
+    throw new FirehoseError('COMMIT_FAILED', `Could not commit offset ${lastOffset} on ${topic}[${partition}]: ${(error as Error).message}`, {
+      hint: 'The records were printed but not committed; the group will read them again.',
+      cause: client.translate(error, 'commit offsets'),
+    });
+  }
+}

@@ -1,0 +1,181 @@
+import { FirehoseError, UsageError } from '../errors.js';
+import type { KafkaClient } from './connect.js';
+import { loadKafkaJs } from './kafkajs.js';
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/** Kafka's own rule for topic names, checked before any network call. */
+export function validateTopicName(name: string): string {
+  if (!TOPIC_NAME.test(name) || name === '.' || name === '..') {
+    throw new UsageError(
+      `"${name}" is not a valid Kafka topic name.`,
+      'Topic names use letters, digits, ".", "_" and "-", at most 249 characters.',
+    );
+  }
+  return name;
+}
+
+export interface CreateTopicOptions {
+  topic: string;
+  partitions: number;
+  replicas: number;
+  /** Topic configs such as retention.ms. */
+  configs: Record<string, string>;
+}
+
+export interface CreateTopicResult {
+  topic: string;
+  partitions: number;
+  replicas: number;
+  /** false when the topic was already there with the same partition count. */
+  created: boolean;
+  method: 'admin-api';
+}
+
+async function topicPartitionCount(client: KafkaClient, topic: string): Promise<number | undefined> {
+  const admin = await client.admin();
+  const names = await admin.listTopics().catch((e) => { throw client.translate(e, 'list topics'); });
+  if (!names.includes(topic)) return undefined;
+  const meta = await admin.fetchTopicMetadata({ topics: [topic] }).catch((e) => { throw client.translate(e, `describe topic ${topic}`); });
+  return meta.topics[0]?.partitions.length;
+}
+
+/** The topic's partition count; TOPIC_NOT_FOUND when it does not exist. */
+export async function requireTopic(client: KafkaClient, topic: string): Promise<number> {
+  validateTopicName(topic);
+  const count = await topicPartitionCount(client, topic);
+  if (count === undefined) {
+    throw new FirehoseError('TOPIC_NOT_FOUND', `Topic ${topic} does not exist on ${client.brokers.join(',')}.`, {
+      hint: 'Create it with `firehose create-topic`, or list topics with `firehose topics`.',
+    });
+  }
+  return count;
+}
+
+function mismatch(topic: string, existing: number, wanted: number): FirehoseError {
+  return new FirehoseError('TOPIC_MISMATCH', `Topic ${topic} already exists with ${existing} partitions, not ${wanted}.`, {
+    hint: `Use --partitions ${existing} to accept it, or delete it first with \`firehose delete-topic ${topic}\`.`,
+  });
+}
+
+/** Creates a topic through the admin API; idempotent when an equal topic exists. */
+export async function createTopic(client: KafkaClient, options: CreateTopicOptions): Promise<CreateTopicResult> {
+  const { topic, partitions, replicas } = options;
+  validateTopicName(topic);
+  const result = { topic, partitions, replicas, method: 'admin-api' as const };
+  const existing = await topicPartitionCount(client, topic);
+  if (existing !== undefined) {
+    if (existing !== partitions) throw mismatch(topic, existing, partitions);
+    return { ...result, created: false };
+  }
+  const admin = await client.admin();
+  let created: boolean;
+  try {
+    created = await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{
+        topic,
+        numPartitions: partitions,
+        replicationFactor: replicas,
+        configEntries: Object.entries(options.configs).map(([name, value]) => ({ name, value })),
+      }],
+    });
+  } catch (error) {
+    throw client.translate(error, `create topic ${topic}`);
+  }
+  if (!created) {
+    // Someone else created it between our check and our request.
+    const now = await topicPartitionCount(client, topic);
+    if (now !== undefined && now !== partitions) throw mismatch(topic, now, partitions);
+  }
+  return { ...result, created };
+}
+
+export async function deleteTopic(client: KafkaClient, topic: string): Promise<{ topic: string; deleted: boolean }> {
+  await requireTopic(client, topic);
+  const admin = await client.admin();
+  try {
+    await admin.deleteTopics({ topics: [topic], timeout: client.settings.connectTimeoutMs });
+  } catch (error) {
+    throw client.translate(error, `delete topic ${topic}`);
+  }
+  return { topic, deleted: true };
+}
+
+export interface TopicSummary {
+  topic: string;
+  partitions: number;
+  replicas: number;
+  /** Sum of the partitions' end offsets: records ever written (before retention). */
+  messages: number;
+}
+
+export async function listTopics(client: KafkaClient, { includeInternal = false } = {}): Promise<TopicSummary[]> {
+  const admin = await client.admin();
+  try {
+    const names = (await admin.listTopics()).filter((t) => includeInternal || !t.startsWith('__')).sort();
+    if (names.length === 0) return [];
+    const meta = await admin.fetchTopicMetadata({ topics: names });
+    const summaries: TopicSummary[] = [];
+    for (const t of meta.topics) {
+      const offsets = await admin.fetchTopicOffsets(t.name);
+      summaries.push({
+        topic: t.name,
+        partitions: t.partitions.length,
+        replicas: t.partitions[0]?.replicas.length ?? 0,
+        messages: offsets.reduce((sum, o) => sum + Number(o.high), 0),
+      });
+    }
+    return summaries.sort((a, b) => a.topic.localeCompare(b.topic));
+  } catch (error) {
+    throw client.translate(error, 'list topics');
+  }
+}
+
+export interface PartitionDescription {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+  /** First offset still stored. */
+  startOffset: string;
+  /** Offset the next record will get. */
+  endOffset: string;
+}
+
+export interface TopicDescription {
+  topic: string;
+  partitions: PartitionDescription[];
+  configs: Record<string, string>;
+}
+
+export async function describeTopic(client: KafkaClient, topic: string): Promise<TopicDescription> {
+  await requireTopic(client, topic);
+  const admin = await client.admin();
+  try {
+    const { ConfigResourceTypes } = await loadKafkaJs();
+    const [meta, offsets, configs] = await Promise.all([
+      admin.fetchTopicMetadata({ topics: [topic] }),
+      admin.fetchTopicOffsets(topic),
+      admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] }),
+    ]);
+    const byPartition = new Map(offsets.map((o) => [o.partition, o]));
+    const partitions = meta.topics[0]!.partitions
+      .map((p) => ({
+        partition: p.partitionId,
+        leader: p.leader,
+        replicas: p.replicas,
+        isr: p.isr,
+        startOffset: byPartition.get(p.partitionId)?.low ?? '0',
+        endOffset: byPartition.get(p.partitionId)?.high ?? '0',
+      }))
+      .sort((a, b) => a.partition - b.partition);
+    const overridden: Record<string, string> = {};
+    for (const entry of configs.resources[0]?.configEntries ?? []) {
+      if (!entry.isDefault && entry.configValue !== null) overridden[entry.configName] = entry.configValue;
+    }
+    return { topic, partitions, configs: overridden };
+  } catch (error) {
+    throw client.translate(error, `describe topic ${topic}`);
+  }
+}

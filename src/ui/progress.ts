@@ -1,0 +1,32 @@
+import type { Output } from './output.js';
+
+/** A one-line progress bar with count and rate on stderr; a no-op off a TTY. */
+export class ProgressBar {
+  private lastDraw = 0;
+  private drawn = false;
+
+  constructor(
+    private readonly out: Output,
+    private readonly label: string,
+    private readonly total: number,
+  ) {}
+
+  update(done: number, elapsedMs: number, force = false): void {
+    if (!this.out.interactive) return;
+    const now = performance.now();
+    if (!force && now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const width = 30;
+    const fraction = this.total > 0 ? Math.min(1, done / this.total) : 1;
+    const filled = Math.round(fraction * width);
+    const rate = elapsedMs > 0 ? Math.round((done / elapsedMs) * 1000) : 0;
+    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+    this.out.stderr.write(`\r${this.label} ${bar} ${done.toLocaleString('en-US')}/${this.total.toLocaleString('en-US')} ${rate.toLocaleString('en-US')} msg/s\u001b[K`);
+    this.drawn = true;
+  }
+
+  done(): void {
+    if (this.drawn) this.out.stderr.write('\r\u001b[K');
+    this.drawn = false;
+  }
+}

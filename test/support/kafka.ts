@@ -1,0 +1,334 @@
+// Real Apache Kafka for tests: a single-node KRaft broker run from jars that
+// Maven fetches (only package registries are reachable, so no Kafka tarball).
+// Used by vitest's globalSetup (one broker per run) and by kafka-cli.ts
+// (a detached broker for manual work).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Kafka 4.x brokers need Java 17+. Override with FIREHOSE_KAFKA_VERSION. */
+export const KAFKA_VERSION = process.env.FIREHOSE_KAFKA_VERSION ?? '4.1.1';
+const SUPPORT_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'kafka');
+const START_TIMEOUT_MS = Number(process.env.FIREHOSE_KAFKA_START_TIMEOUT_MS ?? 90_000);
+const STOP_TIMEOUT_MS = 20_000;
+
+export interface KafkaTls {
+  caFile: string;
+  keystoreFile: string;
+  keystorePassword: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/** What a running broker offers; plain data, so it can be saved as JSON or passed to test workers. */
+export interface KafkaInfo {
+  bootstrap: string;
+  tlsBootstrap: string;
+  tlsWrongHostBootstrap: string;
+  tls: KafkaTls;
+  dataDir: string;
+  logFile: string;
+  pid: number;
+}
+
+export interface KafkaHandle extends KafkaInfo {
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Working directory (created if missing, removed by stop()). Default: a new temp dir. */
+  dir?: string;
+  /** Let the broker outlive this process (kafka-cli.ts). Default false: it dies with us. */
+  detached?: boolean;
+}
+
+export function cacheRoot(): string {
+  return process.env.FIREHOSE_TEST_CACHE ?? join(homedir(), '.cache', 'firehose-test');
+}
+
+/** Fetches the broker classpath once into the cache; returns the libs dir. */
+export async function ensureKafkaJars(): Promise<string> {
+  const base = join(cacheRoot(), `kafka-${KAFKA_VERSION}`);
+  const libs = join(base, 'libs');
+  const marker = join(base, 'complete');
+  if (existsSync(marker) && existsSync(libs)) return libs;
+
+  await mkdir(base, { recursive: true });
+  // Copy into a private dir and rename at the end, so an interrupted or
+  // concurrent run never leaves a half-filled libs dir behind the marker.
+  const tmp = await mkdtemp(join(base, 'libs-tmp-'));
+  try {
+    await run(
+      'mvn',
+      ['-q', '-B', '-f', join(SUPPORT_DIR, 'pom.xml'), `-Dkafka.version=${KAFKA_VERSION}`,
+        'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`Fetching Kafka ${KAFKA_VERSION} jars with Maven failed (is mvn installed?):\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
+  }
+  const jars = (await readdir(tmp)).filter((f) => f.endsWith('.jar'));
+  if (!jars.some((f) => f.startsWith(`kafka_2.13-${KAFKA_VERSION}`))) {
+    throw new Error(`Maven ran but ${tmp} has no kafka_2.13-${KAFKA_VERSION}.jar`);
+  }
+  await rm(libs, { recursive: true, force: true });
+  await rename(tmp, libs);
+  await writeFile(marker, `${jars.length} jars\n`);
+  return libs;
+}
+
+/** Ports the OS says are free right now (all bound at once, so they differ). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<import('node:net').Server>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+async function openssl(cwd: string, args: string[]): Promise<void> {
+  try {
+    await run('openssl', args, { cwd });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`openssl ${args[0]} failed: ${e.stderr ?? e.message}`);
+  }
+}
+
+/**
+ * A throwaway CA and certificates signed by it. EC P-256 keys because they are
+ * instant to generate. PKCS#12 files use OpenSSL 3's defaults (AES-256-CBC,
+ * PBKDF2, HMAC-SHA256): Java 17 and Node's tls both read those; `-legacy`
+ * (RC2) would break Node, whose OpenSSL 3 has no legacy provider loaded.
+ */
+export async function generateTls(dir: string): Promise<KafkaTls & { brokerKeystore: string; wrongHostKeystore: string }> {
+  await mkdir(dir, { recursive: true });
+  const password = randomBytes(9).toString('base64url');
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await openssl(dir, ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '7',
+    '-subj', '/CN=firehose-test-ca', '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+
+  const leaf = async (name: string, cn: string, ext: string): Promise<void> => {
+    await writeFile(join(dir, `${name}.ext`), `${ext}\n`);
+    await openssl(dir, ['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`]);
+    await openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key',
+      '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', '7', '-out', `${name}.pem`, '-extfile', `${name}.ext`]);
+    await openssl(dir, ['pkcs12', '-export', '-in', `${name}.pem`, '-inkey', `${name}.key`, '-certfile', 'ca.pem',
+      '-name', name, '-out', `${name}.p12`, '-passout', `pass:${password}`]);
+  };
+  const server = 'extendedKeyUsage=serverAuth,clientAuth';
+  await Promise.all([
+    leaf('broker', 'localhost', `subjectAltName=DNS:localhost,IP:127.0.0.1\n${server}`),
+    leaf('wrong-host', 'wrong.example', `subjectAltName=DNS:wrong.example\n${server}`),
+    leaf('client', 'firehose-test-client', 'extendedKeyUsage=clientAuth'),
+  ]);
+  return {
+    caFile: join(dir, 'ca.pem'),
+    keystoreFile: join(dir, 'client.p12'),
+    keystorePassword: password,
+    certFile: join(dir, 'client.pem'),
+    keyFile: join(dir, 'client.key'),
+    brokerKeystore: join(dir, 'broker.p12'),
+    wrongHostKeystore: join(dir, 'wrong-host.p12'),
+  };
+}
+
+interface Ports { plain: number; ssl: number; ssl2: number; controller: number }
+
+function serverProperties(dir: string, p: Ports, tls: Awaited<ReturnType<typeof generateTls>>): string {
+  const keystore = (prefix: string, file: string): string[] => [
+    `${prefix}ssl.keystore.type=PKCS12`,
+    `${prefix}ssl.keystore.location=${file}`,
+    `${prefix}ssl.keystore.password=${tls.keystorePassword}`,
+    `${prefix}ssl.key.password=${tls.keystorePassword}`,
+    // Kafka reads a PEM truststore directly, so no keytool import is needed.
+    `${prefix}ssl.truststore.type=PEM`,
+    `${prefix}ssl.truststore.location=${tls.caFile}`,
+    `${prefix}ssl.client.auth=required`,
+  ];
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${p.controller}`,
+    `listeners=PLAINTEXT://127.0.0.1:${p.plain},SSL://127.0.0.1:${p.ssl},SSL2://127.0.0.1:${p.ssl2},CONTROLLER://127.0.0.1:${p.controller}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${p.plain},SSL://127.0.0.1:${p.ssl},SSL2://127.0.0.1:${p.ssl2}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SSL2:SSL,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    'controller.listener.names=CONTROLLER',
+    ...keystore('', tls.brokerKeystore),
+    ...keystore('listener.name.ssl2.', tls.wrongHostKeystore),
+    `log.dirs=${join(dir, 'data')}`,
+    // One node: every internal topic must have replication factor 1. Fewer
+    // partitions make the first consumer group / transaction start faster.
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=5',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=5',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'share.coordinator.state.topic.num.partitions=5',
+    'default.replication.factor=1',
+    'min.insync.replicas=1',
+    'group.initial.rebalance.delay.ms=0',
+    // Tests expect "unknown topic" errors instead of silent creation.
+    'auto.create.topics.enable=false',
+    'num.partitions=1',
+    // Small footprint for a 2-core CI machine.
+    'num.network.threads=2',
+    'num.io.threads=2',
+    'log.cleaner.threads=1',
+    'log.cleaner.dedupe.buffer.size=2097152',
+    '',
+  ].join('\n');
+}
+
+function javaBin(): string {
+  return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+}
+
+function jvmArgs(libs: string, dir: string): string[] {
+  return [
+    '-Xms128m', '-Xmx512m',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${join(SUPPORT_DIR, 'log4j2.xml')}`,
+    `-Dkafka.logs.dir=${dir}`,
+    '-cp', join(libs, '*'),
+  ];
+}
+
+/** Tail of the broker log, for error messages. */
+export async function logTail(logFile: string, lines = 40): Promise<string> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** True while a process with this pid exists (zombies included). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** SIGTERM, wait, SIGKILL. `exited` says when the process is gone (a child must be reaped to vanish). */
+export async function stopProcess(pid: number, exited: () => boolean = () => !alive(pid)): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => { try { process.kill(pid, sig); } catch { /* already gone */ } };
+  if (exited()) return;
+  signal('SIGTERM');
+  for (const [sig, wait] of [[undefined, STOP_TIMEOUT_MS], ['SIGKILL', 5_000]] as const) {
+    if (sig) signal(sig);
+    const deadline = Date.now() + wait;
+    while (!exited() && Date.now() < deadline) await sleep(50);
+    if (exited()) return;
+  }
+  throw new Error(`Kafka process ${pid} did not exit after SIGKILL`);
+}
+
+/** Starts a broker and resolves once it serves clients. */
+export async function startKafka(options: StartOptions = {}): Promise<KafkaHandle> {
+  const startedAt = Date.now();
+  const libs = await ensureKafkaJars();
+  const dir = options.dir ?? await mkdtemp(join(tmpdir(), 'firehose-kafka-'));
+  await mkdir(dir, { recursive: true });
+  let child: ChildProcess | undefined;
+  try {
+    const [tls, ports] = await Promise.all([generateTls(join(dir, 'tls')), freePorts(4)]);
+    const [plain, ssl, ssl2, controller] = ports as [number, number, number, number];
+    const config = join(dir, 'server.properties');
+    await writeFile(config, serverProperties(dir, { plain, ssl, ssl2, controller }, tls));
+    const logFile = join(dir, 'server.log');
+
+    // Kafka's Uuid never starts with '-' (it would read as a CLI flag); do the same.
+    let clusterId: string;
+    do clusterId = randomBytes(16).toString('base64url'); while (clusterId.startsWith('-'));
+    // A static controller.quorum.voters needs no --standalone/--initial-controllers.
+    await run(javaBin(), [...jvmArgs(libs, dir), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config])
+      .catch(async (err: { stdout?: string; stderr?: string; message: string }) => {
+        throw new Error(`kafka-storage format failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}\n${await logTail(logFile)}`);
+      });
+
+    // stdout/stderr (JVM errors) go to the same file as log4j; both append.
+    const out = openSync(logFile, 'a');
+    const java = [...jvmArgs(libs, dir), 'kafka.Kafka', config];
+    // Not detached: setpriv's parent-death signal kills the broker even if
+    // this process is SIGKILLed (no exit handler runs then).
+    const usePdeathsig = !options.detached && existsSync('/usr/bin/setpriv');
+    child = usePdeathsig
+      ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', javaBin(), ...java], { stdio: ['ignore', out, out] })
+      : spawn(javaBin(), java, { stdio: ['ignore', out, out], detached: !!options.detached });
+    closeSync(out);
+    const proc = child;
+    let spawnError: Error | undefined;
+    proc.once('error', (e) => { spawnError = e; });
+    const exited = () => proc.exitCode !== null || proc.signalCode !== null || spawnError !== undefined;
+    const pid = proc.pid ?? 0;
+
+    const killOnExit = () => { try { proc.kill('SIGKILL'); } catch { /* gone */ } };
+    if (options.detached) proc.unref();
+    else process.once('exit', killOnExit);
+
+    const deadline = startedAt + START_TIMEOUT_MS;
+    for (;;) {
+      if (exited()) {
+        throw new Error(`Kafka exited during startup (${spawnError?.message ?? `code ${proc.exitCode}, signal ${proc.signalCode}`}). Log tail:\n${await logTail(logFile)}`);
+      }
+      if ((await readFile(logFile, 'utf8')).includes('Kafka Server started') && await tcpOpen(plain)) break;
+      if (Date.now() > deadline) {
+        throw new Error(`Kafka did not start within ${START_TIMEOUT_MS} ms. Log tail:\n${await logTail(logFile)}`);
+      }
+      await sleep(100);
+    }
+
+    const info: KafkaInfo = {
+      bootstrap: `127.0.0.1:${plain}`,
+      tlsBootstrap: `127.0.0.1:${ssl}`,
+      tlsWrongHostBootstrap: `127.0.0.1:${ssl2}`,
+      tls: { caFile: tls.caFile, keystoreFile: tls.keystoreFile, keystorePassword: tls.keystorePassword, certFile: tls.certFile, keyFile: tls.keyFile },
+      dataDir: dir,
+      logFile,
+      pid,
+    };
+    return {
+      ...info,
+      async stop() {
+        await stopProcess(pid, exited);
+        process.removeListener('exit', killOnExit);
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    if (child?.pid) await stopProcess(child.pid, () => child!.exitCode !== null || child!.signalCode !== null).catch(() => {});
+    // Keep the dir on failure only when the caller chose it (they may want the log).
+    if (!options.dir) await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
