@@ -17,6 +17,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     bootstrap: kafka.bootstrap,
     tlsBootstrap: kafka.tlsBootstrap,
     tlsWrongHostBootstrap: kafka.tlsWrongHostBootstrap,
+    saslBootstrap: kafka.saslBootstrap,
+    sasl: kafka.sasl,
     tls: kafka.tls,
     logFile: kafka.logFile,
   };

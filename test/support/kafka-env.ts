@@ -1,13 +1,15 @@
 // What test files use to reach the broker that global-setup.ts started.
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import type { KafkaTls } from './kafka.js';
+import type { KafkaSaslUser, KafkaTls } from './kafka.js';
 
 /** The serializable part of KafkaHandle, handed from globalSetup to test workers. */
 export interface KafkaTestInfo {
   bootstrap: string;
   tlsBootstrap: string;
   tlsWrongHostBootstrap: string;
+  saslBootstrap: string;
+  sasl: KafkaSaslUser;
   tls: KafkaTls;
   logFile: string;
 }

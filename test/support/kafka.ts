@@ -33,6 +33,9 @@ export interface KafkaInfo {
   bootstrap: string;
   tlsBootstrap: string;
   tlsWrongHostBootstrap: string;
+  /** SASL_PLAINTEXT listener accepting PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 for `sasl`. */
+  saslBootstrap: string;
+  sasl: KafkaSaslUser;
   tls: KafkaTls;
   dataDir: string;
   logFile: string;
@@ -149,9 +152,12 @@ export async function generateTls(dir: string): Promise<KafkaTls & { brokerKeyst
   };
 }
 
-interface Ports { plain: number; ssl: number; ssl2: number; controller: number }
+interface Ports { plain: number; ssl: number; ssl2: number; sasl: number; controller: number }
 
-function serverProperties(dir: string, p: Ports, tls: Awaited<ReturnType<typeof generateTls>>): string {
+/** The one SASL user the SASL_PLAINTEXT listener knows, for PLAIN and both SCRAMs. */
+export interface KafkaSaslUser { username: string; password: string }
+
+function serverProperties(dir: string, p: Ports, tls: Awaited<ReturnType<typeof generateTls>>, sasl: KafkaSaslUser): string {
   const keystore = (prefix: string, file: string): string[] => [
     `${prefix}ssl.keystore.type=PKCS12`,
     `${prefix}ssl.keystore.location=${file}`,
@@ -166,9 +172,15 @@ function serverProperties(dir: string, p: Ports, tls: Awaited<ReturnType<typeof 
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${p.controller}`,
-    `listeners=PLAINTEXT://127.0.0.1:${p.plain},SSL://127.0.0.1:${p.ssl},SSL2://127.0.0.1:${p.ssl2},CONTROLLER://127.0.0.1:${p.controller}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${p.plain},SSL://127.0.0.1:${p.ssl},SSL2://127.0.0.1:${p.ssl2}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SSL2:SSL,CONTROLLER:PLAINTEXT',
+    `listeners=PLAINTEXT://127.0.0.1:${p.plain},SSL://127.0.0.1:${p.ssl},SSL2://127.0.0.1:${p.ssl2},SASL://127.0.0.1:${p.sasl},CONTROLLER://127.0.0.1:${p.controller}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${p.plain},SSL://127.0.0.1:${p.ssl},SSL2://127.0.0.1:${p.ssl2},SASL://127.0.0.1:${p.sasl}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SSL2:SSL,SASL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    // SASL listener: PLAIN users come from JAAS, SCRAM users from `format --add-scram`.
+    'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    `listener.name.sasl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${sasl.username}="${sasl.password}";`,
+    'listener.name.sasl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'inter.broker.listener.name=PLAINTEXT',
     'controller.listener.names=CONTROLLER',
     ...keystore('', tls.brokerKeystore),
@@ -261,17 +273,19 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaHandl
   await mkdir(dir, { recursive: true });
   let child: ChildProcess | undefined;
   try {
-    const [tls, ports] = await Promise.all([generateTls(join(dir, 'tls')), freePorts(4)]);
-    const [plain, ssl, ssl2, controller] = ports as [number, number, number, number];
+    const [tls, ports] = await Promise.all([generateTls(join(dir, 'tls')), freePorts(5)]);
+    const [plain, ssl, ssl2, saslPort, controller] = ports as [number, number, number, number, number];
+    const sasl: KafkaSaslUser = { username: 'alice', password: randomBytes(9).toString('base64url') };
     const config = join(dir, 'server.properties');
-    await writeFile(config, serverProperties(dir, { plain, ssl, ssl2, controller }, tls));
+    await writeFile(config, serverProperties(dir, { plain, ssl, ssl2, sasl: saslPort, controller }, tls, sasl));
     const logFile = join(dir, 'server.log');
 
     // Kafka's Uuid never starts with '-' (it would read as a CLI flag); do the same.
     let clusterId: string;
     do clusterId = randomBytes(16).toString('base64url'); while (clusterId.startsWith('-'));
     // A static controller.quorum.voters needs no --standalone/--initial-controllers.
-    await run(javaBin(), [...jvmArgs(libs, dir), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config])
+    await run(javaBin(), [...jvmArgs(libs, dir), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config,
+      ...['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${sasl.username},password=${sasl.password}]`])])
       .catch(async (err: { stdout?: string; stderr?: string; message: string }) => {
         throw new Error(`kafka-storage format failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}\n${await logTail(logFile)}`);
       });
@@ -312,6 +326,8 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaHandl
       bootstrap: `127.0.0.1:${plain}`,
       tlsBootstrap: `127.0.0.1:${ssl}`,
       tlsWrongHostBootstrap: `127.0.0.1:${ssl2}`,
+      saslBootstrap: `127.0.0.1:${saslPort}`,
+      sasl,
       tls: { caFile: tls.caFile, keystoreFile: tls.keystoreFile, keystorePassword: tls.keystorePassword, certFile: tls.certFile, keyFile: tls.keyFile },
       dataDir: dir,
       logFile,

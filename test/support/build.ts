@@ -1,0 +1,9 @@
+// End-to-end tests run the built CLI: build once per test file that needs it.
+import { execa } from 'execa';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export async function buildCli(): Promise<void> {
+  await execa('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT });
+}

@@ -1,0 +1,59 @@
+// Runs firehose in-process (run(argv, io)) or as the built CLI in a child process, capturing
+// stdout, stderr and the exit code. Shared by every CLI test.
+import { execa, type ResultPromise } from 'execa';
+import { PassThrough, Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { run } from '../../src/cli/main.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  /** Lines or text fed to stdin (not a TTY). */
+  stdin?: string;
+  signal?: AbortSignal;
+}
+
+/** An environment with nothing from the developer's shell that firehose reads. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return { HOME: '/nonexistent-firehose-home', PATH: process.env.PATH, FIREHOSE_CONFIG: '/nonexistent/firehose.yaml', ...extra };
+}
+
+function collect(stream: PassThrough): () => string {
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
+  return () => Buffer.concat(chunks).toString('utf8');
+}
+
+/** firehose in this process: fast, and what most tests use. */
+export async function runCli(argv: string[], options: RunOptions = {}): Promise<CliResult> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out = collect(stdout);
+  const err = collect(stderr);
+  const code = await run(argv, {
+    env: cleanEnv(options.env),
+    stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
+    stdout,
+    stderr,
+    signal: options.signal ?? new AbortController().signal,
+  });
+  return { code, stdout: out(), stderr: err() };
+}
+
+export const BIN = fileURLToPath(new URL('../../bin/firehose.js', import.meta.url));
+
+/** The built CLI as a child process (end-to-end tests); `npm run build` must have run. */
+export function spawnCli(argv: string[], options: RunOptions = {}): ResultPromise<{ reject: false; env: Record<string, string | undefined>; extendEnv: false; input?: string; all: false }> {
+  return execa(process.execPath, [BIN, ...argv], {
+    reject: false,
+    env: cleanEnv(options.env),
+    extendEnv: false,
+    input: options.stdin,
+    all: false,
+  } as never) as never;
+}
