@@ -306,7 +306,7 @@ const groupActive = (groupId: string, state: string) =>
 /**
  * Commits the plan's targets. Kafka refuses while consumers are in the group, so check
  * first for a clear error. Takes about 5 s per topic: kafkajs setOffsets joins the group with a
- * helper consumer and waits out one fetch (maxWaitTime, 5 s) per topic.
+ * helper consumer and waits out one idle fetch (maxWaitTimeInMs, 5 s).
  */
 export async function executeOffsetReset(client: KafkaClient, plan: OffsetResetPlan): Promise<OffsetResetRow[]> {
   const [described] = await describeRaw(client, [plan.groupId]);
