@@ -5,6 +5,7 @@ import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { consumeCommand } from './commands/consume.js';
 import { demoCommand } from './commands/demo.js';
+import { sendCommand, sinkCommand } from './commands/events.js';
 import { groupsCommand } from './commands/groups.js';
 import { produceCommand, spamCommand } from './commands/produce.js';
 import { createTopicCommand, deleteTopicCommand, topicsCommand } from './commands/topics.js';
@@ -52,6 +53,8 @@ Examples:
     consumeCommand(),
     groupsCommand(),
     demoCommand(),
+    sendCommand(),
+    sinkCommand(),
     configCommand(),
     completionCommand(),
   ]) {

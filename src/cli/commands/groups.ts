@@ -33,7 +33,7 @@ export function groupsCommand(): Command<any, any, any> {
   const reset = new Command('reset-offsets')
     .description('Move a group\'s committed offsets (prints the plan; changes nothing without --execute)')
     .argument('<group>', 'consumer group id')
-    .requiredOption('--to <target>', 'earliest, latest, an offset, or a time (2026-11-24T10:00:00Z or epoch ms)')
+    .requiredOption('--to <target>', 'earliest, latest, an offset, or a time (2026-11-24T10:00:00Z, or @<epoch ms>)')
     .option('--topic <topic>', 'only this topic (default: every topic the group committed to)')
     .option('--execute', 'apply the plan (the group must have no running consumers)')
     .action(async (group, options, cmd) => {

@@ -1,0 +1,108 @@
+import { Command, Option } from '@commander-js/extra-typings';
+import { readFile } from 'node:fs/promises';
+import { parseDuration, parseKeyValue, parsePositiveInt } from '../../config/duration.js';
+import { FirehoseError, UsageError } from '../../errors.js';
+import type { EventSummary } from '../../events/cloudevents.js';
+import { sendCloudEvent } from '../../events/send.js';
+import { startEventSink } from '../../events/sink-server.js';
+import { runtimeOf, withExamples } from '../action.js';
+import type { Runtime } from '../runtime.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `--data @file` reads the file; anything else is the data itself. */
+async function readData(data: string | undefined): Promise<string | undefined> {
+  if (data === undefined || !data.startsWith('@')) return data;
+  const path = data.slice(1);
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new FirehoseError('DATA_FILE_UNREADABLE', `Cannot read --data file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { exitCode: 2 });
+  }
+}
+
+function describeEvent(rt: Runtime, event: EventSummary): string[] {
+  const lines = [`${rt.out.paint('gray', `[${event.attributes.id}]`)} POST:${event.data ?? ''}`];
+  if (rt.out.verbose) for (const [name, value] of Object.entries(event.attributes)) lines.push(`  ${name}: ${value}`);
+  return lines;
+}
+
+export function sendCommand(): Command<any, any, any> {
+  const command = new Command('send')
+    .description('POST a CloudEvent to a URL (binary or structured mode) and show the reply')
+    .argument('[url]', 'receiver URL (default: FIREHOSE_BROKER_URL)')
+    .requiredOption('--type <type>', 'CloudEvent type')
+    .requiredOption('--source <source>', 'CloudEvent source')
+    .option('--id <id>', 'CloudEvent id (default: a random UUID)')
+    .option('--data <data>', 'event data, or @file to read it from a file')
+    .option('--content-type <type>', 'datacontenttype (default: application/json when the data parses as JSON, else text/plain)')
+    .option('--extension <key=value>', 'extension attribute, repeatable', collect, [])
+    .addOption(new Option('--mode <mode>', 'HTTP content mode').choices(['binary', 'structured']).default('binary'))
+    .addOption(new Option('--specversion <version>', 'CloudEvents spec version').choices(['1.0', '0.3']).default('1.0'))
+    .option('--timeout <duration>', 'give up after this long', '10s')
+    .action(async (urlArg, options, cmd) => {
+      const rt = runtimeOf(cmd);
+      const url = urlArg ?? rt.env.FIREHOSE_BROKER_URL;
+      if (!url) throw new UsageError('No URL to send to.', 'Give one (firehose send http://localhost:8080 ...), or set FIREHOSE_BROKER_URL.');
+      const result = await sendCloudEvent({
+        url,
+        type: options.type,
+        source: options.source,
+        id: options.id,
+        data: await readData(options.data),
+        datacontenttype: options.contentType,
+        extensions: Object.fromEntries(options.extension.map((e) => parseKeyValue(e, '--extension'))),
+        mode: options.mode as 'binary' | 'structured',
+        specversion: options.specversion as '1.0' | '0.3',
+        timeoutMs: parseDuration(options.timeout, '--timeout'),
+      });
+      if (rt.out.json) rt.out.data(result);
+      else {
+        rt.out.line(`${result.status >= 200 && result.status < 300 ? rt.out.paint('green', '✓') : rt.out.paint('red', '✗')} ${result.status} from ${result.url} for event ${result.sent.attributes.id}`);
+        if (result.reply) {
+          rt.out.line('Reply event:');
+          for (const [name, value] of Object.entries(result.reply.attributes)) rt.out.line(`  ${name}: ${value}`);
+          rt.out.line(`  data: ${result.reply.data ?? ''}`);
+        } else if (result.body.trim()) rt.out.line(result.body.trim());
+      }
+      if (result.status >= 300) {
+        throw new FirehoseError('SEND_REJECTED', `The receiver answered ${result.status}.`, { hint: result.body.trim().split('\n')[0] || undefined });
+      }
+    });
+  return withExamples(command, [
+    "firehose send http://localhost:8080 --type dev.nodeshift.samples.js-example --source dev.nodeshift.samples/js-example-source --data '{\"name\":\"firehose\"}'",
+    'firehose send http://localhost:8080 --type my.type --source /me --data @event.json --mode structured --specversion 0.3',
+  ]);
+}
+
+export function sinkCommand(): Command<any, any, any> {
+  const serve = new Command('serve')
+    .description('A local event-display: print every CloudEvent POSTed to it, optionally reply with one')
+    .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--reply-type <type>', 'answer each event with a CloudEvent of this type')
+    .option('--reply-source <source>', 'source of the reply event', 'firehose/sink')
+    .option('--reply-data <data>', 'data of the reply event (default: the received data)')
+    .action(async (options, cmd) => {
+      const rt = runtimeOf(cmd);
+      const reply = options.replyType ? { type: options.replyType, source: options.replySource, data: options.replyData } : undefined;
+      const sink = await startEventSink(
+        { port: parsePositiveInt(options.port, '--port', { allowZero: true }), host: options.host, reply },
+        (event) => {
+          if (event.kind === 'rejected') return rt.out.warn(`rejected a request from ${event.remote}: ${event.reason}`);
+          if (rt.out.json) return rt.out.data({ ...event.event, reply: event.reply });
+          for (const line of describeEvent(rt, event.event)) rt.out.line(line);
+          if (event.reply) rt.out.line(rt.out.paint('gray', `  replied with ${event.reply.attributes.type} [${event.reply.attributes.id}]`));
+        },
+      );
+      rt.out.info(`Listening on ${sink.url} (Ctrl-C to stop)`);
+      await new Promise<void>((resolve) => {
+        if (rt.signal.aborted) return resolve();
+        rt.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await sink.close();
+    });
+  const sink = new Command('sink').description('Local sinks for CloudEvents').addCommand(serve);
+  withExamples(serve, ['firehose sink serve --port 8080', 'firehose sink serve --reply-type dev.nodeshift.samples.fromjs --reply-source nodeshift/samples/js-example-service']);
+  return withExamples(sink, ['firehose sink serve']);
+}

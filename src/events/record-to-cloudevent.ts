@@ -1,0 +1,109 @@
+/**
+ * How Knative's KafkaSource turns a Kafka record into a CloudEvent (read from the
+ * eventing-kafka-broker dispatcher; see README "Events"): records that already are
+ * CloudEvents pass through, everything else gets Knative's synthetic attributes.
+ */
+
+/** A Kafka record with its raw bytes, as the dispatcher sees it. */
+export interface KafkaRecordInput {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  key: Buffer | null;
+  headers: Record<string, Buffer | string | undefined>;
+  value: Buffer | null;
+}
+
+/** The KafkaSource the events are attributed to. */
+export interface KafkaSourceIdentity {
+  namespace: string;
+  name: string;
+}
+
+/** A CloudEvent as attributes (context + extensions, all strings) and raw data. */
+export interface MappedCloudEvent {
+  attributes: Record<string, string>;
+  data: Buffer | null;
+  /** true when the record already was a CloudEvent (binary or structured). */
+  passthrough: boolean;
+}
+
+const STRUCTURED = 'application/cloudevents+json';
+
+function text(value: Buffer | string | undefined): string | undefined {
+  return value === undefined ? undefined : value.toString();
+}
+
+function headerNamed(record: KafkaRecordInput, name: string): string | undefined {
+  const found = Object.keys(record.headers).find((h) => h.toLowerCase() === name);
+  return found === undefined ? undefined : text(record.headers[found]);
+}
+
+/** Knative's extension name for a record header: `kafkaheader` + lower-case alphanumerics. */
+export function headerExtensionName(header: string): string {
+  return `kafkaheader${header.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
+}
+
+function fromBinary(record: KafkaRecordInput): MappedCloudEvent | undefined {
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(record.headers)) {
+    if (name.toLowerCase().startsWith('ce_') && value !== undefined) attributes[name.slice(3).toLowerCase()] = value.toString();
+  }
+  if (!attributes.specversion) return undefined;
+  const contentType = headerNamed(record, 'content-type');
+  if (contentType !== undefined) attributes.datacontenttype = contentType;
+  return { attributes, data: record.value, passthrough: true };
+}
+
+function fromStructured(record: KafkaRecordInput): MappedCloudEvent | undefined {
+  const contentType = headerNamed(record, 'content-type');
+  if (!contentType?.toLowerCase().startsWith(STRUCTURED) || !record.value) return undefined;
+  const parsed = JSON.parse(record.value.toString('utf8')) as Record<string, unknown>;
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parsed)) {
+    if (name !== 'data' && name !== 'data_base64' && value !== undefined && value !== null) attributes[name] = String(value);
+  }
+  let data: Buffer | null = null;
+  if (typeof parsed.data_base64 === 'string') data = Buffer.from(parsed.data_base64, 'base64');
+  else if (typeof parsed.data === 'string') data = Buffer.from(parsed.data);
+  else if (parsed.data !== undefined) data = Buffer.from(JSON.stringify(parsed.data));
+  return { attributes, data, passthrough: true };
+}
+
+/** Knative's rules for a record that is not a CloudEvent yet. */
+function synthesize(record: KafkaRecordInput, source: KafkaSourceIdentity): MappedCloudEvent {
+  const attributes: Record<string, string> = {
+    specversion: '1.0',
+    id: `partition:${record.partition}/offset:${record.offset}`,
+    source: `/apis/v1/namespaces/${source.namespace}/kafkasources/${source.name}#${record.topic}`,
+    type: 'dev.knative.kafka.event',
+    subject: `partition:${record.partition}#${record.offset}`,
+    time: new Date(record.timestamp).toISOString(),
+  };
+  for (const [name, value] of Object.entries(record.headers)) {
+    if (value === undefined) continue;
+    if (name.toLowerCase() === 'content-type') attributes.datacontenttype = value.toString();
+    else attributes[headerExtensionName(name)] = value.toString();
+  }
+  if (record.key) {
+    attributes.key = record.key.toString('utf8');
+    attributes.partitionkey = attributes.key;
+  }
+  return { attributes, data: record.value, passthrough: false };
+}
+
+export function recordToCloudEvent(record: KafkaRecordInput, source: KafkaSourceIdentity): MappedCloudEvent {
+  return fromBinary(record) ?? fromStructured(record) ?? synthesize(record, source);
+}
+
+/** HTTP binary mode: `ce-<attribute>` headers, the data as the body. */
+export function toBinaryHttp(event: MappedCloudEvent): { headers: Record<string, string>; body: Buffer } {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.attributes)) {
+    if (name === 'datacontenttype') headers['content-type'] = value;
+    else headers[`ce-${name}`] = value;
+  }
+  return { headers, body: event.data ?? Buffer.alloc(0) };
+}
