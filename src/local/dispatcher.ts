@@ -1,0 +1,137 @@
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { recordToCloudEvent, toBinaryHttp, type KafkaSourceIdentity, type MappedCloudEvent } from '../events/record-to-cloudevent.js';
+import type { KafkaClient } from '../kafka/connect.js';
+import { StopSignal, watchGroup, type StopReason } from '../kafka/stop-signal.js';
+import { requireTopic } from '../kafka/topics.js';
+import { backoffDelay, isRetryableStatus, type RetryPolicy } from './delivery.js';
+
+export interface DispatcherOptions {
+  topic: string;
+  /** The KafkaSource's consumer group (knative-group-<N> in the lab). */
+  group: string;
+  sinkUrl: string;
+  source: KafkaSourceIdentity;
+  initialOffset: 'earliest' | 'latest';
+  /** ordered: one event in flight per partition, in offset order; unordered: a batch at once. */
+  ordering: 'ordered' | 'unordered';
+  retry: RetryPolicy;
+  deadLetterUrl?: string;
+  /** Per-request timeout. */
+  requestTimeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export type DispatchEvent =
+  | { kind: 'assign'; partitions: number[] }
+  | { kind: 'delivered'; id: string; status: number; attempts: number; partition: number; offset: string }
+  | { kind: 'retry'; id: string; status: number | string; attempt: number; delayMs: number }
+  | { kind: 'dead-letter'; id: string; status: number | string }
+  | { kind: 'dropped'; id: string; status: number | string };
+
+export interface DispatcherResult {
+  delivered: number;
+  deadLettered: number;
+  dropped: number;
+  stoppedBy: StopReason;
+}
+
+interface Attempt {
+  status: number | string;
+  ok: boolean;
+  retryable: boolean;
+}
+
+async function post(url: string, event: MappedCloudEvent, timeoutMs: number): Promise<Attempt> {
+  const { headers, body } = toBinaryHttp(event);
+  try {
+    const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    await response.arrayBuffer(); // drain, so the connection is reused
+    return { status: response.status, ok: response.status >= 200 && response.status < 300, retryable: isRetryableStatus(response.status) };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    return { status: cause?.code ?? (error as Error).name, ok: false, retryable: true };
+  }
+}
+
+/**
+ * The KafkaSource data plane on this machine: consume `topic` in `group`, turn each record
+ * into a CloudEvent by Knative's rules, POST it to the sink in binary mode with retries,
+ * and only then mark its offset for commit. A record is never committed before the sink
+ * answered 2xx or the event reached the dead-letter sink, so a crash re-delivers it.
+ */
+export async function runDispatcher(client: KafkaClient, options: DispatcherOptions, onEvent: (event: DispatchEvent) => void): Promise<DispatcherResult> {
+  await requireTopic(client, options.topic);
+  const stop = new StopSignal(undefined, options.signal);
+  const counts = { delivered: 0, deadLettered: 0, dropped: 0 };
+
+  /** Delivers one record until it is settled (2xx, dead letter, or a final 4xx); false if stopped. */
+  const settle = async (partition: number, message: KafkaMessage): Promise<boolean> => {
+    const event = recordToCloudEvent({ topic: options.topic, partition, offset: message.offset, timestamp: Number(message.timestamp), key: message.key, headers: message.headers as never, value: message.value }, options.source);
+    const id = event.attributes.id ?? `${partition}/${message.offset}`;
+    let result: Attempt = { status: 'not sent', ok: false, retryable: true };
+    for (let attempt = 0; attempt <= options.retry.retries; attempt++) {
+      if (attempt > 0) {
+        const delayMs = backoffDelay(options.retry, attempt);
+        onEvent({ kind: 'retry', id, status: result.status, attempt, delayMs });
+        await delay(delayMs, undefined, { signal: options.signal }).catch(() => {});
+      }
+      if (stop.stopped) return false;
+      result = await post(options.sinkUrl, event, options.requestTimeoutMs);
+      if (result.ok) {
+        counts.delivered += 1;
+        onEvent({ kind: 'delivered', id, status: result.status as number, attempts: attempt + 1, partition, offset: message.offset });
+        return true;
+      }
+      if (!result.retryable) break;
+    }
+    if (options.deadLetterUrl) {
+      const dead = await post(options.deadLetterUrl, event, options.requestTimeoutMs);
+      // Not committed unless the dead-letter sink took it: the batch is retried instead.
+      if (!dead.ok) throw new Error(`dead-letter sink ${options.deadLetterUrl} answered ${dead.status} for ${id}`);
+      counts.deadLettered += 1;
+      onEvent({ kind: 'dead-letter', id, status: result.status });
+      return true;
+    }
+    counts.dropped += 1;
+    onEvent({ kind: 'dropped', id, status: result.status });
+    return true;
+  };
+
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+    if (options.ordering === 'ordered') {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || stop.stopped) return;
+        if (!(await settle(batch.partition, message))) return;
+        resolveOffset(message.offset);
+        await heartbeat();
+      }
+      return;
+    }
+    // unordered: the whole batch in flight at once; offsets resolve in order as a prefix settles.
+    const settled = await Promise.all(batch.messages.map((m) => settle(batch.partition, m)));
+    for (let i = 0; i < settled.length && settled[i]; i++) resolveOffset(batch.messages[i]!.offset);
+    await heartbeat();
+  };
+
+  const consumer = await client.consumer({ groupId: options.group, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
+  watchGroup(consumer, options.topic, stop, (_t, partitions) => onEvent({ kind: 'assign', partitions }));
+  try {
+    await consumer.subscribe({ topics: [options.topic], fromBeginning: options.initialOffset === 'earliest' });
+    await consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 500,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 16,
+      eachBatch,
+    });
+  } catch (error) {
+    await consumer.disconnect().catch(() => {});
+    throw client.translate(error, `dispatch ${options.topic}`);
+  }
+  const stoppedBy = await stop.done;
+  // disconnect() commits what was resolved, then leaves the group.
+  await consumer.disconnect().catch(() => {});
+  if (stop.crash) throw client.translate(stop.crash, `dispatch ${options.topic}`);
+  return { ...counts, stoppedBy };
+}
