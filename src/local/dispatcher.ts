@@ -1,10 +1,10 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
-import { setTimeout as delay } from 'node:timers/promises';
-import { recordToCloudEvent, toBinaryHttp, type KafkaSourceIdentity, type MappedCloudEvent } from '../events/record-to-cloudevent.js';
+import { recordToCloudEvent, type KafkaSourceIdentity } from '../events/record-to-cloudevent.js';
 import type { KafkaClient } from '../kafka/connect.js';
 import { StopSignal, watchGroup, type StopReason } from '../kafka/stop-signal.js';
 import { requireTopic } from '../kafka/topics.js';
-import { backoffDelay, isRetryableStatus, type RetryPolicy } from './delivery.js';
+import type { RetryPolicy } from './delivery.js';
+import { deliverWithRetry, postEvent } from './http-delivery.js';
 
 export interface DispatcherOptions {
   topic: string;
@@ -36,24 +36,6 @@ export interface DispatcherResult {
   stoppedBy: StopReason;
 }
 
-interface Attempt {
-  status: number | string;
-  ok: boolean;
-  retryable: boolean;
-}
-
-async function post(url: string, event: MappedCloudEvent, timeoutMs: number): Promise<Attempt> {
-  const { headers, body } = toBinaryHttp(event);
-  try {
-    const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
-    await response.arrayBuffer(); // drain, so the connection is reused
-    return { status: response.status, ok: response.status >= 200 && response.status < 300, retryable: isRetryableStatus(response.status) };
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    return { status: cause?.code ?? (error as Error).name, ok: false, retryable: true };
-  }
-}
-
 /**
  * The KafkaSource data plane on this machine: consume `topic` in `group`, turn each record
  * into a CloudEvent by Knative's rules, POST it to the sink in binary mode with retries,
@@ -69,32 +51,25 @@ export async function runDispatcher(client: KafkaClient, options: DispatcherOpti
   const settle = async (partition: number, message: KafkaMessage): Promise<boolean> => {
     const event = recordToCloudEvent({ topic: options.topic, partition, offset: message.offset, timestamp: Number(message.timestamp), key: message.key, headers: message.headers as never, value: message.value }, options.source);
     const id = event.attributes.id ?? `${partition}/${message.offset}`;
-    let result: Attempt = { status: 'not sent', ok: false, retryable: true };
-    for (let attempt = 0; attempt <= options.retry.retries; attempt++) {
-      if (attempt > 0) {
-        const delayMs = backoffDelay(options.retry, attempt);
-        onEvent({ kind: 'retry', id, status: result.status, attempt, delayMs });
-        await delay(delayMs, undefined, { signal: options.signal }).catch(() => {});
-      }
-      if (stop.stopped) return false;
-      result = await post(options.sinkUrl, event, options.requestTimeoutMs);
-      if (result.ok) {
-        counts.delivered += 1;
-        onEvent({ kind: 'delivered', id, status: result.status as number, attempts: attempt + 1, partition, offset: message.offset });
-        return true;
-      }
-      if (!result.retryable) break;
+    const post = { timeoutMs: options.requestTimeoutMs, signal: options.signal };
+    const outcome = await deliverWithRetry(options.sinkUrl, event, options.retry, post, (status, attempt, delayMs) =>
+      onEvent({ kind: 'retry', id, status, attempt, delayMs }));
+    if (outcome.aborted || stop.stopped) return false;
+    if (outcome.ok) {
+      counts.delivered += 1;
+      onEvent({ kind: 'delivered', id, status: outcome.status as number, attempts: outcome.attempts, partition, offset: message.offset });
+      return true;
     }
     if (options.deadLetterUrl) {
-      const dead = await post(options.deadLetterUrl, event, options.requestTimeoutMs);
+      const dead = await postEvent(options.deadLetterUrl, event, post);
       // Not committed unless the dead-letter sink took it: the batch is retried instead.
       if (!dead.ok) throw new Error(`dead-letter sink ${options.deadLetterUrl} answered ${dead.status} for ${id}`);
       counts.deadLettered += 1;
-      onEvent({ kind: 'dead-letter', id, status: result.status });
+      onEvent({ kind: 'dead-letter', id, status: outcome.status });
       return true;
     }
     counts.dropped += 1;
-    onEvent({ kind: 'dropped', id, status: result.status });
+    onEvent({ kind: 'dropped', id, status: outcome.status });
     return true;
   };
 
