@@ -8,6 +8,7 @@ import { demoCommand } from './commands/demo.js';
 import { sendCommand, sinkCommand } from './commands/events.js';
 import { groupsCommand } from './commands/groups.js';
 import { produceCommand, spamCommand } from './commands/produce.js';
+import { downCommand, upCommand } from './commands/up.js';
 import { createTopicCommand, deleteTopicCommand, topicsCommand } from './commands/topics.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -55,6 +56,8 @@ Examples:
     demoCommand(),
     sendCommand(),
     sinkCommand(),
+    upCommand(),
+    downCommand(),
     configCommand(),
     completionCommand(),
   ]) {

@@ -57,3 +57,12 @@ export function spawnCli(argv: string[], options: RunOptions = {}): ResultPromis
     all: false,
   } as never) as never;
 }
+
+/** The built CLI running in the background, its output readable while it runs. */
+export function startCli(argv: string[], options: RunOptions = {}) {
+  const child = spawnCli(argv, options);
+  const output = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (chunk: Buffer) => { output.stdout += chunk.toString(); });
+  child.stderr!.on('data', (chunk: Buffer) => { output.stderr += chunk.toString(); });
+  return { child, output };
+}

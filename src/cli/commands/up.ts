@@ -1,0 +1,171 @@
+import { Command, Option } from '@commander-js/extra-typings';
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { parseDuration, parsePositiveInt } from '../../config/duration.js';
+import { labNames } from '../../config/user.js';
+import { FirehoseError } from '../../errors.js';
+import type { LabEvent } from '../../local/lab.js';
+import { processAlive, readUpState, removeUpState, upStatePath, writeUpState } from '../../local/up-state.js';
+import { runtimeOf, withExamples } from '../action.js';
+import type { Runtime } from '../runtime.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function printLabEvent(rt: Runtime, e: LabEvent): void {
+  const out = rt.out;
+  if (out.json) return out.data(e);
+  const tag = (name: string) => out.paint('cyan', `[${name}]`);
+  switch (e.from) {
+    case 'topic':
+      return out.info(`${tag('topic')} ${e.topic} ${e.created ? 'created' : 'already there'}`);
+    case 'sink':
+      if (e.event.kind === 'log') return out.line(`${out.paint('gray', e.event.worker)} ${e.event.line}`);
+      if (e.event.kind === 'scaled') return out.info(`${tag('autoscaler')} ${e.event.from} → ${e.event.to} workers (${e.event.reason})`);
+      if (e.event.kind === 'worker') return out.info(`${tag('pods')} ${e.event.worker} ${e.event.status}`);
+      if (e.event.kind === 'rejected') return out.warn(`sink rejected a request (${e.event.status}): ${e.event.reason}`);
+      return;
+    case 'dispatcher': {
+      const d = e.event;
+      if (d.kind === 'assign') return out.info(`${tag('source')} assigned partitions [${d.partitions.join(', ')}]`);
+      if (d.kind === 'delivered') return out.debug(`[source] ${d.id} → ${d.status} (${d.attempts} attempt${d.attempts === 1 ? '' : 's'})`);
+      if (d.kind === 'retry') return out.warn(`${d.id}: sink answered ${d.status}, retry ${d.attempt} in ${d.delayMs} ms`);
+      if (d.kind === 'dead-letter') return out.warn(`${d.id}: sent to the dead-letter sink after ${d.status}`);
+      if (d.kind === 'dropped') return out.warn(`${d.id}: dropped after ${d.status} (no dead-letter sink)`);
+      return;
+    }
+    case 'broker': {
+      const b = e.event;
+      if (b.kind === 'received') return out.info(`${tag('broker')} ${b.type} from ${b.source} → ${b.matched.length ? b.matched.join(', ') : 'no trigger matched'}`);
+      if (b.kind === 'loop') return out.warn(b.message);
+      if (b.kind === 'dead-letter' || b.kind === 'dropped') return out.warn(`broker: ${b.id} ${b.kind} via ${b.trigger} (${b.status})`);
+      if (b.kind === 'rejected') return out.warn(`broker rejected a request (${b.status}): ${b.reason}`);
+      return;
+    }
+  }
+}
+
+/** Starts `firehose up` again without --detach, in the background, and waits until it is up. */
+async function detach(rt: Runtime, user: number): Promise<void> {
+  const statePath = upStatePath(rt.env, user);
+  const existing = await readUpState(statePath);
+  if (existing && processAlive(existing.pid)) {
+    throw new FirehoseError('LAB_RUNNING', `A lab for user ${user} is already running (pid ${existing.pid}).`, { hint: '`firehose down` stops it.' });
+  }
+  await removeUpState(statePath);
+  const logFile = statePath.replace(/\.json$/, '.log');
+  const args = process.argv.slice(1).filter((a) => a !== '--detach');
+  const log = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [...process.execArgv, ...args], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, FIREHOSE_UP_STATE: statePath, FIREHOSE_UP_LOG: logFile, FIREHOSE_USER: String(user) },
+  });
+  child.unref();
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const state = await readUpState(statePath);
+    if (state) {
+      rt.out.json ? rt.out.data(state) : rt.out.line(`Lab running in the background (pid ${state.pid}); sink ${state.sinkUrl}${state.brokerUrl ? `, broker ${state.brokerUrl}` : ''}; log ${logFile}. Stop it with \`firehose down\`.`);
+      return;
+    }
+    if (child.exitCode !== null) break;
+    await delay(100);
+  }
+  throw new FirehoseError('LAB_START_FAILED', `The background lab did not start; see ${logFile}.`);
+}
+
+export function upCommand(): Command<any, any, any> {
+  const command = new Command('up')
+    .description('Run the lab on this machine: KafkaSource dispatcher → sink workers that scale 0..N, plus a broker')
+    .argument('[topic]', 'topic (default: my-topic-<N>; created if missing)')
+    .option('--sink <url>', 'deliver to this URL instead of local sink workers')
+    .option('--max-scale <n>', 'most sink workers', '10')
+    .option('--idle <duration>', 'scale a worker down after this long idle', '90s')
+    .option('--cold-start <duration>', 'time for a new worker to become ready', '500ms')
+    .option('--sink-command <cmd>', 'each worker runs this per event (event JSON on stdin) instead of the event display')
+    .option('--sink-port <port>', 'port of the sink ingress (0 = any)', '0')
+    .addOption(new Option('--initial-offset <where>', 'where a new group starts').choices(['earliest', 'latest']).default('latest'))
+    .addOption(new Option('--ordering <mode>', 'delivery order').choices(['ordered', 'unordered']).default('ordered'))
+    .option('--retries <n>', 'delivery retries after the first try', '3')
+    .option('--backoff <duration>', 'first retry delay (doubles each time)', '200ms')
+    .option('--dead-letter <url>', 'where undeliverable events go')
+    .option('--no-broker', 'do not start the broker')
+    .option('--broker-port <port>', 'port of the broker ingress (0 = any)', '0')
+    .option('--triggers <file>', 'Knative Trigger YAML for the broker, repeatable', collect, [])
+    .option('--detach', 'run in the background; `firehose down` stops it')
+    .action(async (topicArg, options, cmd) => {
+      const rt = runtimeOf(cmd);
+      const user = (await rt.user()).number;
+      if (options.detach) return detach(rt, user);
+      const topic = topicArg ?? labNames.topic(user);
+      const { startLab } = await import('../../local/lab.js');
+      const lab = await startLab(await rt.kafka(), {
+        topic,
+        group: labNames.sourceGroup(user),
+        namespace: rt.flags.namespace ?? `user${user}`,
+        sourceName: 'mykafka-source',
+        partitions: 10,
+        sinkUrl: options.sink,
+        pool: {
+          port: parsePositiveInt(options.sinkPort, '--sink-port', { allowZero: true }),
+          maxScale: parsePositiveInt(options.maxScale, '--max-scale'),
+          idleMs: parseDuration(options.idle, '--idle'),
+          coldStartMs: parseDuration(options.coldStart, '--cold-start'),
+          command: options.sinkCommand,
+        },
+        initialOffset: options.initialOffset as 'earliest' | 'latest',
+        ordering: options.ordering as 'ordered' | 'unordered',
+        retry: { retries: parsePositiveInt(options.retries, '--retries', { allowZero: true }), backoffMs: parseDuration(options.backoff, '--backoff'), policy: 'exponential' },
+        deadLetterUrl: options.deadLetter,
+        requestTimeoutMs: 30_000,
+        broker: options.broker ? { port: parsePositiveInt(options.brokerPort, '--broker-port', { allowZero: true }), triggerFiles: options.triggers } : null,
+        signal: rt.signal,
+      }, (event) => printLabEvent(rt, event));
+      const summary = { topic, group: lab.group, sinkUrl: lab.sinkUrl, brokerUrl: lab.brokerUrl, triggers: lab.triggers };
+      if (rt.out.json) rt.out.data({ event: 'up', ...summary });
+      else {
+        rt.out.info(`Lab up for user ${user}: topic ${topic} → KafkaSource (group ${lab.group}) → sink ${lab.sinkUrl}`);
+        if (lab.brokerUrl) rt.out.info(`Broker ingress ${lab.brokerUrl} (triggers: ${lab.triggers.join(', ') || 'none'}); try: firehose send ${lab.brokerUrl} --type t --source s`);
+        rt.out.info('Spam it from another terminal: firehose spam --times 10. Ctrl-C stops the lab.');
+      }
+      const statePath = rt.env.FIREHOSE_UP_STATE;
+      if (statePath) {
+        await writeUpState(statePath, { pid: process.pid, user, ...summary, logFile: rt.env.FIREHOSE_UP_LOG ?? '', startedAt: new Date().toISOString() });
+      }
+      try {
+        const result = await lab.done;
+        rt.out.info(`Lab stopped: ${result.delivered} delivered, ${result.deadLettered} dead-lettered, ${result.dropped} dropped.`);
+      } finally {
+        if (statePath) await removeUpState(statePath);
+      }
+    });
+  return withExamples(command, [
+    'firehose up --user 7                       # then: firehose spam --times 100',
+    'firehose up --max-scale 3 --idle 10s --initial-offset earliest',
+    'firehose up --triggers faas-js-trigger.yaml --detach && firehose down',
+  ]);
+}
+
+export function downCommand(): Command<any, any, any> {
+  const command = new Command('down')
+    .description('Stop a lab started with `firehose up --detach`')
+    .option('--timeout <duration>', 'how long to wait for it to stop', '20s')
+    .action(async (options, cmd) => {
+      const rt = runtimeOf(cmd);
+      const user = (await rt.user()).number;
+      const statePath = upStatePath(rt.env, user);
+      const state = await readUpState(statePath);
+      if (!state || !processAlive(state.pid)) {
+        await removeUpState(statePath);
+        throw new FirehoseError('LAB_NOT_RUNNING', `No background lab is running for user ${user}.`, { hint: 'Start one with `firehose up --detach`.' });
+      }
+      process.kill(state.pid, 'SIGTERM');
+      const deadline = Date.now() + parseDuration(options.timeout, '--timeout');
+      while (processAlive(state.pid) && Date.now() < deadline) await delay(100);
+      if (processAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
+      await removeUpState(statePath);
+      rt.out.json ? rt.out.data({ stopped: state.pid }) : rt.out.line(`Stopped the lab for user ${user} (pid ${state.pid}).`);
+    });
+  return withExamples(command, ['firehose down --user 7']);
+}

@@ -1,0 +1,88 @@
+import type { KafkaClient } from '../kafka/connect.js';
+import { createTopic } from '../kafka/topics.js';
+import { startBroker, type BrokerEvent, type BrokerHandle } from './broker.js';
+import type { RetryPolicy } from './delivery.js';
+import { runDispatcher, type DispatchEvent, type DispatcherResult } from './dispatcher.js';
+import { startSinkPool, type SinkPoolEvent, type SinkPoolHandle, type SinkPoolOptions } from './sink-pool.js';
+import { loadTriggerFile } from './trigger-yaml.js';
+
+export interface LabOptions {
+  topic: string;
+  /** The KafkaSource's group: knative-group-<N>. */
+  group: string;
+  /** For the CloudEvent source attribute: /apis/v1/namespaces/<ns>/kafkasources/<name>#<topic>. */
+  namespace: string;
+  sourceName: string;
+  /** Partitions for the topic when it has to be created (the lab's 10). */
+  partitions: number;
+  /** Deliver to this URL instead of local sink workers. */
+  sinkUrl?: string;
+  pool: SinkPoolOptions;
+  initialOffset: 'earliest' | 'latest';
+  ordering: 'ordered' | 'unordered';
+  retry: RetryPolicy;
+  deadLetterUrl?: string;
+  requestTimeoutMs: number;
+  broker: { port: number; triggerFiles: string[] } | null;
+  signal: AbortSignal;
+}
+
+export type LabEvent =
+  | { from: 'topic'; created: boolean; topic: string }
+  | { from: 'sink'; event: SinkPoolEvent }
+  | { from: 'dispatcher'; event: DispatchEvent }
+  | { from: 'broker'; event: BrokerEvent };
+
+export interface LabHandle {
+  topic: string;
+  group: string;
+  sinkUrl: string;
+  brokerUrl: string | null;
+  triggers: string[];
+  /** Settles when the dispatcher stops (signal) or fails; the rest is closed by then. */
+  done: Promise<DispatcherResult>;
+}
+
+/**
+ * The lab's moving parts on this machine: topic, sink workers that scale 0..N (or an
+ * external sink), the KafkaSource dispatcher into them, and a broker with triggers.
+ */
+export async function startLab(client: KafkaClient, options: LabOptions, onEvent: (event: LabEvent) => void): Promise<LabHandle> {
+  const topic = await createTopic(client, { topic: options.topic, partitions: options.partitions, replicas: 1, configs: {} });
+  onEvent({ from: 'topic', created: topic.created, topic: options.topic });
+
+  let pool: SinkPoolHandle | undefined;
+  let broker: BrokerHandle | undefined;
+  const closeAll = async () => {
+    await broker?.close();
+    await pool?.close();
+  };
+  try {
+    if (!options.sinkUrl) pool = await startSinkPool(options.pool, (event) => onEvent({ from: 'sink', event }));
+    const sinkUrl = options.sinkUrl ?? pool!.url;
+    let triggerNames: string[] = [];
+    if (options.broker) {
+      const service = options.pool.service ?? 'eventinghello';
+      const resolveRef = (kind: string, name: string) => (kind === 'Service' && name === service ? sinkUrl : undefined);
+      const triggers = (await Promise.all(options.broker.triggerFiles.map((file) => loadTriggerFile(file, { resolveRef, skipOtherKinds: true })))).flat();
+      triggerNames = triggers.map((t) => t.name);
+      broker = await startBroker({ port: options.broker.port, triggers, deadLetterUrl: options.deadLetterUrl }, (event) => onEvent({ from: 'broker', event }));
+    }
+    const done = runDispatcher(client, {
+      topic: options.topic,
+      group: options.group,
+      sinkUrl,
+      source: { namespace: options.namespace, name: options.sourceName },
+      initialOffset: options.initialOffset,
+      ordering: options.ordering,
+      retry: options.retry,
+      deadLetterUrl: options.deadLetterUrl,
+      requestTimeoutMs: options.requestTimeoutMs,
+      signal: options.signal,
+    }, (event) => onEvent({ from: 'dispatcher', event })).finally(closeAll);
+    return { topic: options.topic, group: options.group, sinkUrl, brokerUrl: broker?.url ?? null, triggers: triggerNames, done };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

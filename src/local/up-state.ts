@@ -1,0 +1,49 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { EnvSource } from '../config/env.js';
+import { FirehoseError } from '../errors.js';
+
+/** What a detached `firehose up` leaves for `firehose down` (and for people). */
+export interface UpState {
+  pid: number;
+  user: number;
+  topic: string;
+  group: string;
+  sinkUrl: string;
+  brokerUrl: string | null;
+  logFile: string;
+  startedAt: string;
+}
+
+export function upStatePath(env: EnvSource, user: number): string {
+  const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(base, 'firehose', `up-user${user}.json`);
+}
+
+export async function writeUpState(path: string, state: UpState): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export async function readUpState(path: string): Promise<UpState | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as UpState;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new FirehoseError('UP_STATE_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, { hint: `Delete ${path} if no lab is running.` });
+  }
+}
+
+export async function removeUpState(path: string): Promise<void> {
+  await rm(path, { force: true });
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

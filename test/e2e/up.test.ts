@@ -1,0 +1,53 @@
+// `firehose up` as a real process: records flow to an external sink; SIGKILL mid-stream and
+// a restart lose nothing (at-least-once, counted as distinct CloudEvent ids).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEventSink, type SinkHandle } from '../../src/events/sink-server.js';
+import { buildCli } from '../support/build.js';
+import { startCli } from '../support/cli.js';
+import { expectOk, firehose, randomUser } from '../support/cli-kafka.js';
+import { kafkaFromTests } from '../support/kafka-env.js';
+import { waitFor } from '../support/wait.js';
+
+describe('firehose up (built CLI)', () => {
+  const ids = new Set<string>();
+  let deliveries = 0;
+  let sink: SinkHandle;
+
+  beforeAll(async () => {
+    await buildCli();
+    sink = await startEventSink({ port: 0, host: '127.0.0.1' }, (e) => {
+      if (e.kind !== 'event') return;
+      deliveries += 1;
+      ids.add(e.event.attributes.id!);
+    });
+  });
+  afterAll(async () => { await sink?.close(); });
+
+  it('SIGKILL mid-stream, restart: every record reaches the sink at least once', { timeout: 180_000 }, async () => {
+    const user = String(randomUser());
+    const argv = ['up', '--user', user, '--sink', sink.url, '--initial-offset', 'earliest', '--no-broker', '--bootstrap', kafkaFromTests().bootstrap];
+    expectOk(await firehose(['create-topic', '--user', user]));
+    expectOk(await firehose(['spam', '--user', user, '--times', '1000']));
+
+    const first = startCli(argv);
+    await waitFor(() => ids.size >= 100 || first.child.exitCode !== null, { timeoutMs: 60_000, what: '100 events before the kill' });
+    expect(first.child.exitCode, first.output.stderr).toBeNull();
+    first.child.kill('SIGKILL');
+    expect((await first.child).signal).toBe('SIGKILL');
+    const beforeRestart = ids.size;
+    expect(beforeRestart).toBeLessThan(1000);
+
+    const second = startCli(argv);
+    try {
+      await waitFor(() => ids.size >= 1000 || second.child.exitCode !== null, { timeoutMs: 120_000, what: 'all 1000 distinct events after the restart' });
+      expect(ids.size, second.output.stderr).toBe(1000);
+      expect([...ids].every((id) => /^partition:\d+\/offset:\d+$/.test(id))).toBe(true);
+      expect(deliveries).toBeGreaterThanOrEqual(1000);
+    } finally {
+      second.child.kill('SIGTERM');
+      const exit = await second.child;
+      expect(exit.exitCode, exit.stderr).toBe(130);
+      expect(second.output.stderr).toContain('Lab stopped:');
+    }
+  });
+});
