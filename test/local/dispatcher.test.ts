@@ -149,4 +149,29 @@ describe('local KafkaSource dispatcher', () => {
     await waitFor(() => new Set(sink.received.map((r) => r.headers['ce-id'])).size >= 30, { timeoutMs: 30_000, what: 'all 30 distinct events' });
     expect(new Set(sink.received.map((r) => r.headers['ce-id'])).size).toBe(30);
   });
+
+  it('passes a CloudEvent written with the cloudevents SDK Kafka binding through unchanged (binary and structured)', async () => {
+    const sink = await recordingSink();
+    closers.push(sink.close);
+    const { CloudEvent, Kafka } = await import('cloudevents');
+    const binary = new CloudEvent({ id: 'sdk-binary-1', source: '/sdk/test', type: 'com.example.sdk', subject: 'thing', datacontenttype: 'application/json', data: { hello: 'kafka' }, myext: 'yes' });
+    const structured = new CloudEvent({ id: 'sdk-structured-1', source: '/sdk/test', type: 'com.example.sdk', datacontenttype: 'text/plain', data: 'plain words' });
+    const producer = await client.producer();
+    const toRecord = (m: { key?: unknown; value: unknown; headers: Record<string, unknown> }) => ({
+      key: (m.key as string | undefined) ?? null,
+      value: typeof m.value === 'string' || Buffer.isBuffer(m.value) ? m.value : JSON.stringify(m.value),
+      headers: Object.fromEntries(Object.entries(m.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
+    });
+    await producer.send({ topic, messages: [toRecord(Kafka.binary(binary) as never), toRecord(Kafka.structured(structured) as never)] });
+    start({ sinkUrl: sink.url });
+    await waitFor(() => sink.received.length >= 2, { timeoutMs: 30_000, what: 'both SDK events' });
+    const byId = new Map(sink.received.map((r) => [r.headers['ce-id'], r]));
+    const b = byId.get('sdk-binary-1')!;
+    expect(b.headers).toMatchObject({ 'ce-source': '/sdk/test', 'ce-type': 'com.example.sdk', 'ce-subject': 'thing', 'ce-myext': 'yes', 'content-type': 'application/json' });
+    expect(JSON.parse(b.body)).toEqual({ hello: 'kafka' });
+    const st = byId.get('sdk-structured-1')!;
+    expect(st.headers).toMatchObject({ 'ce-source': '/sdk/test', 'ce-type': 'com.example.sdk', 'content-type': 'text/plain' });
+    expect(st.body).toBe('plain words');
+    expect(b.headers['ce-id']).not.toMatch(/^partition:/);
+  });
 });
