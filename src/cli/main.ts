@@ -1,4 +1,4 @@
-import { CommanderError } from '@commander-js/extra-typings';
+import { CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { EXIT_FAILURE, EXIT_USAGE, isFirehoseError } from '../errors.js';
 import { attachIO, existingRuntime } from './action.js';
 import { buildProgram } from './program.js';
@@ -27,11 +27,19 @@ function writeError(io: RuntimeIO, json: boolean, verbose: boolean, error: unkno
 export async function run(argv: string[], io: RuntimeIO): Promise<number> {
   const program = buildProgram();
   attachIO(program, io);
-  program.exitOverride();
-  program.configureOutput({
-    writeOut: (s) => io.stdout.write(s),
-    writeErr: (s) => io.stderr.write(s),
-  });
+  // addCommand() passes none of these on, so set them on every command: otherwise a usage
+  // error in a subcommand (`firehose spam --bogus`) calls process.exit(1) and writes to the
+  // real stderr instead of returning 2 through here.
+  const configure = (command: CommandUnknownOpts): void => {
+    command.exitOverride();
+    command.configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+    if (command !== program) command.showHelpAfterError('(run with --help for usage)');
+    for (const sub of command.commands) configure(sub);
+  };
+  configure(program as unknown as CommandUnknownOpts);
   const verbose = argv.includes('--verbose');
   const json = argv.includes('--output=json') || argv.join(' ').includes('-o json') || argv.join(' ').includes('--output json');
   try {

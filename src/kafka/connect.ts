@@ -23,6 +23,8 @@ export interface ConnectDeps {
 export class KafkaClient {
   private readonly open = new Set<{ disconnect(): Promise<void> }>();
   private sharedAdmin?: Promise<Admin>;
+  /** The last error kafkajs logged: when connect() runs out of time it says why. */
+  lastLoggedError?: string;
 
   constructor(
     readonly kafka: Kafka,
@@ -73,7 +75,13 @@ export class KafkaClient {
   private async connect(client: { connect(): Promise<void>; disconnect(): Promise<void> }, what: string): Promise<void> {
     const ms = this.settings.connectTimeoutMs;
     try {
-      await withDeadline(client.connect(), ms, () => unreachable(this.brokers, `no answer within ${ms / 1000} s`));
+      await withDeadline(client.connect(), ms, () => {
+        // A TLS or SASL failure is retried by kafkajs like a network one: name it, not the timeout.
+        const last = this.lastLoggedError;
+        const named = last ? translateKafkaError(new Error(last), what, this.brokers) : undefined;
+        if (named && named.code !== 'KAFKA_UNREACHABLE' && named.code !== 'KAFKA_ERROR') return named;
+        return unreachable(this.brokers, `no answer within ${ms / 1000} s${last ? ` (last error: ${last})` : ''}`);
+      });
       this.open.add(client);
     } catch (error) {
       void client.disconnect().catch(() => {});
@@ -152,6 +160,8 @@ const KAFKAJS_LEVELS = ['NOTHING', 'ERROR', 'WARN', 'INFO', 'DEBUG'];
 /** Creates the client for a profile; nothing connects until admin()/producer()/consumer(). */
 export async function createKafkaClient(settings: ConnectionSettings, deps: ConnectDeps): Promise<KafkaClient> {
   const [{ Kafka, logLevel }, ssl, sasl] = await Promise.all([loadKafkaJs(), buildTlsOptions(settings, deps), buildSasl(settings, deps)]);
+  // eslint-disable-next-line prefer-const -- the log creator below closes over the client made from this config
+  let client: KafkaClient;
   const config: KafkaConfig = {
     clientId: 'firehose',
     brokers: settings.brokers,
@@ -164,8 +174,11 @@ export async function createKafkaClient(settings: ConnectionSettings, deps: Conn
     logLevel: logLevel.INFO,
     // kafkajs's own logs are firehose debug output: visible only with --verbose.
     logCreator: () => ({ level, log }) => {
-      deps.log.debug(`kafkajs ${KAFKAJS_LEVELS[level] ?? level} [${log.logger}] ${log.message}${log.error ? `: ${log.error}` : ''}`);
+      const text = `${log.message}${log.error ? `: ${log.error}` : ''}`.replace(/\s*\n\s*/g, ' ').replace(/^Failed to connect to seed broker, trying another broker from the list: /, '').trim();
+      if (level <= logLevel.WARN) client.lastLoggedError = text;
+      deps.log.debug(`kafkajs ${KAFKAJS_LEVELS[level] ?? level} [${log.logger}] ${text}`);
     },
   };
-  return new KafkaClient(new Kafka(config), settings);
+  client = new KafkaClient(new Kafka(config), settings);
+  return client;
 }

@@ -25,7 +25,7 @@ const TLS_HINTS: Array<[RegExp, string, string]> = [
   [/altnames|Hostname\/IP does not match/i, 'TLS_HOSTNAME', 'The broker certificate does not name the address you connected to. Use the name in the certificate, or --skip-hostname-verification (insecure).'],
   [/self[- ]signed|unable to (get|verify)|UNABLE_TO_VERIFY|certificate chain/i, 'TLS_UNTRUSTED', 'Pass the cluster CA with --ca-file (the PEM that signed the broker certificate).'],
   [/alert bad certificate|alert number 42|certificate required|alert number 116/i, 'TLS_CLIENT_CERT', 'The broker wants a client certificate it trusts: pass --keystore (PKCS#12) or --cert-file/--key-file.'],
-  [/wrong version number|packet length too long/i, 'TLS_NOT_TLS', 'This port does not speak TLS: drop the TLS flags, or use the broker’s TLS listener.'],
+  [/wrong version number|packet length too long|socket disconnected before secure TLS connection/i, 'TLS_NOT_TLS', 'This port does not speak TLS: drop the TLS flags, or use the broker’s TLS listener.'],
 ];
 
 /**
@@ -35,7 +35,8 @@ const TLS_HINTS: Array<[RegExp, string, string]> = [
 export function translateKafkaError(error: unknown, what: string, brokers: string[]): FirehoseError {
   if (error instanceof FirehoseError) return error;
   const root = rootKafkaError(error);
-  const message = root?.message ?? String(error);
+  // OpenSSL's messages end in a newline: errors are one line.
+  const message = (root?.message ?? String(error)).replace(/\n+$/, '').replace(/\s*\n\s*/g, ' ');
   const at = brokers.join(',');
 
   for (const [pattern, code, hint] of TLS_HINTS) {

@@ -19,8 +19,10 @@ function headerText(value: IHeaders[string]): string {
 }
 
 export function toConsumedRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
+  // Called once per record consumed: no per-record array for the (usually empty) headers.
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = headerText(value);
+  const raw = message.headers;
+  if (raw) for (const name in raw) headers[name] = headerText(raw[name]);
   return {
     topic,
     partition,

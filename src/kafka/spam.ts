@@ -39,7 +39,14 @@ export function spamValue(i: number): string {
   return `{ "message": "Sending Message: ${i}" }`;
 }
 
-const DEFAULT_BATCH = 5000;
+/**
+ * Records per send(). kafkajs groups each send's records by partition by copying the
+ * partition's array once per record (groupMessagesPerPartition), which costs
+ * (records per partition)² per send. With 5000, a 1,000,000-record run to 10 partitions spent
+ * ~14% of its CPU there (a 1-partition topic far more); 1000 keeps that small while each
+ * request still carries ~100 records per partition (bench/RESULTS.md).
+ */
+const DEFAULT_BATCH = 1000;
 
 /**
  * The workshop spammer: `times` keyless, headerless records, sent in bounded batches.

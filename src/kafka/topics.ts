@@ -1,5 +1,7 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { FirehoseError, UsageError } from '../errors.js';
 import type { KafkaClient } from './connect.js';
+import { rootKafkaError } from './errors.js';
 import { loadKafkaJs } from './kafkajs.js';
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -88,7 +90,31 @@ export async function createTopic(client: KafkaClient, options: CreateTopicOptio
     const now = await topicPartitionCount(client, topic);
     if (now !== undefined && now !== partitions) throw mismatch(topic, now, partitions);
   }
+  await waitUntilServed(client, topic);
   return { ...result, created };
+}
+
+const NOT_SERVED_YET = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION']);
+
+/**
+ * The metadata names a leader for a new partition a moment before that leader serves it
+ * (KRaft), so an offsets request right after CreateTopics can fail with "not the leader".
+ * Returns once every partition answers, so `create-topic && topics describe` works.
+ */
+async function waitUntilServed(client: KafkaClient, topic: string): Promise<void> {
+  const admin = await client.admin();
+  const deadline = Date.now() + client.settings.connectTimeoutMs;
+  for (;;) {
+    try {
+      await admin.fetchTopicOffsets(topic);
+      return;
+    } catch (error) {
+      if (!NOT_SERVED_YET.has(rootKafkaError(error)?.type ?? '') || Date.now() > deadline) {
+        throw client.translate(error, `read offsets of new topic ${topic}`);
+      }
+      await delay(100);
+    }
+  }
 }
 
 export async function deleteTopic(client: KafkaClient, topic: string): Promise<{ topic: string; deleted: boolean }> {

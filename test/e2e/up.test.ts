@@ -3,7 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEventSink, type SinkHandle } from '../../src/events/sink-server.js';
 import { buildCli } from '../support/build.js';
-import { startCli } from '../support/cli.js';
+import { spawnCli, startCli } from '../support/cli.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expectOk, firehose, randomUser } from '../support/cli-kafka.js';
 import { kafkaFromTests } from '../support/kafka-env.js';
 import { waitFor } from '../support/wait.js';
@@ -49,5 +52,26 @@ describe('firehose up (built CLI)', () => {
       expect(exit.exitCode, exit.stderr).toBe(130);
       expect(second.output.stderr).toContain('Lab stopped:');
     }
+  });
+
+  it('--detach runs the lab in the background until `firehose down`', { timeout: 90_000 }, async () => {
+    const user = String(randomUser());
+    const env = { XDG_STATE_HOME: await mkdtemp(join(tmpdir(), 'firehose-state-')) };
+    const B = ['--bootstrap', kafkaFromTests().bootstrap];
+    const up = await spawnCli(['up', '--user', user, '--sink', sink.url, '--no-broker', '--detach', ...B], { env });
+    expect(up.exitCode, up.stderr).toBe(0);
+    const pid = Number(/pid (\d+)/.exec(up.stdout)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    const again = await spawnCli(['up', '--user', user, '--sink', sink.url, '--no-broker', '--detach', ...B], { env });
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain('already running');
+    const down = await spawnCli(['down', '--user', user], { env });
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(down.stdout).toContain(`(pid ${pid})`);
+    expect(() => process.kill(pid, 0)).toThrow();
+    const downAgain = await spawnCli(['down', '--user', user], { env });
+    expect(downAgain.exitCode).toBe(1);
+    expect(downAgain.stderr).toContain('No background lab is running');
   });
 });

@@ -1,6 +1,8 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseDuration, parsePositiveInt } from '../../config/duration.js';
 import { labNames } from '../../config/user.js';
@@ -54,6 +56,7 @@ async function detach(rt: Runtime, user: number): Promise<void> {
   }
   await removeUpState(statePath);
   const logFile = statePath.replace(/\.json$/, '.log');
+  await mkdir(dirname(logFile), { recursive: true });
   const args = process.argv.slice(1).filter((a) => a !== '--detach');
   const log = openSync(logFile, 'a');
   const child = spawn(process.execPath, [...process.execArgv, ...args], {

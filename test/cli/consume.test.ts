@@ -1,0 +1,141 @@
+// consume: where it starts and why, exact counts, group commits across runs, JSON records.
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.js';
+import { cleanEnv } from '../support/cli.js';
+import { expectOk, firehose, jsonLines, lines, newTopic, produce, sorted, spamValues, type RecordJson } from '../support/cli-kafka.js';
+import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
+import { waitFor } from '../support/wait.js';
+
+/** A topic with the ten spammer records in it. */
+async function spammedTopic(prefix: string, partitions = 3): Promise<string> {
+  const topic = await newTopic(prefix, partitions);
+  expectOk(await firehose(['spam', topic, '--times', '10']));
+  return topic;
+}
+
+describe('consume', () => {
+  it('--from-beginning --max-messages stops at exactly that many and says where it started', async () => {
+    const topic = await spammedTopic('consume-max');
+    const result = expectOk(await firehose(['consume', topic, '--from-beginning', '--max-messages', '4']));
+    const values = lines(result.stdout);
+    expect(values).toHaveLength(4);
+    expect(spamValues(10)).toEqual(expect.arrayContaining(values));
+    expect(new Set(values).size).toBe(4);
+
+    const status = lines(result.stderr);
+    expect(status).toEqual([
+      `Start: reading ${topic} from the earliest offset (--from-beginning) in a fresh group that commits nothing.`,
+      `Assigned ${topic} partitions [0, 1, 2]`,
+      `Consumed 4 records from ${topic}; nothing committed (anonymous group); stopped by max-messages.`,
+    ]);
+  });
+
+  it('reads everything with --from-beginning and stops on --idle-timeout', async () => {
+    const topic = await spammedTopic('consume-all');
+    const result = expectOk(await firehose(['consume', topic, '--from-beginning', '--idle-timeout', '2s']));
+    expect(sorted(lines(result.stdout))).toEqual(sorted(spamValues(10)));
+    expect(result.stderr).toContain(`Consumed 10 records from ${topic}; nothing committed (anonymous group); stopped by idle-timeout.`);
+  });
+
+  it('by default starts at the latest offset: records written before it are not shown', async () => {
+    const topic = await spammedTopic('consume-latest');
+    const result = expectOk(await firehose(['consume', topic, '--idle-timeout', '2s']));
+    expect(result.stdout).toBe('');
+    expect(lines(result.stderr)).toEqual([
+      `Start: reading only new records on ${topic} (latest, the default); add --from-beginning to read what is already there.`,
+      `Assigned ${topic} partitions [0, 1, 2]`,
+      `Consumed 0 records from ${topic}; nothing committed (anonymous group); stopped by idle-timeout.`,
+    ]);
+  });
+
+  it('a named group commits: a second run of the group reads the other half, no overlap', async () => {
+    const topic = await spammedTopic('consume-group');
+    const group = uniqueName('group');
+    const argv = ['consume', topic, '--group', group, '--from-beginning', '--max-messages', '5'];
+
+    const first = expectOk(await firehose(argv));
+    expect(first.stderr).toContain(`Start: group ${group} has no committed offsets on ${topic}, so it starts at the earliest offset (--from-beginning).`);
+    expect(first.stderr).toContain(`Consumed 5 records from ${topic}; offsets committed for group ${group}; stopped by max-messages.`);
+
+    const second = expectOk(await firehose(argv));
+    expect(second.stderr).toContain(
+      `Start: group ${group} resumes from its committed offsets on ${topic}; earliest (--from-beginning) applies only to partitions it never committed.`,
+    );
+    const a = lines(first.stdout);
+    const b = lines(second.stdout);
+    expect(a).toHaveLength(5);
+    expect(b).toHaveLength(5);
+    expect(a.filter((v) => b.includes(v))).toEqual([]);
+    expect(sorted([...a, ...b])).toEqual(sorted(spamValues(10)));
+
+    // Everything is committed now: a third run finds nothing.
+    const third = expectOk(await firehose(['consume', topic, '--group', group, '--idle-timeout', '2s']));
+    expect(third.stdout).toBe('');
+    expect(third.stderr).toContain(`Consumed 0 records from ${topic}; offsets committed for group ${group}; stopped by idle-timeout.`);
+  });
+
+  it('--offset-reset earliest starts a new group at the beginning, latest at the end', async () => {
+    const topic = await spammedTopic('consume-reset');
+    const earliestGroup = uniqueName('earliest');
+    const earliest = expectOk(await firehose(['consume', topic, '--group', earliestGroup, '--offset-reset', 'earliest', '--max-messages', '10']));
+    expect(sorted(lines(earliest.stdout))).toEqual(sorted(spamValues(10)));
+    expect(earliest.stderr).toContain(`Start: group ${earliestGroup} has no committed offsets on ${topic}, so it starts at the earliest offset (--offset-reset earliest).`);
+
+    const latestGroup = uniqueName('latest');
+    const latest = expectOk(await firehose(['consume', topic, '--group', latestGroup, '--offset-reset', 'latest', '--idle-timeout', '2s']));
+    expect(latest.stdout).toBe('');
+    expect(latest.stderr).toContain(`so it starts at the latest offset (--offset-reset latest).`);
+  });
+
+  it('--format json prints every field of each record', async () => {
+    const topic = await newTopic('consume-json', 1);
+    const before = Date.now();
+    await produce(topic, ['k1|v1', 'k2|v2'], ['--key-separator', '|', '--header', 'h=1']);
+    const result = expectOk(await firehose(['consume', topic, '--from-beginning', '--max-messages', '2', '--format', 'json']));
+    const records = jsonLines<RecordJson>(result.stdout);
+    expect(records.map((r) => Object.keys(r).sort())).toEqual(Array(2).fill(['headers', 'key', 'offset', 'partition', 'timestamp', 'topic', 'value']));
+    expect(records.map(({ timestamp: _t, ...rest }) => rest)).toEqual([
+      { topic, partition: 0, offset: '0', key: 'k1', headers: { h: '1' }, value: 'v1' },
+      { topic, partition: 0, offset: '1', key: 'k2', headers: { h: '1' }, value: 'v2' },
+    ]);
+    for (const r of records) expect(r.timestamp).toBeGreaterThanOrEqual(before - 1000);
+
+    // --output json alone means --format json for records; status stays on stderr.
+    const viaOutput = expectOk(await firehose(['consume', topic, '--from-beginning', '--max-messages', '2', '--output', 'json']));
+    expect(jsonLines<RecordJson>(viaOutput.stdout).map((r) => r.value)).toEqual(['v1', 'v2']);
+  });
+
+  it('stops with exit 130 when interrupted, having printed what it read', async () => {
+    const topic = await spammedTopic('consume-interrupt', 1);
+    // run() itself, to watch stdout while it runs: no idle timeout, so only the abort ends it.
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+    const controller = new AbortController();
+    const running = run(['consume', topic, '--from-beginning', '--bootstrap', kafkaFromTests().bootstrap], {
+      env: cleanEnv(), stdin: Readable.from([]), stdout, stderr, signal: controller.signal,
+    });
+    try {
+      await waitFor(() => lines(out).length === 10, { timeoutMs: 20_000, what: 'ten records on stdout' });
+    } finally {
+      controller.abort();
+    }
+    expect(await running).toBe(130);
+    expect(lines(out)).toEqual(spamValues(10));
+    expect(err).toContain(`Consumed 10 records from ${topic}; nothing committed (anonymous group); stopped by interrupted.`);
+  });
+
+  it('rejects bad --format and --offset-reset values as usage errors', async () => {
+    const topic = await newTopic('consume-usage', 1);
+    const format = await firehose(['consume', topic, '--format', 'xml']);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toContain('error: --format must be value or json, not "xml".');
+    const reset = await firehose(['consume', topic, '--offset-reset', 'middle', '--group', uniqueName('g')]);
+    expect(reset.code).toBe(2);
+    expect(reset.stderr).toContain('error: --offset-reset must be earliest or latest, not "middle".');
+  });
+});

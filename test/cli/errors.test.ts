@@ -1,0 +1,190 @@
+// Failures people hit: no broker, unknown or invalid topics, no user number, a broken config
+// file, bad flag values. Each is one clear message with the right exit code.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../support/cli.js';
+import { firehose, lines, newTopic } from '../support/cli-kafka.js';
+import { freePorts } from '../support/kafka.js';
+import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
+
+const kafka = kafkaFromTests();
+
+interface JsonError { error: { code: string; message: string; hint?: string } }
+
+/** With --output json an error is exactly one JSON object on stderr, and stdout is empty. */
+function jsonError(result: CliResult): JsonError['error'] {
+  expect(result.stdout).toBe('');
+  const [line, ...rest] = lines(result.stderr);
+  expect(rest).toEqual([]);
+  return (JSON.parse(line!) as JsonError).error;
+}
+
+describe('an unreachable broker', () => {
+  it('fails within --connect-timeout, naming the address', async () => {
+    const [port] = await freePorts(1); // bound and released: nothing listens there now
+    const address = `127.0.0.1:${port}`;
+    const started = Date.now();
+    const result = await runCli(['topics', '--bootstrap', address, '--connect-timeout', '2s']);
+    const elapsed = Date.now() - started;
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(lines(result.stderr)[0]).toMatch(new RegExp(`^error: Cannot reach Kafka at ${address}: `));
+    expect(result.stderr).toContain('hint: Check --bootstrap (or KAFKA_BOOTSTRAP_SERVERS)');
+    expect(elapsed).toBeLessThan(10_000);
+  });
+
+  it('says where the address came from when it is the environment', async () => {
+    const [port] = await freePorts(1);
+    const result = await runCli(['spam', 'any-topic', '--connect-timeout', '1s', '--output', 'json'], {
+      env: { KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${port}` },
+    });
+    expect(result.code).toBe(1);
+    const error = jsonError(result);
+    expect(error.code).toBe('KAFKA_UNREACHABLE');
+    expect(error.message).toContain(`127.0.0.1:${port}`);
+  });
+
+  it('rejects a bootstrap that is not host:port as bad usage', async () => {
+    const result = await runCli(['topics', '--bootstrap', 'localhost']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('error: The bootstrap servers from --bootstrap must be host:port[,host:port...], not "localhost".');
+  });
+});
+
+describe('unknown and invalid topics', () => {
+  const missing = uniqueName('missing');
+
+  it.each([
+    ['consume', ['consume', missing, '--from-beginning']],
+    ['produce', ['produce', missing]],
+    ['spam', ['spam', missing]],
+    ['topics describe', ['topics', 'describe', missing]],
+    ['demo commit', ['demo', 'commit', missing, '--group', uniqueName('g')]],
+  ])('%s on a topic that does not exist → TOPIC_NOT_FOUND', async (_name, argv) => {
+    const text = await firehose(argv, { stdin: 'x\n' });
+    expect(text.code).toBe(1);
+    // (demo commit states its store/commit order before it looks at the topic)
+    expect(lines(text.stderr).slice(-2)).toEqual([
+      `error: Topic ${missing} does not exist on ${kafka.bootstrap}.`,
+      'hint: Create it with `firehose create-topic`, or list topics with `firehose topics`.',
+    ]);
+
+    const json = await firehose([...argv, '--output', 'json'], { stdin: 'x\n' });
+    expect(json.code).toBe(1);
+    expect(jsonError(json)).toMatchObject({ code: 'TOPIC_NOT_FOUND', message: `Topic ${missing} does not exist on ${kafka.bootstrap}.` });
+  });
+
+  it.each([
+    ['create-topic', ['create-topic', 'bad name!']],
+    ['consume', ['consume', 'a/b']],
+    ['topics describe', ['topics', 'describe', '..']],
+  ])('%s with an invalid topic name → exit 2', async (_name, argv) => {
+    const result = await firehose(argv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: ".*" is not a valid Kafka topic name\.$/m);
+    expect(result.stderr).toContain('hint: Topic names use letters, digits, ".", "_" and "-", at most 249 characters.');
+  });
+});
+
+describe('no user number', () => {
+  it.each([
+    ['create-topic', ['create-topic']],
+    ['spam', ['spam']],
+    ['consume', ['consume']],
+    ['demo offsets', ['demo', 'offsets']],
+  ])('%s without a topic, --user or FIREHOSE_USER in a non-interactive shell → exit 2 with a hint', async (_name, argv) => {
+    const result = await firehose(argv);
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)).toEqual([
+      'error: No user number is set, and this shell is not interactive, so firehose cannot ask for it.',
+      'hint: Pass --user N, set FIREHOSE_USER=N, or put "user: N" in the config file (firehose config path).',
+    ]);
+  });
+
+  it('rejects a user number that is not a number', async () => {
+    const result = await firehose(['spam'], { env: { FIREHOSE_USER: 'seven' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('error: The user number from FIREHOSE_USER must be a number such as 7 (or user7), not "seven".');
+  });
+});
+
+describe('the config file', () => {
+  let dir: string;
+  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'firehose-config-')); });
+  afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it('malformed YAML is a clear error naming the file', async () => {
+    const path = join(dir, 'bad.yaml');
+    await writeFile(path, 'user: 7\nkafka:\n  bootstrap: [localhost:9092\n');
+    const result = await firehose(['topics'], { env: { FIREHOSE_CONFIG: path } });
+    expect(result.code).toBe(1);
+    const [error, hint, ...rest] = lines(result.stderr);
+    expect(error).toMatch(new RegExp(`^error: Config file ${path} is not valid YAML: .+`));
+    expect(hint).toMatch(/^hint: /);
+    expect(rest).toEqual([]);
+
+    const json = await firehose(['topics', '--output', 'json'], { env: { FIREHOSE_CONFIG: path } });
+    expect(jsonError(json).code).toBe('CONFIG_MALFORMED');
+  });
+
+  it('YAML that is not a mapping is a clear error too', async () => {
+    const path = join(dir, 'list.yaml');
+    await writeFile(path, '- user: 7\n');
+    const result = await firehose(['topics'], { env: { FIREHOSE_CONFIG: path } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`error: Config file ${path} must hold a YAML mapping (key: value lines).`);
+  });
+
+  it('a good file supplies the user number and the bootstrap servers', async () => {
+    const path = join(dir, 'good.yaml');
+    const topic = await newTopic('config-file', 1);
+    await writeFile(path, `user: 7\nkafka:\n  bootstrap: ${kafka.bootstrap}\n`);
+    const result = await runCli(['topics', 'describe', topic, '--output', 'json'], { env: { FIREHOSE_CONFIG: path } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).topic).toBe(topic);
+  });
+});
+
+describe('bad flag values are usage errors (exit 2)', () => {
+  it.each([
+    ['--acks', ['spam', 'some-topic', '--acks', '2'], 'error: --acks must be 0, 1 or all, not "2".'],
+    ['--acks on produce', ['produce', 'some-topic', '--acks', 'none'], 'error: --acks must be 0, 1 or all, not "none".'],
+    ['--partitions 0', ['create-topic', 'some-topic', '--partitions', '0'], 'error: --partitions must be a positive whole number, not "0".'],
+    ['--partitions abc', ['create-topic', 'some-topic', '--partitions', 'abc'], 'error: --partitions must be a positive whole number, not "abc".'],
+    ['--idle-timeout', ['consume', 'some-topic', '--idle-timeout', 'soon'], 'error: --idle-timeout must be a duration such as 500ms, 10s or 5m, not "soon".'],
+    ['--times', ['spam', 'some-topic', '--times', '-3'], 'error: --times must be a positive whole number, not "-3".'],
+    ['--max-messages', ['consume', 'some-topic', '--max-messages', '1.5'], 'error: --max-messages must be a positive whole number, not "1.5".'],
+    ['--connect-timeout', ['topics', '--connect-timeout', 'forever'], 'error: --connect-timeout must be a duration such as 500ms, 10s or 5m, not "forever".'],
+    ['--config', ['create-topic', 'some-topic', '--config', 'retention.ms'], 'error: --config takes key=value, not "retention.ms".'],
+  ])('%s', async (_name, argv, message) => {
+    // Nothing listens on this address: usage errors must come before any connection attempt.
+    const [port] = await freePorts(1);
+    const result = await runCli([...argv, '--bootstrap', `127.0.0.1:${port}`], { stdin: 'x\n' });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(lines(result.stderr)[0]).toBe(message);
+  });
+
+  it('an unknown option or --output value is rejected by the parser (exit 2)', async () => {
+    const unknown = await runCli(['spam', '--tims', '3']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("error: unknown option '--tims'");
+    const output = await runCli(['topics', '--output', 'yaml']);
+    expect(output.code).toBe(2);
+    expect(output.stderr).toContain("option '-o, --output <format>' argument 'yaml' is invalid");
+  });
+
+  it('with --output json a usage error is a JSON object on stderr', async () => {
+    const result = await runCli(['spam', 'some-topic', '--acks', 'maybe', '--output', 'json']);
+    expect(result.code).toBe(2);
+    expect(jsonError(result)).toEqual({ code: 'USAGE', message: '--acks must be 0, 1 or all, not "maybe".' });
+  });
+
+  it('FIREHOSE_OUTPUT=json makes errors JSON as well', async () => {
+    const result = await firehose(['spam'], { env: { FIREHOSE_OUTPUT: 'json' } });
+    expect(result.code).toBe(2);
+    expect(jsonError(result).code).toBe('USER_UNKNOWN');
+  });
+});

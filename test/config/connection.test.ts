@@ -1,0 +1,158 @@
+// resolveConnection: where the broker list, TLS, SASL and the connect timeout come from.
+import { describe, expect, it } from 'vitest';
+import type { ConfigFile } from '../../src/config/config-file.js';
+import {
+  DEFAULT_BOOTSTRAP,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  parseBrokers,
+  resolveConnection,
+  type ConnectionFlags,
+  type ConnectionSettings,
+} from '../../src/config/connection.js';
+import { UsageError } from '../../src/errors.js';
+
+const FLAG = 'flag-host:1';
+const KAFKA_ENV = 'kafka-env-host:2';
+const FIREHOSE_ENV = 'firehose-env-host:3';
+const FILE = 'file-host:4';
+
+describe('resolveConnection: bootstrap precedence (flag > environment > config file > default)', () => {
+  const cases: Array<{
+    name: string;
+    flag?: string;
+    kafkaEnv?: string;
+    firehoseEnv?: string;
+    file?: string;
+    brokers: string[];
+    source: ConnectionSettings['bootstrapSource'];
+  }> = [
+    { name: 'everything set: the flag wins', flag: FLAG, kafkaEnv: KAFKA_ENV, firehoseEnv: FIREHOSE_ENV, file: FILE, brokers: [FLAG], source: 'flag' },
+    { name: 'flag over the config file', flag: FLAG, file: FILE, brokers: [FLAG], source: 'flag' },
+    { name: 'KAFKA_BOOTSTRAP_SERVERS over the config file', kafkaEnv: KAFKA_ENV, file: FILE, brokers: [KAFKA_ENV], source: 'env' },
+    { name: 'FIREHOSE_BOOTSTRAP over the config file', firehoseEnv: FIREHOSE_ENV, file: FILE, brokers: [FIREHOSE_ENV], source: 'env' },
+    { name: 'FIREHOSE_BOOTSTRAP over KAFKA_BOOTSTRAP_SERVERS', kafkaEnv: KAFKA_ENV, firehoseEnv: FIREHOSE_ENV, file: FILE, brokers: [FIREHOSE_ENV], source: 'env' },
+    { name: 'config file alone', file: FILE, brokers: [FILE], source: 'config' },
+    { name: 'nothing set: the default', brokers: [DEFAULT_BOOTSTRAP], source: 'default' },
+    { name: 'an empty environment variable counts as unset', kafkaEnv: '', file: FILE, brokers: [FILE], source: 'config' },
+    { name: 'a list with spaces and an empty entry', flag: ' a:1, b:2,,[::1]:9092 ', brokers: ['a:1', 'b:2', '[::1]:9092'], source: 'flag' },
+  ];
+
+  it.each(cases)('$name', ({ flag, kafkaEnv, firehoseEnv, file, brokers, source }) => {
+    const env = { KAFKA_BOOTSTRAP_SERVERS: kafkaEnv, FIREHOSE_BOOTSTRAP: firehoseEnv };
+    const config: ConfigFile = file === undefined ? {} : { kafka: { bootstrap: file } };
+    const settings = resolveConnection({ bootstrap: flag }, env, config);
+    expect(settings.brokers).toEqual(brokers);
+    expect(settings.bootstrapSource).toBe(source);
+  });
+
+  it.each([
+    ['no port', 'localhost', '--bootstrap'],
+    ['a URL', 'kafka://localhost:9092', '--bootstrap'],
+    ['only commas', ',,', '--bootstrap'],
+  ])('rejects %s and names where it came from', (_name, text) => {
+    expect(() => resolveConnection({ bootstrap: text }, {}, {})).toThrow(UsageError);
+    expect(() => resolveConnection({ bootstrap: text }, {}, {})).toThrow(/--bootstrap/);
+  });
+
+  it('names the environment variable when the bad value came from there', () => {
+    expect(() => resolveConnection({}, { KAFKA_BOOTSTRAP_SERVERS: 'nope' }, {})).toThrow(/KAFKA_BOOTSTRAP_SERVERS.*"nope"/);
+    expect(() => parseBrokers('h:1,bad', 'the config file')).toThrow(/the config file.*"bad"/);
+  });
+});
+
+describe('resolveConnection: TLS', () => {
+  const cases: Array<{ name: string; flags: ConnectionFlags; file?: ConfigFile['kafka']; tls: ConnectionSettings['tls'] }> = [
+    { name: 'no TLS flags: plaintext', flags: {}, tls: undefined },
+    { name: '--tls alone', flags: { tls: true }, tls: { skipHostnameVerification: false } },
+    { name: '--ca-file', flags: { caFile: 'ca.pem' }, tls: { caFile: 'ca.pem', skipHostnameVerification: false } },
+    { name: '--cert-file with --key-file', flags: { certFile: 'c.pem', keyFile: 'k.pem' }, tls: { certFile: 'c.pem', keyFile: 'k.pem', skipHostnameVerification: false } },
+    { name: '--keystore', flags: { keystore: 'client.p12' }, tls: { keystore: 'client.p12', skipHostnameVerification: false } },
+    { name: '--skip-hostname-verification', flags: { skipHostnameVerification: true }, tls: { skipHostnameVerification: true } },
+    { name: 'CA from the config file', flags: {}, file: { caFile: 'file-ca.pem' }, tls: { caFile: 'file-ca.pem', skipHostnameVerification: false } },
+    { name: 'a flag overrides the config file', flags: { caFile: 'flag-ca.pem' }, file: { caFile: 'file-ca.pem' }, tls: { caFile: 'flag-ca.pem', skipHostnameVerification: false } },
+  ];
+
+  it.each(cases)('$name', ({ flags, file, tls }) => {
+    const settings = resolveConnection(flags, {}, file ? { kafka: file } : {});
+    if (tls === undefined) {
+      expect(settings.tls).toBeUndefined();
+    } else {
+      // Unset paths are present as undefined; compare what is set.
+      expect(JSON.parse(JSON.stringify(settings.tls))).toEqual(tls);
+    }
+  });
+
+  it.each([
+    ['--cert-file without --key-file', { certFile: 'c.pem' }],
+    ['--key-file without --cert-file', { keyFile: 'k.pem' }],
+    ['--keystore together with PEM files', { keystore: 'c.p12', certFile: 'c.pem', keyFile: 'k.pem' }],
+  ])('%s is a usage error', (_name, flags) => {
+    let thrown: unknown;
+    try {
+      resolveConnection(flags, {}, {});
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(UsageError);
+    expect((thrown as UsageError).exitCode).toBe(2);
+    expect((thrown as UsageError).message).toMatch(/--cert-file|--keystore/);
+  });
+
+  it('a cert in the config file without a key is a usage error too', () => {
+    expect(() => resolveConnection({}, {}, { kafka: { certFile: 'c.pem' } })).toThrow(UsageError);
+  });
+});
+
+describe('resolveConnection: SASL', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['PLAIN', 'plain'],
+    ['scram-sha-256', 'scram-sha-256'],
+    ['SCRAM-SHA-512', 'scram-sha-512'],
+  ] as const)('--sasl-mechanism %s → %s', (text, mechanism) => {
+    const settings = resolveConnection({ saslMechanism: text, saslUsername: 'alice' }, {}, {});
+    expect(settings.sasl).toEqual({ mechanism, username: 'alice' });
+  });
+
+  it.each(['gssapi', 'oauthbearer', 'scram', ''])('rejects mechanism "%s"', (text) => {
+    expect(() => resolveConnection({ saslMechanism: text, saslUsername: 'alice' }, {}, {})).toThrow(/--sasl-mechanism must be one of plain, scram-sha-256, scram-sha-512/);
+  });
+
+  it('takes the user name from flag, then FIREHOSE_SASL_USERNAME, then the config file', () => {
+    const file: ConfigFile = { kafka: { sasl: { mechanism: 'plain', username: 'from-file' } } };
+    expect(resolveConnection({ saslUsername: 'from-flag' }, { FIREHOSE_SASL_USERNAME: 'from-env' }, file).sasl?.username).toBe('from-flag');
+    expect(resolveConnection({}, { FIREHOSE_SASL_USERNAME: 'from-env' }, file).sasl?.username).toBe('from-env');
+    expect(resolveConnection({}, {}, file).sasl).toEqual({ mechanism: 'plain', username: 'from-file' });
+  });
+
+  it('needs a user name', () => {
+    expect(() => resolveConnection({ saslMechanism: 'plain' }, {}, {})).toThrow(/SASL needs a user name.*FIREHOSE_SASL_USERNAME/);
+  });
+
+  it('is off without a mechanism, and SASL alone does not turn TLS on', () => {
+    expect(resolveConnection({ saslUsername: 'alice' }, {}, {}).sasl).toBeUndefined();
+    expect(resolveConnection({ saslMechanism: 'plain', saslUsername: 'alice' }, {}, {}).tls).toBeUndefined();
+  });
+});
+
+describe('resolveConnection: connect timeout', () => {
+  it.each([
+    ['10s', 10_000],
+    ['500ms', 500],
+    ['2m', 120_000],
+    ['3', 3_000],
+    ['1.5s', 1_500],
+  ])('--connect-timeout %s → %i ms', (text, ms) => {
+    expect(resolveConnection({ connectTimeout: text }, {}, {}).connectTimeoutMs).toBe(ms);
+  });
+
+  it('falls back to the config file, then the default', () => {
+    expect(resolveConnection({}, {}, { kafka: { connectTimeoutMs: 2500 } }).connectTimeoutMs).toBe(2500);
+    expect(resolveConnection({}, {}, {}).connectTimeoutMs).toBe(DEFAULT_CONNECT_TIMEOUT_MS);
+    expect(resolveConnection({ connectTimeout: '1s' }, {}, { kafka: { connectTimeoutMs: 2500 } }).connectTimeoutMs).toBe(1000);
+  });
+
+  it.each(['soon', '10 s', '-1s', '1d'])('rejects "%s"', (text) => {
+    expect(() => resolveConnection({ connectTimeout: text }, {}, {})).toThrow(/--connect-timeout must be a duration/);
+  });
+});

@@ -1,0 +1,98 @@
+// Interop with kcat (librdkafka): what firehose writes, kcat reads byte for byte, and the
+// other way round. kcat must be installed (.ci/run installs it): a missing kcat fails.
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectOk, firehose, jsonLines, newTopic, produce, sorted, spamValues, type RecordJson } from '../support/cli-kafka.js';
+import { kafkaFromTests } from '../support/kafka-env.js';
+
+const KCAT = process.env.KCAT ?? '/usr/bin/kcat';
+const kafka = kafkaFromTests();
+
+interface KcatRecord { partition: number; offset: number; key: Buffer | null; headers: string; value: Buffer }
+
+/**
+ * Every record of `topic` as kcat sees it. The format puts the value's length before the
+ * value, so values are cut out by length, never by a delimiter they might contain.
+ */
+async function kcatRead(topic: string): Promise<KcatRecord[]> {
+  const result = await execa(KCAT, ['-C', '-b', kafka.bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q',
+    '-f', '%p %o %K %S %h|%k%s\n'], { encoding: 'buffer', stripFinalNewline: false });
+  const out = Buffer.from(result.stdout);
+  const records: KcatRecord[] = [];
+  let at = 0;
+  while (at < out.length) {
+    const bar = out.indexOf('|', at);
+    const [partition, offset, keyLength, valueLength, headers = ''] = out.subarray(at, bar).toString('utf8').split(' ');
+    let cursor = bar + 1;
+    const keyBytes = Number(keyLength);
+    const key = keyBytes < 0 ? null : out.subarray(cursor, cursor + keyBytes);
+    cursor += Math.max(0, keyBytes);
+    const value = out.subarray(cursor, cursor + Number(valueLength));
+    cursor += Number(valueLength);
+    expect(out[cursor], `newline after record at byte ${cursor}`).toBe(0x0a);
+    records.push({ partition: Number(partition), offset: Number(offset), key, headers, value });
+    at = cursor + 1;
+  }
+  return records;
+}
+
+beforeAll(() => {
+  if (!existsSync(KCAT)) {
+    throw new Error(`kcat is not installed at ${KCAT}: install it (apt-get install kcat; .ci/run does) or point KCAT at it.`);
+  }
+});
+
+describe('kcat reads what firehose wrote', () => {
+  it('spam --times 10: the exact spammer bytes, no keys, no headers', async () => {
+    const topic = await newTopic('kcat-spam', 3);
+    expectOk(await firehose(['spam', topic, '--times', '10']));
+    const records = await kcatRead(topic);
+    expect(records).toHaveLength(10);
+    expect(sorted(records.map((r) => r.value.toString('hex')))).toEqual(sorted(spamValues(10).map((v) => Buffer.from(v).toString('hex'))));
+    for (const r of records) {
+      expect(r.key).toBeNull();
+      expect(r.headers).toBe('');
+    }
+  });
+
+  it('produce with keys and headers, including non-ASCII text', async () => {
+    const topic = await newTopic('kcat-produce', 1);
+    await produce(topic, ['id-1:héllo wörld ✓', 'id-2:a|b'], ['--key-separator', ':', '--header', 'source=cli']);
+    const records = await kcatRead(topic);
+    expect(records.map((r) => [r.offset, r.key?.toString('utf8'), r.value.toString('utf8'), r.headers])).toEqual([
+      [0, 'id-1', 'héllo wörld ✓', 'source=cli'],
+      [1, 'id-2', 'a|b', 'source=cli'],
+    ]);
+    expect(records[0]!.value.equals(Buffer.from('héllo wörld ✓', 'utf8'))).toBe(true);
+  });
+});
+
+describe('firehose reads what kcat wrote', () => {
+  it('keyed lines from kcat -P -K:', async () => {
+    const topic = await newTopic('kcat-keys', 3);
+    await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', topic, '-K:'], { input: 'k1:one\nk2:two\nk3:thrée\n' });
+    const result = expectOk(await firehose(['consume', topic, '--from-beginning', '--max-messages', '3', '--format', 'json']));
+    const records = jsonLines<RecordJson>(result.stdout);
+    expect(sorted(records.map((r) => `${r.key}=${r.value}`))).toEqual(['k1=one', 'k2=two', 'k3=thrée']);
+    for (const r of records) expect(r.headers).toEqual({});
+  });
+
+  it('plain lines with headers from kcat -P -H, in partition order', async () => {
+    const topic = await newTopic('kcat-headers', 1);
+    await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', topic, '-p', '0', '-H', 'origin=kcat', '-H', 'n=1'], { input: 'alpha\nbeta\n' });
+    const result = expectOk(await firehose(['consume', topic, '--from-beginning', '--max-messages', '2', '--format', 'json']));
+    expect(jsonLines<RecordJson>(result.stdout).map(({ partition, offset, key, headers, value }) => ({ partition, offset, key, headers, value }))).toEqual([
+      { partition: 0, offset: '0', key: null, headers: { origin: 'kcat', n: '1' }, value: 'alpha' },
+      { partition: 0, offset: '1', key: null, headers: { origin: 'kcat', n: '1' }, value: 'beta' },
+    ]);
+  });
+
+  it('firehose consume prints kcat values unchanged in value format', async () => {
+    const topic = await newTopic('kcat-values', 1);
+    const values = spamValues(5);
+    await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', topic], { input: `${values.join('\n')}\n` });
+    const result = expectOk(await firehose(['consume', topic, '--from-beginning', '--max-messages', '5']));
+    expect(result.stdout).toBe(`${values.join('\n')}\n`);
+  });
+});
