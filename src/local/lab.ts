@@ -4,6 +4,7 @@ import { startBroker, type BrokerEvent, type BrokerHandle } from './broker.js';
 import type { RetryPolicy } from './delivery.js';
 import { runDispatcher, type DispatchEvent, type DispatcherResult } from './dispatcher.js';
 import { startSinkPool, type SinkPoolEvent, type SinkPoolHandle, type SinkPoolOptions } from './sink-pool.js';
+import { parseTriggerFlag } from './trigger-flag.js';
 import { loadTriggerFile } from './trigger-yaml.js';
 
 export interface LabOptions {
@@ -23,7 +24,8 @@ export interface LabOptions {
   retry: RetryPolicy;
   deadLetterUrl?: string;
   requestTimeoutMs: number;
-  broker: { port: number; triggerFiles: string[] } | null;
+  /** Triggers from Knative Trigger YAML files and from `--trigger` flags. */
+  broker: { port: number; triggerFiles: string[]; triggerFlags: string[] } | null;
   signal: AbortSignal;
 }
 
@@ -64,7 +66,9 @@ export async function startLab(client: KafkaClient, options: LabOptions, onEvent
     if (options.broker) {
       const service = options.pool.service ?? 'eventinghello';
       const resolveRef = (kind: string, name: string) => (kind === 'Service' && name === service ? sinkUrl : undefined);
-      const triggers = (await Promise.all(options.broker.triggerFiles.map((file) => loadTriggerFile(file, { resolveRef, skipOtherKinds: true })))).flat();
+      const fromFiles = (await Promise.all(options.broker.triggerFiles.map((file) => loadTriggerFile(file, { resolveRef, skipOtherKinds: true })))).flat();
+      const fromFlags = options.broker.triggerFlags.map((flag, i) => parseTriggerFlag(flag, i, (name) => resolveRef('Service', name)));
+      const triggers = [...fromFiles, ...fromFlags];
       triggerNames = triggers.map((t) => t.name);
       broker = await startBroker({ port: options.broker.port, triggers, deadLetterUrl: options.deadLetterUrl }, (event) => onEvent({ from: 'broker', event }));
     }

@@ -66,3 +66,23 @@ export function startCli(argv: string[], options: RunOptions = {}) {
   child.stderr!.on('data', (chunk: Buffer) => { output.stderr += chunk.toString(); });
   return { child, output };
 }
+
+/**
+ * firehose in this process, running in the background (for `up`, `sink serve`): its output
+ * readable while it runs; stop() aborts it like Ctrl-C and resolves with the exit code.
+ */
+export function startInProcess(argv: string[], options: Omit<RunOptions, 'signal' | 'stdin'> = {}) {
+  const controller = new AbortController();
+  const output = { stdout: '', stderr: '' };
+  const stdout = new PassThrough().on('data', (c: Buffer) => { output.stdout += c.toString(); });
+  const stderr = new PassThrough().on('data', (c: Buffer) => { output.stderr += c.toString(); });
+  const exit = run(argv, { env: cleanEnv(options.env), stdin: new PassThrough(), stdout, stderr, signal: controller.signal });
+  return {
+    output,
+    exit,
+    stop: async () => {
+      controller.abort();
+      return exit;
+    },
+  };
+}

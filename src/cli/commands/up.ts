@@ -96,6 +96,7 @@ export function upCommand(): Command<any, any, any> {
     .option('--no-broker', 'do not start the broker')
     .option('--broker-port <port>', 'port of the broker ingress (0 = any)', '0')
     .option('--triggers <file>', 'Knative Trigger YAML for the broker, repeatable', collect, [])
+    .option('--trigger <spec>', 'a trigger: subscriber=URL|eventinghello,type=T,source=S (exact filters), repeatable', collect, [])
     .option('--detach', 'run in the background; `firehose down` stops it')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
@@ -122,7 +123,7 @@ export function upCommand(): Command<any, any, any> {
         retry: { retries: parsePositiveInt(options.retries, '--retries', { allowZero: true }), backoffMs: parseDuration(options.backoff, '--backoff'), policy: 'exponential' },
         deadLetterUrl: options.deadLetter,
         requestTimeoutMs: 30_000,
-        broker: options.broker ? { port: parsePositiveInt(options.brokerPort, '--broker-port', { allowZero: true }), triggerFiles: options.triggers } : null,
+        broker: options.broker ? { port: parsePositiveInt(options.brokerPort, '--broker-port', { allowZero: true }), triggerFiles: options.triggers, triggerFlags: options.trigger } : null,
         signal: rt.signal,
       }, (event) => printLabEvent(rt, event));
       const summary = { topic, group: lab.group, sinkUrl: lab.sinkUrl, brokerUrl: lab.brokerUrl, triggers: lab.triggers };
