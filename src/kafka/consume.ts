@@ -4,7 +4,7 @@ import { FirehoseError } from '../errors.js';
 import type { KafkaClient } from './connect.js';
 import { toConsumedRecord, type ConsumedRecord } from './records.js';
 import { explainStartPosition, resetPolicy, type OffsetReset, type StartPosition } from './start-position.js';
-import { StopSignal, watchGroup, type StopReason } from './stop-signal.js';
+import { runUntilStopped, StopSignal, watchGroup, type StopReason } from './stop-signal.js';
 import { requireTopic } from './topics.js';
 
 export interface ConsumeOptions {
@@ -82,18 +82,8 @@ export async function consumeTopic(client: KafkaClient, options: ConsumeOptions,
     if (options.maxMessages !== undefined && consumed >= options.maxMessages) stop.stop('max-messages');
   };
 
-  try {
-    await consumer.subscribe({ topics: [options.topic], fromBeginning: resetPolicy(choice) === 'earliest' });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
-  } catch (error) {
-    await consumer.disconnect().catch(() => {});
-    throw client.translate(error, `consume ${options.topic}`);
-  }
-
-  const stoppedBy = await stop.done;
-  // disconnect() waits for the batch in hand, then leaves the group so others rebalance at once.
-  await consumer.disconnect().catch(() => {});
-  if (stop.crash) throw client.translate(stop.crash, `consume ${options.topic}`);
+  const stoppedBy = await runUntilStopped(client, consumer, stop, { topic: options.topic, fromBeginning: resetPolicy(choice) === 'earliest' },
+    { autoCommit: false, eachBatchAutoResolve: false, eachBatch }, `consume ${options.topic}`);
   return {
     topic: options.topic,
     group,

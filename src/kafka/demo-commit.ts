@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { KafkaClient } from './connect.js';
 import { toConsumedRecord, type ConsumedRecord } from './records.js';
 import { explainStartPosition, type OffsetReset, type StartPosition } from './start-position.js';
-import { StopSignal, watchGroup, type StopReason } from './stop-signal.js';
+import { runUntilStopped, StopSignal, watchGroup, type StopReason } from './stop-signal.js';
 import { requireTopic } from './topics.js';
 
 export interface CommitDemoOptions {
@@ -61,36 +61,27 @@ export async function runCommitDemo(client: KafkaClient, options: CommitDemoOpti
     return true;
   };
 
-  try {
-    await consumer.subscribe({ topics: [options.topic], fromBeginning: options.offsetReset === 'earliest' });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ topic, partition, message, pause }) => {
-        if (stop.stopped) {
-          pause(); // leave the rest uncommitted and unprinted
-          return;
-        }
-        const record = toConsumedRecord(topic, partition, message);
-        onEvent({ kind: 'message', record });
-        if (options.commitBeforeStore) {
-          await commit(record);
-          if (!(await store(record))) return;
-        } else {
-          if (!(await store(record))) return;
-          await commit(record);
-        }
-        processed += 1;
-        stop.touch();
-        if (options.maxMessages !== undefined && processed >= options.maxMessages) stop.stop('max-messages');
-      },
-    });
-  } catch (error) {
-    await consumer.disconnect().catch(() => {});
-    throw client.translate(error, `consume ${options.topic}`);
-  }
-  const stoppedBy = await stop.done;
-  await consumer.disconnect().catch(() => {});
-  if (stop.crash) throw client.translate(stop.crash, `consume ${options.topic}`);
+  const stoppedBy = await runUntilStopped(client, consumer, stop, { topic: options.topic, fromBeginning: options.offsetReset === 'earliest' }, {
+    autoCommit: false,
+    eachMessage: async ({ topic, partition, message, pause }) => {
+      if (stop.stopped) {
+        pause(); // leave the rest uncommitted and unprinted
+        return;
+      }
+      const record = toConsumedRecord(topic, partition, message);
+      onEvent({ kind: 'message', record });
+      if (options.commitBeforeStore) {
+        await commit(record);
+        if (!(await store(record))) return;
+      } else {
+        if (!(await store(record))) return;
+        await commit(record);
+      }
+      processed += 1;
+      stop.touch();
+      if (options.maxMessages !== undefined && processed >= options.maxMessages) stop.stop('max-messages');
+    },
+  }, `consume ${options.topic}`);
   return {
     topic: options.topic,
     group: options.group,

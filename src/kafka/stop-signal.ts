@@ -1,4 +1,5 @@
-import type { Consumer } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig } from 'kafkajs';
+import type { KafkaClient } from './connect.js';
 
 export type StopReason = 'max-messages' | 'idle-timeout' | 'interrupted' | 'crashed' | 'done';
 
@@ -46,4 +47,30 @@ export function watchGroup(consumer: Consumer, topic: string, stop: StopSignal, 
     stop.crash = payload.error;
     stop.stop('crashed');
   });
+}
+
+/**
+ * Subscribes, runs the consumer until `stop` fires, then disconnects (which waits for the
+ * batch in hand, commits what was resolved when autoCommit is on, and leaves the group so
+ * the others rebalance at once). Errors become FirehoseErrors naming `what`.
+ */
+export async function runUntilStopped(
+  client: KafkaClient,
+  consumer: Consumer,
+  stop: StopSignal,
+  subscription: { topic: string; fromBeginning: boolean },
+  config: ConsumerRunConfig,
+  what: string,
+): Promise<StopReason> {
+  try {
+    await consumer.subscribe({ topics: [subscription.topic], fromBeginning: subscription.fromBeginning });
+    await consumer.run(config);
+  } catch (error) {
+    await consumer.disconnect().catch(() => {});
+    throw client.translate(error, what);
+  }
+  const reason = await stop.done;
+  await consumer.disconnect().catch(() => {});
+  if (stop.crash) throw client.translate(stop.crash, what);
+  return reason;
 }

@@ -1,7 +1,7 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { recordToCloudEvent, type KafkaSourceIdentity } from '../events/record-to-cloudevent.js';
 import type { KafkaClient } from '../kafka/connect.js';
-import { StopSignal, watchGroup, type StopReason } from '../kafka/stop-signal.js';
+import { runUntilStopped, StopSignal, watchGroup, type StopReason } from '../kafka/stop-signal.js';
 import { requireTopic } from '../kafka/topics.js';
 import type { RetryPolicy } from './delivery.js';
 import { deliverWithRetry, postEvent } from './http-delivery.js';
@@ -92,22 +92,13 @@ export async function runDispatcher(client: KafkaClient, options: DispatcherOpti
   // A short session: after a crash the group hands the partitions on within 10 s, not 30.
   const consumer = await client.consumer({ groupId: options.group, maxWaitTimeInMs: 200, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
   watchGroup(consumer, options.topic, stop, (_t, partitions) => onEvent({ kind: 'assign', partitions }));
-  try {
-    await consumer.subscribe({ topics: [options.topic], fromBeginning: options.initialOffset === 'earliest' });
-    await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 500,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 16,
-      eachBatch,
-    });
-  } catch (error) {
-    await consumer.disconnect().catch(() => {});
-    throw client.translate(error, `dispatch ${options.topic}`);
-  }
-  const stoppedBy = await stop.done;
-  // disconnect() commits what was resolved, then leaves the group.
-  await consumer.disconnect().catch(() => {});
-  if (stop.crash) throw client.translate(stop.crash, `dispatch ${options.topic}`);
+  // autoCommit: kafkajs commits only offsets resolved above, i.e. settled deliveries.
+  const stoppedBy = await runUntilStopped(client, consumer, stop, { topic: options.topic, fromBeginning: options.initialOffset === 'earliest' }, {
+    autoCommit: true,
+    autoCommitInterval: 500,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 16,
+    eachBatch,
+  }, `dispatch ${options.topic}`);
   return { ...counts, stoppedBy };
 }

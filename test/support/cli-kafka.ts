@@ -2,19 +2,12 @@
 // run a command on the plaintext listener, create a topic, read a topic back as JSON.
 import { randomInt } from 'node:crypto';
 import { expect } from 'vitest';
+import type { ConsumedRecord } from '../../src/kafka/records.js';
 import { runCli, type CliResult, type RunOptions } from './cli.js';
 import { kafkaFromTests, uniqueName } from './kafka-env.js';
 
 /** One line of `firehose consume --format json`. */
-export interface RecordJson {
-  topic: string;
-  partition: number;
-  offset: string;
-  timestamp: number;
-  key: string | null;
-  headers: Record<string, string>;
-  value: string | null;
-}
+export type RecordJson = ConsumedRecord;
 
 /** firehose with `--bootstrap` pointing at the test broker's PLAINTEXT listener. */
 export function firehose(argv: string[], options: RunOptions = {}): Promise<CliResult> {

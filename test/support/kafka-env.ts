@@ -1,18 +1,10 @@
 // What test files use to reach the broker that global-setup.ts started.
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import type { KafkaSaslUser, KafkaTls } from './kafka.js';
+import type { KafkaInfo } from './kafka.js';
 
 /** The serializable part of KafkaHandle, handed from globalSetup to test workers. */
-export interface KafkaTestInfo {
-  bootstrap: string;
-  tlsBootstrap: string;
-  tlsWrongHostBootstrap: string;
-  saslBootstrap: string;
-  sasl: KafkaSaslUser;
-  tls: KafkaTls;
-  logFile: string;
-}
+export type KafkaTestInfo = Omit<KafkaInfo, 'dataDir' | 'pid'>;
 
 declare module 'vitest' {
   export interface ProvidedContext {
