@@ -85,7 +85,15 @@ export class Runtime {
           return input({ message: 'Your user number (N in userN):', validate: (v) => /^(user)?\d+$/i.test(v.trim()) || 'A number such as 7' });
         }
       : undefined;
-    return resolveUser({ flag: this.flags.user, env: this.env, configUser: config.user, ask });
+    const { kubeContextUserName, ocWhoami } = await import('../config/login-name.js');
+    return resolveUser({
+      flag: this.flags.user,
+      env: this.env,
+      configUser: config.user,
+      kubeContextUser: () => kubeContextUserName(this.env, this.flags.context ?? config.context),
+      ocWhoami: () => ocWhoami(this.env),
+      ask,
+    });
   }
 
   /** The lab's default topic, my-topic-<N>, unless the command got one. */

@@ -2,7 +2,7 @@ import { FirehoseError, UsageError } from '../errors.js';
 import { ENV, type EnvSource } from './env.js';
 
 /** Where the user number came from, so commands can say so. */
-export type UserSource = 'flag' | 'env' | 'config' | 'prompt';
+export type UserSource = 'flag' | 'env' | 'config' | 'kube-context' | 'oc-whoami' | 'prompt';
 
 export interface ResolvedUser {
   number: number;
@@ -13,6 +13,12 @@ export interface ResolveUserInput {
   flag?: string;
   env: EnvSource;
   configUser?: number | string;
+  /**
+   * Lab logins name the user `userN`: the kube context's user, then `oc whoami`. Each
+   * returns the login name or undefined; both are tried only when the sources above are empty.
+   */
+  kubeContextUser?: () => Promise<string | undefined>;
+  ocWhoami?: () => Promise<string | undefined>;
   /** Asks the person at the terminal; absent when stdin is not a TTY. */
   ask?: () => Promise<string>;
 }
@@ -33,9 +39,14 @@ export async function resolveUser(input: ResolveUserInput): Promise<ResolvedUser
   if (input.configUser !== undefined && input.configUser !== null) {
     return { number: parseUserNumber(String(input.configUser), 'the config file'), source: 'config' };
   }
+  const fromLogin = (login: string | undefined) => /^user(\d{1,6})(?:$|[/:@])/i.exec(login ?? '')?.[1];
+  const contextNumber = fromLogin(await input.kubeContextUser?.().catch(() => undefined));
+  if (contextNumber) return { number: Number(contextNumber), source: 'kube-context' };
+  const ocNumber = fromLogin(await input.ocWhoami?.().catch(() => undefined));
+  if (ocNumber) return { number: Number(ocNumber), source: 'oc-whoami' };
   if (input.ask) return { number: parseUserNumber(await input.ask(), 'the prompt'), source: 'prompt' };
   throw new FirehoseError('USER_UNKNOWN', 'No user number is set, and this shell is not interactive, so firehose cannot ask for it.', {
-    hint: `Pass --user N, set ${ENV.user}=N, or put "user: N" in the config file (firehose config path).`,
+    hint: `Pass --user N, set ${ENV.user}=N, put "user: N" in the config file (firehose config path), or log in as userN (oc login).`,
     exitCode: 2,
   });
 }

@@ -99,7 +99,7 @@ describe('no user number', () => {
     expect(result.code).toBe(2);
     expect(lines(result.stderr)).toEqual([
       'error: No user number is set, and this shell is not interactive, so firehose cannot ask for it.',
-      'hint: Pass --user N, set FIREHOSE_USER=N, or put "user: N" in the config file (firehose config path).',
+      'hint: Pass --user N, set FIREHOSE_USER=N, put "user: N" in the config file (firehose config path), or log in as userN (oc login).',
     ]);
   });
 
