@@ -7,6 +7,7 @@ import { consumeCommand } from './commands/consume.js';
 import { demoCommand } from './commands/demo.js';
 import { sendCommand, sinkCommand } from './commands/events.js';
 import { groupsCommand } from './commands/groups.js';
+import { initCommand } from './commands/init.js';
 import { produceCommand, spamCommand } from './commands/produce.js';
 import { downCommand, upCommand } from './commands/up.js';
 import { createTopicCommand, deleteTopicCommand, topicsCommand } from './commands/topics.js';
@@ -46,6 +47,7 @@ Examples:
 `);
 
   for (const command of [
+    initCommand(),
     createTopicCommand(),
     deleteTopicCommand(),
     topicsCommand(),
