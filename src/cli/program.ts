@@ -9,6 +9,7 @@ import { sendCommand, sinkCommand } from './commands/events.js';
 import { groupsCommand } from './commands/groups.js';
 import { initCommand } from './commands/init.js';
 import { produceCommand, spamCommand } from './commands/produce.js';
+import { renderCommand } from './commands/render.js';
 import { downCommand, upCommand } from './commands/up.js';
 import { createTopicCommand, deleteTopicCommand, topicsCommand } from './commands/topics.js';
 
@@ -60,6 +61,7 @@ Examples:
     sinkCommand(),
     upCommand(),
     downCommand(),
+    renderCommand(),
     configCommand(),
     completionCommand(),
   ]) {

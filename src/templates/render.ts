@@ -1,0 +1,727 @@
+// Renders the workshop's Kubernetes manifests from templates/<name>.yaml: the file is parsed
+// with `yaml`, and this module edits the parsed object (user number in names, namespace,
+// labels, --set keys, apiVersion). There are no text placeholders to substitute.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FirehoseError, UsageError } from '../errors.js';
+
+export interface TemplateInfo {
+  name: string;
+  kind: string;
+  /** API group ('' for the core group, e.g. ConfigMap). */
+  group: string;
+  description: string;
+  /** The version rendered unless --api-version says otherwise (just the version: 'v1beta2'). */
+  defaultVersion: string;
+  /** Settable --set keys; a key ending in `<...>` is a family (filter.<attr> → filter.type, filter.source). */
+  keys: string[];
+}
+
+export interface RenderOptions {
+  user: number;
+  namespace?: string;
+  /** --set k=v, applied in insertion order. */
+  values: Record<string, string>;
+  /** Kind -> 'group/version' (from discovery or --api-version); kinds no template uses are ignored. */
+  apiVersions: Record<string, string>;
+  /** Where the template files are (default: the package's templates/). For tests. */
+  templatesDir?: string;
+}
+
+export interface RenderedObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: unknown;
+}
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const USER_LABEL = 'firehose.dev/user';
+
+// ---------------------------------------------------------------------------------------
+// Value parsing: every failure is a one-line UsageError naming the key and the value.
+
+type Obj = Record<string, any>;
+
+function bad(key: string, value: string, what: string): never {
+  throw new UsageError(`--set ${key}="${value}": ${what}.`);
+}
+
+function text(key: string, value: string): string {
+  if (value.trim() === '') bad(key, value, `${key} must not be empty`);
+  return value;
+}
+
+/** A Kubernetes object name (DNS-1123 subdomain). */
+function objectName(key: string, value: string): string {
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(value)) {
+    bad(key, value, `${key} must be a Kubernetes name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`);
+  }
+  return value;
+}
+
+/** A Knative Service name (DNS-1035 label: it becomes a host name). */
+function serviceName(key: string, value: string): string {
+  if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value)) {
+    bad(key, value, `${key} must be lower-case letters, digits and '-', start with a letter, at most 63 characters`);
+  }
+  return value;
+}
+
+function wholeNumber(key: string, value: string, min = 1): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+    bad(key, value, `${key} must be a whole number${min > 0 ? ` of at least ${min}` : ''}`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(key: string, value: string, choices: readonly T[]): T {
+  const match = choices.find((c) => c.toLowerCase() === value.toLowerCase());
+  if (!match) bad(key, value, `${key} must be one of ${choices.join(', ')}`);
+  return match;
+}
+
+function list(key: string, value: string): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) bad(key, value, `${key} takes one or more comma-separated values`);
+  return items;
+}
+
+function hostPorts(key: string, value: string): string[] {
+  const items = list(key, value);
+  for (const item of items) if (!/^[^\s:,]+:\d{1,5}$/.test(item)) bad(key, value, `${key} takes host:port[,host:port...]`);
+  return items;
+}
+
+/** Strimzi/Kafka config values: numbers and booleans as such, the rest as strings. */
+function scalar(value: string): string | number | boolean {
+  if (/^-?\d{1,15}$/.test(value)) return Number(value);
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value;
+}
+
+// The kinds a sink/subscriber/reply/channel reference may name, with their default apiVersion.
+const REF_KINDS: Record<string, string> = {
+  Service: 'serving.knative.dev/v1',
+  Broker: 'eventing.knative.dev/v1',
+  Channel: 'messaging.knative.dev/v1',
+  InMemoryChannel: 'messaging.knative.dev/v1',
+  KafkaChannel: 'messaging.knative.dev/v1beta1',
+  KafkaSink: 'eventing.knative.dev/v1alpha1',
+};
+const REF_ALIASES: Record<string, string> = { ksvc: 'Service', svc: 'Service' };
+
+interface Ctx {
+  apiVersions: Record<string, string>;
+}
+
+function kReference(key: string, value: string, defaultKind: string, ctx: Ctx, allowed = Object.keys(REF_KINDS)): Obj {
+  const slash = value.indexOf('/');
+  let kind = defaultKind;
+  let name = value;
+  if (slash >= 0) {
+    const given = value.slice(0, slash);
+    const canonical = REF_ALIASES[given.toLowerCase()] ?? allowed.find((k) => k.toLowerCase() === given.toLowerCase());
+    if (!canonical || !allowed.includes(canonical)) bad(key, value, `${key} takes name or Kind/name with Kind one of ${allowed.join(', ')}`);
+    kind = canonical;
+    name = value.slice(slash + 1);
+  }
+  objectName(key, name);
+  return { apiVersion: ctx.apiVersions[kind] ?? REF_KINDS[kind], kind, name };
+}
+
+/** A Knative Destination: `name` (defaultKind), `Kind/name`, or an http(s) URL. */
+function destination(key: string, value: string, defaultKind: string, ctx: Ctx): Obj {
+  if (/^https?:\/\//i.test(value)) {
+    try {
+      new URL(value);
+    } catch {
+      bad(key, value, `${key} is not a valid URL`);
+    }
+    return { uri: value };
+  }
+  return { ref: kReference(key, value, defaultKind, ctx) };
+}
+
+// ---------------------------------------------------------------------------------------
+// The templates.
+
+interface KeyDef {
+  key: string;
+  apply(obj: Obj, value: string, ctx: Ctx): void;
+}
+
+interface FamilyDef {
+  /** e.g. 'filter.' for filter.<attr> */
+  prefix: string;
+  label: string;
+  apply(obj: Obj, sub: string, value: string, ctx: Ctx): void;
+}
+
+interface TemplateDef {
+  name: string;
+  kind: string;
+  group: string;
+  defaultVersion: string;
+  description: string;
+  keys: KeyDef[];
+  families?: FamilyDef[];
+  /** Per-user defaults (my-topic-N, knative-group-N), applied before --set. */
+  user?(obj: Obj, n: number): void;
+  /** Reshapes the rendered object for an apiVersion whose schema differs from the template's. */
+  adapt?(obj: Obj, version: string): void;
+}
+
+const nameKey = (check: (k: string, v: string) => string = objectName): KeyDef => ({
+  key: 'name',
+  apply: (o, v) => {
+    o.metadata.name = check('name', v);
+  },
+});
+
+function ensure(obj: Obj, ...path: string[]): Obj {
+  let at = obj;
+  for (const p of path) {
+    if (at[p] === null || typeof at[p] !== 'object') at[p] = {};
+    at = at[p];
+  }
+  return at;
+}
+
+/** Sets `key=value` in a Java properties text, replacing the key's line or appending one. */
+function setProperty(textBlock: string, key: string, value: string): string {
+  const lines = textBlock.replace(/\n+$/, '').split('\n');
+  const at = lines.findIndex((l) => l.trim().split('=')[0]?.trim() === key);
+  if (at >= 0) lines[at] = `${key}=${value}`;
+  else lines.push(`${key}=${value}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const propertyFamily: FamilyDef = {
+  prefix: 'property.',
+  label: 'property.<key>',
+  apply: (o, sub, v) => {
+    if (!/^[A-Za-z0-9._-]+$/.test(sub)) bad(`property.${sub}`, v, 'property names are letters, digits, ".", "_" and "-"');
+    const data = ensure(o, 'data');
+    data['application.properties'] = setProperty(String(data['application.properties'] ?? ''), sub, v);
+  },
+};
+
+const DURATION_8601 = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
+
+/** The template's two Kafka clusters in the v1beta2 shape (connectCluster = the target). */
+function mm2Clusters(o: Obj): { source: Obj; target: Obj; mirror: Obj } {
+  const spec = o.spec as Obj;
+  const mirror = (spec.mirrors as Obj[])[0]!;
+  const byAlias = (alias: string) => (spec.clusters as Obj[]).find((c) => c.alias === alias)!;
+  return { source: byAlias(mirror.sourceCluster), target: byAlias(mirror.targetCluster), mirror };
+}
+
+function mm2Alias(key: string, value: string): string {
+  if (!/^[a-zA-Z0-9._-]{1,100}$/.test(value)) bad(key, value, `${key} must be 1-100 letters, digits, '.', '_' or '-'`);
+  return value;
+}
+
+const TEMPLATES: TemplateDef[] = [
+  {
+    name: 'kafka-topic',
+    kind: 'KafkaTopic',
+    group: 'kafka.strimzi.io',
+    // Strimzi 0.22-0.4x serve v1beta2 (0.45 also v1beta1/v1alpha1); Strimzi >= 0.49 (1.x) serves
+    // only v1. v1beta2 is what most installed operators (and AMQ Streams 2.x) accept today; use
+    // --api-version KafkaTopic=kafka.strimzi.io/v1 for Strimzi 1.x. The spec (partitions,
+    // replicas, config, topicName) is the same in v1alpha1, v1beta1, v1beta2 and v1: only the
+    // apiVersion string changes.
+    defaultVersion: 'v1beta2',
+    description: 'Strimzi KafkaTopic my-topic-<N> on my-cluster: 10 partitions, 1 replica',
+    user: (o, n) => {
+      o.metadata.name = `my-topic-${n}`;
+    },
+    keys: [
+      nameKey(),
+      { key: 'partitions', apply: (o, v) => void (o.spec.partitions = wholeNumber('partitions', v)) },
+      { key: 'replicas', apply: (o, v) => void (o.spec.replicas = wholeNumber('replicas', v)) },
+      { key: 'cluster', apply: (o, v) => void (ensure(o, 'metadata', 'labels')['strimzi.io/cluster'] = objectName('cluster', v)) },
+    ],
+    families: [{ prefix: 'config.', label: 'config.<topic-config>', apply: (o, sub, v) => void (ensure(o, 'spec', 'config')[sub] = scalar(v)) }],
+  },
+  {
+    name: 'sink',
+    kind: 'Service',
+    group: 'serving.knative.dev',
+    defaultVersion: 'v1',
+    description: 'Knative Service eventinghello: one event at a time per pod, scales 0..10',
+    keys: [
+      {
+        key: 'name',
+        apply: (o, v) => {
+          o.metadata.name = serviceName('name', v);
+          // A revision name must start with its service's name.
+          const meta = ensure(o, 'spec', 'template', 'metadata');
+          if (meta.name) meta.name = `${v}-v1`;
+        },
+      },
+      { key: 'image', apply: (o, v) => void (o.spec.template.spec.containers[0].image = text('image', v)) },
+      { key: 'maxScale', apply: (o, v) => void (ensure(o, 'spec', 'template', 'metadata', 'annotations')['autoscaling.knative.dev/maxScale'] = String(wholeNumber('maxScale', v, 0))) },
+      { key: 'minScale', apply: (o, v) => void (ensure(o, 'spec', 'template', 'metadata', 'annotations')['autoscaling.knative.dev/minScale'] = String(wholeNumber('minScale', v, 0))) },
+      { key: 'target', apply: (o, v) => void (ensure(o, 'spec', 'template', 'metadata', 'annotations')['autoscaling.knative.dev/target'] = String(wholeNumber('target', v))) },
+      { key: 'containerConcurrency', apply: (o, v) => void (o.spec.template.spec.containerConcurrency = wholeNumber('containerConcurrency', v, 0)) },
+    ],
+  },
+  {
+    name: 'kafka-source',
+    kind: 'KafkaSource',
+    group: 'sources.knative.dev',
+    // Served at v1beta1 and v1 by eventing-kafka-broker, with the same spec. The legacy
+    // eventing-kafka v0.x adapter served v1beta1 only (same field names); its v1alpha1
+    // took bootstrapServers and topics as comma-separated strings: see adapt().
+    defaultVersion: 'v1',
+    description: 'KafkaSource mykafka-source: my-topic-<N>, group knative-group-<N>, sink eventinghello',
+    user: (o, n) => {
+      o.spec.consumerGroup = `knative-group-${n}`;
+      o.spec.topics = [`my-topic-${n}`];
+    },
+    keys: [
+      nameKey(),
+      { key: 'topic', apply: (o, v) => void (o.spec.topics = list('topic', v)) },
+      { key: 'group', apply: (o, v) => void (o.spec.consumerGroup = text('group', v)) },
+      { key: 'bootstrapServers', apply: (o, v) => void (o.spec.bootstrapServers = hostPorts('bootstrapServers', v)) },
+      { key: 'sink', apply: (o, v, ctx) => void (o.spec.sink = destination('sink', v, 'Service', ctx)) },
+      { key: 'initialOffset', apply: (o, v) => void (o.spec.initialOffset = oneOf('initialOffset', v, ['earliest', 'latest'])) },
+      { key: 'ordering', apply: (o, v) => void (o.spec.ordering = oneOf('ordering', v, ['ordered', 'unordered'])) },
+    ],
+    adapt: (o, version) => {
+      if (version !== 'v1alpha1') return;
+      o.spec.bootstrapServers = (o.spec.bootstrapServers as string[]).join(',');
+      o.spec.topics = (o.spec.topics as string[]).join(',');
+    },
+  },
+  {
+    name: 'broker',
+    kind: 'Broker',
+    group: 'eventing.knative.dev',
+    defaultVersion: 'v1',
+    description: 'Broker default, class MTChannelBasedBroker (or Kafka: durable)',
+    keys: [
+      nameKey(),
+      {
+        key: 'class',
+        apply: (o, v) => {
+          const cls = oneOf('class', v, ['MTChannelBasedBroker', 'Kafka']);
+          ensure(o, 'metadata', 'annotations')['eventing.knative.dev/broker.class'] = cls;
+          const spec = ensure(o, 'spec');
+          // The Kafka broker reads its topic settings and bootstrap servers from this ConfigMap.
+          if (cls === 'Kafka') spec.config = { apiVersion: 'v1', kind: 'ConfigMap', name: 'kafka-broker-config', namespace: 'knative-eventing' };
+          else delete spec.config;
+        },
+      },
+    ],
+  },
+  {
+    name: 'trigger',
+    kind: 'Trigger',
+    group: 'eventing.knative.dev',
+    // The seeds used v1alpha1/v1beta1, which current Knative no longer serves; broker,
+    // filter.attributes and subscriber have the same shape there, so only the string changes.
+    defaultVersion: 'v1',
+    description: 'Trigger my-trigger on broker default to event-display; filter.<attr> narrows it',
+    keys: [
+      nameKey(),
+      { key: 'broker', apply: (o, v) => void (o.spec.broker = objectName('broker', v)) },
+      { key: 'subscriber', apply: (o, v, ctx) => void (o.spec.subscriber = destination('subscriber', v, 'Service', ctx)) },
+    ],
+    families: [
+      {
+        prefix: 'filter.',
+        label: 'filter.<attr>',
+        apply: (o, sub, v) => {
+          // CloudEvents attribute names: lower-case letters and digits.
+          if (!/^[a-z0-9]{1,20}$/.test(sub)) bad(`filter.${sub}`, v, `"${sub}" is not a CloudEvents attribute name (lower-case letters and digits, e.g. type, source)`);
+          ensure(o, 'spec', 'filter', 'attributes')[sub] = v;
+        },
+      },
+    ],
+  },
+  {
+    name: 'channel',
+    kind: 'Channel',
+    group: 'messaging.knative.dev',
+    defaultVersion: 'v1',
+    description: "Channel my-channel, backed by the cluster's default channel (or kind=...)",
+    keys: [
+      nameKey(),
+      {
+        key: 'kind',
+        apply: (o, v, ctx) => {
+          const kind = oneOf('kind', v, ['InMemoryChannel', 'KafkaChannel']);
+          ensure(o, 'spec').channelTemplate = { apiVersion: ctx.apiVersions[kind] ?? REF_KINDS[kind], kind };
+        },
+      },
+    ],
+  },
+  {
+    name: 'kafka-channel',
+    kind: 'KafkaChannel',
+    group: 'messaging.knative.dev',
+    // eventing-kafka-broker serves v1beta1 (storage) and v1, same spec; older eventing-kafka
+    // releases (and the workshop's default-ch-webhook config) know only v1beta1.
+    defaultVersion: 'v1beta1',
+    description: 'KafkaChannel my-kafka-channel: 1 partition, 1 replica',
+    keys: [
+      nameKey(),
+      { key: 'partitions', apply: (o, v) => void (o.spec.numPartitions = wholeNumber('partitions', v)) },
+      { key: 'replicas', apply: (o, v) => void (o.spec.replicationFactor = wholeNumber('replicas', v)) },
+      {
+        key: 'retention',
+        apply: (o, v) => {
+          if (!DURATION_8601.test(v)) bad('retention', v, 'retention is an ISO-8601 duration such as PT24H or P7D');
+          o.spec.retentionDuration = v;
+        },
+      },
+    ],
+  },
+  {
+    name: 'in-memory-channel',
+    kind: 'InMemoryChannel',
+    group: 'messaging.knative.dev',
+    defaultVersion: 'v1',
+    description: 'InMemoryChannel my-in-memory-channel (not durable)',
+    keys: [nameKey()],
+  },
+  {
+    name: 'subscription',
+    kind: 'Subscription',
+    group: 'messaging.knative.dev',
+    defaultVersion: 'v1',
+    description: 'Subscription my-subscription: channel my-channel to event-display',
+    keys: [
+      nameKey(),
+      { key: 'channel', apply: (o, v, ctx) => void (o.spec.channel = kReference('channel', v, 'Channel', ctx, ['Channel', 'InMemoryChannel', 'KafkaChannel'])) },
+      { key: 'subscriber', apply: (o, v, ctx) => void (o.spec.subscriber = destination('subscriber', v, 'Service', ctx)) },
+      { key: 'reply', apply: (o, v, ctx) => void (o.spec.reply = destination('reply', v, 'Broker', ctx)) },
+    ],
+  },
+  {
+    name: 'kafka-sink',
+    kind: 'KafkaSink',
+    group: 'eventing.knative.dev',
+    defaultVersion: 'v1alpha1',
+    description: 'KafkaSink my-kafka-sink: CloudEvents POSTed to it go into my-topic-<N>',
+    user: (o, n) => {
+      o.spec.topic = `my-topic-${n}`;
+    },
+    keys: [
+      nameKey(),
+      { key: 'topic', apply: (o, v) => void (o.spec.topic = text('topic', v)) },
+      { key: 'bootstrapServers', apply: (o, v) => void (o.spec.bootstrapServers = hostPorts('bootstrapServers', v)) },
+      { key: 'partitions', apply: (o, v) => void (o.spec.numPartitions = wholeNumber('partitions', v)) },
+      { key: 'replicas', apply: (o, v) => void (o.spec.replicationFactor = wholeNumber('replicas', v)) },
+      { key: 'contentMode', apply: (o, v) => void (o.spec.contentMode = oneOf('contentMode', v, ['binary', 'structured'])) },
+    ],
+  },
+  {
+    name: 'ping-source',
+    kind: 'PingSource',
+    group: 'sources.knative.dev',
+    // v1 (and v1beta2) call the payload `data`; v1alpha2/v1beta1 (the seed's) call it jsonData.
+    defaultVersion: 'v1',
+    description: 'PingSource ping-source: {"message": "Hello serverless!"} every minute to broker default',
+    keys: [
+      nameKey(),
+      {
+        key: 'schedule',
+        apply: (o, v) => {
+          if (!(/^@(yearly|annually|monthly|weekly|daily|midnight|hourly|every\s+\S+)$/.test(v.trim()) || v.trim().split(/\s+/).length === 5)) {
+            bad('schedule', v, 'schedule is a cron expression with 5 fields, e.g. "*/1 * * * *"');
+          }
+          o.spec.schedule = v;
+        },
+      },
+      { key: 'data', apply: (o, v) => void (o.spec.data = v) },
+      { key: 'contentType', apply: (o, v) => void (o.spec.contentType = text('contentType', v)) },
+      { key: 'sink', apply: (o, v, ctx) => void (o.spec.sink = destination('sink', v, 'Broker', ctx)) },
+    ],
+    adapt: (o, version) => {
+      if (!['v1alpha1', 'v1alpha2', 'v1beta1'].includes(version)) return;
+      if (o.spec.data !== undefined) o.spec.jsonData = o.spec.data;
+      delete o.spec.data;
+      delete o.spec.contentType;
+    },
+  },
+  {
+    name: 'event-display',
+    kind: 'Service',
+    group: 'serving.knative.dev',
+    defaultVersion: 'v1',
+    description: 'Knative Service event-display: logs every CloudEvent it receives',
+    keys: [nameKey(serviceName), { key: 'image', apply: (o, v) => void (o.spec.template.spec.containers[0].image = text('image', v)) }],
+  },
+  {
+    name: 'mirror-maker2',
+    kind: 'KafkaMirrorMaker2',
+    group: 'kafka.strimzi.io',
+    // v1beta2 as for KafkaTopic (v1alpha1 in Strimzi 0.20 has the same shape); v1 (Strimzi
+    // 1.x) replaced connectCluster/clusters with spec.target and mirrors[].source: adapt().
+    defaultVersion: 'v1beta2',
+    description: 'KafkaMirrorMaker2 factory-to-central: all topics and groups, TLS to the target',
+    keys: [
+      nameKey(),
+      { key: 'replicas', apply: (o, v) => void (o.spec.replicas = wholeNumber('replicas', v)) },
+      {
+        key: 'sourceAlias',
+        apply: (o, v) => {
+          const { source, mirror } = mm2Clusters(o);
+          source.alias = mirror.sourceCluster = mm2Alias('sourceAlias', v);
+        },
+      },
+      {
+        key: 'targetAlias',
+        apply: (o, v) => {
+          const { target, mirror } = mm2Clusters(o);
+          target.alias = mirror.targetCluster = o.spec.connectCluster = mm2Alias('targetAlias', v);
+        },
+      },
+      { key: 'sourceBootstrap', apply: (o, v) => void (mm2Clusters(o).source.bootstrapServers = hostPorts('sourceBootstrap', v).join(',')) },
+      { key: 'targetBootstrap', apply: (o, v) => void (mm2Clusters(o).target.bootstrapServers = hostPorts('targetBootstrap', v).join(',')) },
+      { key: 'topicsPattern', apply: (o, v) => void (mm2Clusters(o).mirror.topicsPattern = text('topicsPattern', v)) },
+      { key: 'groupsPattern', apply: (o, v) => void (mm2Clusters(o).mirror.groupsPattern = text('groupsPattern', v)) },
+      {
+        key: 'trustedCertificateSecret',
+        apply: (o, v) => {
+          const { target } = mm2Clusters(o);
+          // An empty value turns TLS to the target off (a plain in-cluster listener).
+          if (v === '') return void delete target.tls;
+          const cert = (target.tls?.trustedCertificates?.[0]?.certificate as string | undefined) ?? 'tls.crt';
+          target.tls = { trustedCertificates: [{ secretName: objectName('trustedCertificateSecret', v), certificate: cert }] };
+        },
+      },
+      {
+        key: 'trustedCertificate',
+        apply: (o, v) => {
+          const { target } = mm2Clusters(o);
+          const secretName = (target.tls?.trustedCertificates?.[0]?.secretName as string | undefined) ?? 'kafka-tls-certificate';
+          target.tls = { trustedCertificates: [{ secretName, certificate: text('trustedCertificate', v) }] };
+        },
+      },
+    ],
+    adapt: (o, version) => {
+      if (version !== 'v1') return;
+      const { source, target, mirror } = mm2Clusters(o);
+      const name = o.metadata.name as string;
+      const connectorConfig = (c: Obj | undefined) => (c ? { config: c.config } : undefined);
+      o.spec = {
+        replicas: o.spec.replicas,
+        target: {
+          alias: target.alias,
+          bootstrapServers: target.bootstrapServers,
+          // Required in v1 (v1beta2 defaulted them to mirrormaker2-cluster / -configs / -offsets / -status).
+          groupId: `${name}-group`,
+          configStorageTopic: `${name}-configs`,
+          offsetStorageTopic: `${name}-offsets`,
+          statusStorageTopic: `${name}-status`,
+          ...(target.tls ? { tls: target.tls } : {}),
+          ...(target.config ? { config: target.config } : {}),
+        },
+        mirrors: [
+          {
+            source: {
+              alias: source.alias,
+              bootstrapServers: source.bootstrapServers,
+              ...(source.tls ? { tls: source.tls } : {}),
+            },
+            // v1 has no heartbeat connector.
+            ...(mirror.sourceConnector ? { sourceConnector: connectorConfig(mirror.sourceConnector) } : {}),
+            ...(mirror.checkpointConnector ? { checkpointConnector: connectorConfig(mirror.checkpointConnector) } : {}),
+            topicsPattern: mirror.topicsPattern,
+            groupsPattern: mirror.groupsPattern,
+          },
+        ],
+      };
+    },
+  },
+  {
+    name: 'mqtt2kafka',
+    kind: 'ConfigMap',
+    group: '',
+    defaultVersion: 'v1',
+    description: 'ConfigMap mqtt2kafka-config: MQTT iot-sensor/sw/* to Kafka iot-sensor-sw-*',
+    keys: [nameKey()],
+    families: [propertyFamily],
+  },
+  {
+    name: 'kafka-to-s3',
+    kind: 'ConfigMap',
+    group: '',
+    defaultVersion: 'v1',
+    description: 'ConfigMap kafka-to-s3-config: mirrored topics to S3 bucket manuela-data-lake',
+    keys: [nameKey()],
+    families: [propertyFamily],
+  },
+];
+
+function keysOf(def: TemplateDef): string[] {
+  return [...def.keys.map((k) => k.key), ...(def.families ?? []).map((f) => f.label)];
+}
+
+export function listTemplates(): TemplateInfo[] {
+  return TEMPLATES.map((t) => ({
+    name: t.name,
+    kind: t.kind,
+    group: t.group,
+    description: t.description,
+    defaultVersion: t.defaultVersion,
+    keys: keysOf(t),
+  }));
+}
+
+/** One template's description; a UsageError listing the templates when there is no such one. */
+export function getTemplate(name: string): TemplateInfo {
+  findTemplate(name);
+  return listTemplates().find((t) => t.name === name)!;
+}
+
+function findTemplate(name: string): TemplateDef {
+  const def = TEMPLATES.find((t) => t.name === name);
+  if (!def) {
+    throw new UsageError(`No template "${name}"; templates: ${TEMPLATES.map((t) => t.name).join(', ')}.`, 'Run `firehose render` to list them with their keys.');
+  }
+  return def;
+}
+
+// ---------------------------------------------------------------------------------------
+// apiVersion
+
+const VERSION = /^v\d+((alpha|beta)\d+)?$/;
+
+/** Parses --api-version `Kind=group/version` (or `Kind=v1` for the core group). */
+export function parseApiVersionFlag(textValue: string): [kind: string, apiVersion: string] {
+  const at = textValue.indexOf('=');
+  const kind = at > 0 ? textValue.slice(0, at).trim() : '';
+  const apiVersion = at > 0 ? textValue.slice(at + 1).trim() : '';
+  const parts = apiVersion.split('/');
+  const ok =
+    /^[A-Z][A-Za-z0-9]*$/.test(kind) &&
+    ((parts.length === 1 && VERSION.test(parts[0]!)) || (parts.length === 2 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(parts[0]!) && VERSION.test(parts[1]!)));
+  if (!ok) {
+    throw new UsageError(`--api-version takes Kind=group/version, not "${textValue}".`, 'Example: --api-version KafkaTopic=kafka.strimzi.io/v1');
+  }
+  return [kind, apiVersion];
+}
+
+function resolveApiVersion(def: TemplateDef, apiVersions: Record<string, string>): { apiVersion: string; version: string } {
+  const fallback = def.group ? `${def.group}/${def.defaultVersion}` : def.defaultVersion;
+  const given = apiVersions[def.kind];
+  if (given === undefined) return { apiVersion: fallback, version: def.defaultVersion };
+  const [, apiVersion] = parseApiVersionFlag(`${def.kind}=${given}`);
+  const slash = apiVersion.lastIndexOf('/');
+  const group = slash >= 0 ? apiVersion.slice(0, slash) : '';
+  const version = apiVersion.slice(slash + 1);
+  if (group !== def.group) {
+    throw new UsageError(
+      `--api-version ${def.kind}=${given}: template ${def.name} renders a ${def.kind} of API group ${def.group || '(core)'}, not ${group || '(core)'}.`,
+      `Example: --api-version ${def.kind}=${fallback}`,
+    );
+  }
+  return { apiVersion, version };
+}
+
+// ---------------------------------------------------------------------------------------
+// Loading and rendering
+
+const PACKAGE_TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+async function loadTemplate(def: TemplateDef, dir: string): Promise<Obj[]> {
+  const file = join(dir, `${def.name}.yaml`);
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new FirehoseError('TEMPLATE_MISSING', `Template file ${file} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'The firehose installation is incomplete; reinstall it.',
+    });
+  }
+  const { parseAllDocuments } = await import('yaml');
+  const invalid = (why: string, cause?: unknown) =>
+    new FirehoseError('TEMPLATE_INVALID', `Template file ${file} is malformed: ${why}`, { cause, hint: 'Fix or restore the file (it ships with firehose).' });
+  const docs = parseAllDocuments(source);
+  if (!Array.isArray(docs)) throw invalid('it is not a YAML stream');
+  const objects: Obj[] = [];
+  for (const doc of docs) {
+    const error = doc.errors[0];
+    if (error) throw invalid(error.message.split('\n')[0]!, error);
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) continue;
+    const obj = value as Obj;
+    if (typeof obj !== 'object' || Array.isArray(obj) || typeof obj.kind !== 'string' || typeof obj.metadata?.name !== 'string') {
+      throw invalid('each document must be a Kubernetes object with kind and metadata.name');
+    }
+    if (obj.kind !== def.kind) throw invalid(`it holds a ${obj.kind}, not a ${def.kind}`);
+    objects.push(obj);
+  }
+  if (objects.length === 0) throw invalid('it holds no object');
+  return objects;
+}
+
+function applyValue(def: TemplateDef, obj: Obj, key: string, value: string, ctx: Ctx): void {
+  const exact = def.keys.find((k) => k.key === key);
+  if (exact) return exact.apply(obj, value, ctx);
+  const family = (def.families ?? []).find((f) => key.startsWith(f.prefix) && key.length > f.prefix.length);
+  if (family) return family.apply(obj, key.slice(family.prefix.length), value, ctx);
+  throw new UsageError(`Template ${def.name} has no key "${key}"; keys: ${keysOf(def).join(', ')}.`);
+}
+
+export async function renderTemplate(name: string, options: RenderOptions): Promise<RenderedObject[]> {
+  const def = findTemplate(name);
+  if (!Number.isSafeInteger(options.user) || options.user < 0) throw new UsageError(`The user number must be a whole number, not ${options.user}.`);
+  if (options.namespace !== undefined) objectName('namespace', options.namespace);
+  const ctx: Ctx = { apiVersions: options.apiVersions };
+  const { apiVersion, version } = resolveApiVersion(def, options.apiVersions);
+  const objects = await loadTemplate(def, options.templatesDir ?? PACKAGE_TEMPLATES);
+  for (const obj of objects) {
+    def.user?.(obj, options.user);
+    for (const [key, value] of Object.entries(options.values)) applyValue(def, obj, key, value, ctx);
+    obj.apiVersion = apiVersion;
+    def.adapt?.(obj, version);
+    const metadata = obj.metadata as Obj;
+    if (options.namespace) metadata.namespace = options.namespace;
+    else delete metadata.namespace;
+    metadata.labels = { ...(metadata.labels ?? {}), [MANAGED_BY_LABEL]: 'firehose', [USER_LABEL]: String(options.user) };
+  }
+  // apiVersion, kind, metadata first, as kubectl prints them.
+  return objects.map(({ apiVersion: a, kind, metadata, ...rest }) => ({ apiVersion: a, kind, metadata, ...rest }) as RenderedObject);
+}
+
+/** Multi-document YAML, `---` between objects. */
+export async function toYaml(objects: RenderedObject[]): Promise<string> {
+  const { stringify } = await import('yaml');
+  return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+}
+
+/** The file --out writes an object to: `<template>-<name>.yaml`. */
+export function renderedFileName(template: string, object: RenderedObject): string {
+  return `${template}-${object.metadata.name}.yaml`;
+}
+
+/** Writes one file per object into dir (created if missing); returns the paths written. */
+export async function writeRendered(dir: string, template: string, objects: RenderedObject[]): Promise<string[]> {
+  const cannot = (path: string, error: unknown) =>
+    new FirehoseError('OUT_UNWRITABLE', `Cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      cause: error,
+      hint: '--out takes a directory (created if missing) that you can write to.',
+    });
+  await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+    throw cannot(dir, error);
+  });
+  const written: string[] = [];
+  for (const object of objects) {
+    const path = join(dir, renderedFileName(template, object));
+    await writeFile(path, await toYaml([object])).catch((error: unknown) => {
+      throw cannot(path, error);
+    });
+    written.push(path);
+  }
+  return written;
+}
