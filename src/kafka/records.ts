@@ -19,10 +19,8 @@ function headerText(value: IHeaders[string]): string {
 }
 
 export function toConsumedRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
-  // Called once per record consumed: no per-record array for the (usually empty) headers.
   const headers: Record<string, string> = {};
-  const raw = message.headers;
-  if (raw) for (const name in raw) headers[name] = headerText(raw[name]);
+  for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = headerText(value);
   return {
     topic,
     partition,

@@ -53,12 +53,7 @@ export function consumeCommand(): Command<any, any, any> {
         {
           onStart: (position) => rt.out.info(rt.out.paint('gray', `Start: ${position.reason}.`)),
           onAssign: (t, partitions) => rt.out.info(rt.out.paint('gray', `Assigned ${t} partitions [${partitions.join(', ')}]`)),
-          onRecords: (records) => {
-            // One write per batch (thousands of records), built without an intermediate array.
-            let text = '';
-            for (const record of records) text += `${formatRecord(record, format)}\n`;
-            return rt.out.write(text);
-          },
+          onRecords: (records) => rt.out.write(records.map((r) => `${formatRecord(r, format)}\n`).join('')),
         },
       );
       const committed = result.anonymous ? 'nothing committed (anonymous group)' : `offsets committed for group ${result.group}`;
