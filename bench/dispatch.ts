@@ -1,0 +1,90 @@
+// The local KafkaSource dispatcher (firehose up): events per second into a local sink, and
+// produce → sink latency (p50/p99), for ordered and unordered delivery. `npm run bench:dispatch`.
+//   BENCH_EVENTS=20000 (throughput run)  BENCH_LATENCY_RATE=500 (records/s for the latency run, 5 s)
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolveConnection } from '../src/config/connection.js';
+import { createKafkaClient } from '../src/kafka/connect.js';
+import { spamTopic } from '../src/kafka/spam.js';
+import { createTopic } from '../src/kafka/topics.js';
+import { runDispatcher } from '../src/local/dispatcher.js';
+import { silentLogger } from '../src/logger.js';
+import { startKafka } from '../test/support/kafka.js';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
+const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 500);
+
+const kafka = process.env.KAFKA_BOOTSTRAP_SERVERS ? undefined : await startKafka();
+const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? kafka!.bootstrap;
+const client = await createKafkaClient(resolveConnection({ bootstrap }, {}, {}), { env: {}, log: silentLogger });
+
+/** A sink that answers 202 at once and records (receipt time − record time) per event. */
+async function startSink(onEvent: (latencyMs: number) => void) {
+  const server = createServer((req, res) => {
+    req.resume().on('end', () => {
+      onEvent(Date.now() - Date.parse(String(req.headers['ce-time'])));
+      res.writeHead(202).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+async function measure(ordering: 'ordered' | 'unordered') {
+  const suffix = `${ordering}-${Date.now()}`;
+  // Throughput: a backlog of EVENTS records, dispatched from the earliest offset.
+  const backlog = `bench-dispatch-${suffix}`;
+  await createTopic(client, { topic: backlog, partitions: 10, replicas: 1, configs: {} });
+  await spamTopic(client, { topic: backlog, times: EVENTS, acks: 1 });
+  let received = 0;
+  let finished: () => void = () => {};
+  const allIn = new Promise<void>((resolve) => { finished = resolve; });
+  const sink = await startSink(() => { if (++received === EVENTS) finished(); });
+  const controller = new AbortController();
+  const started = performance.now();
+  const run = runDispatcher(client, {
+    topic: backlog, group: `bench-${suffix}`, sinkUrl: sink.url, source: { namespace: 'bench', name: 'bench' },
+    initialOffset: 'earliest', ordering, retry: { retries: 0, backoffMs: 10, policy: 'exponential' }, requestTimeoutMs: 10_000, signal: controller.signal,
+  }, () => {});
+  await allIn;
+  const seconds = (performance.now() - started) / 1000;
+  controller.abort();
+  await run;
+  await sink.close();
+
+  // Latency: records spammed at RATE/s for 5 s while the dispatcher follows from latest.
+  const live = `bench-latency-${suffix}`;
+  await createTopic(client, { topic: live, partitions: 10, replicas: 1, configs: {} });
+  const latencies: number[] = [];
+  const liveSink = await startSink((ms) => latencies.push(ms));
+  const liveController = new AbortController();
+  let joined: () => void = () => {};
+  const assigned = new Promise<void>((resolve) => { joined = resolve; });
+  const liveRun = runDispatcher(client, {
+    topic: live, group: `bench-live-${suffix}`, sinkUrl: liveSink.url, source: { namespace: 'bench', name: 'bench' },
+    initialOffset: 'earliest', ordering, retry: { retries: 0, backoffMs: 10, policy: 'exponential' }, requestTimeoutMs: 10_000, signal: liveController.signal,
+  }, (e) => { if (e.kind === 'assign') joined(); });
+  await assigned;
+  const total = RATE * 5;
+  await spamTopic(client, { topic: live, times: total, acks: 1, rate: RATE });
+  const deadline = Date.now() + 30_000;
+  while (latencies.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  liveController.abort();
+  await liveRun;
+  await liveSink.close();
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { ordering, eventsPerSecond: Math.round(EVENTS / seconds), p50: percentile(sorted, 50), p99: percentile(sorted, 99), latencySamples: sorted.length };
+}
+
+try {
+  const rows = [await measure('ordered'), await measure('unordered')];
+  console.log(`dispatcher → local sink (${EVENTS} events; latency at ${RATE}/s for 5 s), ${process.version}`);
+  console.log('| ordering | events/s | p50 ms | p99 ms | samples |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.ordering} | ${r.eventsPerSecond.toLocaleString('en-US')} | ${r.p50} | ${r.p99} | ${r.latencySamples} |`);
+} finally {
+  await client.close();
+  await kafka?.stop();
+}
