@@ -3,6 +3,7 @@ import { resolveConnection, type ConnectionFlags, type ConnectionSettings } from
 import { ENV, type EnvSource } from '../config/env.js';
 import { resolveUser, type ResolvedUser } from '../config/user.js';
 import { UsageError } from '../errors.js';
+import type { ClusterClient } from '../cluster/connect.js';
 import type { KafkaClient } from '../kafka/connect.js';
 import type { AskSecret } from '../logger.js';
 import { Output, type OutputFormat } from '../ui/output.js';
@@ -40,6 +41,7 @@ export class Runtime {
   readonly out: Output;
   private configFile?: Promise<ConfigFile>;
   private kafkaClient?: Promise<KafkaClient>;
+  private clusterClient?: Promise<ClusterClient>;
 
   constructor(
     readonly flags: GlobalFlags,
@@ -119,6 +121,22 @@ export class Runtime {
       return createKafkaClient(settings, { env: this.env, log: this.out.logger(), askSecret: this.askSecret() });
     })();
     return this.kafkaClient;
+  }
+
+  /** The Kubernetes API, through the kubeconfig `oc login` / kubectl use (--context, --namespace). */
+  cluster(): Promise<ClusterClient> {
+    this.clusterClient ??= (async () => {
+      const config = await this.config();
+      const { connectCluster } = await import('../cluster/connect.js');
+      const client = await connectCluster({
+        context: this.flags.context ?? config.context,
+        namespace: this.flags.namespace ?? config.namespace,
+        env: this.env,
+      });
+      this.out.debug(`cluster: ${client.server} as ${client.user ?? '?'} (context ${client.context}, namespace ${client.namespace})`);
+      return client;
+    })();
+    return this.clusterClient;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,215 @@
+import { FirehoseError } from '../errors.js';
+import type { ClusterClient } from './connect.js';
+import { resolveResource, servedResources, type ApiResource, type KindRef } from './discovery.js';
+
+/** Labels on everything firehose creates. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'firehose';
+export const USER_LABEL = 'firehose.dev/user';
+
+/** The labels firehose puts on an object it creates for user N. */
+export function managedLabels(user: number): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [USER_LABEL]: String(user) };
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+    generation?: number;
+    uid?: string;
+    [key: string]: unknown;
+  };
+  spec?: unknown;
+  status?: unknown;
+  [key: string]: unknown;
+}
+
+/** The kinds firehose creates (what listManaged/cleanup look at). */
+export const MANAGED_KINDS: KindRef[] = [
+  { group: 'kafka.strimzi.io', kind: 'KafkaTopic' },
+  { group: 'kafka.strimzi.io', kind: 'KafkaMirrorMaker2' },
+  { group: 'serving.knative.dev', kind: 'Service' },
+  { group: 'sources.knative.dev', kind: 'KafkaSource' },
+  { group: 'sources.knative.dev', kind: 'PingSource' },
+  { group: 'eventing.knative.dev', kind: 'Broker' },
+  { group: 'eventing.knative.dev', kind: 'Trigger' },
+  { group: 'eventing.knative.dev', kind: 'KafkaSink' },
+  { group: 'messaging.knative.dev', kind: 'Channel' },
+  { group: 'messaging.knative.dev', kind: 'KafkaChannel' },
+  { group: 'messaging.knative.dev', kind: 'InMemoryChannel' },
+  { group: 'messaging.knative.dev', kind: 'Subscription' },
+  { group: '', kind: 'ConfigMap' },
+];
+
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+export interface ApplyOptions {
+  /** Ask the server to validate and default, without storing (dryRun=All). */
+  dryRun?: boolean;
+  /** Server-side apply field manager. Default "firehose". */
+  fieldManager?: string;
+  signal?: AbortSignal;
+}
+
+export interface ApplyResult {
+  object: KubeObject;
+  action: ApplyAction;
+}
+
+/** "KafkaTopic my-topic-7" (for messages). */
+export function describeObject(object: Pick<KubeObject, 'kind' | 'metadata'>): string {
+  return `${object.kind} ${object.metadata.name}`;
+}
+
+/** The REST path of an object (namespace: its own, else the client's). */
+export function objectPath(resource: ApiResource, name: string | undefined, namespace: string): string {
+  const base = resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
+  const ns = resource.namespaced ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${base}${ns}/${resource.plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
+
+function checkObject(object: KubeObject): void {
+  if (!object?.apiVersion || !object.kind || !object.metadata?.name) {
+    throw new FirehoseError('OBJECT_INVALID', 'A Kubernetes object needs apiVersion, kind and metadata.name.', { exitCode: 2 });
+  }
+}
+
+/** Reads one object; undefined when it does not exist. */
+export async function getObject(client: ClusterClient, ref: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, signal?: AbortSignal): Promise<KubeObject | undefined> {
+  checkObject(ref as KubeObject);
+  const resource = await resolveResource(client, ref.apiVersion, ref.kind);
+  const what = `read ${describeObject(ref)}`;
+  const res = await client.request('GET', objectPath(resource, ref.metadata.name, ref.metadata.namespace ?? client.namespace), { what, signal });
+  if (res.status === 404) return undefined;
+  if (res.status !== 200) throw client.fail(res, { what });
+  return res.json<KubeObject>();
+}
+
+/** What changes on every write without meaning a change of the object. */
+function comparable(object: KubeObject | undefined): string {
+  if (!object) return '';
+  const { resourceVersion: _rv, managedFields: _mf, generation: _g, creationTimestamp: _ct, uid: _uid, ...metadata } = object.metadata;
+  return JSON.stringify({ ...object, metadata, status: undefined });
+}
+
+/**
+ * Server-side apply (force, field manager "firehose") to the object's REST path, found
+ * through discovery. Reports created / configured / unchanged: an apply that changes
+ * nothing does not bump resourceVersion, so running it twice says "unchanged".
+ */
+export async function applyObject(client: ClusterClient, object: KubeObject, options: ApplyOptions = {}): Promise<ApplyResult> {
+  checkObject(object);
+  const resource = await resolveResource(client, object.apiVersion, object.kind);
+  const namespace = object.metadata.namespace ?? client.namespace;
+  const path = objectPath(resource, object.metadata.name, namespace);
+  const what = `${options.dryRun ? 'dry-run ' : ''}apply ${describeObject(object)}${resource.namespaced ? ` in ${namespace}` : ''}`;
+
+  const current = await client.request('GET', path, { what, signal: options.signal });
+  if (current.status !== 200 && current.status !== 404) throw client.fail(current, { what });
+  const before = current.status === 200 ? current.json<KubeObject>() : undefined;
+
+  const body = resource.namespaced ? { ...object, metadata: { ...object.metadata, namespace } } : object;
+  const applied = await client.json<KubeObject>('PATCH', path, {
+    what,
+    body,
+    contentType: 'application/apply-patch+yaml',
+    query: { fieldManager: options.fieldManager ?? 'firehose', force: true, dryRun: options.dryRun ? 'All' : undefined },
+    signal: options.signal,
+  });
+  let action: ApplyAction;
+  if (!before) action = 'created';
+  else if (options.dryRun) action = comparable(before) === comparable(applied) ? 'unchanged' : 'configured';
+  else action = before.metadata.resourceVersion === applied.metadata.resourceVersion ? 'unchanged' : 'configured';
+  return { object: applied, action };
+}
+
+export interface DeleteOptions {
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Deletes an object; false when it was not there. */
+export async function deleteObject(client: ClusterClient, ref: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, options: DeleteOptions = {}): Promise<boolean> {
+  checkObject(ref as KubeObject);
+  const resource = await resolveResource(client, ref.apiVersion, ref.kind);
+  const namespace = ref.metadata.namespace ?? client.namespace;
+  return deleteAt(client, resource, ref.metadata.name, namespace, options);
+}
+
+async function deleteAt(client: ClusterClient, resource: ApiResource, name: string, namespace: string, options: DeleteOptions): Promise<boolean> {
+  const what = `${options.dryRun ? 'dry-run ' : ''}delete ${resource.kind} ${name}${resource.namespaced ? ` in ${namespace}` : ''}`;
+  const res = await client.request('DELETE', objectPath(resource, name, namespace), {
+    what,
+    query: { dryRun: options.dryRun ? 'All' : undefined, propagationPolicy: 'Background' },
+    signal: options.signal,
+  });
+  if (res.status === 404) return false;
+  if (res.status < 200 || res.status > 299) throw client.fail(res, { what });
+  return true;
+}
+
+export interface ManagedQuery {
+  /** Namespace to look in; undefined: all namespaces (needs cluster-wide list rights). */
+  namespace?: string;
+  /** The lab user number (label firehose.dev/user). */
+  user: number;
+  /** Kinds to consider. Default MANAGED_KINDS (only those the cluster serves are listed). */
+  kinds?: KindRef[];
+  signal?: AbortSignal;
+}
+
+export interface ManagedObject {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  object: KubeObject;
+}
+
+/** Every object labelled managed-by=firehose and firehose.dev/user=N among the kinds firehose creates. */
+export async function listManaged(client: ClusterClient, query: ManagedQuery): Promise<ManagedObject[]> {
+  const resources = await servedResources(client, query.kinds ?? MANAGED_KINDS);
+  const labelSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${USER_LABEL}=${query.user}`;
+  const lists = await Promise.all(resources.map(async (resource) => {
+    const where = query.namespace === undefined ? 'all namespaces' : query.namespace;
+    const path = query.namespace === undefined || !resource.namespaced
+      ? objectPath({ ...resource, namespaced: false }, undefined, '')
+      : objectPath(resource, undefined, query.namespace);
+    const list = await client.json<{ items?: KubeObject[] }>('GET', path, {
+      what: `list ${resource.kind} (${resource.apiVersion}) in ${where}`,
+      query: { labelSelector },
+      signal: query.signal,
+    });
+    return (list.items ?? []).map((item): ManagedObject => ({
+      apiVersion: resource.apiVersion,
+      kind: resource.kind,
+      name: item.metadata.name,
+      namespace: item.metadata.namespace,
+      object: { ...item, apiVersion: resource.apiVersion, kind: resource.kind },
+    }));
+  }));
+  return lists.flat();
+}
+
+export interface CleanupOptions extends ManagedQuery {
+  dryRun?: boolean;
+}
+
+/** Deletes exactly what listManaged finds; returns what it removed (or would remove, with dryRun). */
+export async function cleanup(client: ClusterClient, options: CleanupOptions): Promise<ManagedObject[]> {
+  const found = await listManaged(client, options);
+  const resources = await servedResources(client, options.kinds ?? MANAGED_KINDS);
+  const removed: ManagedObject[] = [];
+  for (const item of found) {
+    const resource = resources.find((r) => r.apiVersion === item.apiVersion && r.kind === item.kind)!;
+    const deleted = await deleteAt(client, resource, item.name, item.namespace ?? client.namespace, { dryRun: options.dryRun, signal: options.signal });
+    if (deleted) removed.push(item);
+  }
+  return removed;
+}

@@ -1,0 +1,147 @@
+import { FirehoseError } from '../errors.js';
+import type { ClusterClient } from './connect.js';
+import { servedResources, type KindRef } from './discovery.js';
+import { installHint } from './errors.js';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  hint?: string;
+}
+
+export interface DoctorOptions {
+  /** Connects to the Kafka bootstrap; throws when it does not answer. Skipped when absent. */
+  kafkaCheck?: () => Promise<void>;
+  /** Where the lab's Kafka CR lives. Default my-cluster in kafka. */
+  kafkaCluster?: { name: string; namespace: string };
+}
+
+/** The API groups and kinds the lab needs, one check per group. */
+export const DOCTOR_APIS: Array<{ group: string; kinds: string[] }> = [
+  { group: 'kafka.strimzi.io', kinds: ['Kafka', 'KafkaTopic'] },
+  { group: 'sources.knative.dev', kinds: ['KafkaSource'] },
+  { group: 'messaging.knative.dev', kinds: ['Channel', 'Subscription', 'KafkaChannel'] },
+  { group: 'eventing.knative.dev', kinds: ['Broker', 'Trigger'] },
+  { group: 'serving.knative.dev', kinds: ['Service'] },
+];
+
+export const KNATIVE_NAMESPACES = ['knative-eventing', 'knative-sources'];
+
+/** The ConfigMap in knative-eventing that sets the default channel (the workshop's KnativeEventing `default-ch-webhook`). */
+export const DEFAULT_CHANNEL_CONFIGMAPS = ['default-ch-webhook', 'config-default-kafka-channel', 'config-br-default-channel'];
+
+function failed(name: string, error: unknown, hint?: string): Check {
+  const e = error as FirehoseError;
+  return { name, ok: false, detail: e?.message ?? String(error), hint: e instanceof FirehoseError && e.hint ? e.hint : hint };
+}
+
+/** Runs every check and reports each; never throws for a failing check. */
+export async function runDoctor(client: ClusterClient, options: DoctorOptions = {}): Promise<Check[]> {
+  const checks: Check[] = [];
+  // 1. The API server answers at all (nothing else makes sense otherwise).
+  try {
+    const version = await client.json<{ gitVersion?: string }>('GET', '/version', { what: 'read the server version' });
+    checks.push({ name: 'API server', ok: true, detail: `${client.server} (Kubernetes ${version.gitVersion ?? '?'}), context ${client.context}, user ${client.user ?? '?'}` });
+  } catch (error) {
+    checks.push(failed('API server', error));
+    return checks;
+  }
+
+  // 2. Served API groups / kinds.
+  const wanted: KindRef[] = DOCTOR_APIS.flatMap((a) => a.kinds.map((kind) => ({ group: a.group, kind })));
+  let served: Awaited<ReturnType<typeof servedResources>> = [];
+  try {
+    served = await servedResources(client, wanted);
+    for (const api of DOCTOR_APIS) {
+      const present = api.kinds.map((k) => served.find((r) => r.group === api.group && r.kind === k));
+      const missing = api.kinds.filter((_, i) => !present[i]);
+      const found = present.filter((r) => r !== undefined).map((r) => `${r.kind} ${r.version}`);
+      checks.push(missing.length
+        ? { name: `API ${api.group}`, ok: false, detail: `not served: ${missing.join(', ')}${found.length ? `; served: ${found.join(', ')}` : ''}`,
+            hint: `${[...new Set(missing.map((k) => installHint(k, api.group)))].join('; ')}.` }
+        : { name: `API ${api.group}`, ok: true, detail: found.join(', ') });
+    }
+  } catch (error) {
+    checks.push(failed('API discovery', error));
+  }
+
+  // 3. The Kafka cluster CR.
+  const kc = options.kafkaCluster ?? { name: 'my-cluster', namespace: 'kafka' };
+  const kafkaName = `Kafka ${kc.name} in ${kc.namespace}`;
+  const kafka = served.find((r) => r.group === 'kafka.strimzi.io' && r.kind === 'Kafka');
+  if (!kafka) {
+    checks.push({ name: kafkaName, ok: false, detail: 'the Kafka kind is not served', hint: `${installHint('Kafka', 'kafka.strimzi.io')}, then create the cluster (workshop kafka-cluster.yml).` });
+  } else {
+    try {
+      const res = await client.request('GET', `/apis/${kafka.group}/${kafka.version}/namespaces/${kc.namespace}/${kafka.plural}/${kc.name}`, { what: `read ${kafkaName}` });
+      if (res.status === 404) {
+        checks.push({ name: kafkaName, ok: false, detail: 'not found', hint: `Create it: \`oc apply -n ${kc.namespace} -f kafka-cluster.yml\` (the workshop's Kafka CR named ${kc.name}).` });
+      } else if (res.status !== 200) {
+        throw client.fail(res, { what: `read ${kafkaName}` });
+      } else {
+        const obj = res.json<{ status?: { conditions?: Array<{ type: string; status: string; message?: string }> } }>();
+        const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
+        checks.push({ name: kafkaName, ok: true, detail: ready ? `Ready=${ready.status}${ready.message ? ` (${ready.message})` : ''}` : 'exists (no status yet)' });
+      }
+    } catch (error) {
+      checks.push(failed(kafkaName, error));
+    }
+  }
+
+  // 4. Knative's pods.
+  for (const ns of KNATIVE_NAMESPACES) {
+    const name = `pods in ${ns}`;
+    try {
+      const res = await client.request('GET', `/api/v1/namespaces/${ns}/pods`, { what: `list pods in ${ns}` });
+      if (res.status !== 200) throw client.fail(res, { what: `list pods in ${ns}` });
+      const pods = res.json<{ items?: Array<{ metadata: { name: string }; status?: { phase?: string } }> }>().items ?? [];
+      const running = pods.filter((p) => p.status?.phase === 'Running');
+      checks.push(running.length
+        ? { name, ok: true, detail: `${running.length} Running (${running.slice(0, 3).map((p) => p.metadata.name).join(', ')}${running.length > 3 ? ', …' : ''})` }
+        : { name, ok: false, detail: pods.length ? `${pods.length} pods, none Running` : 'no pods',
+            hint: ns === 'knative-sources'
+              ? 'Install Knative\'s Kafka source (KnativeKafka with source.enabled), or check its pods with `oc get pods -n knative-sources`.'
+              : 'Install Knative Eventing (OpenShift Serverless: a KnativeEventing CR), or check `oc get pods -n knative-eventing`.' });
+    } catch (error) {
+      checks.push(failed(name, error));
+    }
+  }
+
+  // 5. The default channel ConfigMap naming KafkaChannel.
+  {
+    const name = 'default channel (KafkaChannel)';
+    try {
+      let found: { cm: string; kafka: boolean } | undefined;
+      for (const cm of DEFAULT_CHANNEL_CONFIGMAPS) {
+        const res = await client.request('GET', `/api/v1/namespaces/knative-eventing/configmaps/${cm}`, { what: `read ConfigMap ${cm} in knative-eventing` });
+        if (res.status === 404) continue;
+        if (res.status !== 200) throw client.fail(res, { what: `read ConfigMap ${cm} in knative-eventing` });
+        const data = res.json<{ data?: Record<string, string> }>().data ?? {};
+        const kafka = Object.values(data).some((v) => /kind:\s*["']?KafkaChannel\b/.test(v));
+        found = { cm, kafka };
+        if (kafka) break;
+      }
+      const fix = 'Set KafkaChannel as the default channel: the workshop\'s kafka-channel-configmap.yml (KnativeEventing spec.config.default-ch-webhook.default-ch-config).';
+      checks.push(!found
+        ? { name, ok: false, detail: `no ConfigMap ${DEFAULT_CHANNEL_CONFIGMAPS[0]} in knative-eventing`, hint: fix }
+        : found.kafka
+          ? { name, ok: true, detail: `ConfigMap ${found.cm} in knative-eventing names KafkaChannel` }
+          : { name, ok: false, detail: `ConfigMap ${found.cm} in knative-eventing does not name KafkaChannel`, hint: fix });
+    } catch (error) {
+      checks.push(failed(name, error));
+    }
+  }
+
+  // 6. Kafka's bootstrap answers.
+  if (options.kafkaCheck) {
+    const name = 'Kafka bootstrap';
+    try {
+      await options.kafkaCheck();
+      checks.push({ name, ok: true, detail: 'answers' });
+    } catch (error) {
+      checks.push(failed(name, error, 'Check --bootstrap; in the lab the bootstrap (my-cluster-kafka-bootstrap.kafka:9092) is reachable from inside the cluster only.'));
+    }
+  }
+  return checks;
+}
