@@ -1,6 +1,7 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { createRequire } from 'node:module';
 import { ENV } from '../config/env.js';
+import { applyCommand, brokerCommand, channelCommand, cleanupCommand, deployCommand, doctorCommand, mirrorCommand, subscribeCommand, triggerCommand, wireCommand } from './commands/cluster.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { consumeCommand } from './commands/consume.js';
@@ -62,6 +63,16 @@ Examples:
     upCommand(),
     downCommand(),
     renderCommand(),
+    deployCommand(),
+    wireCommand(),
+    brokerCommand(),
+    triggerCommand(),
+    channelCommand(),
+    subscribeCommand(),
+    mirrorCommand(),
+    applyCommand(),
+    cleanupCommand(),
+    doctorCommand(),
     configCommand(),
     completionCommand(),
   ]) {

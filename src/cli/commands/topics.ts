@@ -1,25 +1,72 @@
 import { Command } from '@commander-js/extra-typings';
 import { parseKeyValue, parsePositiveInt } from '../../config/duration.js';
-import { createTopic, deleteTopic, describeTopic, listTopics } from '../../kafka/topics.js';
+import type { ClusterClient } from '../../cluster/connect.js';
+import { FirehoseError, UsageError } from '../../errors.js';
+import { createTopic, deleteTopic, describeTopic, listTopics, validateTopicName } from '../../kafka/topics.js';
 import { withSpinner } from '../../ui/spinner.js';
 import { formatTable } from '../../ui/table.js';
 import { runtimeOf, withExamples } from '../action.js';
+import type { Runtime } from '../runtime.js';
+import { applyTemplate } from './cluster.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/**
+ * Where create-topic goes: the KafkaTopic CR when the cluster serves Strimzi's KafkaTopic
+ * (--via cluster insists on it), else the Kafka admin API. No kubeconfig means admin API.
+ */
+async function topicCluster(rt: Runtime, via: string): Promise<ClusterClient | undefined> {
+  if (via === 'admin') return undefined;
+  if (via !== 'auto' && via !== 'cluster') throw new UsageError(`--via must be auto, cluster or admin, not "${via}".`);
+  let cluster: ClusterClient;
+  try {
+    cluster = await rt.cluster();
+  } catch (error) {
+    if (via === 'cluster') throw error;
+    if ((error as FirehoseError).code !== 'KUBECONFIG_MISSING') rt.out.warn(`Kubernetes not usable (${(error as Error).message}); using the Kafka admin API.`);
+    return undefined;
+  }
+  const { resolveApiVersions } = await import('../../cluster/discovery.js');
+  const served = await resolveApiVersions(cluster, [{ group: 'kafka.strimzi.io', kind: 'KafkaTopic' }]).catch((error: unknown) => {
+    if (via === 'cluster') throw error;
+    rt.out.warn(`Kubernetes not usable (${(error as Error).message}); using the Kafka admin API.`);
+    return {} as Record<string, string>;
+  });
+  if (served.KafkaTopic) return cluster;
+  if (via === 'cluster') {
+    const { kindNotInstalled } = await import('../../cluster/errors.js');
+    throw kindNotInstalled('KafkaTopic', 'kafka.strimzi.io');
+  }
+  return undefined;
+}
+
 export function createTopicCommand(): Command<any, any, any> {
   const command = new Command('create-topic')
-    .description('Create a topic (default my-topic-<N>, 10 partitions, 1 replica, as in the lab)')
+    .description('Create a topic (default my-topic-<N>, 10 partitions, 1 replica): a KafkaTopic CR where Strimzi runs, else the admin API')
     .argument('[name]', 'topic name (default: my-topic-<N>)')
     .option('--partitions <n>', 'number of partitions', '10')
     .option('--replicas <n>', 'replication factor', '1')
     .option('--config <key=value>', 'topic config, repeatable (e.g. retention.ms=60000)', collect, [])
+    .option('--via <how>', 'auto (KafkaTopic CR if the cluster serves it), cluster, or admin (Kafka admin API)', 'auto')
+    .option('--kafka-cluster <name>', 'Strimzi Kafka cluster (label strimzi.io/cluster)', 'my-cluster')
+    .option('--dry-run', 'cluster: let the server validate the KafkaTopic, change nothing')
+    .option('--no-wait', 'cluster: do not wait for the KafkaTopic to be Ready')
+    .option('--timeout <duration>', 'cluster: how long to wait for Ready', '120s')
+    .option('--api-version <Kind=group/version>', 'cluster: KafkaTopic version instead of the served one', collect, [])
     .action(async (name, options, cmd) => {
       const rt = runtimeOf(cmd);
       const topic = await rt.topicOrDefault(name);
       const configs = Object.fromEntries(options.config.map((c) => parseKeyValue(c, '--config')));
       const partitions = parsePositiveInt(options.partitions, '--partitions');
       const replicas = parsePositiveInt(options.replicas, '--replicas');
+      validateTopicName(topic);
+      if (await topicCluster(rt, options.via)) {
+        const values: Record<string, string> = { name: topic, partitions: String(partitions), replicas: String(replicas), cluster: options.kafkaCluster };
+        for (const [key, value] of Object.entries(configs)) values[`config.${key}`] = value;
+        await applyTemplate(rt, 'kafka-topic', values, { set: [], apiVersion: options.apiVersion, dryRun: options.dryRun, wait: options.wait, timeout: options.timeout });
+        if (!rt.out.json) rt.out.info(`(through the KafkaTopic custom resource; the Strimzi topic operator creates the topic in Kafka cluster ${options.kafkaCluster})`);
+        return;
+      }
       const client = await rt.kafka();
       const result = await withSpinner(rt.out, `Creating topic ${topic}`, () =>
         createTopic(client, { topic, partitions, replicas, configs }),
@@ -31,7 +78,10 @@ export function createTopicCommand(): Command<any, any, any> {
           : `${rt.out.paint('green', '✓')} Topic ${topic} already exists with ${partitions} partitions; nothing to do`,
       );
     });
-  return withExamples(command, ['firehose create-topic --user 7', 'firehose create-topic orders --partitions 3 --config retention.ms=3600000']);
+  return withExamples(command, [
+    'firehose create-topic --user 7                 # KafkaTopic CR on the lab cluster, else the admin API',
+    'firehose create-topic orders --partitions 3 --config retention.ms=3600000 --via admin',
+  ]);
 }
 
 export function deleteTopicCommand(): Command<any, any, any> {
