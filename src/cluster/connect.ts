@@ -142,7 +142,7 @@ export async function connectCluster(options: ConnectClusterOptions): Promise<Cl
     user: context.user || undefined,
     namespace: options.namespace || context.namespace || 'default',
     server,
-    request: (method, requestPath, opts = {}) => send(kc, server, method, requestPath, opts, timeoutMs),
+    request: (method, requestPath, opts = {}) => sendWithRetry(kc, server, method, requestPath, opts, timeoutMs),
     fail: (response, ctx) => translateStatusError(response.status, response.text, { ...ctx, server }),
     async json<T>(method: string, requestPath: string, opts: ClusterRequestOptions & ClusterCallContext): Promise<T> {
       const res = await client.request(method, requestPath, opts);
@@ -169,6 +169,24 @@ function buildQuery(query: ClusterRequestOptions['query']): string {
   for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
   const text = params.toString();
   return text ? `?${text}` : '';
+}
+
+const MAX_THROTTLE_RETRIES = 5;
+
+/**
+ * The API server answers 429 while it throttles or while a new CRD's storage initialises;
+ * like kubectl, wait (Retry-After, capped) and try again a few times.
+ */
+async function sendWithRetry(
+  kc: KubeConfig, server: string, method: string, path: string,
+  options: ClusterRequestOptions & Partial<ClusterCallContext>, defaultTimeoutMs: number,
+): Promise<ClusterResponse> {
+  for (let attempt = 0; ; attempt++) {
+    const response = await send(kc, server, method, path, options, defaultTimeoutMs);
+    if (response.status !== 429 || attempt >= MAX_THROTTLE_RETRIES || options.signal?.aborted) return response;
+    const retryAfter = Number(/"retryAfterSeconds":\s*(\d+)/.exec(response.text)?.[1] ?? 1);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter, 2) * 1000 * (attempt === 0 ? 0.25 : 1)));
+  }
 }
 
 async function send(
