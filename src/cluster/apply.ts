@@ -114,7 +114,11 @@ export async function applyObject(client: ClusterClient, object: KubeObject, opt
   if (current.status !== 200 && current.status !== 404) throw client.fail(current, { what });
   const before = current.status === 200 ? current.json<KubeObject>() : undefined;
 
-  const body = resource.namespaced ? { ...object, metadata: { ...object.metadata, namespace } } : object;
+  const withNamespace = resource.namespaced ? { ...object, metadata: { ...object.metadata, namespace } } : object;
+  // An empty `spec: {}` reaches the server as null through apply and fails validation
+  // ("spec in body must be of type object"); an absent spec is what it means.
+  const { spec, ...rest } = withNamespace as KubeObject & { spec?: unknown };
+  const body = spec && typeof spec === 'object' && Object.keys(spec).length === 0 ? rest : withNamespace;
   const applied = await client.json<KubeObject>('PATCH', path, {
     what,
     body,

@@ -54,6 +54,7 @@ describe('with the lab CRDs', () => {
       'strimzi-0.45.0__install__043-Crd-kafkatopic.yaml', 'strimzi-0.45.0__install__040-Crd-kafka.yaml', 'strimzi-0.45.0__install__048-Crd-kafkamirrormaker2.yaml',
       'knative-serving__service.yaml', 'eventing-kafka-broker__kafkasource.yaml', 'eventing-kafka-broker__kafkachannel.yaml',
       'knative-eventing__broker.yaml', 'knative-eventing__trigger.yaml', 'knative-eventing__channel.yaml', 'knative-eventing__subscription.yaml', 'knative-eventing__inmemorychannel.yaml',
+      'eventing-kafka-broker__kafkasink.yaml',
     ]);
   });
 
@@ -109,6 +110,31 @@ describe('with the lab CRDs', () => {
       expect(item.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'firehose', 'firehose.dev/user': '7' });
     });
   }
+
+  // Every template through `firehose apply`; PingSource has no CRD here, so it shows the not-installed error.
+  const templates = ['kafka-topic', 'sink', 'kafka-source', 'broker', 'trigger', 'channel', 'kafka-channel', 'in-memory-channel', 'subscription', 'kafka-sink', 'event-display', 'mirror-maker2', 'mqtt2kafka', 'kafka-to-s3'];
+  it.each(templates)('apply %s: created-or-unchanged twice, read back with the user label', async (template) => {
+    // Another user in their own namespace, as in the lab (object names are the same for everyone).
+    const argv = ['apply', template, '--no-wait', '--user', '70', '--context', 'admin', '--namespace', 'lab-70'];
+    await env.namespaces('lab-70');
+    const first = await runCli(argv, { env: { KUBECONFIG: env.cluster.kubeconfig } });
+    expect(first.code, first.stderr).toBe(0);
+    const [, kind, name] = /^✓ (\S+) (\S+) (?:created|unchanged) \((\S+),/m.exec(first.stdout) ?? [];
+    expect(kind, first.stdout).toBeDefined();
+    const second = await runCli([...argv, '--output', 'json'], { env: { KUBECONFIG: env.cluster.kubeconfig } });
+    const [applied] = JSON.parse(second.stdout) as Array<{ action: string; apiVersion: string; kind: string; name: string }>;
+    expect(applied).toMatchObject({ action: 'unchanged', kind, name });
+    const plural = `${kind!.toLowerCase()}s`.replace(/ys$/, 'ies');
+    const base = applied!.apiVersion.includes('/') ? `/apis/${applied!.apiVersion}` : `/api/${applied!.apiVersion}`;
+    const object = await get(`${base}/namespaces/lab-70/${kind === 'KafkaMirrorMaker2' ? 'kafkamirrormaker2s' : plural}/${name}`);
+    expect(object.metadata.labels['firehose.dev/user']).toBe('70');
+  });
+
+  it('apply ping-source on a cluster without PingSource says it is not installed', async () => {
+    const result = await firehose(['apply', 'ping-source', '--no-wait']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: PingSource is not installed on this cluster/m);
+  });
 
   it('create-topic applies a KafkaTopic CR at the served version and waits for Ready', async () => {
     const path = `/apis/kafka.strimzi.io/v1beta2/namespaces/${NS}/kafkatopics/my-topic-7`;
