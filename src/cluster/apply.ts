@@ -1,16 +1,10 @@
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, USER_LABEL, managedLabels } from '../labels.js';
 import { FirehoseError } from '../errors.js';
 import type { ClusterClient } from './connect.js';
 import { resolveResource, servedResources, type ApiResource, type KindRef } from './discovery.js';
 
 /** Labels on everything firehose creates. */
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'firehose';
-export const USER_LABEL = 'firehose.dev/user';
-
-/** The labels firehose puts on an object it creates for user N. */
-export function managedLabels(user: number): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [USER_LABEL]: String(user) };
-}
+export { MANAGED_BY_LABEL, MANAGED_BY_VALUE, USER_LABEL, managedLabels };
 
 export interface KubeObject {
   apiVersion: string;

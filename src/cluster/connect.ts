@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { EnvSource } from '../config/env.js';
+import { userNumberFromLogin } from '../config/user.js';
 import { FirehoseError, UsageError } from '../errors.js';
 import { translateNetworkError, translateStatusError, type ApiErrorContext } from './errors.js';
 
@@ -153,13 +154,9 @@ export async function connectCluster(options: ConnectClusterOptions): Promise<Cl
   return client;
 }
 
-/** N of a lab user name: "user7" and "user7/api-cluster:6443" (what `oc login` writes) → 7. */
-export function userNumberFromName(name: string | undefined): number | undefined {
-  const m = /^user(\d+)(?:$|[/@:])/i.exec(name ?? '');
-  return m ? Number(m[1]) : undefined;
-}
+/** N of a lab user name (one rule for firehose: config/user.ts). */
+export const userNumberFromName = userNumberFromLogin;
 
-/** The lab user number of the client's context user, when it looks like userN. */
 export function userNumberFromContext(client: Pick<ClusterClient, 'user'>): number | undefined {
   return userNumberFromName(client.user);
 }

@@ -31,7 +31,13 @@ export function parseUserNumber(text: string, where: string): number {
   return Number(match[1]);
 }
 
-/** Flag > FIREHOSE_USER > config file > prompt on a TTY; otherwise an error naming every way to set it. */
+/** N of a lab login: "user7", and "user7/api-cluster:6443" as `oc login` names kube users. */
+export function userNumberFromLogin(name: string | undefined): number | undefined {
+  const match = /^user(\d{1,6})(?:$|[/:@])/i.exec(name ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Flag > FIREHOSE_USER > config file > kube context userN > `oc whoami` > prompt on a TTY; otherwise an error naming every way to set it. */
 export async function resolveUser(input: ResolveUserInput): Promise<ResolvedUser> {
   if (input.flag !== undefined) return { number: parseUserNumber(input.flag, '--user'), source: 'flag' };
   const fromEnv = input.env[ENV.user];
@@ -39,11 +45,10 @@ export async function resolveUser(input: ResolveUserInput): Promise<ResolvedUser
   if (input.configUser !== undefined && input.configUser !== null) {
     return { number: parseUserNumber(String(input.configUser), 'the config file'), source: 'config' };
   }
-  const fromLogin = (login: string | undefined) => /^user(\d{1,6})(?:$|[/:@])/i.exec(login ?? '')?.[1];
-  const contextNumber = fromLogin(await input.kubeContextUser?.().catch(() => undefined));
-  if (contextNumber) return { number: Number(contextNumber), source: 'kube-context' };
-  const ocNumber = fromLogin(await input.ocWhoami?.().catch(() => undefined));
-  if (ocNumber) return { number: Number(ocNumber), source: 'oc-whoami' };
+  const contextNumber = userNumberFromLogin(await input.kubeContextUser?.().catch(() => undefined));
+  if (contextNumber !== undefined) return { number: contextNumber, source: 'kube-context' };
+  const ocNumber = userNumberFromLogin(await input.ocWhoami?.().catch(() => undefined));
+  if (ocNumber !== undefined) return { number: ocNumber, source: 'oc-whoami' };
   if (input.ask) return { number: parseUserNumber(await input.ask(), 'the prompt'), source: 'prompt' };
   throw new FirehoseError('USER_UNKNOWN', 'No user number is set, and this shell is not interactive, so firehose cannot ask for it.', {
     hint: `Pass --user N, set ${ENV.user}=N, put "user: N" in the config file (firehose config path), or log in as userN (oc login).`,

@@ -1,6 +1,7 @@
 // Renders the workshop's Kubernetes manifests from templates/<name>.yaml: the file is parsed
 // with `yaml`, and this module edits the parsed object (user number in names, namespace,
 // labels, --set keys, apiVersion). There are no text placeholders to substitute.
+import { managedLabels } from '../labels.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,8 +37,7 @@ export interface RenderedObject {
   [k: string]: unknown;
 }
 
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const USER_LABEL = 'firehose.dev/user';
+export { MANAGED_BY_LABEL, USER_LABEL } from '../labels.js';
 
 // ---------------------------------------------------------------------------------------
 // Value parsing: every failure is a one-line UsageError naming the key and the value.
@@ -688,7 +688,7 @@ export async function renderTemplate(name: string, options: RenderOptions): Prom
     const metadata = obj.metadata as Obj;
     if (options.namespace) metadata.namespace = options.namespace;
     else delete metadata.namespace;
-    metadata.labels = { ...(metadata.labels ?? {}), [MANAGED_BY_LABEL]: 'firehose', [USER_LABEL]: String(options.user) };
+    metadata.labels = { ...(metadata.labels ?? {}), ...managedLabels(options.user) };
   }
   // apiVersion, kind, metadata first, as kubectl prints them.
   return objects.map(({ apiVersion: a, kind, metadata, ...rest }) => ({ apiVersion: a, kind, metadata, ...rest }) as RenderedObject);
