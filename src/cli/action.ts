@@ -36,3 +36,6 @@ export function withExamples<C extends Command<never, never, never> | Command<an
   command.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
   return command;
 }
+
+/** commander's accumulator for repeatable options (`--header a=1 --header b=2`). */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -3,10 +3,9 @@ import { parseDuration, parseKeyValue } from '../../config/duration.js';
 import type { DeployedObject } from '../../cluster/deploy.js';
 import { parseApiVersionFlag } from '../../templates/render.js';
 import { withSpinner } from '../../ui/spinner.js';
-import { runtimeOf, withExamples } from '../action.js';
+import { collect, runtimeOf, withExamples } from '../action.js';
 import type { Runtime } from '../runtime.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Options every command that applies a template shares. */
 interface ApplyFlags {

@@ -5,10 +5,9 @@ import { FirehoseError, UsageError } from '../../errors.js';
 import type { EventSummary } from '../../events/cloudevents.js';
 import { sendCloudEvent } from '../../events/send.js';
 import { startEventSink } from '../../events/sink-server.js';
-import { runtimeOf, withExamples } from '../action.js';
+import { collect, runtimeOf, withExamples } from '../action.js';
 import type { Runtime } from '../runtime.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `--data @file` reads the file; anything else is the data itself. */
 async function readData(data: string | undefined): Promise<string | undefined> {

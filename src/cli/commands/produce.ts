@@ -6,10 +6,9 @@ import { produceLines } from '../../kafka/produce.js';
 import { spamTopic } from '../../kafka/spam.js';
 import { ProgressBar } from '../../ui/progress.js';
 import { readLineGroups } from '../../util/lines.js';
-import { runtimeOf, withExamples } from '../action.js';
+import { collect, runtimeOf, withExamples } from '../action.js';
 import type { Runtime } from '../runtime.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Typed lines, one at a time, with a "> " prompt that comes back after each ack. */
 async function* promptedLines(rt: Runtime, prompt: () => void): AsyncGenerator<string[]> {

@@ -2,9 +2,8 @@ import { Command } from '@commander-js/extra-typings';
 import { parseKeyValue } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { formatTable } from '../../ui/table.js';
-import { runtimeOf, withExamples } from '../action.js';
+import { collect, runtimeOf, withExamples } from '../action.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function renderCommand(): Command<any, any, any> {
   const command = new Command('render')

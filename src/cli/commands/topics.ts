@@ -5,11 +5,10 @@ import { FirehoseError, UsageError } from '../../errors.js';
 import { createTopic, deleteTopic, describeTopic, listTopics, validateTopicName } from '../../kafka/topics.js';
 import { withSpinner } from '../../ui/spinner.js';
 import { formatTable } from '../../ui/table.js';
-import { runtimeOf, withExamples } from '../action.js';
+import { collect, runtimeOf, withExamples } from '../action.js';
 import type { Runtime } from '../runtime.js';
 import { applyTemplate } from './cluster.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /**
  * Where create-topic goes: the KafkaTopic CR when the cluster serves Strimzi's KafkaTopic

@@ -9,10 +9,9 @@ import { labNames } from '../../config/user.js';
 import { FirehoseError } from '../../errors.js';
 import type { LabEvent } from '../../local/lab.js';
 import { processAlive, readUpState, removeUpState, upStatePath, writeUpState } from '../../local/up-state.js';
-import { runtimeOf, withExamples } from '../action.js';
+import { collect, runtimeOf, withExamples } from '../action.js';
 import type { Runtime } from '../runtime.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function printLabEvent(rt: Runtime, e: LabEvent): void {
   const out = rt.out;
