@@ -6,6 +6,7 @@ import { runDispatcher, type DispatchEvent, type DispatcherResult } from './disp
 import { startSinkPool, type SinkPoolEvent, type SinkPoolHandle, type SinkPoolOptions } from './sink-pool.js';
 import { parseTriggerFlag } from './trigger-flag.js';
 import { loadTriggerFile } from './trigger-yaml.js';
+import { startObserveServer, type ObserveServer } from './observe-server.js';
 
 export interface LabOptions {
   topic: string;
@@ -40,6 +41,8 @@ export interface LabHandle {
   group: string;
   sinkUrl: string;
   brokerUrl: string | null;
+  /** GET /watch here streams the workers as pods and their log lines (tail logs / watch pods --local). */
+  observeUrl: string | null;
   triggers: string[];
   /** Settles when the dispatcher stops (signal) or fails; the rest is closed by then. */
   done: Promise<DispatcherResult>;
@@ -55,12 +58,20 @@ export async function startLab(client: KafkaClient, options: LabOptions, onEvent
 
   let pool: SinkPoolHandle | undefined;
   let broker: BrokerHandle | undefined;
+  let observe: ObserveServer | undefined;
   const closeAll = async () => {
     await broker?.close();
     await pool?.close();
+    await observe?.close();
   };
   try {
-    if (!options.sinkUrl) pool = await startSinkPool(options.pool, (event) => onEvent({ from: 'sink', event }));
+    if (!options.sinkUrl) {
+      observe = await startObserveServer(() => pool?.workers() ?? []);
+      pool = await startSinkPool(options.pool, (event) => {
+        observe!.publish(event);
+        onEvent({ from: 'sink', event });
+      });
+    }
     const sinkUrl = options.sinkUrl ?? pool!.url;
     let triggerNames: string[] = [];
     if (options.broker) {
@@ -84,7 +95,7 @@ export async function startLab(client: KafkaClient, options: LabOptions, onEvent
       requestTimeoutMs: options.requestTimeoutMs,
       signal: options.signal,
     }, (event) => onEvent({ from: 'dispatcher', event })).finally(closeAll);
-    return { topic: options.topic, group: options.group, sinkUrl, brokerUrl: broker?.url ?? null, triggers: triggerNames, done };
+    return { topic: options.topic, group: options.group, sinkUrl, brokerUrl: broker?.url ?? null, observeUrl: observe?.url ?? null, triggers: triggerNames, done };
   } catch (error) {
     await closeAll();
     throw error;

@@ -12,12 +12,15 @@ export interface UpState {
   group: string;
   sinkUrl: string;
   brokerUrl: string | null;
+  /** Where `tail logs --local` / `watch pods --local` connect. */
+  observeUrl: string | null;
+  /** Empty for a lab in the foreground. */
   logFile: string;
   startedAt: string;
 }
 
 export function upStatePath(env: EnvSource, user: number): string {
-  const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
   return join(base, 'firehose', `up-user${user}.json`);
 }
 

@@ -2,6 +2,8 @@
 // stdout, stderr and the exit code. Shared by every CLI test.
 import { execa, type ResultPromise } from 'execa';
 import { PassThrough, Readable } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/cli/main.js';
 
@@ -20,7 +22,14 @@ export interface RunOptions {
 
 /** An environment with nothing from the developer's shell that firehose reads. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return { HOME: '/nonexistent-firehose-home', PATH: process.env.PATH, FIREHOSE_CONFIG: '/nonexistent/firehose.yaml', ...extra };
+  return {
+    HOME: '/nonexistent-firehose-home',
+    PATH: process.env.PATH,
+    FIREHOSE_CONFIG: '/nonexistent/firehose.yaml',
+    // `firehose up` leaves a state file: keep it out of the real home.
+    XDG_STATE_HOME: join(tmpdir(), `firehose-test-state-${process.pid}`),
+    ...extra,
+  };
 }
 
 function collect(stream: PassThrough): () => string {

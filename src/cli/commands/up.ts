@@ -46,13 +46,17 @@ function printLabEvent(rt: Runtime, e: LabEvent): void {
   }
 }
 
+async function refuseIfRunning(rt: Runtime, user: number): Promise<void> {
+  const existing = await readUpState(upStatePath(rt.env, user));
+  if (existing && existing.pid !== process.pid && processAlive(existing.pid)) {
+    throw new FirehoseError('LAB_RUNNING', `A lab for user ${user} is already running (pid ${existing.pid}).`, { hint: 'Stop it first (Ctrl-C there, or `firehose down`).' });
+  }
+}
+
 /** Starts `firehose up` again without --detach, in the background, and waits until it is up. */
 async function detach(rt: Runtime, user: number): Promise<void> {
   const statePath = upStatePath(rt.env, user);
-  const existing = await readUpState(statePath);
-  if (existing && processAlive(existing.pid)) {
-    throw new FirehoseError('LAB_RUNNING', `A lab for user ${user} is already running (pid ${existing.pid}).`, { hint: '`firehose down` stops it.' });
-  }
+  await refuseIfRunning(rt, user);
   await removeUpState(statePath);
   const logFile = statePath.replace(/\.json$/, '.log');
   await mkdir(dirname(logFile), { recursive: true });
@@ -101,6 +105,7 @@ export function upCommand(): Command<any, any, any> {
       const rt = runtimeOf(cmd);
       const user = (await rt.user()).number;
       if (options.detach) return detach(rt, user);
+      if (!rt.env.FIREHOSE_UP_STATE) await refuseIfRunning(rt, user);
       const topic = topicArg ?? labNames.topic(user);
       const { startLab } = await import('../../local/lab.js');
       const lab = await startLab(await rt.kafka(), {
@@ -126,21 +131,26 @@ export function upCommand(): Command<any, any, any> {
         signal: rt.signal,
       }, (event) => printLabEvent(rt, event));
       const summary = { topic, group: lab.group, sinkUrl: lab.sinkUrl, brokerUrl: lab.brokerUrl, triggers: lab.triggers };
+      if (lab.observeUrl) rt.out.debug(`observe: ${lab.observeUrl}watch`);
       if (rt.out.json) rt.out.data({ event: 'up', ...summary });
       else {
         rt.out.info(`Lab up for user ${user}: topic ${topic} → KafkaSource (group ${lab.group}) → sink ${lab.sinkUrl}`);
         if (lab.brokerUrl) rt.out.info(`Broker ingress ${lab.brokerUrl} (triggers: ${lab.triggers.join(', ') || 'none'}); try: firehose send ${lab.brokerUrl} --type t --source s`);
         rt.out.info('Spam it from another terminal: firehose spam --times 10. Ctrl-C stops the lab.');
       }
-      const statePath = rt.env.FIREHOSE_UP_STATE;
-      if (statePath) {
-        await writeUpState(statePath, { pid: process.pid, user, ...summary, logFile: rt.env.FIREHOSE_UP_LOG ?? '', startedAt: new Date().toISOString() });
-      }
+      // The state file lets `down`, `tail logs --local` and `watch pods --local` find this lab.
+      const statePath = rt.env.FIREHOSE_UP_STATE ?? upStatePath(rt.env, user);
+      const wrote = await writeUpState(statePath, {
+        pid: process.pid, user, ...summary, observeUrl: lab.observeUrl, logFile: rt.env.FIREHOSE_UP_LOG ?? '', startedAt: new Date().toISOString(),
+      }).then(() => true, (error: Error) => {
+        rt.out.warn(`Cannot write ${statePath} (${error.message}): tail logs --local will not find this lab.`);
+        return false;
+      });
       try {
         const result = await lab.done;
         rt.out.info(`Lab stopped: ${result.delivered} delivered, ${result.deadLettered} dead-lettered, ${result.dropped} dropped.`);
       } finally {
-        if (statePath) await removeUpState(statePath);
+        if (wrote) await removeUpState(statePath);
       }
     });
   return withExamples(command, [
