@@ -118,7 +118,7 @@ export function brokerCommand(): Command<any, any, any> {
   const create = createSub('create', 'broker', 'Create a Broker (default name "default")',
     (c) => c.option('--class <class>', 'MTChannelBasedBroker or Kafka'),
     (name, o) => ({ name, class: o.class }), ['firehose broker create', 'firehose broker create --class Kafka']);
-  return new Command('broker').description('Knative Brokers').addCommand(create);
+  return withExamples(new Command('broker').description('Knative Brokers').addCommand(create), ['firehose broker create']);
 }
 
 export function triggerCommand(): Command<any, any, any> {
@@ -132,14 +132,14 @@ export function triggerCommand(): Command<any, any, any> {
       ...Object.fromEntries((o.filter as string[]).map((f) => { const [k, v] = parseKeyValue(f, '--filter'); return [`filter.${k}`, v]; })),
     }),
     ['firehose trigger create js-trigger --subscriber js-function --filter type=dev.nodeshift.samples.js-example --filter source=dev.nodeshift.samples/js-example-source']);
-  return new Command('trigger').description('Knative Triggers').addCommand(create);
+  return withExamples(new Command('trigger').description('Knative Triggers').addCommand(create), ['firehose trigger create wasm --subscriber wasm-fn --filter type=dev.nodeshift.samples.fromjs']);
 }
 
 export function channelCommand(): Command<any, any, any> {
   const create = createSub('create', 'channel', 'Create a Channel (backed by the default channel kind, or --kind)',
     (c) => c.option('--kind <kind>', 'KafkaChannel or InMemoryChannel'),
     (name, o) => ({ name, kind: o.kind }), ['firehose channel create my-channel', 'firehose channel create my-channel --kind InMemoryChannel']);
-  return new Command('channel').description('Knative Channels').addCommand(create);
+  return withExamples(new Command('channel').description('Knative Channels').addCommand(create), ['firehose channel create my-channel']);
 }
 
 export function subscribeCommand(): Command<any, any, any> {

@@ -33,5 +33,6 @@ export function configCommand(): Command<any, any, any> {
   });
   const config = new Command('config').description('Show firehose settings').addCommand(view).addCommand(path);
   withExamples(view, ['firehose config view', 'firehose config view --output json']);
+  withExamples(path, ['firehose config path', '$EDITOR "$(firehose config path)"']);
   return withExamples(config, ['firehose config view', 'firehose config path']);
 }
