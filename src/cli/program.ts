@@ -9,6 +9,7 @@ import { demoCommand } from './commands/demo.js';
 import { sendCommand, sinkCommand } from './commands/events.js';
 import { groupsCommand } from './commands/groups.js';
 import { initCommand } from './commands/init.js';
+import { tailCommand, watchCommand } from './commands/observe.js';
 import { produceCommand, spamCommand } from './commands/produce.js';
 import { renderCommand } from './commands/render.js';
 import { downCommand, upCommand } from './commands/up.js';
@@ -73,6 +74,8 @@ Examples:
     applyCommand(),
     cleanupCommand(),
     doctorCommand(),
+    tailCommand(),
+    watchCommand(),
     configCommand(),
     completionCommand(),
   ]) {
