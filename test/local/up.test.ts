@@ -43,4 +43,39 @@ describe('firehose up (local workers)', () => {
       expect(await up.stop()).toBe(130);
     }
   });
+
+  it('tail logs --local and watch pods --local show the workers like pods, with no cluster', { timeout: 90_000 }, async () => {
+    const user = String(randomUser());
+    const up = startInProcess(['up', '--user', user, '--bootstrap', kafkaFromTests().bootstrap, '--max-scale', '3', '--idle', '1s', '--cold-start', '50ms', '--no-broker']);
+    try {
+      await waitFor(() => up.output.stderr.includes('assigned partitions'), { timeoutMs: 30_000, what: 'the lab to start' });
+      const tail = startInProcess(['tail', 'logs', '--local', '--user', user, '--no-color']);
+      const watch = startInProcess(['watch', 'pods', '--local', '--user', user]);
+      try {
+        await waitFor(() => tail.output.stderr.includes("Following the local lab's sink workers"), { timeoutMs: 10_000, what: 'tail to connect' });
+        await waitFor(() => watch.output.stderr.includes("Watching the local lab's sink workers"), { timeoutMs: 10_000, what: 'watch to connect' });
+        expectOk(await firehose(['spam', '--user', user, '--times', '20']));
+        await waitFor(() => (tail.output.stdout.match(/POST:/g) ?? []).length >= 20, { timeoutMs: 30_000, what: '20 POST lines in tail' });
+        await waitFor(() => /ready 0 \(max [1-3]\)/.test(watch.output.stdout) && /^DELETED /m.test(watch.output.stdout), { timeoutMs: 30_000, what: 'scale to zero in watch' });
+      } finally {
+        expect(await tail.stop()).toBe(130);
+        expect(await watch.stop()).toBe(130);
+      }
+      // Each line is prefixed with its worker, named like a Knative pod.
+      expect(tail.output.stdout).toMatch(/^eventinghello-00001-deployment-[a-z0-9]{5} INFO \[eventing-hello\] .*POST:\{ "message": "Sending Message: \d+" \}$/m);
+      expect(tail.output.stderr).toMatch(/^\+ eventinghello-00001-deployment-/m);
+      expect(tail.output.stderr).toMatch(/^- eventinghello-00001-deployment-/m);
+      expect(watch.output.stdout).toMatch(/^ADDED eventinghello-00001-deployment-\S+ Pending 0\/1/m);
+      expect(watch.output.stdout).toMatch(/^MODIFIED eventinghello-00001-deployment-\S+ Running 1\/1/m);
+    } finally {
+      expect(await up.stop()).toBe(130);
+    }
+  });
+
+  it('--local without a running lab is a clear error', async () => {
+    const tail = startInProcess(['tail', 'logs', '--local', '--user', String(randomUser())]);
+    expect(await tail.exit).toBe(1);
+    expect(tail.output.stderr).toMatch(/^error: No local lab with sink workers is running for user \d+\.$/m);
+    expect(tail.output.stderr).toMatch(/^hint: Start one with `firehose up`/m);
+  });
 });

@@ -1,7 +1,10 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import type { ChalkInstance } from 'chalk';
 import { parseDuration, parsePositiveInt } from '../../config/duration.js';
-import { UsageError } from '../../errors.js';
+import { FirehoseError, UsageError } from '../../errors.js';
+import type { LogEvent } from '../../cluster/logs.js';
+import { followLocalLab } from '../../local/observe-client.js';
+import type { ObserveMessage } from '../../local/observe-server.js';
 import type { PodEvent, PodSummary } from '../../cluster/pods.js';
 import { runtimeOf, withExamples } from '../action.js';
 import type { Runtime } from '../runtime.js';
@@ -51,6 +54,7 @@ export function tailCommand(): Command<any, any, any> {
     .option('--timestamps', 'print each line\'s timestamp')
     .option('--since <duration>', 'only lines newer than this (e.g. 5m)')
     .option('--tail <n>', 'only the last N lines of each container to start with')
+    .option('--local', 'the sink workers of `firehose up` on this machine instead of the cluster')
     .addOption(hiddenWatchTimeout())
     .addOption(new Option('--log-stream-timeout <seconds>', 'drop and reopen each log stream after this long').hideHelp())
     .action(async (service, options, cmd) => {
@@ -61,23 +65,9 @@ export function tailCommand(): Command<any, any, any> {
       const sinceSeconds = options.since === undefined ? undefined : Math.max(1, Math.ceil(parseDuration(options.since, '--since') / 1000));
       const tailLines = options.tail === undefined ? undefined : parsePositiveInt(options.tail, '--tail', { allowZero: true });
       const watchTimeoutSeconds = parseWatchTimeout(options.watchTimeout);
-      const cluster = await rt.cluster();
-      const labelSelector = selectorFor(service, options.selector);
-      const { followPodLogs } = await import('../../cluster/logs.js');
       const showContainer = Boolean(options.allContainers);
       const status = (text: string) => rt.out.info(rt.out.paint('gray', text));
-      status(`Following pods (${labelSelector}${nameRegex ? `, name ~ /${nameRegex.source}/` : ''}) in ${cluster.namespace}; Ctrl-C to stop.`);
-      await followPodLogs(cluster, {
-        namespace: cluster.namespace,
-        labelSelector,
-        nameRegex,
-        container: options.allContainers ? 'all' : options.container,
-        sinceSeconds,
-        tailLines,
-        signal: rt.signal,
-        watchTimeoutSeconds,
-        logStreamMaxSeconds: options.logStreamTimeout === undefined ? undefined : parsePositiveInt(options.logStreamTimeout, '--log-stream-timeout'),
-      }, (event) => {
+      const onLogEvent = (event: LogEvent) => {
         switch (event.kind) {
           case 'line':
             if (rt.out.json) {
@@ -106,7 +96,28 @@ export function tailCommand(): Command<any, any, any> {
             rt.out.debug(`log stream of ${event.pod}/${event.container} ended: reopening`);
             break;
         }
-      });
+      };
+      const local = await localLab(rt, Boolean(options.local));
+      if (local) {
+        status(`Following the local lab's sink workers; Ctrl-C to stop.`);
+        await followLocalLab(local, rt.signal, localLogEvents(onLogEvent));
+        return;
+      }
+      const cluster = await rt.cluster();
+      const labelSelector = selectorFor(service, options.selector);
+      const { followPodLogs } = await import('../../cluster/logs.js');
+      status(`Following pods (${labelSelector}${nameRegex ? `, name ~ /${nameRegex.source}/` : ''}) in ${cluster.namespace}; Ctrl-C to stop.`);
+      await followPodLogs(cluster, {
+        namespace: cluster.namespace,
+        labelSelector,
+        nameRegex,
+        container: options.allContainers ? 'all' : options.container,
+        sinceSeconds,
+        tailLines,
+        signal: rt.signal,
+        watchTimeoutSeconds,
+        logStreamMaxSeconds: options.logStreamTimeout === undefined ? undefined : parsePositiveInt(options.logStreamTimeout, '--log-stream-timeout'),
+      }, onLogEvent);
     });
   withExamples(logs, [
     'firehose tail logs                          # every eventinghello pod, as they come and go',
@@ -147,12 +158,46 @@ export function podTable(pods: PodSummary[], now = Date.now(), formatAge: (start
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join(''));
 }
 
-async function watchPodsAction(rt: Runtime, service: string | undefined, options: { selector?: string; pod?: string; watchTimeout?: string }): Promise<void> {
+/**
+ * The local lab to observe: with --local, the user's running `firehose up`; without it,
+ * that lab too when there is no kubeconfig at all (no cluster to watch). Else undefined.
+ */
+async function localLab(rt: Runtime, forced: boolean): Promise<string | undefined> {
+  const { findLocalLab } = await import('../../local/observe-client.js');
+  const user = forced ? (await rt.user()).number : undefined;
+  if (user !== undefined) return findLocalLab(rt.env, user);
+  try {
+    await rt.cluster();
+    return undefined;
+  } catch (error) {
+    if ((error as FirehoseError).code !== 'KUBECONFIG_MISSING') throw error;
+    const fallbackUser = await rt.user().catch(() => undefined);
+    if (!fallbackUser) throw error;
+    return findLocalLab(rt.env, fallbackUser.number).catch(() => { throw error; });
+  }
+}
+
+/** Log lines and pod comings and goings of the local lab, as followPodLogs reports them. */
+function localLogEvents(onLogEvent: (event: LogEvent) => void): (message: ObserveMessage) => void {
+  return (message) => {
+    if (message.stream === 'log') return onLogEvent(message.event);
+    const { type, pod } = message.event;
+    if (type === 'added') onLogEvent({ kind: 'pod-added', pod: pod.name, containers: pod.containers });
+    if (type === 'deleted') onLogEvent({ kind: 'pod-gone', pod: pod.name });
+  };
+}
+
+/** Streams the local lab's pod events until the signal aborts or the lab stops. */
+function localPods(observeUrl: string, signal: AbortSignal, onPodEvent: (event: PodEvent) => void): Promise<void> {
+  return followLocalLab(observeUrl, signal, (message) => {
+    if (message.stream === 'pod') onPodEvent(message.event);
+  });
+}
+
+async function watchPodsAction(rt: Runtime, service: string | undefined, options: { selector?: string; pod?: string; watchTimeout?: string; local?: boolean }): Promise<void> {
   const { podNameRegex, watchPods, formatAge } = await import('../../cluster/pods.js');
   const nameRegex = podNameRegex(options.pod);
   const watchTimeoutSeconds = parseWatchTimeout(options.watchTimeout);
-  const cluster = await rt.cluster();
-  const labelSelector = selectorFor(service, options.selector);
   const counter = new ReadyCounter();
   const live = rt.out.interactive && Boolean(rt.out.stdout.isTTY);
   let drawn = 0;
@@ -162,23 +207,12 @@ async function watchPodsAction(rt: Runtime, service: string | undefined, options
     rt.out.stdout.write(`${drawn ? `\x1b[${drawn}A\x1b[J` : ''}${lines.join('\n')}\n`);
     drawn = lines.length;
   };
-  rt.out.info(rt.out.paint('gray', `Watching pods (${labelSelector}) in ${cluster.namespace}; Ctrl-C to stop.`));
-  // The AGE column moves on its own: refresh the live table every second.
-  const ticker = live ? setInterval(() => { if (synced) redraw(); }, 1000) : undefined;
-  try {
-    await watchPods(cluster, {
-      namespace: cluster.namespace,
-      labelSelector,
-      nameRegex,
-      signal: rt.signal,
-      watchTimeoutSeconds,
-      onSync: (pods) => {
-        if (!synced && pods.length === 0) rt.out.info(rt.out.paint('gray', 'waiting for pods...'));
-        synced = true;
-        if (live) redraw();
-      },
-      onResume: (reason) => rt.out.debug(`pod watch resumed: ${reason}`),
-    }, (event) => {
+  const onSync = (pods: unknown[]) => {
+    if (!synced && pods.length === 0) rt.out.info(rt.out.paint('gray', 'waiting for pods...'));
+    synced = true;
+    if (live) redraw();
+  };
+  const onPodEvent = (event: PodEvent) => {
       counter.apply(event);
       if (rt.out.json) {
         rt.out.data({ type: event.type, pod: event.pod, ready: counter.ready, maxReady: counter.max });
@@ -188,7 +222,30 @@ async function watchPodsAction(rt: Runtime, service: string | undefined, options
         const p = event.pod;
         rt.out.line(`${event.type.toUpperCase()} ${p.name} ${p.status} ${p.ready}  ${counter.summary()}`);
       }
-    });
+  };
+  // The AGE column moves on its own: refresh the live table every second.
+  const ticker = live ? setInterval(() => { if (synced) redraw(); }, 1000) : undefined;
+  try {
+    const local = await localLab(rt, Boolean(options.local));
+    if (local) {
+      rt.out.info(rt.out.paint('gray', 'Watching the local lab\'s sink workers; Ctrl-C to stop.'));
+      // The lab sends its current workers first, then every change: nothing to list.
+      synced = true;
+      await localPods(local, rt.signal, onPodEvent);
+    } else {
+      const cluster = await rt.cluster();
+      const labelSelector = selectorFor(service, options.selector);
+      rt.out.info(rt.out.paint('gray', `Watching pods (${labelSelector}) in ${cluster.namespace}; Ctrl-C to stop.`));
+      await watchPods(cluster, {
+        namespace: cluster.namespace,
+        labelSelector,
+        nameRegex,
+        signal: rt.signal,
+        watchTimeoutSeconds,
+        onSync,
+        onResume: (reason) => rt.out.debug(`pod watch resumed: ${reason}`),
+      }, onPodEvent);
+    }
   } finally {
     if (ticker) clearInterval(ticker);
   }
@@ -201,6 +258,7 @@ export function watchCommand(): Command<any, any, any> {
     .argument('[service]', `Knative Service name (default ${DEFAULT_SERVICE})`)
     .option('--selector <labels>', 'label selector instead of the service\'s')
     .option('--pod <regex>', 'only pods whose name matches')
+    .option('--local', 'the sink workers of `firehose up` on this machine instead of the cluster')
     .addOption(hiddenWatchTimeout())
     .action(async (service, options, cmd) => {
       await watchPodsAction(runtimeOf(cmd), service, options);
