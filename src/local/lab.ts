@@ -1,6 +1,7 @@
 import type { KafkaClient } from '../kafka/connect.js';
 import { createTopic } from '../kafka/topics.js';
-import { startBroker, type BrokerEvent, type BrokerHandle } from './broker.js';
+import { UsageError } from '../errors.js';
+import { startBroker, startChannel, type BrokerEvent, type BrokerHandle, type ChannelHandle } from './broker.js';
 import type { RetryPolicy } from './delivery.js';
 import { runDispatcher, type DispatchEvent, type DispatcherResult } from './dispatcher.js';
 import { startSinkPool, type SinkPoolEvent, type SinkPoolHandle, type SinkPoolOptions } from './sink-pool.js';
@@ -27,6 +28,8 @@ export interface LabOptions {
   requestTimeoutMs: number;
   /** Triggers from Knative Trigger YAML files and from `--trigger` flags. */
   broker: { port: number; triggerFiles: string[]; triggerFlags: string[] } | null;
+  /** A channel fanning every event out to these subscribers (URLs or the sink service's name). */
+  channel: { port: number; subscribers: string[] } | null;
   signal: AbortSignal;
 }
 
@@ -34,13 +37,15 @@ export type LabEvent =
   | { from: 'topic'; created: boolean; topic: string }
   | { from: 'sink'; event: SinkPoolEvent }
   | { from: 'dispatcher'; event: DispatchEvent }
-  | { from: 'broker'; event: BrokerEvent };
+  | { from: 'broker'; event: BrokerEvent }
+  | { from: 'channel'; event: BrokerEvent };
 
 export interface LabHandle {
   topic: string;
   group: string;
   sinkUrl: string;
   brokerUrl: string | null;
+  channelUrl: string | null;
   /** GET /watch here streams the workers as pods and their log lines (tail logs / watch pods --local). */
   observeUrl: string | null;
   triggers: string[];
@@ -59,7 +64,9 @@ export async function startLab(client: KafkaClient, options: LabOptions, onEvent
   let pool: SinkPoolHandle | undefined;
   let broker: BrokerHandle | undefined;
   let observe: ObserveServer | undefined;
+  let channel: ChannelHandle | undefined;
   const closeAll = async () => {
+    await channel?.close();
     await broker?.close();
     await pool?.close();
     await observe?.close();
@@ -83,6 +90,15 @@ export async function startLab(client: KafkaClient, options: LabOptions, onEvent
       triggerNames = triggers.map((t) => t.name);
       broker = await startBroker({ port: options.broker.port, triggers, deadLetterUrl: options.deadLetterUrl }, (event) => onEvent({ from: 'broker', event }));
     }
+    if (options.channel) {
+      const service = options.pool.service ?? 'eventinghello';
+      const subscriptions = options.channel.subscribers.map((subscriber, i) => {
+        const url = /^https?:\/\//.test(subscriber) ? subscriber : subscriber === service ? sinkUrl : undefined;
+        if (!url) throw new UsageError(`--subscribe ${subscriber}: not a URL and not the local service ${service}.`);
+        return { name: `subscription-${i + 1}`, subscriber: url };
+      });
+      channel = await startChannel({ port: options.channel.port, subscriptions, deadLetterUrl: options.deadLetterUrl }, (event) => onEvent({ from: 'channel', event }));
+    }
     const done = runDispatcher(client, {
       topic: options.topic,
       group: options.group,
@@ -95,7 +111,7 @@ export async function startLab(client: KafkaClient, options: LabOptions, onEvent
       requestTimeoutMs: options.requestTimeoutMs,
       signal: options.signal,
     }, (event) => onEvent({ from: 'dispatcher', event })).finally(closeAll);
-    return { topic: options.topic, group: options.group, sinkUrl, brokerUrl: broker?.url ?? null, observeUrl: observe?.url ?? null, triggers: triggerNames, done };
+    return { topic: options.topic, group: options.group, sinkUrl, brokerUrl: broker?.url ?? null, channelUrl: channel?.url ?? null, observeUrl: observe?.url ?? null, triggers: triggerNames, done };
   } catch (error) {
     await closeAll();
     throw error;

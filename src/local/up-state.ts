@@ -12,6 +12,7 @@ export interface UpState {
   group: string;
   sinkUrl: string;
   brokerUrl: string | null;
+  channelUrl: string | null;
   /** Where `tail logs --local` / `watch pods --local` connect. */
   observeUrl: string | null;
   /** Empty for a lab in the foreground. */

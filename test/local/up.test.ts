@@ -78,4 +78,21 @@ describe('firehose up (local workers)', () => {
     expect(tail.output.stderr).toMatch(/^error: No local lab with sink workers is running for user \d+\.$/m);
     expect(tail.output.stderr).toMatch(/^hint: Start one with `firehose up`/m);
   });
+
+  it('--subscribe: a channel sends every event to each subscriber', { timeout: 90_000 }, async () => {
+    const user = String(randomUser());
+    const received: string[] = [];
+    const { startEventSink } = await import('../../src/events/sink-server.js');
+    const other = await startEventSink({ port: 0, host: '127.0.0.1' }, (e) => { if (e.kind === 'event') received.push(e.event.attributes.id!); });
+    const up = startInProcess(['up', '--user', user, '--bootstrap', kafkaFromTests().bootstrap, '--cold-start', '10ms', '--no-broker', '--subscribe', 'eventinghello', '--subscribe', other.url]);
+    try {
+      const channelUrl = await waitFor(() => /Channel ingress (http:\/\/\S+) \(2 subscriptions/.exec(up.output.stderr)?.[1], { timeoutMs: 30_000, what: 'the channel URL' });
+      const response = await fetch(channelUrl, { method: 'POST', headers: { 'ce-specversion': '1.0', 'ce-id': 'fan-1', 'ce-type': 'lab.fan', 'ce-source': '/t', 'content-type': 'text/plain' }, body: 'to-everyone' });
+      expect(response.status).toBe(202);
+      await waitFor(() => up.output.stdout.includes('POST:to-everyone') && received.includes('fan-1'), { timeoutMs: 30_000, what: 'both subscribers to get the event' });
+    } finally {
+      expect(await up.stop()).toBe(130);
+      await other.close();
+    }
+  });
 });

@@ -35,9 +35,10 @@ function printLabEvent(rt: Runtime, e: LabEvent): void {
       if (d.kind === 'dropped') return out.warn(`${d.id}: dropped after ${d.status} (no dead-letter sink)`);
       return;
     }
+    case 'channel':
     case 'broker': {
       const b = e.event;
-      if (b.kind === 'received') return out.info(`${tag('broker')} ${b.type} from ${b.source} → ${b.matched.length ? b.matched.join(', ') : 'no trigger matched'}`);
+      if (b.kind === 'received') return out.info(`${tag(e.from)} ${b.type} from ${b.source} → ${b.matched.length ? b.matched.join(', ') : 'no trigger matched'}`);
       if (b.kind === 'loop') return out.warn(b.message);
       if (b.kind === 'dead-letter' || b.kind === 'dropped') return out.warn(`broker: ${b.id} ${b.kind} via ${b.trigger} (${b.status})`);
       if (b.kind === 'rejected') return out.warn(`broker rejected a request (${b.status}): ${b.reason}`);
@@ -100,6 +101,8 @@ export function upCommand(): Command<any, any, any> {
     .option('--broker-port <port>', 'port of the broker ingress (0 = any)', '0')
     .option('--triggers <file>', 'Knative Trigger YAML for the broker, repeatable', collect, [])
     .option('--trigger <spec>', 'a trigger: subscriber=URL|eventinghello,type=T,source=S (exact filters), repeatable', collect, [])
+    .option('--subscribe <url>', 'start a channel that sends every event to this subscriber (URL or eventinghello), repeatable', collect, [])
+    .option('--channel-port <port>', 'port of the channel ingress (0 = any)', '0')
     .option('--detach', 'run in the background; `firehose down` stops it')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
@@ -128,13 +131,15 @@ export function upCommand(): Command<any, any, any> {
         deadLetterUrl: options.deadLetter,
         requestTimeoutMs: 30_000,
         broker: options.broker ? { port: parsePositiveInt(options.brokerPort, '--broker-port', { allowZero: true }), triggerFiles: options.triggers, triggerFlags: options.trigger } : null,
+        channel: options.subscribe.length ? { port: parsePositiveInt(options.channelPort, '--channel-port', { allowZero: true }), subscribers: options.subscribe } : null,
         signal: rt.signal,
       }, (event) => printLabEvent(rt, event));
-      const summary = { topic, group: lab.group, sinkUrl: lab.sinkUrl, brokerUrl: lab.brokerUrl, triggers: lab.triggers };
+      const summary = { topic, group: lab.group, sinkUrl: lab.sinkUrl, brokerUrl: lab.brokerUrl, channelUrl: lab.channelUrl, triggers: lab.triggers };
       if (lab.observeUrl) rt.out.debug(`observe: ${lab.observeUrl}watch`);
       if (rt.out.json) rt.out.data({ event: 'up', ...summary });
       else {
         rt.out.info(`Lab up for user ${user}: topic ${topic} → KafkaSource (group ${lab.group}) → sink ${lab.sinkUrl}`);
+        if (lab.channelUrl) rt.out.info(`Channel ingress ${lab.channelUrl} (${options.subscribe.length} subscription${options.subscribe.length === 1 ? '' : 's'}: every event to each)`);
         if (lab.brokerUrl) rt.out.info(`Broker ingress ${lab.brokerUrl} (triggers: ${lab.triggers.join(', ') || 'none'}); try: firehose send ${lab.brokerUrl} --type t --source s`);
         rt.out.info('Spam it from another terminal: firehose spam --times 10. Ctrl-C stops the lab.');
       }
