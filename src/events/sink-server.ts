@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { FirehoseError } from '../errors.js';
+import { createServer, type Server } from 'node:http';
+import { closeServer, DEFAULT_MAX_BODY_BYTES, listen, readBody, remoteOf } from '../util/http-server.js';
 import { httpToEvent, type EventSummary } from './cloudevents.js';
 
 /** What the sink answers with, as seed 003's JavaScript function does. */
@@ -29,17 +28,6 @@ export type SinkEvent =
   | { kind: 'event'; event: EventSummary; reply: EventSummary | null }
   | { kind: 'rejected'; reason: string; remote: string };
 
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new Error(`body larger than ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 function replyFor(received: EventSummary, reply: SinkReply): { headers: Record<string, string>; body: string; summary: EventSummary } {
   const data = reply.data ?? received.data ?? '';
   const attributes = { specversion: '1.0', id: randomUUID(), type: reply.type, source: reply.source };
@@ -54,9 +42,9 @@ function replyFor(received: EventSummary, reply: SinkReply): { headers: Record<s
  * each one, answers 202 (or 200 with a reply event), and 400 with a reason otherwise.
  */
 export async function startEventSink(options: SinkOptions, onEvent: (event: SinkEvent) => void): Promise<SinkHandle> {
-  const limit = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const server: Server = createServer(async (request, response) => {
-    const remote = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
+    const remote = remoteOf(request);
     const reject = (status: number, reason: string) => {
       onEvent({ kind: 'rejected', reason, remote });
       response.writeHead(status, { 'content-type': 'text/plain' }).end(`${reason}\n`);
@@ -83,17 +71,9 @@ export async function startEventSink(options: SinkOptions, onEvent: (event: Sink
       response.writeHead(202).end();
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new FirehoseError('PORT_IN_USE', `Cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, {
-        hint: 'Pick another --port (0 chooses a free one).',
-      })));
-    server.listen(options.port, options.host, resolve);
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = await listen(server, options.port, options.host);
   return {
-    url: `http://${host}:${address.port}/`,
-    close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    url,
+    close: () => closeServer(server),
   };
 }

@@ -3,18 +3,12 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { EnvSource } from '../config/env.js';
 import { FirehoseError } from '../errors.js';
+import type { LabHandle } from './lab.js';
 
-/** What a detached `firehose up` leaves for `firehose down` (and for people). */
-export interface UpState {
+/** What a running `firehose up` leaves for `down`, `tail logs --local` and people: its lab, and how to reach it. */
+export interface UpState extends Omit<LabHandle, 'done'> {
   pid: number;
   user: number;
-  topic: string;
-  group: string;
-  sinkUrl: string;
-  brokerUrl: string | null;
-  channelUrl: string | null;
-  /** Where `tail logs --local` / `watch pods --local` connect. */
-  observeUrl: string | null;
   /** Empty for a lab in the foreground. */
   logFile: string;
   startedAt: string;
