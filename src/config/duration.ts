@@ -28,3 +28,15 @@ export function parseKeyValue(text: string, flag: string): [string, string] {
   if (at <= 0) throw new UsageError(`${flag} takes key=value, not "${text}".`, `Example: ${flag} retention.ms=60000`);
   return [text.slice(0, at), text.slice(at + 1)];
 }
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3 };
+
+/** Parses `1048576`, `512KiB`, `256MiB`, `1GiB` (and decimal kB/MB/GB) into bytes. */
+export function parseByteSize(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = SIZE_UNITS[match?.[2]?.toLowerCase() ?? 'x'];
+  if (!match || unit === undefined || Number(match[1]) <= 0) {
+    throw new UsageError(`${flag} must be a size such as 64MiB, 1GiB or a number of bytes, not "${text}".`);
+  }
+  return Math.round(Number(match[1]) * unit);
+}

@@ -4,7 +4,10 @@ import { inject } from 'vitest';
 import type { KafkaInfo } from './kafka.js';
 
 /** The serializable part of KafkaHandle, handed from globalSetup to test workers. */
-export type KafkaTestInfo = Omit<KafkaInfo, 'dataDir' | 'pid'>;
+export type KafkaTestInfo = Omit<KafkaInfo, 'dataDir' | 'pid'> & {
+  /** Which broker the run uses: Apache Kafka, or firehose's embedded broker. */
+  flavour: 'apache' | 'embedded';
+};
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -4,6 +4,7 @@ import type { DeployedObject } from '../../cluster/deploy.js';
 import { parseApiVersionFlag } from '../../templates/render.js';
 import { withSpinner } from '../../ui/spinner.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
+import { brokerStartCommand } from './broker-start.js';
 import type { Runtime } from '../runtime.js';
 
 
@@ -118,7 +119,8 @@ export function brokerCommand(): Command<any, any, any> {
   const create = createSub('create', 'broker', 'Create a Broker (default name "default")',
     (c) => c.option('--class <class>', 'MTChannelBasedBroker or Kafka'),
     (name, o) => ({ name, class: o.class }), ['firehose broker create', 'firehose broker create --class Kafka']);
-  return withExamples(new Command('broker').description('Knative Brokers').addCommand(create), ['firehose broker create']);
+  const group = new Command('broker').description('Knative Brokers in the cluster (create), or an embedded Kafka broker on this machine (start)');
+  return withExamples(group.addCommand(create).addCommand(brokerStartCommand()), ['firehose broker create', 'firehose broker start']);
 }
 
 export function triggerCommand(): Command<any, any, any> {

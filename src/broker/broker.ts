@@ -1,0 +1,81 @@
+// What one embedded broker knows: its address, topics, groups and producer
+// ids, plus the append notifier that wakes long-polling fetches. The wire
+// server (server.ts) and the request handlers (handlers/) work on this.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { DataDir } from './data-dir.js';
+import { GroupCoordinator } from './group-coordinator.js';
+import { MemoryOffsetStore } from './offset-store.js';
+import { TopicStore } from './topic-store.js';
+
+export interface BrokerSettings {
+  nodeId: number;
+  /** The host and port written into Metadata and FindCoordinator answers. */
+  advertisedHost: string;
+  advertisedPort: number;
+  clusterId: string;
+  autoCreateTopics: boolean;
+  defaultPartitions: number;
+  retentionBytes: number;
+  /** Largest record batch accepted (Kafka's max.message.bytes). */
+  maxMessageBytes: number;
+}
+
+export class Broker {
+  readonly topics: TopicStore;
+  readonly groups: GroupCoordinator;
+  private readonly appendWaiters = new Set<() => void>();
+  private nextMemoryProducerId = 1000n;
+
+  constructor(
+    readonly settings: BrokerSettings,
+    readonly log: Logger,
+    readonly dataDir?: DataDir,
+    groupRebalanceDelayMs?: number,
+  ) {
+    this.topics = new TopicStore({ dataDir, retentionBytes: settings.retentionBytes });
+    this.groups = new GroupCoordinator({
+      offsetStore: dataDir?.offsetStore() ?? new MemoryOffsetStore(),
+      initialRebalanceDelayMs: groupRebalanceDelayMs,
+      log: (line) => log.debug(line),
+    });
+  }
+
+  static newClusterId(): string {
+    return randomBytes(16).toString('base64url').slice(0, 22);
+  }
+
+  allocateProducerId(): bigint {
+    return this.dataDir ? this.dataDir.nextProducerId() : this.nextMemoryProducerId++;
+  }
+
+  /** Wakes every fetch waiting for data. Cheap: fetches re-check their own partitions. */
+  notifyAppend(): void {
+    if (this.appendWaiters.size === 0) return;
+    const waiters = [...this.appendWaiters];
+    this.appendWaiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves on the next append or after `ms`, whichever comes first. */
+  waitForAppend(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.appendWaiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.appendWaiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  close(): void {
+    this.notifyAppend();
+    this.groups.close();
+    this.topics.close();
+    this.dataDir?.close();
+  }
+}

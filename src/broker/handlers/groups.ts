@@ -1,0 +1,111 @@
+// Consumer-group requests, handed to the group coordinator.
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { Message } from '../protocol/schema.js';
+import type { Handler } from './context.js';
+
+export const handleJoinGroup: Handler = async (body, { broker, version, clientId, clientHost }) => {
+  if (!body.groupId) return { errorCode: ErrorCode.INVALID_GROUP_ID, generationId: -1, protocolName: null, leader: '', memberId: '', members: [] };
+  const result = await broker.groups.joinGroup({
+    groupId: body.groupId,
+    sessionTimeoutMs: body.sessionTimeoutMs,
+    // v0 has no rebalance timeout: Kafka uses the session timeout.
+    rebalanceTimeoutMs: body.rebalanceTimeoutMs >= 0 ? body.rebalanceTimeoutMs : body.sessionTimeoutMs,
+    memberId: body.memberId,
+    groupInstanceId: body.groupInstanceId,
+    protocolType: body.protocolType,
+    protocols: body.protocols,
+    requireKnownMemberId: version >= 4,
+    clientId,
+    clientHost,
+  });
+  return { throttleTimeMs: 0, skipAssignment: false, ...result };
+};
+
+export const handleSyncGroup: Handler = async (body, { broker }) => ({
+  throttleTimeMs: 0,
+  ...(await broker.groups.syncGroup({
+    groupId: body.groupId,
+    generationId: body.generationId,
+    memberId: body.memberId,
+    groupInstanceId: body.groupInstanceId,
+    protocolType: body.protocolType,
+    protocolName: body.protocolName,
+    assignments: body.assignments,
+  })),
+});
+
+export const handleHeartbeat: Handler = (body, { broker }) => ({
+  throttleTimeMs: 0,
+  ...broker.groups.heartbeat({ groupId: body.groupId, generationId: body.generationId, memberId: body.memberId, groupInstanceId: body.groupInstanceId }),
+});
+
+export const handleLeaveGroup: Handler = (body, { broker, version }) => {
+  const members = version >= 3 ? (body.members as Message[]).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: body.memberId, groupInstanceId: null }];
+  const result = broker.groups.leaveGroup({ groupId: body.groupId, members });
+  // v0-2 carry one member and report its error at the top.
+  const errorCode = version >= 3 ? result.errorCode : (result.members[0]?.errorCode ?? result.errorCode);
+  return { throttleTimeMs: 0, errorCode, members: result.members };
+};
+
+export const handleOffsetCommit: Handler = (body, { broker }) => {
+  const offsets = (body.topics as Message[]).flatMap((t) =>
+    (t.partitions as Message[]).map((p) => ({ topic: t.name as string, partition: p.partitionIndex as number, offset: p.committedOffset as bigint, metadata: p.committedMetadata as string | null })),
+  );
+  const results = broker.groups.commitOffsets({ groupId: body.groupId, generationId: body.generationId, memberId: body.memberId, groupInstanceId: body.groupInstanceId, offsets });
+  const byTopic = new Map<string, Message[]>();
+  for (const r of results) {
+    const list = byTopic.get(r.topic) ?? [];
+    list.push({ partitionIndex: r.partition, errorCode: r.errorCode });
+    byTopic.set(r.topic, list);
+  }
+  return { throttleTimeMs: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
+};
+
+export const handleOffsetFetch: Handler = (body, { broker }) => {
+  const requested = body.topics === null ? null : (body.topics as Message[]).map((t) => ({ topic: t.name as string, partitions: t.partitionIndexes as number[] }));
+  const results = broker.groups.fetchOffsets(body.groupId, requested);
+  const byTopic = new Map<string, Message[]>();
+  for (const r of results) {
+    const list = byTopic.get(r.topic) ?? [];
+    list.push({ partitionIndex: r.partition, committedOffset: r.offset, committedLeaderEpoch: -1, metadata: r.metadata ?? '', errorCode: r.errorCode });
+    byTopic.set(r.topic, list);
+  }
+  return { throttleTimeMs: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })), errorCode: ErrorCode.NONE };
+};
+
+export const handleDescribeGroups: Handler = (body, { broker }) => ({
+  throttleTimeMs: 0,
+  groups: (body.groups as string[]).map((groupId) => {
+    const g = broker.groups.describeGroup(groupId);
+    return {
+      errorCode: g.errorCode,
+      groupId: g.groupId,
+      groupState: g.state,
+      protocolType: g.protocolType,
+      protocolData: g.protocolName,
+      members: g.members.map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: m.metadata,
+        memberAssignment: m.assignment,
+      })),
+      authorizedOperations: -2147483648,
+    };
+  }),
+});
+
+export const handleListGroups: Handler = (body, { broker }) => {
+  const types = body.typesFilter as string[];
+  const groups = broker.groups
+    .listGroups(body.statesFilter?.length ? body.statesFilter : undefined)
+    .filter(() => types.length === 0 || types.some((t) => t.toLowerCase() === 'classic'))
+    .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: 'classic' }));
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
+};
+
+export const handleDeleteGroups: Handler = (body, { broker }) => ({
+  throttleTimeMs: 0,
+  results: broker.groups.deleteGroups(body.groupsNames),
+});

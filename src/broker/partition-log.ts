@@ -1,0 +1,395 @@
+// One partition's log. Batches are kept as the bytes the producer sent (with
+// baseOffset rewritten), so a Fetch answer is a concatenation of stored bytes
+// and records are never decoded. The retained batches stay in memory, bounded
+// by retentionBytes; with a dir the same bytes are also appended to segment
+// files in Kafka's on-disk format, `<20-digit base offset>.log`, and reloaded
+// from them on open.
+import fs from 'node:fs';
+import path from 'node:path';
+import { checkSequence, isIdempotent, ProducerStates, type ProducerEntry } from './producer-state.js';
+import { ErrorCode, KafkaProtocolError } from './protocol/error-codes.js';
+import { readBatchHeaders, readProducerId, setBaseOffset, setPartitionLeaderEpoch, splitBatches, type BatchHeader } from './record-batch.js';
+
+export interface PartitionLogOptions {
+  /** Drop the oldest whole batches once the partition holds more than this many bytes (always keeping the newest batch). */
+  retentionBytes: number;
+  /** Also drop batches whose maxTimestamp is older than this many ms, checked on append; unset keeps them by time forever. */
+  retentionMs?: number;
+  /** When set, the log lives in segment files in this directory (created if missing) and is reloaded from it. */
+  dir?: string;
+  /** Start a new segment file once the open one would grow past this many bytes; default 64 MiB. */
+  segmentBytes?: number;
+}
+
+export interface AppendResult {
+  /** Offset of the first record of the request (for a retried batch, where it was first stored). */
+  baseOffset: bigint;
+  /** True when every batch was a retry of one already stored: nothing was written. */
+  duplicate: boolean;
+}
+
+export interface TimestampMatch {
+  offset: bigint;
+  timestamp: bigint;
+}
+
+interface StoredBatch {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  maxTimestamp: bigint;
+  bytes: Buffer;
+}
+
+interface Segment {
+  baseOffset: bigint;
+  file: string;
+  size: number;
+}
+
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const SEGMENT_FILE = /^\d{20}\.log$/;
+/** Holds the log start offset DeleteRecords set, when it lies above the first stored batch. */
+const START_OFFSET_FILE = 'log-start-offset';
+const EMPTY = Buffer.alloc(0);
+/** Fills the slots of dropped batches so their bytes can be collected before the array is compacted. */
+const DROPPED: StoredBatch = { baseOffset: -1n, lastOffset: -1n, maxTimestamp: -1n, bytes: EMPTY };
+
+export class PartitionLog {
+  /** Retained batches in offset order, from index `head` on (dropping from the front is O(1)). */
+  private batches: StoredBatch[] = [];
+  private head = 0;
+  private startOffset = 0n;
+  private endOffset = 0n;
+  private bytes = 0;
+  private readonly producers = new ProducerStates();
+  private readonly segments: Segment[] = [];
+  /** Append-mode descriptor of the newest segment, opened on first append. */
+  private fd: number | undefined;
+  private unsynced = false;
+
+  private constructor(
+    private readonly retentionBytes: number,
+    private readonly retentionMs: number | undefined,
+    private readonly dir: string | undefined,
+    private readonly segmentBytes: number,
+  ) {}
+
+  /** An empty in-memory log, or (with `dir`) the log reloaded from its segment files. */
+  static open(options: PartitionLogOptions): PartitionLog {
+    const log = new PartitionLog(options.retentionBytes, options.retentionMs, options.dir, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES);
+    if (options.dir !== undefined) log.load(options.dir);
+    return log;
+  }
+
+  get logStartOffset(): bigint {
+    return this.startOffset;
+  }
+
+  /** Next offset to be assigned; also the high watermark, as there is one replica. */
+  get logEndOffset(): bigint {
+    return this.endOffset;
+  }
+
+  /**
+   * Validates a Produce request's records, assigns consecutive offsets and
+   * stores them (written to the segment file before returning, fsynced by
+   * flush()). All batches are checked before any is stored, so a refused
+   * request leaves the log unchanged. Retries of batches an idempotent producer
+   * already got stored are answered with their first offset and not stored again.
+   */
+  append(records: Buffer, nowMs: number): AppendResult {
+    const headers = splitBatches(records);
+    if (headers.length === 0) throw new KafkaProtocolError(ErrorCode.INVALID_RECORD, 'the produce request carries no record batches for this partition');
+
+    let offset = this.endOffset;
+    let firstOffset: bigint | undefined;
+    let size = 0;
+    const accepted: BatchHeader[] = [];
+    // Producer state changes wait here until every batch has passed.
+    let staged: Map<bigint, ProducerEntry> | undefined;
+    for (const header of headers) {
+      if (isIdempotent(header)) {
+        staged ??= new Map();
+        const result = checkSequence(staged.get(header.producerId) ?? this.producers.get(header.producerId), header, offset);
+        if ('duplicateOf' in result) {
+          firstOffset ??= result.duplicateOf;
+          continue;
+        }
+        staged.set(header.producerId, result.entry);
+      }
+      firstOffset ??= offset;
+      offset += BigInt(header.lastOffsetDelta) + 1n;
+      size += header.size;
+      accepted.push(header);
+    }
+    if (accepted.length === 0) return { baseOffset: firstOffset as bigint, duplicate: true };
+
+    // A copy the log owns: the request buffer may be pooled or hold other
+    // partitions. allocUnsafeSlow so a small batch does not pin a shared 8 KiB slab.
+    const chunk = Buffer.allocUnsafeSlow(size);
+    let position = 0;
+    offset = this.endOffset;
+    const stored: StoredBatch[] = [];
+    for (const header of accepted) {
+      records.copy(chunk, position, header.position, header.position + header.size);
+      setBaseOffset(chunk, position, offset);
+      setPartitionLeaderEpoch(chunk, position, 0);
+      const lastOffset = offset + BigInt(header.lastOffsetDelta);
+      stored.push({ baseOffset: offset, lastOffset, maxTimestamp: header.maxTimestamp, bytes: chunk.subarray(position, position + header.size) });
+      position += header.size;
+      offset = lastOffset + 1n;
+    }
+    if (this.dir !== undefined) this.writeToSegment(this.dir, chunk);
+
+    for (const batch of stored) this.batches.push(batch);
+    if (staged !== undefined) for (const [producerId, entry] of staged) this.producers.set(producerId, entry);
+    this.endOffset = offset;
+    this.bytes += size;
+    this.enforceRetention(nowMs);
+    return { baseOffset: firstOffset as bigint, duplicate: false };
+  }
+
+  /**
+   * Whole batches from the one that contains `offset` (it may start earlier;
+   * clients skip records before the offset they asked for), adding batches
+   * while the total stays within maxBytes but always at least one. Empty at
+   * the log end. The buffer may share memory with the log: do not modify it.
+   */
+  read(offset: bigint, maxBytes: number): Buffer {
+    if (offset < this.startOffset || offset > this.endOffset) {
+      throw new KafkaProtocolError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside the partition's offsets ${this.startOffset} to ${this.endOffset}`);
+    }
+    if (offset === this.endOffset) return EMPTY;
+    const batches = this.batches;
+    let first = this.indexOf(offset);
+    // Only a log reloaded with an offset gap can hold a batch ending before `offset`.
+    while (batches[first].lastOffset < offset) first++;
+    let total = batches[first].bytes.length;
+    let end = first + 1;
+    while (end < batches.length && total + batches[end].bytes.length <= maxBytes) total += batches[end++].bytes.length;
+    if (end === first + 1) return batches[first].bytes;
+    const out = Buffer.allocUnsafe(total);
+    let position = 0;
+    for (let i = first; i < end; i++) position += batches[i].bytes.copy(out, position);
+    return out;
+  }
+
+  /**
+   * The first batch whose maxTimestamp is at or after `timestampMs`, answered
+   * with its baseOffset: Kafka answers with the exact record, but a consumer
+   * starting at the batch start only sees a few earlier records first, which is
+   * good enough here. A linear scan, as timestamps need not grow with offsets.
+   */
+  offsetForTimestamp(timestampMs: bigint): TimestampMatch | undefined {
+    for (let i = this.head; i < this.batches.length; i++) {
+      const batch = this.batches[i];
+      if (batch.maxTimestamp >= timestampMs) return { offset: batch.baseOffset > this.startOffset ? batch.baseOffset : this.startOffset, timestamp: batch.maxTimestamp };
+    }
+    return undefined;
+  }
+
+  /**
+   * DeleteRecords: moves the log start up to `offset` (which may fall inside a
+   * batch; reads from there still return that whole batch) and drops the
+   * batches wholly below it. With a dir the new start is saved, so a restart
+   * does not bring the records back.
+   */
+  deleteRecordsBefore(offset: bigint): void {
+    if (offset > this.endOffset) {
+      throw new KafkaProtocolError(ErrorCode.OFFSET_OUT_OF_RANGE, `cannot delete records before ${offset}: the partition ends at ${this.endOffset}`);
+    }
+    if (offset <= this.startOffset) return;
+    this.startOffset = offset;
+    while (this.head < this.batches.length && this.batches[this.head].lastOffset < offset) this.dropOldest();
+    if (this.dir !== undefined) {
+      // An empty log keeps its end offset as the name of an empty segment.
+      const newest = this.segments[this.segments.length - 1];
+      if (this.head === this.batches.length && newest !== undefined && newest.size > 0) this.roll(this.dir);
+      replaceFile(path.join(this.dir, START_OFFSET_FILE), `${offset}\n`);
+    }
+    this.dropOldSegments();
+  }
+
+  /** Bytes of the retained batches. */
+  sizeBytes(): number {
+    return this.bytes;
+  }
+
+  /** fsyncs the open segment file; the broker calls it every second and on shutdown. */
+  flush(): void {
+    if (this.fd === undefined || !this.unsynced) return;
+    fs.fsyncSync(this.fd);
+    this.unsynced = false;
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    this.flush();
+    fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  /** Closes the log and removes its directory (DeleteTopics). */
+  deleteFiles(): void {
+    this.close();
+    if (this.dir !== undefined) fs.rmSync(this.dir, { recursive: true, force: true });
+    this.segments.length = 0;
+    this.batches = [];
+    this.head = 0;
+    this.bytes = 0;
+  }
+
+  /** Index of the last retained batch whose baseOffset is <= offset (offset must be >= logStartOffset). */
+  private indexOf(offset: bigint): number {
+    let low = this.head;
+    let high = this.batches.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      if (this.batches[mid].baseOffset <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+
+  /** Drops the oldest batches beyond retention; by time only when `nowMs` is given (not on reload). */
+  private enforceRetention(nowMs: number | undefined): void {
+    const expiredBefore = this.retentionMs === undefined || nowMs === undefined ? undefined : BigInt(nowMs - this.retentionMs);
+    while (this.batches.length - this.head > 1) {
+      const oldest = this.batches[this.head];
+      const expired = expiredBefore !== undefined && oldest.maxTimestamp < expiredBefore;
+      if (this.bytes <= this.retentionBytes && !expired) break;
+      this.dropOldest();
+      const next = this.batches[this.head].baseOffset;
+      if (next > this.startOffset) this.startOffset = next;
+    }
+    this.dropOldSegments();
+  }
+
+  private dropOldest(): void {
+    const oldest = this.batches[this.head];
+    this.batches[this.head++] = DROPPED;
+    this.bytes -= oldest.bytes.length;
+    const producerId = readProducerId(oldest.bytes, 0);
+    if (producerId >= 0n) this.producers.forgetIfLast(producerId, oldest.lastOffset);
+    if (this.head > 1024 && this.head * 2 > this.batches.length) {
+      this.batches = this.batches.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private dropOldSegments(): void {
+    // A segment lies wholly below the log start once the next one starts at or before it.
+    while (this.segments.length > 1 && this.segments[1].baseOffset <= this.startOffset) {
+      fs.rmSync(this.segments[0].file, { force: true });
+      this.segments.shift();
+    }
+  }
+
+  private writeToSegment(dir: string, chunk: Buffer): void {
+    let segment = this.segments[this.segments.length - 1];
+    if (segment === undefined || (segment.size > 0 && segment.size + chunk.length > this.segmentBytes)) {
+      segment = this.roll(dir);
+    }
+    this.fd ??= fs.openSync(segment.file, 'a');
+    try {
+      for (let written = 0; written < chunk.length; ) written += fs.writeSync(this.fd, chunk, written);
+    } catch (error) {
+      // Cut a partial write, or the next append would land behind garbage that reload stops at.
+      try {
+        fs.ftruncateSync(this.fd, segment.size);
+      } catch {
+        // The reload cuts the torn tail instead.
+      }
+      throw error;
+    }
+    segment.size += chunk.length;
+    this.unsynced = true;
+  }
+
+  /** Closes the full segment (fsynced, so only the newest can be torn) and starts one at the log end. */
+  private roll(dir: string): Segment {
+    this.close();
+    const segment = { baseOffset: this.endOffset, file: path.join(dir, segmentFileName(this.endOffset)), size: 0 };
+    fs.closeSync(fs.openSync(segment.file, 'a'));
+    this.segments.push(segment);
+    return segment;
+  }
+
+  /**
+   * Rebuilds the log from its segment files: cuts a torn or corrupt tail (and
+   * any segment after it), replays idempotent producers' sequences, and keeps
+   * the newest retentionBytes. Segments that retention would drop whole are
+   * deleted unread, so start-up memory is about retentionBytes plus one
+   * segment (the oldest retained batches share their segment's buffer until
+   * retention drops them).
+   */
+  private load(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    const names = fs.readdirSync(dir).filter((name) => SEGMENT_FILE.test(name)).sort();
+    const sizes = names.map((name) => fs.statSync(path.join(dir, name)).size);
+    let first = names.length;
+    for (let newest = 0; first > 0 && newest < this.retentionBytes; ) newest += sizes[--first];
+    for (let i = 0; i < first; i++) fs.rmSync(path.join(dir, names[i]), { force: true });
+
+    for (let i = first; i < names.length; i++) {
+      const file = path.join(dir, names[i]);
+      const baseOffset = BigInt(names[i].slice(0, 20));
+      if (i === first || baseOffset > this.endOffset) this.endOffset = baseOffset;
+      const buf = fs.readFileSync(file);
+      const scan = readBatchHeaders(buf);
+      let valid = scan.validBytes;
+      for (const header of scan.batches) {
+        // Offsets only grow; a batch that goes back is corruption, cut there too.
+        if (header.baseOffset < this.endOffset) {
+          valid = header.position;
+          break;
+        }
+        const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
+        this.batches.push({ baseOffset: header.baseOffset, lastOffset, maxTimestamp: header.maxTimestamp, bytes: buf.subarray(header.position, header.position + header.size) });
+        this.bytes += header.size;
+        this.producers.replay(header);
+        this.endOffset = lastOffset + 1n;
+      }
+      this.segments.push({ baseOffset, file, size: valid });
+      this.startOffset = this.batches.length > this.head ? this.batches[this.head].baseOffset : this.endOffset;
+      this.enforceRetention(undefined);
+      if (valid < buf.length) {
+        fs.truncateSync(file, valid);
+        for (const later of names.slice(i + 1)) fs.rmSync(path.join(dir, later), { force: true });
+        break;
+      }
+    }
+    const saved = readStartOffset(path.join(dir, START_OFFSET_FILE));
+    if (saved !== undefined && saved > this.startOffset) {
+      this.startOffset = saved < this.endOffset ? saved : this.endOffset;
+      while (this.head < this.batches.length && this.batches[this.head].lastOffset < this.startOffset) this.dropOldest();
+      this.dropOldSegments();
+    }
+  }
+}
+
+function readStartOffset(file: string): bigint | undefined {
+  try {
+    const text = fs.readFileSync(file, 'utf8').trim();
+    return /^\d+$/.test(text) ? BigInt(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Replaces a small file so a crash leaves the old or the new content. */
+function replaceFile(file: string, content: string): void {
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, content);
+  const fd = fs.openSync(tmp, 'r+');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+function segmentFileName(baseOffset: bigint): string {
+  return `${baseOffset.toString().padStart(20, '0')}.log`;
+}

@@ -1,0 +1,183 @@
+// Kafka record batch (magic v2) headers. The broker never decodes the records
+// themselves: a batch is stored and served exactly as the producer sent it,
+// with only baseOffset and partitionLeaderEpoch rewritten (both lie outside
+// the CRC, which covers attributes..end).
+import { crc32c } from './crc32c.js';
+import { ErrorCode, KafkaProtocolError } from './protocol/error-codes.js';
+
+// Byte positions inside a batch.
+const BASE_OFFSET = 0;
+const BATCH_LENGTH = 8;
+const PARTITION_LEADER_EPOCH = 12;
+const MAGIC = 16;
+const CRC = 17;
+const ATTRIBUTES = 21;
+const LAST_OFFSET_DELTA = 23;
+const BASE_TIMESTAMP = 27;
+const MAX_TIMESTAMP = 35;
+const PRODUCER_ID = 43;
+const PRODUCER_EPOCH = 51;
+const BASE_SEQUENCE = 53;
+const RECORD_COUNT = 57;
+/** Size of the header before the records; the smallest valid batch. */
+export const BATCH_HEADER_SIZE = 61;
+/** baseOffset and batchLength come before the length they describe. */
+const LOG_OVERHEAD = 12;
+
+const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+
+export interface BatchHeader {
+  /** Byte offset of the batch in the buffer it was read from. */
+  position: number;
+  /** Whole batch size in bytes: 12 + batchLength. */
+  size: number;
+  baseOffset: bigint;
+  lastOffsetDelta: number;
+  recordCount: number;
+  /** 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
+  compression: number;
+  transactional: boolean;
+  control: boolean;
+  baseTimestamp: bigint;
+  maxTimestamp: bigint;
+  /** -1 when the producer is not idempotent. */
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+/** Why a batch could not be read, or undefined when it is whole and valid. */
+type BatchProblem = { errorCode: number; message: string };
+
+/**
+ * Checks the framing, magic and CRC of the batch at `position`. Returns the
+ * problem rather than throwing, so the log reload can stop at a torn tail.
+ */
+function checkBatch(buf: Buffer, position: number): BatchProblem | undefined {
+  const available = buf.length - position;
+  if (available < LOG_OVERHEAD + 5) {
+    return { errorCode: ErrorCode.CORRUPT_MESSAGE, message: `record batch at byte ${position} is truncated: ${available} bytes left, a batch header needs ${BATCH_HEADER_SIZE}` };
+  }
+  // The magic byte sits at byte 16 in every message format version, so an old
+  // client's message set is recognised before its length is judged.
+  const magic = buf.readInt8(position + MAGIC);
+  if (magic !== 2) {
+    return {
+      errorCode: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+      message: `record batch at byte ${position} has message format v${magic}; the embedded broker accepts only v2 record batches (Kafka clients 0.11 and newer)`,
+    };
+  }
+  const size = LOG_OVERHEAD + buf.readInt32BE(position + BATCH_LENGTH);
+  if (size < BATCH_HEADER_SIZE) {
+    return { errorCode: ErrorCode.CORRUPT_MESSAGE, message: `record batch at byte ${position} declares ${size} bytes, less than its ${BATCH_HEADER_SIZE}-byte header` };
+  }
+  if (size > available) {
+    return { errorCode: ErrorCode.CORRUPT_MESSAGE, message: `record batch at byte ${position} is truncated: it declares ${size} bytes but ${available} are left` };
+  }
+  const stored = buf.readUInt32BE(position + CRC);
+  const computed = crc32c(buf, position + ATTRIBUTES, position + size);
+  if (stored !== computed) {
+    return { errorCode: ErrorCode.CORRUPT_MESSAGE, message: `record batch at byte ${position} fails its CRC check (stored ${hex(stored)}, computed ${hex(computed)}); the producer or the network corrupted it` };
+  }
+  return undefined;
+}
+
+function readHeader(buf: Buffer, position: number): BatchHeader {
+  const attributes = buf.readInt16BE(position + ATTRIBUTES);
+  return {
+    position,
+    size: LOG_OVERHEAD + buf.readInt32BE(position + BATCH_LENGTH),
+    baseOffset: buf.readBigInt64BE(position + BASE_OFFSET),
+    lastOffsetDelta: buf.readInt32BE(position + LAST_OFFSET_DELTA),
+    recordCount: buf.readInt32BE(position + RECORD_COUNT),
+    compression: attributes & 0x07,
+    transactional: (attributes & 0x10) !== 0,
+    control: (attributes & 0x20) !== 0,
+    baseTimestamp: buf.readBigInt64BE(position + BASE_TIMESTAMP),
+    maxTimestamp: buf.readBigInt64BE(position + MAX_TIMESTAMP),
+    producerId: buf.readBigInt64BE(position + PRODUCER_ID),
+    producerEpoch: buf.readInt16BE(position + PRODUCER_EPOCH),
+    baseSequence: buf.readInt32BE(position + BASE_SEQUENCE),
+  };
+}
+
+/**
+ * Splits and validates the records field of a Produce request. Throws a
+ * KafkaProtocolError for the first batch the broker must refuse, so the whole
+ * request can be rejected before anything is stored.
+ */
+export function splitBatches(records: Buffer): BatchHeader[] {
+  const batches: BatchHeader[] = [];
+  for (let position = 0; position < records.length; ) {
+    const problem = checkBatch(records, position);
+    if (problem !== undefined) throw new KafkaProtocolError(problem.errorCode, problem.message);
+    const header = readHeader(records, position);
+    if (header.compression > 1) {
+      const codec = COMPRESSION_NAMES[header.compression] ?? `unknown codec ${header.compression}`;
+      throw new KafkaProtocolError(
+        ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+        `the embedded broker stores none and gzip batches; this producer used ${codec}: set the producer's compression to gzip or none`,
+      );
+    }
+    if (header.control) {
+      // Control batches (transaction markers) are written by brokers, never by clients.
+      throw new KafkaProtocolError(ErrorCode.INVALID_RECORD, `record batch at byte ${position} is a control batch; clients may not produce control batches`);
+    }
+    if (header.recordCount < 1 || header.lastOffsetDelta < 0) {
+      throw new KafkaProtocolError(ErrorCode.INVALID_RECORD, `record batch at byte ${position} holds no records (recordCount ${header.recordCount}, lastOffsetDelta ${header.lastOffsetDelta})`);
+    }
+    // Offsets are assigned from lastOffsetDelta, so it must agree with the count.
+    // A compressed batch's count is only checked by the consumer that inflates it.
+    if (header.compression === 0 && header.recordCount !== header.lastOffsetDelta + 1) {
+      throw new KafkaProtocolError(
+        ErrorCode.INVALID_RECORD,
+        `record batch at byte ${position} has recordCount ${header.recordCount} but lastOffsetDelta ${header.lastOffsetDelta}; they must differ by one`,
+      );
+    }
+    batches.push(header);
+    position += header.size;
+  }
+  return batches;
+}
+
+export interface LogScan {
+  /** The whole, valid batches from the start of the buffer. */
+  batches: BatchHeader[];
+  /** Bytes those batches cover; anything after is a torn or corrupt tail. */
+  validBytes: number;
+}
+
+/**
+ * Reads the batches of a log segment, stopping at the first one that is
+ * truncated or fails its CRC (a write torn by a crash), so the caller can cut
+ * the file back to `validBytes`.
+ */
+export function readBatchHeaders(log: Buffer): LogScan {
+  const batches: BatchHeader[] = [];
+  let position = 0;
+  while (position < log.length && checkBatch(log, position) === undefined) {
+    const header = readHeader(log, position);
+    batches.push(header);
+    position += header.size;
+  }
+  return { batches, validBytes: position };
+}
+
+/** Rewrites the batch's baseOffset (outside the CRC). */
+export function setBaseOffset(buf: Buffer, position: number, offset: bigint): void {
+  buf.writeBigInt64BE(offset, position + BASE_OFFSET);
+}
+
+/** Rewrites the batch's partitionLeaderEpoch (outside the CRC); a single broker always leads at epoch 0. */
+export function setPartitionLeaderEpoch(buf: Buffer, position: number, epoch: number): void {
+  buf.writeInt32BE(epoch, position + PARTITION_LEADER_EPOCH);
+}
+
+/** Reads the batch's producerId without building a whole header (used when retention drops a batch). */
+export function readProducerId(buf: Buffer, position: number): bigint {
+  return buf.readBigInt64BE(position + PRODUCER_ID);
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}

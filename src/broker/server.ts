@@ -1,0 +1,114 @@
+// Starts an embedded broker: a TCP listener on loopback speaking the Kafka
+// protocol, in this process. `firehose up` (no --bootstrap) and
+// `firehose broker start` both come here.
+import { createServer, type Server, type Socket } from 'node:net';
+import { FirehoseError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { Broker, type BrokerSettings } from './broker.js';
+import { serveConnection } from './connection.js';
+import { DataDir } from './data-dir.js';
+
+export interface EmbeddedBrokerOptions {
+  /** Interface to listen on. Default 127.0.0.1 (and ::1 when available). */
+  host?: string;
+  /** 0 picks a free port. Default 9092. */
+  port?: number;
+  /** Keep data in append-only files here; without it everything is in memory. */
+  dataDir?: string;
+  autoCreateTopics?: boolean;
+  defaultPartitions?: number;
+  /** Per partition: the oldest batches are dropped beyond this. Default 256 MiB. */
+  retentionBytes?: number;
+  maxMessageBytes?: number;
+  maxRequestBytes?: number;
+  /** How long a new group waits for more members before its first rebalance. */
+  groupInitialRebalanceDelayMs?: number;
+  log?: Logger;
+}
+
+export interface EmbeddedBroker {
+  host: string;
+  port: number;
+  /** host:port for clients. */
+  bootstrap: string;
+  dataDir?: string;
+  broker: Broker;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_BROKER_PORT = 9092;
+const FSYNC_INTERVAL_MS = 1000;
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
+}
+
+export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? silentLogger;
+  let dataDir: DataDir | undefined;
+  try {
+    dataDir = options.dataDir ? DataDir.open(options.dataDir) : undefined;
+  } catch (error) {
+    throw new FirehoseError('BROKER_DATA_DIR', (error as Error).message, { hint: 'pass another --data-dir, or stop the broker that holds it' });
+  }
+  const sockets = new Set<Socket>();
+  let broker: Broker | undefined;
+  const onConnection = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    serveConnection(socket, broker!, { maxRequestBytes: options.maxRequestBytes ?? 100 * 1024 * 1024 });
+  };
+  const server = createServer(onConnection);
+  let port: number;
+  try {
+    port = await listen(server, host, options.port ?? DEFAULT_BROKER_PORT);
+  } catch (error) {
+    dataDir?.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new FirehoseError('BROKER_PORT_IN_USE', `port ${options.port ?? DEFAULT_BROKER_PORT} on ${host} is already in use`, {
+        hint: 'if a Kafka broker runs there, pass --bootstrap localhost:<port> to use it; otherwise pick another --port',
+      });
+    }
+    throw new FirehoseError('BROKER_LISTEN', `cannot listen on ${host}:${options.port ?? DEFAULT_BROKER_PORT}: ${(error as Error).message}`, {
+      hint: 'pick another --port or --host',
+    });
+  }
+  // "localhost" may resolve to ::1 first: listen there too when the default host is used.
+  const extra = host === '127.0.0.1' ? createServer(onConnection) : undefined;
+  if (extra) await listen(extra, '::1', port).catch(() => undefined);
+
+  const settings: BrokerSettings = {
+    nodeId: 0,
+    advertisedHost: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
+    advertisedPort: port,
+    clusterId: Broker.newClusterId(),
+    autoCreateTopics: options.autoCreateTopics ?? true,
+    defaultPartitions: options.defaultPartitions ?? 1,
+    retentionBytes: options.retentionBytes ?? 256 * 1024 * 1024,
+    maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024 + 12,
+  };
+  broker = new Broker(settings, log, dataDir, options.groupInitialRebalanceDelayMs);
+  const fsyncTimer = dataDir ? setInterval(() => broker!.topics.flush(), FSYNC_INTERVAL_MS) : undefined;
+  fsyncTimer?.unref();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(fsyncTimer);
+      const closed = Promise.all([server, extra].map((s) => (s?.listening ? new Promise<void>((r) => s.close(() => r())) : undefined)));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      broker!.topics.flush();
+      broker!.close();
+    })());
+
+  return { host, port, bootstrap: `${settings.advertisedHost}:${port}`, dataDir: options.dataDir, broker, stop };
+}

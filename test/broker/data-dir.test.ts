@@ -1,0 +1,150 @@
+// The data dir: lock, topic list, committed offsets and producer ids, each
+// surviving a reopen.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DataDir, type TopicRecord } from '../../src/broker/data-dir.js';
+import type { CommittedOffset } from '../../src/broker/offset-store.js';
+
+let root: string;
+const opened: DataDir[] = [];
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'firehose-data-dir-'));
+});
+
+afterEach(() => {
+  for (const dataDir of opened.splice(0)) dataDir.close();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+function open(dir = root): DataDir {
+  const dataDir = DataDir.open(dir);
+  opened.push(dataDir);
+  return dataDir;
+}
+
+/** Closes and reopens, as a broker restart does. */
+function reopen(dataDir: DataDir): DataDir {
+  dataDir.close();
+  return open(dataDir.path);
+}
+
+function commit(groupId: string, topic: string, partition: number, offset: bigint): CommittedOffset {
+  return { groupId, topic, partition, offset, metadata: offset % 2n === 0n ? null : `m${offset}`, commitTimestamp: 1_700_000_000_000 + Number(offset) };
+}
+
+const byKey = (a: CommittedOffset, b: CommittedOffset) => `${a.groupId}/${a.topic}/${a.partition}`.localeCompare(`${b.groupId}/${b.topic}/${b.partition}`);
+
+describe('DataDir', () => {
+  it('creates the directory and keeps the topic list across a reopen', () => {
+    const dir = path.join(root, 'nested', 'data');
+    let dataDir = open(dir);
+    expect(dataDir.loadTopics()).toEqual([]);
+    const topics: TopicRecord[] = [
+      { name: 'orders', partitions: 3, configs: { 'retention.bytes': '1000' }, createdAt: 1 },
+      { name: 'audit.log_v2', partitions: 1, configs: {}, createdAt: 2 },
+    ];
+    dataDir.saveTopics(topics);
+    dataDir = reopen(dataDir);
+    expect(dataDir.loadTopics()).toEqual(topics);
+    expect(fs.readdirSync(dir).sort()).toEqual(['lock', 'logs', 'topics.json']);
+  });
+
+  it('refuses a topics.json that is not JSON with a message naming the file', () => {
+    const dataDir = open();
+    fs.writeFileSync(path.join(root, 'topics.json'), '[{"name":');
+    expect(() => dataDir.loadTopics()).toThrow(`${path.join(root, 'topics.json')} is not valid JSON`);
+  });
+
+  it('puts partition logs under logs/ and deletes a topic\'s directories', () => {
+    const dataDir = open();
+    expect(dataDir.partitionDir('orders', 2)).toBe(path.join(root, 'logs', 'orders-2'));
+    for (const p of [0, 1]) fs.mkdirSync(dataDir.partitionDir('orders', p), { recursive: true });
+    fs.mkdirSync(dataDir.partitionDir('orders.v2', 0), { recursive: true });
+    dataDir.deleteTopicFiles('orders', 2);
+    expect(fs.readdirSync(path.join(root, 'logs'))).toEqual(['orders.v2-0']);
+  });
+
+  it('keeps the latest committed offset per key across a reopen, honouring deletes', () => {
+    let dataDir = open();
+    const store = dataDir.offsetStore();
+    store.save(commit('g1', 'orders', 0, 5n));
+    store.save(commit('g1', 'orders', 0, 9n));
+    store.save(commit('g1', 'orders', 1, 3n));
+    store.save(commit('g1', 'audit', 0, 4n));
+    store.save(commit('g2', 'orders', 0, 7n));
+    store.save(commit('g3', 'orders', 0, 1n));
+    store.deleteGroup('g3');
+    store.deleteTopic('audit');
+    store.save(commit('g3', 'orders', 0, 2n)); // a commit after the delete counts again
+    store.save(commit('g1', 'big', 0, 2n ** 62n));
+
+    dataDir = reopen(dataDir);
+    expect(dataDir.offsetStore().load().sort(byKey)).toEqual(
+      [commit('g1', 'big', 0, 2n ** 62n), commit('g1', 'orders', 0, 9n), commit('g1', 'orders', 1, 3n), commit('g2', 'orders', 0, 7n), commit('g3', 'orders', 0, 2n)].sort(byKey),
+    );
+  });
+
+  it('cuts a commit line torn by a crash, so the next commit is read back', () => {
+    let dataDir = open();
+    dataDir.offsetStore().save(commit('g', 't', 0, 1n));
+    dataDir.close();
+    fs.appendFileSync(path.join(root, 'offsets.jsonl'), '{"group":"g","topic":"t","parti');
+    dataDir = open();
+    dataDir.offsetStore().save(commit('g', 't', 1, 2n));
+    dataDir = reopen(dataDir);
+    expect(dataDir.offsetStore().load().sort(byKey)).toEqual([commit('g', 't', 0, 1n), commit('g', 't', 1, 2n)]);
+  });
+
+  it('compacts offsets.jsonl on open when it is mostly superseded commits', () => {
+    let dataDir = open();
+    const store = dataDir.offsetStore();
+    for (let i = 0; i < 1500; i++) store.save(commit('g', 'orders', i % 3, BigInt(i)));
+    store.save(commit('other', 'audit', 0, 11n));
+    const expected = store.load().sort(byKey);
+    const file = path.join(root, 'offsets.jsonl');
+    const linesIn = () => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+    expect(linesIn()).toBe(1501);
+
+    dataDir = reopen(dataDir);
+    const compacted = dataDir.offsetStore();
+    expect(linesIn()).toBe(4);
+    expect(compacted.load().sort(byKey)).toEqual(expected);
+    compacted.save(commit('g', 'orders', 0, 2000n));
+    dataDir = reopen(dataDir);
+    expect(dataDir.offsetStore().load().find((o) => o.groupId === 'g' && o.partition === 0)?.offset).toBe(2000n);
+  });
+
+  it('refuses a data dir locked by a live process, naming it', () => {
+    fs.writeFileSync(path.join(root, 'lock'), `${process.pid}\n`);
+    expect(() => DataDir.open(root)).toThrow(`data dir ${root} is in use by process ${process.pid}; stop that broker or pick another --data-dir`);
+    // A second broker in the same process is refused the same way.
+    fs.rmSync(path.join(root, 'lock'));
+    open();
+    expect(() => DataDir.open(root)).toThrow(/is in use by process/);
+  });
+
+  it('takes over a lock left by a process that is gone, and releases it on close', () => {
+    const lock = path.join(root, 'lock');
+    fs.writeFileSync(lock, '2147483646\n');
+    const dataDir = open();
+    expect(fs.readFileSync(lock, 'utf8').trim()).toBe(String(process.pid));
+    dataDir.close();
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it('hands out producer ids that never repeat across reopens', () => {
+    let dataDir = open();
+    const first = [dataDir.nextProducerId(), dataDir.nextProducerId(), dataDir.nextProducerId()];
+    expect(first).toEqual([0n, 1n, 2n]);
+    dataDir = reopen(dataDir);
+    const afterRestart = dataDir.nextProducerId();
+    expect(afterRestart).toBeGreaterThan(2n);
+    for (let i = 0; i < 1500; i++) dataDir.nextProducerId();
+    const last = dataDir.nextProducerId();
+    dataDir = reopen(dataDir);
+    expect(dataDir.nextProducerId()).toBeGreaterThan(last);
+  });
+});

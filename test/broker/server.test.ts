@@ -1,0 +1,187 @@
+// The embedded broker on a real socket: what a misbehaving client gets, and
+// the behaviours no other suite reaches (ApiVersions fallback, codecs,
+// auto-create off, record deletion).
+import { connect, type Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiByKey, API_KEY } from '../../src/broker/protocol/api-keys.js';
+import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
+import { Reader } from '../../src/broker/protocol/reader.js';
+import { decodeMessage, encodeMessage, type Message } from '../../src/broker/protocol/schema.js';
+import { Writer } from '../../src/broker/protocol/writer.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
+import { crc32c } from '../../src/broker/crc32c.js';
+
+let broker: EmbeddedBroker;
+const logged: string[] = [];
+
+beforeAll(async () => {
+  const log = (line: string) => void logged.push(line);
+  broker = await startEmbeddedBroker({ port: 0, autoCreateTopics: false, maxRequestBytes: 64 * 1024, log: { debug: log, info: log, warn: log } });
+});
+afterAll(() => broker?.stop());
+
+/** A raw protocol client: one socket, requests answered in order. */
+class RawClient {
+  private buffered = Buffer.alloc(0);
+  private waiting: Array<(frame: Buffer) => void> = [];
+  readonly closed: Promise<void>;
+  private correlation = 0;
+
+  constructor(readonly socket: Socket) {
+    socket.on('data', (chunk) => {
+      this.buffered = Buffer.concat([this.buffered, chunk]);
+      while (this.buffered.length >= 4 && this.buffered.length >= 4 + this.buffered.readInt32BE(0)) {
+        const size = this.buffered.readInt32BE(0);
+        const frame = this.buffered.subarray(4, 4 + size);
+        this.buffered = this.buffered.subarray(4 + size);
+        this.waiting.shift()?.(frame);
+      }
+    });
+    this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
+  }
+
+  static async open(): Promise<RawClient> {
+    const socket = connect(broker.port, '127.0.0.1');
+    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return new RawClient(socket);
+  }
+
+  sendRaw(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  request(apiKey: number, version: number, body: Message): Promise<Message> {
+    const api = apiByKey(apiKey)!;
+    const flexible = version >= api.request.flexibleFrom;
+    const writer = new Writer().int32(0).int16(apiKey).int16(version).int32(++this.correlation).string('raw-test');
+    if (flexible) writer.uvarint(0);
+    encodeMessage(writer, api.request, version, body);
+    const frame = writer.toBuffer();
+    frame.writeInt32BE(frame.length - 4, 0);
+    const answer = new Promise<Buffer>((resolve) => this.waiting.push(resolve));
+    this.socket.write(frame);
+    return answer.then((response) => {
+      const reader = new Reader(response);
+      reader.int32(); // correlation id
+      if (flexible && apiKey !== API_KEY.ApiVersions) reader.uvarint();
+      return decodeMessage(reader, api.response, apiKey === API_KEY.ApiVersions && response.length > 0 && reader.buf.readInt16BE(4) === ErrorCode.UNSUPPORTED_VERSION ? 0 : version);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** One uncompressed or gzip record batch holding `values` (record format v2). */
+function recordBatch(values: string[], compression: 0 | 1 | 2 = 0): Buffer {
+  const records = values.map((value, i) => {
+    const body = new Writer().int8(0).varint(0).varint(i).varint(-1).varint(Buffer.byteLength(value)).raw(Buffer.from(value)).varint(0).toBuffer();
+    return new Writer().varint(body.length).raw(body).toBuffer();
+  });
+  let payload = Buffer.concat(records);
+  if (compression === 1) payload = gzipSync(payload);
+  const afterCrc = new Writer()
+    .int16(compression)
+    .int32(values.length - 1)
+    .int64(BigInt(Date.now()))
+    .int64(BigInt(Date.now()))
+    .int64(-1n)
+    .int16(-1)
+    .int32(-1)
+    .int32(values.length)
+    .raw(payload)
+    .toBuffer();
+  const head = new Writer().int64(0n).int32(4 + 1 + 4 + afterCrc.length).int32(0).int8(2).uint32(crc32c(afterCrc)).toBuffer();
+  return Buffer.concat([head, afterCrc]);
+}
+
+async function createTopic(client: RawClient, name: string): Promise<void> {
+  const created = await client.request(API_KEY.CreateTopics, 4, { topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000 });
+  expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
+}
+
+function produce(client: RawClient, topic: string, records: Buffer): Promise<Message> {
+  return client.request(API_KEY.Produce, 7, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
+}
+
+describe('embedded broker: protocol edges', () => {
+  it('answers an ApiVersions version it does not serve with UNSUPPORTED_VERSION and its ranges (v0 body)', async () => {
+    const client = await RawClient.open();
+    const answer = await client.request(API_KEY.ApiVersions, 4 as number, {});
+    expect(answer.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect(answer.apiKeys.find((k: Message) => k.apiKey === API_KEY.ApiVersions)).toEqual({ apiKey: 18, minVersion: 0, maxVersion: 3 });
+    // The connection stays usable: the client retries at a version we serve.
+    const retry = await client.request(API_KEY.ApiVersions, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
+    expect(retry.errorCode).toBe(ErrorCode.NONE);
+    expect(retry.apiKeys.map((k: Message) => k.apiKey)).toContain(API_KEY.Fetch);
+    client.close();
+  });
+
+  it('closes the connection on a malformed frame, an unknown API or an oversize request, and keeps serving others', async () => {
+    const cases: Array<[string, Buffer, RegExp]> = [
+      ['garbage', Buffer.from([0, 0, 0, 3, 1, 2, 3]), /malformed request/],
+      ['unknown API', new Writer().int32(10).int16(999).int16(0).int32(1).int16(-1).toBuffer(), /API key 999/],
+      ['oversize', new Writer().int32(10_000_000).toBuffer(), /over the 65536-byte limit/],
+    ];
+    for (const [name, bytes, line] of cases) {
+      const client = await RawClient.open();
+      client.sendRaw(bytes);
+      await client.closed;
+      expect(logged.some((l) => line.test(l)), `${name}: ${logged.join('\n')}`).toBe(true);
+    }
+    const healthy = await RawClient.open();
+    const meta = await healthy.request(API_KEY.Metadata, 1, { topics: null });
+    expect(meta.brokers).toEqual([{ nodeId: 0, host: '127.0.0.1', port: broker.port, rack: null }]);
+    healthy.close();
+  });
+
+  it('does not create unknown topics when auto-create is off', async () => {
+    const client = await RawClient.open();
+    const meta = await client.request(API_KEY.Metadata, 8, { topics: [{ name: 'never-created' }], allowAutoTopicCreation: true });
+    expect(meta.topics[0]).toMatchObject({ name: 'never-created', errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+    client.close();
+  });
+
+  it('stores gzip batches and names the codec it lacks', async () => {
+    const client = await RawClient.open();
+    await createTopic(client, 'codecs');
+    const gz = await produce(client, 'codecs', recordBatch(['a', 'b'], 1));
+    expect(gz.responses[0].partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    const snappy = await client.request(API_KEY.Produce, 8, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'codecs', partitionData: [{ index: 0, records: recordBatch(['c'], 2) }] }] });
+    expect(snappy.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    expect(snappy.responses[0].partitionResponses[0].errorMessage).toMatch(/snappy/);
+    client.close();
+  });
+
+  it('long-polls a fetch until records arrive, then answers with them', async () => {
+    const client = await RawClient.open();
+    await createTopic(client, 'longpoll');
+    const fetching = client.request(API_KEY.Fetch, 11, {
+      replicaId: -1, maxWaitMs: 30_000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: 'longpoll', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+      forgottenTopicsData: [], rackId: '',
+    });
+    const producer = await RawClient.open();
+    await produce(producer, 'longpoll', recordBatch(['x', 'y', 'z']));
+    const answer = await fetching;
+    const partition = answer.responses[0].partitions[0];
+    expect(partition.highWatermark).toBe(3n);
+    expect((partition.records as Buffer).readBigInt64BE(0)).toBe(0n); // the batch, as stored
+    client.close();
+    producer.close();
+  });
+
+  it('deletes records before an offset and moves the log start', async () => {
+    const client = await RawClient.open();
+    await createTopic(client, 'trim');
+    await produce(client, 'trim', recordBatch(['1', '2']));
+    await produce(client, 'trim', recordBatch(['3']));
+    const trimmed = await client.request(API_KEY.DeleteRecords, 1, { topics: [{ name: 'trim', partitions: [{ partitionIndex: 0, offset: 2n }] }], timeoutMs: 1000 });
+    expect(trimmed.topics[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, lowWatermark: 2n });
+    const earliest = await client.request(API_KEY.ListOffsets, 2, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'trim', partitions: [{ partitionIndex: 0, timestamp: -2n }] }] });
+    expect(earliest.topics[0].partitions[0].offset).toBe(2n);
+    client.close();
+  });
+});

@@ -1,0 +1,15 @@
+// The main suite against firehose's embedded broker instead of Apache Kafka
+// (`npm run test:embedded`). Same tests, except the ones that need listeners
+// the embedded broker does not have (TLS and SASL are Apache Kafka only).
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      env: { FIREHOSE_TEST_BROKER: 'embedded' },
+      exclude: ['test/cli/connection.test.ts', 'test/cli/sasl.test.ts', '**/node_modules/**'],
+    },
+  }),
+);
