@@ -1,6 +1,13 @@
-// Fetch the Kafka broker jars into the cache ahead of the test run, so Maven
-// output and download time don't land inside vitest's hook timeout.
+// Fetch what the tests download ahead of the run (Kafka broker jars and console tools from
+// Maven, the Python clients' venv from PyPI), so download and install time never lands
+// inside vitest's hook or test timeouts. Each step is quick when its cache is current.
+import { ensureConsoleTools } from './java-console.js';
 import { ensureKafkaJars, KAFKA_VERSION } from './kafka.js';
+import { ensurePythonVenv, PYTHON_PACKAGES } from './python.js';
 
 const libs = await ensureKafkaJars();
 console.log(`Kafka ${KAFKA_VERSION} jars: ${libs}`);
+const tools = await ensureConsoleTools();
+console.log(`Kafka console tools classpath: ${tools.classpath}`);
+const python = await ensurePythonVenv();
+console.log(`Python clients (${PYTHON_PACKAGES.join(', ')}): ${python}`);
