@@ -96,3 +96,30 @@ describe('firehose reads what kcat wrote', () => {
     expect(result.stdout).toBe(`${values.join('\n')}\n`);
   });
 });
+
+describe('kcat on its own: metadata and a consumer group', () => {
+  it('kcat -L lists the topic with its partitions, each led by a broker in the list', async () => {
+    const topic = await newTopic('kcat-meta', 3);
+    const meta = JSON.parse((await execa(KCAT, ['-L', '-J', '-b', kafka.bootstrap, '-t', topic])).stdout);
+    const brokerIds = meta.brokers.map((b: { id: number }) => b.id);
+    expect(meta.topics).toHaveLength(1);
+    expect(meta.topics[0].topic).toBe(topic);
+    expect(meta.topics[0].partitions.map((p: { partition: number }) => p.partition).sort()).toEqual([0, 1, 2]);
+    for (const p of meta.topics[0].partitions) expect(brokerIds).toContain(p.leader);
+  });
+
+  it('kcat -G reads each record once, commits, and a second run gets only new records', async () => {
+    const topic = await newTopic('kcat-group', 3);
+    const group = `${topic}-g`;
+    const first = spamValues(6);
+    await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', topic], { input: `${first.join('\n')}\n` });
+    const kcatGroup = (count: number) =>
+      execa(KCAT, ['-b', kafka.bootstrap, '-G', group, '-X', 'auto.offset.reset=earliest', '-c', String(count), '-q', '-f', '%s\n', topic], { timeout: 60_000 });
+    expect(sorted((await kcatGroup(6)).stdout.split('\n'))).toEqual(sorted(first));
+    const described = JSON.parse(expectOk(await firehose(['groups', 'describe', group, '--output', 'json'])).stdout);
+    const committed = described.offsets.reduce((sum: number, p: { committed: string | null }) => sum + Number(p.committed ?? 0), 0);
+    expect(committed).toBe(6);
+    await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', topic], { input: 'late one\n' });
+    expect((await kcatGroup(1)).stdout).toBe('late one');
+  });
+});
