@@ -9,6 +9,7 @@ import { demoCommand } from './commands/demo.js';
 import { sendCommand, sinkCommand } from './commands/events.js';
 import { groupsCommand } from './commands/groups.js';
 import { initCommand } from './commands/init.js';
+import { kafkaCommand } from './commands/kafka.js';
 import { tailCommand, watchCommand } from './commands/observe.js';
 import { produceCommand, spamCommand } from './commands/produce.js';
 import { renderCommand } from './commands/render.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     .option('--sasl-mechanism <mechanism>', `SASL: plain, scram-sha-256 or scram-sha-512; password from ${ENV.saslPassword} or a prompt`)
     .option('--sasl-username <name>', `SASL user name; env ${ENV.saslUsername}`)
     .option('--connect-timeout <duration>', 'give up reaching Kafka after this long (default 10s)')
+    .option('--via-cluster', `reach Kafka through the Kubernetes API (port-forward to the broker pods); automatic when the bootstrap is a cluster service name that does not resolve here; env ${ENV.viaCluster}=1`)
     .option('--namespace <ns>', 'Kubernetes namespace')
     .option('--context <name>', 'kubeconfig context')
     .addOption(new Option('-o, --output <format>', `text or json; env ${ENV.output}`).choices(['text', 'json']))
@@ -74,6 +76,7 @@ Examples:
     applyCommand(),
     cleanupCommand(),
     doctorCommand(),
+    kafkaCommand(),
     tailCommand(),
     watchCommand(),
     configCommand(),

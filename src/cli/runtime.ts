@@ -2,9 +2,10 @@ import { configFilePath, loadConfigFile, type ConfigFile } from '../config/confi
 import { resolveConnection, type ConnectionFlags, type ConnectionSettings } from '../config/connection.js';
 import { ENV, type EnvSource } from '../config/env.js';
 import { resolveUser, type ResolvedUser } from '../config/user.js';
-import { UsageError } from '../errors.js';
+import { FirehoseError, UsageError } from '../errors.js';
 import type { ClusterClient } from '../cluster/connect.js';
 import type { KafkaClient } from '../kafka/connect.js';
+import type { BrokerTunnel } from '../kafka/tunnel.js';
 import type { AskSecret } from '../logger.js';
 import { Output, type OutputFormat } from '../ui/output.js';
 

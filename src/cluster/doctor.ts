@@ -2,6 +2,8 @@ import { FirehoseError } from '../errors.js';
 import type { ClusterClient } from './connect.js';
 import { servedResources, type KindRef } from './discovery.js';
 import { installHint } from './errors.js';
+import { clusterCaSecretName, externalListeners, kafkaListeners, readClusterCa, type KafkaCr } from './kafka-access.js';
+import { decideTunnel, looksInCluster, resolveBrokerAddress, splitHostPort, type HostLookup } from './port-forward.js';
 
 export interface Check {
   name: string;
@@ -15,6 +17,11 @@ export interface DoctorOptions {
   kafkaCheck?: () => Promise<void>;
   /** Where the lab's Kafka CR lives. Default my-cluster in kafka. */
   kafkaCluster?: { name: string; namespace: string };
+  /**
+   * How firehose would reach Kafka: whether the bootstrap resolves here or goes through
+   * port-forward (and to which pod), Strimzi's external listeners, the cluster CA secret.
+   */
+  kafkaAccess?: { brokers: string[]; viaCluster?: boolean; lookup?: HostLookup };
 }
 
 /** The API groups and kinds the lab needs, one check per group. */
@@ -70,6 +77,7 @@ export async function runDoctor(client: ClusterClient, options: DoctorOptions = 
   const kc = options.kafkaCluster ?? { name: 'my-cluster', namespace: 'kafka' };
   const kafkaName = `Kafka ${kc.name} in ${kc.namespace}`;
   const kafka = served.find((r) => r.group === 'kafka.strimzi.io' && r.kind === 'Kafka');
+  let kafkaCr: KafkaCr | undefined;
   if (!kafka) {
     checks.push({ name: kafkaName, ok: false, detail: 'the Kafka kind is not served', hint: `${installHint('Kafka', 'kafka.strimzi.io')}, then create the cluster (workshop kafka-cluster.yml).` });
   } else {
@@ -80,7 +88,8 @@ export async function runDoctor(client: ClusterClient, options: DoctorOptions = 
       } else if (res.status !== 200) {
         throw client.fail(res, { what: `read ${kafkaName}` });
       } else {
-        const obj = res.json<{ status?: { conditions?: Array<{ type: string; status: string; message?: string }> } }>();
+        const obj = res.json<KafkaCr & { status?: { conditions?: Array<{ type: string; status: string; message?: string }> } }>();
+        kafkaCr = obj;
         const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
         checks.push({ name: kafkaName, ok: true, detail: ready ? `Ready=${ready.status}${ready.message ? ` (${ready.message})` : ''}` : 'exists (no status yet)' });
       }
@@ -133,14 +142,60 @@ export async function runDoctor(client: ClusterClient, options: DoctorOptions = 
     }
   }
 
-  // 6. Kafka's bootstrap answers.
+  // 6. How Kafka is reachable from here.
+  if (options.kafkaAccess) checks.push(...await kafkaAccessChecks(client, options.kafkaAccess, kc, kafkaCr));
+
+  // 7. Kafka's bootstrap answers.
   if (options.kafkaCheck) {
     const name = 'Kafka bootstrap';
     try {
       await options.kafkaCheck();
       checks.push({ name, ok: true, detail: 'answers' });
     } catch (error) {
-      checks.push(failed(name, error, 'Check --bootstrap; in the lab the bootstrap (my-cluster-kafka-bootstrap.kafka:9092) is reachable from inside the cluster only.'));
+      checks.push(failed(name, error, 'Check --bootstrap; from outside the cluster firehose reaches the lab\'s my-cluster-kafka-bootstrap.kafka:9092 by port-forward (--via-cluster), or use an external listener with --ca-file (see the lines above).'));
+    }
+  }
+  return checks;
+}
+
+async function kafkaAccessChecks(client: ClusterClient, access: NonNullable<DoctorOptions['kafkaAccess']>, kc: { name: string; namespace: string }, cr: KafkaCr | undefined): Promise<Check[]> {
+  const checks: Check[] = [];
+  const bootstrap = access.brokers.join(',');
+  {
+    const name = 'Kafka address';
+    const decision = await decideTunnel(access.brokers, Boolean(access.viaCluster), access.lookup);
+    if (!decision.tunnel) {
+      const inCluster = access.brokers.some((b) => looksInCluster(splitHostPort(b).host));
+      checks.push({ name, ok: true, detail: `${bootstrap}: ${inCluster ? 'resolves here' : 'connects directly'}` });
+    } else {
+      try {
+        const { host, port } = splitHostPort(access.brokers[0]!);
+        const target = await resolveBrokerAddress(client, host, port);
+        checks.push({ name, ok: true, detail: `${bootstrap}: ${decision.reason}; firehose port-forwards through the API server (${target.via} → pod ${target.namespace}/${target.pod} port ${target.port})` });
+      } catch (error) {
+        checks.push(failed(name, error));
+      }
+    }
+  }
+  if (!cr) return checks;
+  const all = kafkaListeners(cr);
+  const external = externalListeners(cr);
+  checks.push({
+    name: 'Kafka external listeners',
+    ok: true,
+    detail: external.length
+      ? external.map((l) => `${l.name} (${l.type}${l.tls ? ', TLS' : ''}): ${l.bootstrap ?? 'no address in status yet'}`).join('; ')
+      : `none (listeners: ${all.map((l) => `${l.name} ${l.type}`).join(', ') || 'none'}): from outside the cluster firehose port-forwards`,
+  });
+  if (all.some((l) => l.tls)) {
+    const name = 'Kafka cluster CA';
+    const secret = clusterCaSecretName(kc.name);
+    try {
+      await readClusterCa(client, { cluster: kc.name, namespace: kc.namespace });
+      const tlsExternal = external.find((l) => l.tls && l.bootstrap);
+      checks.push({ name, ok: true, detail: `Secret ${secret} in ${kc.namespace} has ca.crt: \`firehose kafka ca --out ca.crt\`${tlsExternal ? `, then --bootstrap ${tlsExternal.bootstrap} --ca-file ca.crt` : ', then --ca-file ca.crt'}` });
+    } catch (error) {
+      checks.push(failed(name, error));
     }
   }
   return checks;

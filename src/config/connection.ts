@@ -19,6 +19,8 @@ export interface ConnectionFlags {
   saslMechanism?: string;
   saslUsername?: string;
   connectTimeout?: string;
+  /** Reach Kafka through the Kubernetes API (port-forward to the broker pods). */
+  viaCluster?: boolean;
 }
 
 /**
@@ -38,6 +40,12 @@ export interface ConnectionSettings {
   };
   sasl?: { mechanism: SaslMechanism; username: string };
   connectTimeoutMs: number;
+  /**
+   * Port-forward to the broker pods through the Kubernetes API even when the bootstrap
+   * resolves here (--via-cluster). Without it, firehose still does so for a cluster
+   * service name that does not resolve (src/cluster/port-forward.ts decideTunnel).
+   */
+  viaCluster: boolean;
 }
 
 export const DEFAULT_BOOTSTRAP = 'localhost:9092';
@@ -103,5 +111,13 @@ export function resolveConnection(flags: ConnectionFlags, env: EnvSource, file: 
     tls: wantsTls ? { caFile, certFile, keyFile, keystore, skipHostnameVerification } : undefined,
     sasl,
     connectTimeoutMs,
+    viaCluster: flags.viaCluster ?? parseBoolEnv(env[ENV.viaCluster], ENV.viaCluster) ?? false,
   };
+}
+
+function parseBoolEnv(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new UsageError(`${name} must be 1 or 0 (true or false), not "${value}".`);
 }

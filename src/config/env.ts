@@ -8,6 +8,7 @@ export const ENV = {
   saslPassword: 'FIREHOSE_SASL_PASSWORD',
   saslUsername: 'FIREHOSE_SASL_USERNAME',
   output: 'FIREHOSE_OUTPUT',
+  viaCluster: 'FIREHOSE_VIA_CLUSTER',
   noColor: 'NO_COLOR',
 } as const;
 

@@ -8,12 +8,15 @@ import type { AskSecret, Logger } from '../logger.js';
 import { withDeadline } from '../util/deadline.js';
 import { translateKafkaError, unreachable } from './errors.js';
 import { loadKafkaJs } from './kafkajs.js';
+import type { BrokerTunnel } from './tunnel.js';
 
 export interface ConnectDeps {
   env: EnvSource;
   log: Logger;
   /** Prompts for a password on a TTY; without it a missing password is an error. */
   askSecret?: AskSecret;
+  /** Reach the brokers through this tunnel (the cluster's port-forward) instead of TCP. */
+  tunnel?: BrokerTunnel;
 }
 
 /**
@@ -25,6 +28,8 @@ export class KafkaClient {
   private sharedAdmin?: Promise<Admin>;
   /** The last error kafkajs logged: when connect() runs out of time it says why. */
   lastLoggedError?: string;
+  /** Waiting connect() calls, told when a tunnel cannot be opened: that will not get better by retrying. */
+  private readonly tunnelWaiters = new Set<(error: unknown) => void>();
 
   constructor(
     readonly kafka: Kafka,
@@ -67,6 +72,11 @@ export class KafkaClient {
     await Promise.allSettled(all.map((c) => c.disconnect()));
   }
 
+  /** A tunnel could not be opened (src/kafka/tunnel.ts): fail the connects under way with its error. */
+  tunnelFailed(error: unknown): void {
+    for (const fail of [...this.tunnelWaiters]) fail(error);
+  }
+
   translate(error: unknown, what: string): FirehoseError {
     return translateKafkaError(error, what, this.brokers);
   }
@@ -74,8 +84,11 @@ export class KafkaClient {
   /** connect() with one overall deadline: kafkajs alone would retry for much longer. */
   private async connect(client: { connect(): Promise<void>; disconnect(): Promise<void> }, what: string): Promise<void> {
     const ms = this.settings.connectTimeoutMs;
+    let failTunnel: ((error: unknown) => void) | undefined;
+    const tunnelFailure = new Promise<never>((_, reject) => { failTunnel = reject; });
+    this.tunnelWaiters.add(failTunnel!);
     try {
-      await withDeadline(client.connect(), ms, () => {
+      await withDeadline(Promise.race([client.connect(), tunnelFailure]), ms, () => {
         // A TLS or SASL failure is retried by kafkajs like a network one: name it, not the timeout.
         const last = this.lastLoggedError;
         const named = last ? translateKafkaError(new Error(last), what, this.brokers) : undefined;
@@ -86,6 +99,8 @@ export class KafkaClient {
     } catch (error) {
       void client.disconnect().catch(() => {});
       throw this.translate(error, what);
+    } finally {
+      this.tunnelWaiters.delete(failTunnel!);
     }
   }
 }
@@ -179,6 +194,10 @@ export async function createKafkaClient(settings: ConnectionSettings, deps: Conn
       deps.log.debug(`kafkajs ${KAFKAJS_LEVELS[level] ?? level} [${log.logger}] ${text}`);
     },
   };
+  if (deps.tunnel) {
+    const { tunnelSocketFactory } = await import('./tunnel.js');
+    config.socketFactory = tunnelSocketFactory(deps.tunnel, { onOpenError: (error) => client.tunnelFailed(error) });
+  }
   client = new KafkaClient(new Kafka(config), settings);
   return client;
 }

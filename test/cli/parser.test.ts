@@ -86,6 +86,8 @@ describe('argv → command, arguments, options', () => {
     { argv: ['--verbose', '--connect-timeout', '5s', 'topics'], command: 'topics list', globals: { verbose: true, connectTimeout: '5s' } },
     { argv: ['--sasl-mechanism', 'plain', '--sasl-username', 'u', '--tls', 'topics'], command: 'topics list', globals: { saslMechanism: 'plain', saslUsername: 'u', tls: true } },
     { argv: ['--keystore', 'c.p12', '--cert-file', 'c.pem', '--key-file', 'k.pem', 'topics'], command: 'topics list', globals: { keystore: 'c.p12', certFile: 'c.pem', keyFile: 'k.pem' } },
+    { argv: ['spam', '--via-cluster', '--bootstrap', 'my-cluster-kafka-bootstrap.kafka:9092'], command: 'spam', globals: { viaCluster: true, bootstrap: 'my-cluster-kafka-bootstrap.kafka:9092' } },
+    { argv: ['kafka', 'ca', '--out', 'ca.crt', '--namespace', 'kafka'], command: 'kafka ca', opts: { cluster: 'my-cluster', out: 'ca.crt' }, globals: { namespace: 'kafka' } },
   ];
 
   it.each(cases)('$argv', async ({ argv, command, args, opts, globals }) => {

@@ -156,3 +156,17 @@ describe('resolveConnection: connect timeout', () => {
     expect(() => resolveConnection({ connectTimeout: text }, {}, {})).toThrow(/--connect-timeout must be a duration/);
   });
 });
+
+describe('resolveConnection: --via-cluster', () => {
+  it('is off by default, on with the flag or FIREHOSE_VIA_CLUSTER, flag first', () => {
+    expect(resolveConnection({}, {}, {}).viaCluster).toBe(false);
+    expect(resolveConnection({ viaCluster: true }, {}, {}).viaCluster).toBe(true);
+    expect(resolveConnection({}, { FIREHOSE_VIA_CLUSTER: '1' }, {}).viaCluster).toBe(true);
+    expect(resolveConnection({}, { FIREHOSE_VIA_CLUSTER: 'false' }, {}).viaCluster).toBe(false);
+    expect(resolveConnection({ viaCluster: true }, { FIREHOSE_VIA_CLUSTER: '0' }, {}).viaCluster).toBe(true);
+  });
+
+  it('rejects an unclear FIREHOSE_VIA_CLUSTER', () => {
+    expect(() => resolveConnection({}, { FIREHOSE_VIA_CLUSTER: 'maybe' }, {})).toThrow('FIREHOSE_VIA_CLUSTER must be 1 or 0 (true or false), not "maybe".');
+  });
+});

@@ -40,6 +40,8 @@ export interface KafkaInfo {
   dataDir: string;
   logFile: string;
   pid: number;
+  /** The extra listeners of StartOptions.extraListeners: name → the loopback host:port it binds. */
+  extraListeners?: Record<string, string>;
 }
 
 export interface KafkaHandle extends KafkaInfo {
@@ -51,6 +53,12 @@ export interface StartOptions {
   dir?: string;
   /** Let the broker outlive this process (kafka-cli.ts). Default false: it dies with us. */
   detached?: boolean;
+  /**
+   * Extra PLAINTEXT listeners, each on its own loopback port and advertising `advertised`
+   * (host:port) in Metadata: e.g. the pod address a Strimzi broker advertises
+   * (my-cluster-kafka-0.my-cluster-kafka-brokers.kafka.svc:9092), for the port-forward tests.
+   */
+  extraListeners?: Array<{ name: string; advertised: string }>;
 }
 
 export function cacheRoot(): string {
@@ -152,7 +160,7 @@ export async function generateTls(dir: string): Promise<KafkaTls & { brokerKeyst
   };
 }
 
-interface Ports { plain: number; ssl: number; ssl2: number; sasl: number; controller: number }
+interface Ports { plain: number; ssl: number; ssl2: number; sasl: number; controller: number; extra: Array<{ name: string; port: number; advertised: string }> }
 
 /** The one SASL user the SASL_PLAINTEXT listener knows, for PLAIN and both SCRAMs. */
 export interface KafkaSaslUser { username: string; password: string }
@@ -172,9 +180,9 @@ function serverProperties(dir: string, p: Ports, tls: Awaited<ReturnType<typeof 
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${p.controller}`,
-    `listeners=PLAINTEXT://127.0.0.1:${p.plain},SSL://127.0.0.1:${p.ssl},SSL2://127.0.0.1:${p.ssl2},SASL://127.0.0.1:${p.sasl},CONTROLLER://127.0.0.1:${p.controller}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${p.plain},SSL://127.0.0.1:${p.ssl},SSL2://127.0.0.1:${p.ssl2},SASL://127.0.0.1:${p.sasl}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SSL2:SSL,SASL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listeners=PLAINTEXT://127.0.0.1:${p.plain},SSL://127.0.0.1:${p.ssl},SSL2://127.0.0.1:${p.ssl2},SASL://127.0.0.1:${p.sasl},CONTROLLER://127.0.0.1:${p.controller}${p.extra.map((e) => `,${e.name}://127.0.0.1:${e.port}`).join('')}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${p.plain},SSL://127.0.0.1:${p.ssl},SSL2://127.0.0.1:${p.ssl2},SASL://127.0.0.1:${p.sasl}${p.extra.map((e) => `,${e.name}://${e.advertised}`).join('')}`,
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SSL2:SSL,SASL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT${p.extra.map((e) => `,${e.name}:PLAINTEXT`).join('')}`,
     // SASL listener: PLAIN users come from JAAS, SCRAM users from `format --add-scram`.
     'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
     'listener.name.sasl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
@@ -273,11 +281,16 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaHandl
   await mkdir(dir, { recursive: true });
   let child: ChildProcess | undefined;
   try {
-    const [tls, ports] = await Promise.all([generateTls(join(dir, 'tls')), freePorts(5)]);
+    const extraWanted = options.extraListeners ?? [];
+    for (const e of extraWanted) {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(e.name) || ['PLAINTEXT', 'SSL', 'SSL2', 'SASL', 'CONTROLLER'].includes(e.name)) throw new Error(`extra listener name ${e.name}: use a new upper-case name`);
+    }
+    const [tls, ports] = await Promise.all([generateTls(join(dir, 'tls')), freePorts(5 + extraWanted.length)]);
     const [plain, ssl, ssl2, saslPort, controller] = ports as [number, number, number, number, number];
+    const extra = extraWanted.map((e, i) => ({ ...e, port: ports[5 + i]! }));
     const sasl: KafkaSaslUser = { username: 'alice', password: randomBytes(9).toString('base64url') };
     const config = join(dir, 'server.properties');
-    await writeFile(config, serverProperties(dir, { plain, ssl, ssl2, sasl: saslPort, controller }, tls, sasl));
+    await writeFile(config, serverProperties(dir, { plain, ssl, ssl2, sasl: saslPort, controller, extra }, tls, sasl));
     const logFile = join(dir, 'server.log');
 
     // Kafka's Uuid never starts with '-' (it would read as a CLI flag); do the same.
@@ -332,6 +345,7 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaHandl
       dataDir: dir,
       logFile,
       pid,
+      extraListeners: Object.fromEntries(extra.map((e) => [e.name, `127.0.0.1:${e.port}`])),
     };
     return {
       ...info,

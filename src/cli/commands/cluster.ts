@@ -196,7 +196,7 @@ export function cleanupCommand(): Command<any, any, any> {
 
 export function doctorCommand(): Command<any, any, any> {
   const command = new Command('doctor')
-    .description("The lab's \"verify your setup\" checks: APIs installed, Kafka CR, Knative pods, default channel, Kafka reachable")
+    .description("The lab's \"verify your setup\" checks: APIs installed, Kafka CR, Knative pods, default channel, how Kafka is reachable from here")
     .option('--no-kafka', 'skip the Kafka bootstrap check')
     .action(async (options, cmd) => {
       const rt = runtimeOf(cmd);
@@ -208,7 +208,8 @@ export function doctorCommand(): Command<any, any, any> {
             await (await client.admin()).listTopics();
           }
         : undefined;
-      const checks = await runDoctor(cluster, { kafkaCheck });
+      const connection = await rt.connection();
+      const checks = await runDoctor(cluster, { kafkaCheck, kafkaAccess: { brokers: connection.brokers, viaCluster: connection.viaCluster } });
       if (rt.out.json) rt.out.data(checks);
       else {
         for (const c of checks) {

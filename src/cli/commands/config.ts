@@ -19,6 +19,7 @@ export function configCommand(): Command<any, any, any> {
           tls: connection.tls ?? null,
           sasl: connection.sasl ? { mechanism: connection.sasl.mechanism, username: connection.sasl.username } : null,
           connectTimeoutMs: connection.connectTimeoutMs,
+          viaCluster: connection.viaCluster,
         },
       };
       if (rt.out.json) return rt.out.data(view);

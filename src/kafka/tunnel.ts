@@ -1,0 +1,93 @@
+// kafkajs's socketFactory for a Kafka that is only reachable through a tunnel (the
+// Kubernetes API's port-forward, src/cluster/port-forward.ts): every address kafkajs
+// dials, the bootstrap and each broker address from Metadata, becomes a stream from
+// `BrokerTunnel.open(host, port)`. kafkajs sees a socket that "connects" once the
+// stream is open.
+import { isIP } from 'node:net';
+import { Duplex } from 'node:stream';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { ISocketFactory } from 'kafkajs';
+
+/** Opens a byte stream to the broker at `host:port` (the address as Kafka names it). */
+export interface BrokerTunnel {
+  open(host: string, port: number): Promise<Duplex>;
+}
+
+/**
+ * A net.Socket stand-in over a stream that is still being opened: writes wait for it,
+ * a failure to open becomes the socket's 'error'. kafkajs only uses on/write/end/
+ * destroy/setKeepAlive/unref.
+ */
+export class TunnelSocket extends Duplex {
+  private inner?: Duplex;
+  private pending: Array<{ chunk: Buffer; callback: (error?: Error | null) => void }> = [];
+  private finalCallback?: (error?: Error | null) => void;
+
+  constructor(opening: Promise<Duplex>, onConnect?: () => void) {
+    super();
+    opening.then((inner) => {
+      if (this.destroyed) {
+        inner.destroy();
+        return;
+      }
+      this.inner = inner;
+      inner.on('data', (chunk: Buffer) => {
+        if (!this.push(chunk)) inner.pause();
+      });
+      inner.on('end', () => this.push(null));
+      inner.on('error', (error) => this.destroy(error));
+      inner.on('close', () => {
+        if (!this.readableEnded && !this.destroyed) this.push(null);
+      });
+      for (const { chunk, callback } of this.pending.splice(0)) inner.write(chunk, callback);
+      if (this.finalCallback) inner.end(this.finalCallback);
+      this.emit('connect');
+      onConnect?.();
+    }, (error: Error) => this.destroy(error));
+  }
+
+  override _read(): void {
+    this.inner?.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.inner) this.inner.write(chunk, callback);
+    else this.pending.push({ chunk, callback });
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.inner) this.inner.end(callback);
+    else this.finalCallback = callback;
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.inner?.destroy();
+    callback(error);
+  }
+
+  // net.Socket's knobs: nothing to tune on a tunnelled stream.
+  setKeepAlive(): this { return this; }
+  setNoDelay(): this { return this; }
+  setTimeout(): this { return this; }
+  ref(): this { return this; }
+  unref(): this { return this; }
+}
+
+export interface TunnelSocketFactoryOptions {
+  /** Called when a tunnel cannot be opened (service missing, port-forward forbidden, ...). */
+  onOpenError?: (error: unknown, address: string) => void;
+}
+
+/** The socketFactory for kafkajs's KafkaConfig: TLS, when configured, runs inside the tunnel. */
+export function tunnelSocketFactory(tunnel: BrokerTunnel, options: TunnelSocketFactoryOptions = {}): ISocketFactory {
+  return ({ host, port, ssl, onConnect }) => {
+    const opening = tunnel.open(host, port);
+    opening.catch((error: unknown) => options.onOpenError?.(error, `${host}:${port}`));
+    if (!ssl) return new TunnelSocket(opening, onConnect) as never;
+    const raw = new TunnelSocket(opening);
+    // The certificate names the broker's in-cluster address: verify against that.
+    const secure = tlsConnect({ ...(ssl as ConnectionOptions), socket: raw, ...(isIP(host) ? {} : { servername: host }) }, onConnect);
+    raw.on('error', (error) => secure.destroy(error));
+    return secure as never;
+  };
+}
