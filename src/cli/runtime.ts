@@ -114,14 +114,46 @@ export class Runtime {
     };
   }
 
+  /** Points every later Kafka client at `bootstrap` (the broker `up` started in this process). */
+  useBootstrap(bootstrap: string): void {
+    if (this.kafkaClient) throw new Error('useBootstrap() must come before the first Kafka client');
+    this.flags.bootstrap = bootstrap;
+  }
+
   kafka(): Promise<KafkaClient> {
     this.kafkaClient ??= (async () => {
       const settings = await this.connection();
       this.out.debug(`kafka: ${settings.brokers.join(',')} (from ${settings.bootstrapSource})${settings.tls ? ' over TLS' : ''}`);
+      const tunnel = await this.kafkaTunnel(settings);
       const { createKafkaClient } = await import('../kafka/connect.js');
-      return createKafkaClient(settings, { env: this.env, log: this.out.logger(), askSecret: this.askSecret() });
+      return createKafkaClient(settings, { env: this.env, log: this.out.logger(), askSecret: this.askSecret(), tunnel });
     })();
     return this.kafkaClient;
+  }
+
+  /**
+   * A port-forward tunnel to the broker pods when Kafka is only reachable inside the
+   * cluster (--via-cluster, or a cluster service name that does not resolve here).
+   * The bootstrap is mapped to a pod now, so a missing Service fails at once.
+   */
+  private async kafkaTunnel(settings: ConnectionSettings): Promise<BrokerTunnel | undefined> {
+    const { createClusterTunnel, decideTunnel } = await import('../cluster/port-forward.js');
+    const decision = await decideTunnel(settings.brokers, settings.viaCluster);
+    if (!decision.tunnel) return undefined;
+    this.out.debug(`kafka: ${decision.reason}: port-forwarding to the broker pods through the Kubernetes API`);
+    const explain = (error: unknown): never => {
+      // Say why the cluster is involved at all when the user did not ask for it.
+      if (settings.viaCluster || !(error instanceof FirehoseError) || /^KAFKA_/.test(error.code)) throw error;
+      throw new FirehoseError(error.code, `${settings.brokers.join(',')} is a cluster address that does not resolve here, so firehose port-forwards through the Kubernetes API; that failed: ${error.message}`, {
+        hint: error.hint, cause: error, exitCode: error.exitCode,
+      });
+    };
+    const cluster = await this.cluster().catch(explain);
+    const tunnel = createClusterTunnel(cluster, settings.brokers, {
+      onMapped: (address, target) => this.out.debug(`kafka: ${address} → pod ${target.namespace}/${target.pod} port ${target.port} (${target.via})`),
+    });
+    await tunnel.check(settings.brokers).catch(explain);
+    return tunnel;
   }
 
   /** The Kubernetes API, through the kubeconfig `oc login` / kubectl use (--context, --namespace). */

@@ -9,6 +9,9 @@ import type { LabHandle } from './lab.js';
 export interface UpState extends Omit<LabHandle, 'done'> {
   pid: number;
   user: number;
+  /** Where the lab's Kafka is; embedded when `up` started its own broker. */
+  bootstrap: string;
+  embeddedKafka: boolean;
   /** Empty for a lab in the foreground. */
   logFile: string;
   startedAt: string;

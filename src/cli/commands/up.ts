@@ -47,6 +47,30 @@ function printLabEvent(rt: Runtime, e: LabEvent): void {
   }
 }
 
+/** Where `up` runs its embedded broker (Kafka's usual port, so other terminals find it by default). */
+const DEFAULT_KAFKA_PORT = 9092;
+
+/** The options runLab() reads (commander's inferred type does not leave upCommand()). */
+interface UpOptions {
+  sink?: string;
+  maxScale: string;
+  idle: string;
+  coldStart: string;
+  sinkCommand?: string;
+  sinkPort: string;
+  initialOffset: string;
+  ordering: string;
+  retries: string;
+  backoff: string;
+  deadLetter?: string;
+  broker: boolean;
+  brokerPort: string;
+  triggers: string[];
+  trigger: string[];
+  subscribe: string[];
+  channelPort: string;
+}
+
 async function refuseIfRunning(rt: Runtime, user: number): Promise<void> {
   const existing = await readUpState(upStatePath(rt.env, user));
   if (existing && existing.pid !== process.pid && processAlive(existing.pid)) {
@@ -103,6 +127,8 @@ export function upCommand(): Command<any, any, any> {
     .option('--trigger <spec>', 'a trigger: subscriber=URL|eventinghello,type=T,source=S (exact filters), repeatable', collect, [])
     .option('--subscribe <url>', 'start a channel that sends every event to this subscriber (URL or eventinghello), repeatable', collect, [])
     .option('--channel-port <port>', 'port of the channel ingress (0 = any)', '0')
+    .option('--kafka-port <port>', 'without --bootstrap: port of the embedded Kafka broker (0 = any)', String(DEFAULT_KAFKA_PORT))
+    .option('--data-dir <dir>', 'without --bootstrap: keep the embedded broker\'s records and offsets here (default: in memory)')
     .option('--detach', 'run in the background; `firehose down` stops it')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
@@ -110,59 +136,91 @@ export function upCommand(): Command<any, any, any> {
       if (options.detach) return detach(rt, user);
       if (!rt.env.FIREHOSE_UP_STATE) await refuseIfRunning(rt, user);
       const topic = topicArg ?? labNames.topic(user);
-      const { startLab } = await import('../../local/lab.js');
-      const lab = await startLab(await rt.kafka(), {
-        topic,
-        group: labNames.sourceGroup(user),
-        namespace: rt.flags.namespace ?? `user${user}`,
-        sourceName: 'mykafka-source',
-        partitions: 10,
-        sinkUrl: options.sink,
-        pool: {
-          port: parsePositiveInt(options.sinkPort, '--sink-port', { allowZero: true }),
-          maxScale: parsePositiveInt(options.maxScale, '--max-scale'),
-          idleMs: parseDuration(options.idle, '--idle'),
-          coldStartMs: parseDuration(options.coldStart, '--cold-start'),
-          command: options.sinkCommand,
-        },
-        initialOffset: options.initialOffset as 'earliest' | 'latest',
-        ordering: options.ordering as 'ordered' | 'unordered',
-        retry: { retries: parsePositiveInt(options.retries, '--retries', { allowZero: true }), backoffMs: parseDuration(options.backoff, '--backoff'), policy: 'exponential' },
-        deadLetterUrl: options.deadLetter,
-        requestTimeoutMs: 30_000,
-        broker: options.broker ? { port: parsePositiveInt(options.brokerPort, '--broker-port', { allowZero: true }), triggerFiles: options.triggers, triggerFlags: options.trigger } : null,
-        channel: options.subscribe.length ? { port: parsePositiveInt(options.channelPort, '--channel-port', { allowZero: true }), subscribers: options.subscribe } : null,
-        signal: rt.signal,
-      }, (event) => printLabEvent(rt, event));
-      const summary = { topic, group: lab.group, sinkUrl: lab.sinkUrl, brokerUrl: lab.brokerUrl, channelUrl: lab.channelUrl, triggers: lab.triggers };
-      if (lab.observeUrl) rt.out.debug(`observe: ${lab.observeUrl}watch`);
-      if (rt.out.json) rt.out.data({ event: 'up', ...summary });
-      else {
-        rt.out.info(`Lab up for user ${user}: topic ${topic} → KafkaSource (group ${lab.group}) → sink ${lab.sinkUrl}`);
-        if (lab.channelUrl) rt.out.info(`Channel ingress ${lab.channelUrl} (${options.subscribe.length} subscription${options.subscribe.length === 1 ? '' : 's'}: every event to each)`);
-        if (lab.brokerUrl) rt.out.info(`Broker ingress ${lab.brokerUrl} (triggers: ${lab.triggers.join(', ') || 'none'}); try: firehose send ${lab.brokerUrl} --type t --source s`);
-        rt.out.info('Spam it from another terminal: firehose spam --times 10. Ctrl-C stops the lab.');
-      }
-      // The state file lets `down`, `tail logs --local` and `watch pods --local` find this lab.
-      const statePath = rt.env.FIREHOSE_UP_STATE ?? upStatePath(rt.env, user);
-      const wrote = await writeUpState(statePath, {
-        pid: process.pid, user, ...summary, observeUrl: lab.observeUrl, logFile: rt.env.FIREHOSE_UP_LOG ?? '', startedAt: new Date().toISOString(),
-      }).then(() => true, (error: Error) => {
-        rt.out.warn(`Cannot write ${statePath} (${error.message}): tail logs --local will not find this lab.`);
-        return false;
-      });
+      const embedded = await startEmbeddedKafkaIfNeeded(rt, options);
       try {
-        const result = await lab.done;
-        rt.out.info(`Lab stopped: ${result.delivered} delivered, ${result.deadLettered} dead-lettered, ${result.dropped} dropped.`);
+        await runLab(rt, user, topic, options, embedded?.bootstrap);
       } finally {
-        if (wrote) await removeUpState(statePath);
+        await embedded?.stop();
       }
     });
   return withExamples(command, [
     'firehose up --user 7                       # then: firehose spam --times 100',
     'firehose up --max-scale 3 --idle 10s --initial-offset earliest',
+    'firehose up --bootstrap my-kafka:9092      # your Kafka instead of the embedded broker',
     'firehose up --triggers faas-js-trigger.yaml --detach && firehose down',
   ]);
+}
+
+/**
+ * Without --bootstrap (flag, env or config file) `up` brings its own Kafka: the
+ * embedded broker, in this process, on localhost:9092 so other terminals' commands
+ * reach it by default.
+ */
+async function startEmbeddedKafkaIfNeeded(rt: Runtime, options: { kafkaPort: string; dataDir?: string }) {
+  const connection = await rt.connection();
+  if (connection.bootstrapSource !== 'default' || connection.viaCluster) return undefined;
+  const { startEmbeddedBroker } = await import('../../broker/server.js');
+  const broker = await startEmbeddedBroker({
+    port: parsePositiveInt(options.kafkaPort, '--kafka-port', { allowZero: true }),
+    dataDir: options.dataDir,
+    // Topic creation and group changes are the lab's own story; only trouble is worth a line.
+    log: { debug: (m) => rt.out.debug(`[kafka] ${m}`), info: (m) => rt.out.debug(`[kafka] ${m}`), warn: (m) => rt.out.warn(`[kafka] ${m}`) },
+  });
+  rt.useBootstrap(broker.bootstrap);
+  const kept = broker.dataDir ? `data in ${broker.dataDir}` : 'in memory';
+  if (!rt.out.json) rt.out.info(`${rt.out.paint('cyan', '[kafka]')} embedded broker on ${broker.bootstrap} (${kept}; --bootstrap uses another Kafka)`);
+  return broker;
+}
+
+async function runLab(rt: Runtime, user: number, topic: string, options: UpOptions, embeddedBootstrap: string | undefined): Promise<void> {
+  const { startLab } = await import('../../local/lab.js');
+  const lab = await startLab(await rt.kafka(), {
+    topic,
+    group: labNames.sourceGroup(user),
+    namespace: rt.flags.namespace ?? `user${user}`,
+    sourceName: 'mykafka-source',
+    partitions: 10,
+    sinkUrl: options.sink,
+    pool: {
+      port: parsePositiveInt(options.sinkPort, '--sink-port', { allowZero: true }),
+      maxScale: parsePositiveInt(options.maxScale, '--max-scale'),
+      idleMs: parseDuration(options.idle, '--idle'),
+      coldStartMs: parseDuration(options.coldStart, '--cold-start'),
+      command: options.sinkCommand,
+    },
+    initialOffset: options.initialOffset as 'earliest' | 'latest',
+    ordering: options.ordering as 'ordered' | 'unordered',
+    retry: { retries: parsePositiveInt(options.retries, '--retries', { allowZero: true }), backoffMs: parseDuration(options.backoff, '--backoff'), policy: 'exponential' },
+    deadLetterUrl: options.deadLetter,
+    requestTimeoutMs: 30_000,
+    broker: options.broker ? { port: parsePositiveInt(options.brokerPort, '--broker-port', { allowZero: true }), triggerFiles: options.triggers, triggerFlags: options.trigger } : null,
+    channel: options.subscribe.length ? { port: parsePositiveInt(options.channelPort, '--channel-port', { allowZero: true }), subscribers: options.subscribe } : null,
+    signal: rt.signal,
+  }, (event) => printLabEvent(rt, event));
+  const bootstrap = embeddedBootstrap ?? (await rt.connection()).brokers.join(',');
+  const summary = { bootstrap, embeddedKafka: Boolean(embeddedBootstrap), topic, group: lab.group, sinkUrl: lab.sinkUrl, brokerUrl: lab.brokerUrl, channelUrl: lab.channelUrl, triggers: lab.triggers };
+  if (lab.observeUrl) rt.out.debug(`observe: ${lab.observeUrl}watch`);
+  if (rt.out.json) rt.out.data({ event: 'up', ...summary });
+  else {
+    rt.out.info(`Lab up for user ${user}: topic ${topic} → KafkaSource (group ${lab.group}) → sink ${lab.sinkUrl}`);
+    if (lab.channelUrl) rt.out.info(`Channel ingress ${lab.channelUrl} (${options.subscribe.length} subscription${options.subscribe.length === 1 ? '' : 's'}: every event to each)`);
+    if (lab.brokerUrl) rt.out.info(`Broker ingress ${lab.brokerUrl} (triggers: ${lab.triggers.join(', ') || 'none'}); try: firehose send ${lab.brokerUrl} --type t --source s`);
+    rt.out.info('Spam it from another terminal: firehose spam --times 10. Ctrl-C stops the lab.');
+  }
+  // The state file lets `down`, `tail logs --local` and `watch pods --local` find this lab.
+  const statePath = rt.env.FIREHOSE_UP_STATE ?? upStatePath(rt.env, user);
+  const wrote = await writeUpState(statePath, {
+    pid: process.pid, user, ...summary, observeUrl: lab.observeUrl, logFile: rt.env.FIREHOSE_UP_LOG ?? '', startedAt: new Date().toISOString(),
+  }).then(() => true, (error: Error) => {
+    rt.out.warn(`Cannot write ${statePath} (${error.message}): tail logs --local will not find this lab.`);
+    return false;
+  });
+  try {
+    const result = await lab.done;
+    rt.out.info(`Lab stopped: ${result.delivered} delivered, ${result.deadLettered} dead-lettered, ${result.dropped} dropped.`);
+  } finally {
+    if (wrote) await removeUpState(statePath);
+  }
 }
 
 export function downCommand(): Command<any, any, any> {
