@@ -173,6 +173,16 @@ describe('embedded broker: protocol edges', () => {
     producer.close();
   });
 
+  it('refuses a transaction coordinator with a non-retriable error that says why', async () => {
+    const client = await RawClient.open();
+    const answer = await client.request(API_KEY.FindCoordinator, 3, { key: 'tx-1', keyType: 1 });
+    expect(answer.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(answer.errorMessage).toBe('the embedded broker does not support transactions');
+    const group = await client.request(API_KEY.FindCoordinator, 3, { key: 'g', keyType: 0 });
+    expect(group).toMatchObject({ errorCode: ErrorCode.NONE, nodeId: 0, port: broker.port });
+    client.close();
+  });
+
   it('deletes records before an offset and moves the log start', async () => {
     const client = await RawClient.open();
     await createTopic(client, 'trim');

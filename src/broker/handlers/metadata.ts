@@ -68,10 +68,12 @@ export const handleMetadata: Handler = (body, { broker, version }) => {
 export const handleFindCoordinator: Handler = (body, { broker }) => {
   const { settings } = broker;
   if (body.keyType === 1) {
-    // Transactions would need a transaction coordinator; say so rather than hang clients in retries.
+    // Transactions would need a transaction coordinator. A non-retriable error with a
+    // message fails the producer at once (COORDINATOR_NOT_AVAILABLE would be retried for a minute).
+    broker.log.warn(`client asked for a transaction coordinator ("${body.key}"): the embedded broker does not support transactions`);
     return {
       throttleTimeMs: 0,
-      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+      errorCode: ErrorCode.INVALID_REQUEST,
       errorMessage: 'the embedded broker does not support transactions',
       nodeId: -1,
       host: '',
