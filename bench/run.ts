@@ -8,105 +8,18 @@
 //   BENCH_PARTITIONS=1 npm run bench                  # topics with one partition (default 10)
 //
 // Prints every rate and the firehose/kcat ratio, and rewrites bench/RESULTS.md.
-import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, createWriteStream, openSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { spamValue } from '../src/kafka/spam.js';
 import { KAFKA_VERSION, startKafka, type KafkaHandle } from '../test/support/kafka.js';
+import {
+  BIN, check, createTopic, firehose, fmt, hasKcat, kcatVersion, markdownTable, median, N, PARTITIONS, rate, REPEAT, ROOT,
+  RESULTS, seconds, timed, topicRecords, writeResultsHead, writeValues,
+} from './support.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** Another build's bin/firehose.js can be measured against the same broker (before/after). */
-const BIN = process.env.BENCH_FIREHOSE_BIN ?? join(ROOT, 'bin', 'firehose.js');
-const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
-const N = Number(process.env.BENCH_RECORDS ?? 1_000_000);
-/** The lab's topic shape (create-topic's default); BENCH_PARTITIONS=1 shows the single-partition case. */
-const PARTITIONS = Math.max(1, Number(process.env.BENCH_PARTITIONS ?? 10));
 const STARTUP_RUNS = 7;
-/** Each produce/consume measurement is repeated; the table shows the median. */
-const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
-
-interface Timed {
-  ms: number;
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to completion; stdin from a file and/or stdout to /dev/null when asked. */
-function timed(cmd: string, args: string[], opts: { stdinFile?: string; discardStdout?: boolean } = {}): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const stdinFd = opts.stdinFile ? openSync(opts.stdinFile, 'r') : undefined;
-    const stdoutFd = opts.discardStdout ? openSync('/dev/null', 'w') : undefined;
-    const stdio: StdioOptions = [stdinFd ?? 'ignore', stdoutFd ?? 'pipe', 'pipe'];
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-    for (const name of ['FIREHOSE_USER', 'FIREHOSE_BOOTSTRAP', 'FIREHOSE_OUTPUT', 'KAFKA_BOOTSTRAP_SERVERS']) delete env[name];
-    env.FIREHOSE_CONFIG = '/nonexistent/firehose-bench.yaml';
-    const started = performance.now();
-    const child = spawn(cmd, args, { stdio, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-    child.stderr?.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const ms = performance.now() - started;
-      if (stdinFd !== undefined) closeSync(stdinFd);
-      if (stdoutFd !== undefined) closeSync(stdoutFd);
-      resolve({ ms, code, stdout, stderr });
-    });
-  });
-}
-
-function check(result: Timed, what: string): Timed {
-  if (result.code !== 0) throw new Error(`${what} exited with ${result.code}:\n${result.stderr}${result.stdout}`);
-  return result;
-}
-
-const firehose = (args: string[], bootstrap: string) => [BIN, ...args, '--bootstrap', bootstrap];
-
-function hasKcat(): boolean {
-  return spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
-}
-
-function kcatVersion(): string {
-  const out = spawnSync('kcat', ['-V'], { encoding: 'utf8' }).stdout ?? '';
-  return /Version (\S+).*?(librdkafka \S+)/.exec(out)?.slice(1, 3).join(', ') ?? 'unknown';
-}
-
-async function createTopic(bootstrap: string, topic: string): Promise<void> {
-  check(await timed(process.execPath, firehose(['create-topic', topic, '--partitions', String(PARTITIONS)], bootstrap)), `create-topic ${topic}`);
-}
-
-/** Sum of the topic's end offsets (the records it holds), read with firehose itself. */
-async function topicRecords(bootstrap: string, topic: string): Promise<number> {
-  const result = check(await timed(process.execPath, firehose(['topics', 'describe', topic, '--output', 'json'], bootstrap)), `describe ${topic}`);
-  const description = JSON.parse(result.stdout) as { partitions: Array<{ endOffset: string | number; startOffset: string | number }> };
-  return description.partitions.reduce((sum, p) => sum + Number(p.endOffset) - Number(p.startOffset), 0);
-}
-
-async function writeValues(file: string): Promise<void> {
-  const out = createWriteStream(file);
-  const chunk = 10_000;
-  for (let i = 0; i < N; i += chunk) {
-    let text = '';
-    for (let j = i; j < Math.min(N, i + chunk); j++) text += `${spamValue(j)}\n`;
-    if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const rate = (ms: number) => Math.round(N / (ms / 1000));
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 interface Row {
   what: string;
@@ -116,8 +29,6 @@ interface Row {
   firehoseSelfRate: number[];
   kcatMs: number[];
 }
-
-const seconds = (ms: number[]) => ms.map((m) => (m / 1000).toFixed(2)).join(', ');
 
 function rowText(row: Row): string[] {
   const fh = rate(median(row.firehoseMs));
@@ -228,7 +139,7 @@ async function main(): Promise<void> {
 
     // Report.
     const header = ['', 'firehose msg/s (wall)', 'firehose msg/s (own)', 'kcat msg/s (wall)', 'firehose/kcat', 'best/best'];
-    const table = [header, header.map(() => '---'), ...rows.map(rowText)].map((r) => `| ${r.join(' | ')} |`).join('\n');
+    const table = markdownTable(header, rows.map(rowText));
     const startup = `| \`firehose --help\` | \`node -e 0\` | difference |\n| --- | --- | --- |\n| ${help.toFixed(0)} ms | ${bare.toFixed(0)} ms | ${(help - bare).toFixed(0)} ms |`;
     const cpu = cpus()[0]?.model ?? 'unknown';
     const machine = [
@@ -242,9 +153,7 @@ async function main(): Promise<void> {
     ].join('\n');
     console.log(`\n${table}\n\nStart-up (median of ${STARTUP_RUNS}):\n${startup}\n\n${machine}`);
 
-    const previous = await readFile(RESULTS, 'utf8').catch(() => '');
-    const notes = /<!-- notes -->[\s\S]*$/.exec(previous)?.[0] ?? '<!-- notes -->\n';
-    await writeFile(RESULTS, `# Benchmark: firehose vs kcat
+    await writeResultsHead(`# Benchmark: firehose vs kcat
 
 How to run (builds first; starts its own single-node Kafka from the test harness, or uses
 \`KAFKA_BOOTSTRAP_SERVERS\`; needs \`kcat\` on PATH for the comparison, otherwise it prints
@@ -281,8 +190,7 @@ Start-up (median of ${STARTUP_RUNS}):
 ${startup}
 
 ${machine}
-
-${notes}`);
+`);
     console.error(`\nWrote ${RESULTS}`);
   } finally {
     await rm(work, { recursive: true, force: true });
