@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheRoot, ensureKafkaJars, KAFKA_VERSION } from './kafka.js';
+import { cacheRoot, ensureKafkaJars, javaBin, KAFKA_VERSION } from './kafka.js';
 
 export const CONSOLE_PRODUCER = 'org.apache.kafka.tools.ConsoleProducer';
 export const CONSOLE_CONSUMER = 'org.apache.kafka.tools.consumer.ConsoleConsumer';
@@ -55,10 +55,6 @@ export async function ensureConsoleTools(): Promise<ConsoleTools> {
   return { classpath: `${join(libs, '*')}:${jar}`, log4jConfig };
 }
 
-/** Same rule as kafka.ts uses for the broker. */
-function javaBin(): string {
-  return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-}
 
 export interface ConsoleRunOptions {
   /** Text fed to stdin, which is then closed. */

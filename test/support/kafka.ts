@@ -219,7 +219,8 @@ function serverProperties(dir: string, p: Ports, tls: Awaited<ReturnType<typeof 
   ].join('\n');
 }
 
-function javaBin(): string {
+/** The java that runs the broker and the console tools (JAVA_HOME first). */
+export function javaBin(): string {
   return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 }
 
