@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { crc32c } from '../../src/broker/crc32c.js';
 import { PartitionLog, type PartitionLogOptions } from '../../src/broker/partition-log.js';
-import { ErrorCode, KafkaProtocolError } from '../../src/broker/protocol/error-codes.js';
+import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
+import { batchWithRecords, refusal } from '../support/record-batch.js';
 
 interface BatchSpec {
   records?: number;
@@ -20,32 +20,14 @@ interface BatchSpec {
 
 /** A valid magic v2 batch whose records are filler bytes. */
 function batch(spec: BatchSpec = {}): Buffer {
-  const records = spec.records ?? 1;
-  const buf = Buffer.alloc(61 + (spec.payload ?? 20), 0x5a);
-  buf.writeBigInt64BE(999n, 0); // the producer's baseOffset, which the log replaces
-  buf.writeInt32BE(buf.length - 12, 8);
-  buf.writeInt32BE(-1, 12);
-  buf.writeInt8(2, 16);
-  buf.writeInt16BE(0, 21);
-  buf.writeInt32BE(records - 1, 23);
-  buf.writeBigInt64BE(spec.timestamp ?? 1000n, 27);
-  buf.writeBigInt64BE(spec.timestamp ?? 1000n, 35);
-  buf.writeBigInt64BE(spec.producerId ?? -1n, 43);
-  buf.writeInt16BE(spec.producerEpoch ?? -1, 51);
-  buf.writeInt32BE(spec.baseSequence ?? -1, 53);
-  buf.writeInt32BE(records, 57);
-  buf.writeUInt32BE(crc32c(buf, 21), 17);
-  return buf;
-}
-
-function refusal(work: () => unknown): KafkaProtocolError {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof KafkaProtocolError) return error;
-    throw error;
-  }
-  throw new Error('expected a KafkaProtocolError');
+  return batchWithRecords(Buffer.alloc(spec.payload ?? 20, 0x5a), {
+    baseOffset: 999n, // the producer's baseOffset, which the log replaces
+    recordCount: spec.records ?? 1,
+    timestamp: spec.timestamp ?? 1000n,
+    producerId: spec.producerId,
+    producerEpoch: spec.producerEpoch,
+    baseSequence: spec.baseSequence,
+  });
 }
 
 /** baseOffsets of the batches in a read answer. */

@@ -1,81 +1,11 @@
 // Record batch headers: splitting and validating a Produce request's records,
 // rewriting offsets, and reading a log whose tail was torn by a crash.
 import { createRequire } from 'node:module';
-import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '../../src/broker/crc32c.js';
-import { ErrorCode, KafkaProtocolError } from '../../src/broker/protocol/error-codes.js';
+import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
 import { readBatchHeaders, setBaseOffset, setPartitionLeaderEpoch, splitBatches } from '../../src/broker/record-batch.js';
-
-interface TestRecord {
-  key: string | null;
-  value: string | null;
-}
-
-interface BatchSpec {
-  records: TestRecord[];
-  baseOffset?: bigint;
-  /** Attribute bits 0-2; gzip (1) really compresses, other codecs just set the bits. */
-  compression?: number;
-  baseTimestamp?: bigint;
-  producerId?: bigint;
-  producerEpoch?: number;
-  baseSequence?: number;
-}
-
-function varint(value: number): Buffer {
-  const bytes: number[] = [];
-  let zigzag = (value << 1) ^ (value >> 31);
-  while ((zigzag & ~0x7f) !== 0) {
-    bytes.push((zigzag & 0x7f) | 0x80);
-    zigzag >>>= 7;
-  }
-  bytes.push(zigzag);
-  return Buffer.from(bytes);
-}
-
-function varBytes(text: string | null): Buffer {
-  if (text === null) return varint(-1);
-  const bytes = Buffer.from(text);
-  return Buffer.concat([varint(bytes.length), bytes]);
-}
-
-/** A magic v2 batch, encoded the way a Kafka producer does. */
-function encodeBatch(spec: BatchSpec): Buffer {
-  const records = spec.records.map((record, index) => {
-    const body = Buffer.concat([Buffer.from([0]), varint(0), varint(index), varBytes(record.key), varBytes(record.value), varint(0)]);
-    return Buffer.concat([varint(body.length), body]);
-  });
-  const compression = spec.compression ?? 0;
-  const recordBytes = compression === 1 ? gzipSync(Buffer.concat(records)) : Buffer.concat(records);
-  const header = Buffer.alloc(61);
-  const timestamp = spec.baseTimestamp ?? 1_700_000_000_000n;
-  header.writeBigInt64BE(spec.baseOffset ?? 0n, 0);
-  header.writeInt32BE(61 - 12 + recordBytes.length, 8);
-  header.writeInt32BE(-1, 12);
-  header.writeInt8(2, 16);
-  header.writeInt16BE(compression, 21);
-  header.writeInt32BE(spec.records.length - 1, 23);
-  header.writeBigInt64BE(timestamp, 27);
-  header.writeBigInt64BE(timestamp, 35);
-  header.writeBigInt64BE(spec.producerId ?? -1n, 43);
-  header.writeInt16BE(spec.producerEpoch ?? -1, 51);
-  header.writeInt32BE(spec.baseSequence ?? -1, 53);
-  header.writeInt32BE(spec.records.length, 57);
-  const batch = Buffer.concat([header, recordBytes]);
-  batch.writeUInt32BE(crc32c(batch, 21), 17);
-  return batch;
-}
-
-function refusal(work: () => unknown): KafkaProtocolError {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof KafkaProtocolError) return error;
-    throw error;
-  }
-  throw new Error('expected a KafkaProtocolError');
-}
+import { encodeBatch, refusal } from '../support/record-batch.js';
 
 const two = [
   { key: 'k1', value: 'v1' },
@@ -103,7 +33,7 @@ describe('crc32c', () => {
 describe('splitBatches', () => {
   it('splits concatenated batches and reads their headers', () => {
     const first = encodeBatch({ records: two, producerId: 7n, producerEpoch: 1, baseSequence: 5 });
-    const second = encodeBatch({ records: [{ key: 'k3', value: 'v3' }], compression: 1, baseTimestamp: 1_700_000_000_500n });
+    const second = encodeBatch({ records: [{ key: 'k3', value: 'v3' }], compression: 1, timestamp: 1_700_000_000_500n });
     const batches = splitBatches(Buffer.concat([first, second]));
     expect(batches).toEqual([
       {

@@ -2,7 +2,6 @@
 // the behaviours no other suite reaches (ApiVersions fallback, codecs,
 // auto-create off, record deletion).
 import { connect, type Socket } from 'node:net';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiByKey, API_KEY } from '../../src/broker/protocol/api-keys.js';
 import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
@@ -10,7 +9,7 @@ import { Reader } from '../../src/broker/protocol/reader.js';
 import { decodeMessage, encodeMessage, type Message } from '../../src/broker/protocol/schema.js';
 import { Writer } from '../../src/broker/protocol/writer.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
-import { crc32c } from '../../src/broker/crc32c.js';
+import { encodeBatch } from '../support/record-batch.js';
 
 let broker: EmbeddedBroker;
 const logged: string[] = [];
@@ -74,27 +73,9 @@ class RawClient {
   }
 }
 
-/** One uncompressed or gzip record batch holding `values` (record format v2). */
+/** One batch holding `values` without keys (0 none, 1 gzip, 2 snappy bits). */
 function recordBatch(values: string[], compression: 0 | 1 | 2 = 0): Buffer {
-  const records = values.map((value, i) => {
-    const body = new Writer().int8(0).varint(0).varint(i).varint(-1).varint(Buffer.byteLength(value)).raw(Buffer.from(value)).varint(0).toBuffer();
-    return new Writer().varint(body.length).raw(body).toBuffer();
-  });
-  let payload = Buffer.concat(records);
-  if (compression === 1) payload = gzipSync(payload);
-  const afterCrc = new Writer()
-    .int16(compression)
-    .int32(values.length - 1)
-    .int64(BigInt(Date.now()))
-    .int64(BigInt(Date.now()))
-    .int64(-1n)
-    .int16(-1)
-    .int32(-1)
-    .int32(values.length)
-    .raw(payload)
-    .toBuffer();
-  const head = new Writer().int64(0n).int32(4 + 1 + 4 + afterCrc.length).int32(0).int8(2).uint32(crc32c(afterCrc)).toBuffer();
-  return Buffer.concat([head, afterCrc]);
+  return encodeBatch({ records: values.map((value) => ({ key: null, value })), compression, timestamp: BigInt(Date.now()) });
 }
 
 async function createTopic(client: RawClient, name: string): Promise<void> {

@@ -1,0 +1,87 @@
+// Record batches (magic v2) built by hand for the embedded broker's tests, the way a
+// Kafka producer encodes them, and a helper to catch the broker's protocol refusals.
+import { gzipSync } from 'node:zlib';
+import { crc32c } from '../../src/broker/crc32c.js';
+import { KafkaProtocolError } from '../../src/broker/protocol/error-codes.js';
+
+export interface BatchHeaderSpec {
+  /** What the producer writes; the broker replaces it. */
+  baseOffset?: bigint;
+  recordCount: number;
+  /** Attribute bits 0-2 (0 none, 1 gzip, 2 snappy, ...). */
+  compression?: number;
+  timestamp?: bigint;
+  producerId?: bigint;
+  producerEpoch?: number;
+  baseSequence?: number;
+}
+
+export interface TestRecord {
+  key: string | null;
+  value: string | null;
+}
+
+export interface BatchSpec extends Omit<BatchHeaderSpec, 'recordCount'> {
+  records: TestRecord[];
+}
+
+const HEADER_BYTES = 61;
+
+/** A batch around already-encoded (or filler) record bytes, sealed with its CRC. */
+export function batchWithRecords(recordBytes: Buffer, spec: BatchHeaderSpec): Buffer {
+  const header = Buffer.alloc(HEADER_BYTES);
+  const timestamp = spec.timestamp ?? 1_700_000_000_000n;
+  header.writeBigInt64BE(spec.baseOffset ?? 0n, 0);
+  header.writeInt32BE(HEADER_BYTES - 12 + recordBytes.length, 8);
+  header.writeInt32BE(-1, 12);
+  header.writeInt8(2, 16);
+  header.writeInt16BE(spec.compression ?? 0, 21);
+  header.writeInt32BE(spec.recordCount - 1, 23);
+  header.writeBigInt64BE(timestamp, 27);
+  header.writeBigInt64BE(timestamp, 35);
+  header.writeBigInt64BE(spec.producerId ?? -1n, 43);
+  header.writeInt16BE(spec.producerEpoch ?? -1, 51);
+  header.writeInt32BE(spec.baseSequence ?? -1, 53);
+  header.writeInt32BE(spec.recordCount, 57);
+  const batch = Buffer.concat([header, recordBytes]);
+  batch.writeUInt32BE(crc32c(batch, 21), 17);
+  return batch;
+}
+
+function varint(value: number): Buffer {
+  const bytes: number[] = [];
+  let zigzag = (value << 1) ^ (value >> 31);
+  while ((zigzag & ~0x7f) !== 0) {
+    bytes.push((zigzag & 0x7f) | 0x80);
+    zigzag >>>= 7;
+  }
+  bytes.push(zigzag);
+  return Buffer.from(bytes);
+}
+
+function varBytes(text: string | null): Buffer {
+  if (text === null) return varint(-1);
+  const bytes = Buffer.from(text);
+  return Buffer.concat([varint(bytes.length), bytes]);
+}
+
+/** A batch of real records (gzip really compresses; other codecs only set the bits). */
+export function encodeBatch(spec: BatchSpec): Buffer {
+  const records = spec.records.map((record, index) => {
+    const body = Buffer.concat([Buffer.from([0]), varint(0), varint(index), varBytes(record.key), varBytes(record.value), varint(0)]);
+    return Buffer.concat([varint(body.length), body]);
+  });
+  const plain = Buffer.concat(records);
+  return batchWithRecords(spec.compression === 1 ? gzipSync(plain) : plain, { ...spec, recordCount: spec.records.length });
+}
+
+/** The KafkaProtocolError `work` throws (fails the test when it throws nothing or something else). */
+export function refusal(work: () => unknown): KafkaProtocolError {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof KafkaProtocolError) return error;
+    throw error;
+  }
+  throw new Error('expected a KafkaProtocolError');
+}
