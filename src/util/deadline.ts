@@ -10,3 +10,11 @@ export async function withDeadline<T>(work: Promise<T>, ms: number, timeoutError
     clearTimeout(timer);
   }
 }
+
+/** Resolves when `signal` aborts (Ctrl-C for a command that serves until stopped). */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -1,5 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { parseByteSize, parsePositiveInt } from '../../config/duration.js';
+import { untilAborted } from '../../util/deadline.js';
 import { runtimeOf, withExamples } from '../action.js';
 import type { Runtime } from '../runtime.js';
 
@@ -42,10 +43,7 @@ export function brokerStartCommand(): Command<any, any, any> {
       const where = broker.dataDir ? `data in ${broker.dataDir}` : 'in memory; pass --data-dir to keep data';
       if (rt.out.json) rt.out.data({ event: 'listening', bootstrap: broker.bootstrap, dataDir: broker.dataDir ?? null });
       else rt.out.info(`Kafka-compatible broker listening on ${broker.bootstrap} (${where}). Ctrl-C stops it.`);
-      await new Promise<void>((resolve) => {
-        if (rt.signal.aborted) resolve();
-        rt.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
+      await untilAborted(rt.signal);
       await broker.stop();
       if (rt.out.json) rt.out.data({ event: 'stopped' });
       else rt.out.info('Broker stopped.');

@@ -5,6 +5,7 @@ import { FirehoseError, UsageError } from '../../errors.js';
 import type { EventSummary } from '../../events/cloudevents.js';
 import { sendCloudEvent } from '../../events/send.js';
 import { startEventSink } from '../../events/sink-server.js';
+import { untilAborted } from '../../util/deadline.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
 import type { Runtime } from '../runtime.js';
 
@@ -95,10 +96,7 @@ export function sinkCommand(): Command<any, any, any> {
         },
       );
       rt.out.info(`Listening on ${sink.url} (Ctrl-C to stop)`);
-      await new Promise<void>((resolve) => {
-        if (rt.signal.aborted) return resolve();
-        rt.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
+      await untilAborted(rt.signal);
       await sink.close();
     });
   const sink = new Command('sink').description('Local sinks for CloudEvents').addCommand(serve);
