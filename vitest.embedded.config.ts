@@ -4,6 +4,10 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
+// globalSetup runs in this process (test.env only reaches the test workers), and it
+// is what picks the broker: say which one here.
+process.env.FIREHOSE_TEST_BROKER = 'embedded';
+
 export default mergeConfig(
   base,
   defineConfig({

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { checkSequence, isIdempotent, ProducerStates, type ProducerEntry } from './producer-state.js';
 import { ErrorCode, KafkaProtocolError } from './protocol/error-codes.js';
+import { firstRecordAtOrAfter } from './record-timestamps.js';
 import { readBatchHeaders, readProducerId, setBaseOffset, setPartitionLeaderEpoch, splitBatches, type BatchHeader } from './record-batch.js';
 
 export interface PartitionLogOptions {
@@ -175,15 +176,17 @@ export class PartitionLog {
   }
 
   /**
-   * The first batch whose maxTimestamp is at or after `timestampMs`, answered
-   * with its baseOffset: Kafka answers with the exact record, but a consumer
-   * starting at the batch start only sees a few earlier records first, which is
-   * good enough here. A linear scan, as timestamps need not grow with offsets.
+   * The first record at or after `timestampMs`, as Kafka answers ListOffsets by
+   * time: batches whose maxTimestamp is earlier are skipped by their header, the
+   * first candidate's records are read. A linear scan, as timestamps need not
+   * grow with offsets.
    */
   offsetForTimestamp(timestampMs: bigint): TimestampMatch | undefined {
     for (let i = this.head; i < this.batches.length; i++) {
       const batch = this.batches[i];
-      if (batch.maxTimestamp >= timestampMs) return { offset: batch.baseOffset > this.startOffset ? batch.baseOffset : this.startOffset, timestamp: batch.maxTimestamp };
+      if (batch.maxTimestamp < timestampMs) continue;
+      const found = firstRecordAtOrAfter(batch.bytes, timestampMs, this.startOffset);
+      if (found) return found;
     }
     return undefined;
   }

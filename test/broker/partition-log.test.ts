@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PartitionLog, type PartitionLogOptions } from '../../src/broker/partition-log.js';
 import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
-import { batchWithRecords, refusal } from '../support/record-batch.js';
+import { batchWithRecords, encodeBatch, refusal } from '../support/record-batch.js';
 
 interface BatchSpec {
   records?: number;
@@ -124,13 +124,22 @@ describe('PartitionLog in memory', () => {
     expect(log.logStartOffset).toBe(1n);
   });
 
-  it('finds the first batch at or after a timestamp', () => {
+  it('finds the first record at or after a timestamp, inside plain and gzip batches', () => {
     const log = PartitionLog.open({ retentionBytes: BIG });
-    log.append(batch({ records: 2, timestamp: 100n }), NOW);
-    log.append(batch({ records: 2, timestamp: 200n }), NOW);
+    const timed = (times: bigint[], compression = 0) =>
+      encodeBatch({ records: times.map((timestamp, i) => ({ key: null, value: `v${i}`, timestamp })), timestamp: times[0], compression });
+    log.append(timed([100n, 110n]), NOW);
+    log.append(timed([200n, 210n]), NOW);
+    log.append(timed([300n, 320n], 1), NOW);
     expect(log.offsetForTimestamp(50n)).toEqual({ offset: 0n, timestamp: 100n });
+    expect(log.offsetForTimestamp(105n)).toEqual({ offset: 1n, timestamp: 110n });
     expect(log.offsetForTimestamp(150n)).toEqual({ offset: 2n, timestamp: 200n });
-    expect(log.offsetForTimestamp(201n)).toBeUndefined();
+    expect(log.offsetForTimestamp(205n)).toEqual({ offset: 3n, timestamp: 210n });
+    expect(log.offsetForTimestamp(310n)).toEqual({ offset: 5n, timestamp: 320n });
+    expect(log.offsetForTimestamp(321n)).toBeUndefined();
+    // Below the log start, records no longer count.
+    log.deleteRecordsBefore(1n);
+    expect(log.offsetForTimestamp(50n)).toEqual({ offset: 1n, timestamp: 110n });
   });
 
   it('deletes records below an offset, also down to an empty log', () => {
@@ -214,7 +223,7 @@ describe('PartitionLog with a directory', () => {
   it('writes Kafka-format segments and reloads the same offsets and bytes', () => {
     const log = open();
     log.append(batch({ records: 3 }), NOW);
-    log.append(batch({ records: 2, timestamp: 2000n }), NOW);
+    log.append(encodeBatch({ records: [{ key: null, value: 'a' }, { key: null, value: 'b' }], timestamp: 2000n }), NOW);
     const before = log.read(0n, BIG);
     log.flush();
     log.close();

@@ -10,7 +10,9 @@ export interface BatchHeaderSpec {
   recordCount: number;
   /** Attribute bits 0-2 (0 none, 1 gzip, 2 snappy, ...). */
   compression?: number;
+  /** Base timestamp; also the max unless maxTimestamp says otherwise. */
   timestamp?: bigint;
+  maxTimestamp?: bigint;
   producerId?: bigint;
   producerEpoch?: number;
   baseSequence?: number;
@@ -19,6 +21,8 @@ export interface BatchHeaderSpec {
 export interface TestRecord {
   key: string | null;
   value: string | null;
+  /** Default: the batch's timestamp. */
+  timestamp?: bigint;
 }
 
 export interface BatchSpec extends Omit<BatchHeaderSpec, 'recordCount'> {
@@ -38,7 +42,7 @@ export function batchWithRecords(recordBytes: Buffer, spec: BatchHeaderSpec): Bu
   header.writeInt16BE(spec.compression ?? 0, 21);
   header.writeInt32BE(spec.recordCount - 1, 23);
   header.writeBigInt64BE(timestamp, 27);
-  header.writeBigInt64BE(timestamp, 35);
+  header.writeBigInt64BE(spec.maxTimestamp ?? timestamp, 35);
   header.writeBigInt64BE(spec.producerId ?? -1n, 43);
   header.writeInt16BE(spec.producerEpoch ?? -1, 51);
   header.writeInt32BE(spec.baseSequence ?? -1, 53);
@@ -67,12 +71,15 @@ function varBytes(text: string | null): Buffer {
 
 /** A batch of real records (gzip really compresses; other codecs only set the bits). */
 export function encodeBatch(spec: BatchSpec): Buffer {
+  const base = spec.timestamp ?? 1_700_000_000_000n;
+  const times = spec.records.map((record) => record.timestamp ?? base);
   const records = spec.records.map((record, index) => {
-    const body = Buffer.concat([Buffer.from([0]), varint(0), varint(index), varBytes(record.key), varBytes(record.value), varint(0)]);
+    const body = Buffer.concat([Buffer.from([0]), varint(Number(times[index]! - base)), varint(index), varBytes(record.key), varBytes(record.value), varint(0)]);
     return Buffer.concat([varint(body.length), body]);
   });
   const plain = Buffer.concat(records);
-  return batchWithRecords(spec.compression === 1 ? gzipSync(plain) : plain, { ...spec, recordCount: spec.records.length });
+  const maxTimestamp = times.reduce((a, b) => (b > a ? b : a), base);
+  return batchWithRecords(spec.compression === 1 ? gzipSync(plain) : plain, { ...spec, timestamp: base, maxTimestamp, recordCount: spec.records.length });
 }
 
 /** The KafkaProtocolError `work` throws (fails the test when it throws nothing or something else). */
