@@ -3,7 +3,7 @@
 // auto-create off, record deletion).
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiByKey, API_KEY } from '../../src/broker/protocol/api-keys.js';
+import { apiByKey, API_KEY, APIS } from '../../src/broker/protocol/api-keys.js';
 import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
 import { Reader } from '../../src/broker/protocol/reader.js';
 import { decodeMessage, encodeMessage, type Message } from '../../src/broker/protocol/schema.js';
@@ -174,5 +174,44 @@ describe('embedded broker: protocol edges', () => {
     const earliest = await client.request(API_KEY.ListOffsets, 2, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'trim', partitions: [{ partitionIndex: 0, timestamp: -2n }] }] });
     expect(earliest.topics[0].partitions[0].offset).toBe(2n);
     client.close();
+  });
+});
+
+describe('embedded broker: random frames', () => {
+  /** A small seeded PRNG (mulberry32), so a failure names a seed that reproduces it. */
+  function random(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  it('answers or closes the connection for 300 random requests to served APIs, and keeps serving', async () => {
+    const seed = 20261124;
+    const next = random(seed);
+    for (let i = 0; i < 300; i++) {
+      const api = APIS[Math.floor(next() * APIS.length)]!;
+      const version = api.minVersion + Math.floor(next() * (api.maxVersion - api.minVersion + 1));
+      const body = Buffer.from(Array.from({ length: Math.floor(next() * 64) }, () => Math.floor(next() * 256)));
+      const frame = new Writer().int32(0).int16(api.key).int16(version).int32(i).string('fuzz').raw(body).toBuffer();
+      frame.writeInt32BE(frame.length - 4, 0);
+      const client = await RawClient.open();
+      const answered = new Promise<string>((resolve) => {
+        client.socket.once('data', () => resolve('answered'));
+        void client.closed.then(() => resolve('closed'));
+      });
+      client.sendRaw(frame);
+      // Fetch and JoinGroup may wait for data or members: an answer, a close, or a
+      // request still waiting are all fine; what must not happen is the broker dying.
+      await Promise.race([answered, new Promise((resolve) => setTimeout(resolve, 50))]);
+      client.close();
+    }
+    const healthy = await RawClient.open();
+    const meta = await healthy.request(API_KEY.Metadata, 1, { topics: null });
+    expect(meta.brokers[0].port, `seed ${seed}`).toBe(broker.port);
+    healthy.close();
   });
 });
