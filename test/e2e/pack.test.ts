@@ -1,11 +1,12 @@
 // The published package works: `npm pack` (its prepare script builds dist/), install the
-// tarball into an empty project, run the installed bin.
+// tarball into an empty project, run the installed bin, including its embedded broker.
 import { execa } from 'execa';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NPM_QUIET = ['--no-audit', '--no-fund', '--loglevel=error'];
@@ -39,5 +40,25 @@ describe('npm pack', () => {
     const help = await execa(bin, ['spam', '--help'], { cwd: app, reject: false });
     expect(help.exitCode, help.stderr).toBe(0);
     expect(help.stdout).toContain('Examples:');
+
+    // Nothing but the package: its own broker, the spammer and a consumer against it.
+    const env = { PATH: process.env.PATH, HOME: app, FIREHOSE_CONFIG: join(app, 'none.yaml'), XDG_STATE_HOME: app };
+    const broker = execa(bin, ['broker', 'start', '--port', '0', '--output', 'json'], { cwd: app, env, extendEnv: false, reject: false });
+    try {
+      let stdout = '';
+      broker.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+      await waitFor(() => stdout.includes('"listening"') || broker.exitCode !== null, { timeoutMs: 30_000, what: 'the packaged broker to listen' });
+      const bootstrap = (JSON.parse(stdout.split('\n')[0]!) as { bootstrap: string }).bootstrap;
+      const created = await execa(bin, ['create-topic', 'packed', '--via', 'admin', '--bootstrap', bootstrap], { cwd: app, env, extendEnv: false, reject: false });
+      expect(created.exitCode, created.stderr).toBe(0);
+      const spam = await execa(bin, ['spam', 'packed', '--times', '3', '--bootstrap', bootstrap], { cwd: app, env, extendEnv: false, reject: false });
+      expect(spam.exitCode, spam.stderr).toBe(0);
+      const consume = await execa(bin, ['consume', 'packed', '--from-beginning', '--max-messages', '3', '--bootstrap', bootstrap], { cwd: app, env, extendEnv: false, reject: false });
+      expect(consume.exitCode, consume.stderr).toBe(0);
+      expect(consume.stdout.split('\n').sort()).toEqual([0, 1, 2].map((i) => `{ "message": "Sending Message: ${i}" }`));
+    } finally {
+      broker.kill('SIGTERM');
+      await broker;
+    }
   });
 });
