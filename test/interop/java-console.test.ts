@@ -1,30 +1,29 @@
 // Interop with Apache Kafka's own console clients (the Java kafka-clients library), run from
-// the jars the harness fetches: keyed lines through kafka-console-producer come back
-// unchanged through kafka-console-consumer, and the consumer group's committed offsets
-// decide what a later run of the same group reads.
+// the jars the harness fetches, once per client version (4.x and 3.9): keyed lines through
+// kafka-console-producer come back unchanged through kafka-console-consumer, and the
+// consumer group's committed offsets decide what a later run of the same group reads.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newTopic, sorted } from '../support/cli-kafka.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
-import { CONSOLE_CONSUMER, CONSOLE_PRODUCER, CONSUMER_GROUPS, ensureConsoleTools, runKafkaTool, type ConsoleTools } from '../support/java-console.js';
+import { CONSOLE_TOOLS_VERSIONS, ensureConsoleTools, runKafkaTool, type ConsoleTools } from '../support/java-console.js';
 
 const kafka = kafkaFromTests();
-let tools: ConsoleTools;
 
 interface ConsoleRecord { partition: number; offset: number; key: string; value: string }
 
 /** Between the printed fields; no test value contains a tab. */
 const SEP = '\t';
 
-async function consoleProduce(topic: string, keyed: Array<[string, string]>): Promise<void> {
-  const result = await runKafkaTool(tools, CONSOLE_PRODUCER, ['--bootstrap-server', kafka.bootstrap, '--topic', topic,
+async function consoleProduce(tools: ConsoleTools, topic: string, keyed: Array<[string, string]>): Promise<void> {
+  const result = await runKafkaTool(tools, tools.producer, ['--bootstrap-server', kafka.bootstrap, '--topic', topic,
     '--property', 'parse.key=true', '--property', 'key.separator=:'],
   { input: keyed.map(([k, v]) => `${k}:${v}\n`).join('') });
   expect(result.exitCode, `console producer stderr: ${result.stderr}`).toBe(0);
 }
 
 /** One run of the console consumer in `group`; returns the records it printed and its stderr. */
-async function consoleConsume(topic: string, group: string, limit: string[]): Promise<{ records: ConsoleRecord[]; stderr: string }> {
-  const result = await runKafkaTool(tools, CONSOLE_CONSUMER, ['--bootstrap-server', kafka.bootstrap, '--topic', topic,
+async function consoleConsume(tools: ConsoleTools, topic: string, group: string, limit: string[]): Promise<{ records: ConsoleRecord[]; stderr: string }> {
+  const result = await runKafkaTool(tools, tools.consumer, ['--bootstrap-server', kafka.bootstrap, '--topic', topic,
     '--group', group, '--from-beginning', ...limit,
     '--property', 'print.partition=true', '--property', 'print.offset=true', '--property', 'print.key=true',
     '--property', `key.separator=${SEP}`]);
@@ -39,8 +38,8 @@ async function consoleConsume(topic: string, group: string, limit: string[]): Pr
 }
 
 /** partition → committed offset and log end offset, from kafka-consumer-groups --describe. */
-async function groupOffsets(group: string, topic: string): Promise<Map<number, { committed: number; end: number }>> {
-  const result = await runKafkaTool(tools, CONSUMER_GROUPS, ['--bootstrap-server', kafka.bootstrap, '--describe', '--group', group, '--offsets']);
+async function groupOffsets(tools: ConsoleTools, group: string, topic: string): Promise<Map<number, { committed: number; end: number }>> {
+  const result = await runKafkaTool(tools, tools.consumerGroups, ['--bootstrap-server', kafka.bootstrap, '--describe', '--group', group, '--offsets']);
   expect(result.exitCode, `consumer-groups stderr: ${result.stderr}`).toBe(0);
   const offsets = new Map<number, { committed: number; end: number }>();
   for (const line of result.stdout.split('\n')) {
@@ -61,11 +60,13 @@ function expectWholePartitions(records: ConsoleRecord[]): void {
 
 const asText = (r: { key: string; value: string }) => `${r.key}=${r.value}`;
 
-beforeAll(async () => {
-  tools = await ensureConsoleTools();
-});
+describe.each(CONSOLE_TOOLS_VERSIONS)('Kafka %s console producer and consumer (Java client)', (version) => {
+  let tools: ConsoleTools;
 
-describe('Kafka console producer and consumer (Java client)', () => {
+  beforeAll(async () => {
+    tools = await ensureConsoleTools(version);
+  });
+
   it('keyed lines round-trip; the group commits, reads nothing twice, then exactly the new records', { timeout: 120_000 }, async () => {
     const topic = await newTopic('java-console', 3);
     const group = uniqueName('java-console');
@@ -74,9 +75,9 @@ describe('Kafka console producer and consumer (Java client)', () => {
       ['k5', 'a|b'], ['k6', '日本語'], ['k1', 'same key again'], ['k7', '  spaced  '],
       ...Array.from({ length: 12 }, (_, i): [string, string] => [`key-${i}`, `value ${i}`]),
     ];
-    await consoleProduce(topic, first);
+    await consoleProduce(tools, topic, first);
 
-    const read = await consoleConsume(topic, group, ['--max-messages', String(first.length), '--timeout-ms', '30000']);
+    const read = await consoleConsume(tools, topic, group, ['--max-messages', String(first.length), '--timeout-ms', '30000']);
     expect(sorted(read.records.map(asText))).toEqual(sorted(first.map(([key, value]) => asText({ key, value }))));
     expectWholePartitions(read.records);
     // The default partitioner keeps one key on one partition.
@@ -86,19 +87,19 @@ describe('Kafka console producer and consumer (Java client)', () => {
     expect(read.stderr).toContain(`Processed a total of ${first.length} messages`);
 
     // What the group committed on exit: every partition up to its end.
-    const committed = await groupOffsets(group, topic);
+    const committed = await groupOffsets(tools, group, topic);
     expect([...committed.keys()].sort()).toEqual([0, 1, 2]);
     for (const [partition, { committed: at, end }] of committed) expect(at, `partition ${partition}`).toBe(end);
     expect([...committed.values()].reduce((n, o) => n + o.committed, 0)).toBe(first.length);
 
     // Same group again: --from-beginning only applies without committed offsets, so nothing.
-    const again = await consoleConsume(topic, group, ['--timeout-ms', '5000']);
+    const again = await consoleConsume(tools, topic, group, ['--timeout-ms', '5000']);
     expect(again.records).toEqual([]);
     expect(again.stderr).toContain('Processed a total of 0 messages');
 
     const more: Array<[string, string]> = [['m1', 'more one'], ['m2', 'more two'], ['m3', 'more ✓ three']];
-    await consoleProduce(topic, more);
-    const next = await consoleConsume(topic, group, ['--max-messages', String(more.length), '--timeout-ms', '30000']);
+    await consoleProduce(tools, topic, more);
+    const next = await consoleConsume(tools, topic, group, ['--max-messages', String(more.length), '--timeout-ms', '30000']);
     expect(sorted(next.records.map(asText))).toEqual(sorted(more.map(([key, value]) => asText({ key, value }))));
     for (const r of next.records) {
       expect(r.offset, `m-record on partition ${r.partition}`).toBeGreaterThanOrEqual(committed.get(r.partition)!.end);

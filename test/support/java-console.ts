@@ -1,18 +1,25 @@
 // Apache Kafka's own console clients (kafka-console-producer/-consumer, kafka-consumer-groups)
-// for interop tests. The broker classpath (ensureKafkaJars) has all they need except the
-// kafka-tools jar itself; that one jar comes from Maven Central into the cache. Its full
-// dependency tree would add connect-runtime and Jetty, which these tools never load.
+// for interop tests, in more than one Kafka version: the broker's own (4.x) and the last 3.x
+// line, since users run both Java clients against firehose's embedded broker.
+//
+// Each version's classpath is what the broker's dependency list (kafka/pom.xml, kafka_2.13
+// plus the log4j2 binding) resolves to at that version, plus the kafka-tools jar. kafka-tools'
+// own dependency tree would add connect-runtime and Jetty, which these tools never load; and
+// 3.x still needs the Scala core jar, whose kafka.tools.ConsoleProducer is the console producer
+// there. Trimming further is whack-a-mole (core's static initialisers reach commons-validator,
+// the group command reaches Jackson), so the broker's list it is.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheRoot, ensureKafkaJars, javaBin, KAFKA_VERSION } from './kafka.js';
+import { fileURLToPath } from 'node:url';
+import { cacheRoot, javaBin, KAFKA_VERSION } from './kafka.js';
 
-export const CONSOLE_PRODUCER = 'org.apache.kafka.tools.ConsoleProducer';
-export const CONSOLE_CONSUMER = 'org.apache.kafka.tools.consumer.ConsoleConsumer';
-export const CONSUMER_GROUPS = 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand';
+/** The console tools' versions the interop tests run: the broker's own, and the last 3.x release. */
+export const CONSOLE_TOOLS_VERSIONS: readonly string[] = [KAFKA_VERSION, '3.9.2'];
 
 const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+const BROKER_POM = fileURLToPath(new URL('kafka/pom.xml', import.meta.url));
 
 // Client logs go to stderr at WARN, like the distribution's tools-log4j2.yaml: stdout keeps
 // only records, and the broker config (log4j2.xml) would write a server.log instead.
@@ -24,35 +31,65 @@ const LOG4J2_STDERR = `<?xml version="1.0" encoding="UTF-8"?>
 `;
 
 export interface ConsoleTools {
-  /** -cp value: the broker libs plus the kafka-tools jar. */
+  /** Kafka version of the tools and of the kafka-clients jar they run on. */
+  version: string;
+  /** -cp value: the version's libs dir. */
   classpath: string;
   /** log4j2 configuration sending client logs to stderr. */
   log4jConfig: string;
+  /** Main class of kafka-console-producer. */
+  producer: string;
+  /** Main class of kafka-console-consumer. */
+  consumer: string;
+  /** Main class of kafka-consumer-groups. */
+  consumerGroups: string;
 }
 
-/** Fetches kafka-tools-<version>.jar once into the cache (next to the broker libs' cache). */
-export async function ensureConsoleTools(): Promise<ConsoleTools> {
-  const libs = await ensureKafkaJars();
-  const dir = join(cacheRoot(), `kafka-tools-${KAFKA_VERSION}`);
-  const jar = join(dir, `kafka-tools-${KAFKA_VERSION}.jar`);
+/** What bin/kafka-console-producer.sh and friends run in `version`. */
+function mainClasses(version: string): Pick<ConsoleTools, 'producer' | 'consumer' | 'consumerGroups'> {
+  const major = Number(version.split('.')[0]);
+  return {
+    // 4.0 moved the producer from the Scala core jar to kafka-tools; the consumer and the
+    // group command were already there in 3.8.
+    producer: major >= 4 ? 'org.apache.kafka.tools.ConsoleProducer' : 'kafka.tools.ConsoleProducer',
+    consumer: 'org.apache.kafka.tools.consumer.ConsoleConsumer',
+    consumerGroups: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+  };
+}
+
+/** Fetches the console tools of `version` (default: the test broker's) once into the cache. */
+export async function ensureConsoleTools(version: string = KAFKA_VERSION): Promise<ConsoleTools> {
+  const dir = join(cacheRoot(), `kafka-tools-${version}`);
+  const libs = join(dir, 'libs');
+  const marker = join(dir, 'complete');
   const log4jConfig = join(dir, 'log4j2-stderr.xml');
-  if (!existsSync(jar)) {
-    const tmp = join(dir, `tmp-${process.pid}`);
-    await mkdir(tmp, { recursive: true });
+  if (!existsSync(marker) || !existsSync(libs)) {
+    await mkdir(dir, { recursive: true });
+    // Copy into a private dir and rename at the end, so an interrupted or concurrent run
+    // never leaves a half-filled libs dir behind the marker.
+    const tmp = await mkdtemp(join(dir, 'libs-tmp-'));
     try {
-      // `copy` needs no project: it resolves one artifact and copies it (no transitive deps).
-      await execa('mvn', ['-q', '-B', `${DEPENDENCY_PLUGIN}:copy`, `-Dartifact=org.apache.kafka:kafka-tools:${KAFKA_VERSION}:jar`,
+      // One Maven run, two goals: the broker's runtime dependencies at `version`, then the
+      // kafka-tools jar alone (`copy` takes no transitive dependencies).
+      await execa('mvn', ['-q', '-B', '-f', BROKER_POM, `-Dkafka.version=${version}`,
+        `${DEPENDENCY_PLUGIN}:copy-dependencies`, '-DincludeScope=runtime',
+        `${DEPENDENCY_PLUGIN}:copy`, `-Dartifact=org.apache.kafka:kafka-tools:${version}:jar`,
         `-DoutputDirectory=${tmp}`], { timeout: 5 * 60_000, all: true });
-      await rename(join(tmp, `kafka-tools-${KAFKA_VERSION}.jar`), jar);
+      const jars = await readdir(tmp);
+      for (const expected of [`kafka-clients-${version}.jar`, `kafka-tools-${version}.jar`]) {
+        if (!jars.includes(expected)) throw new Error(`Maven ran but ${tmp} has no ${expected}`);
+      }
+      await rm(libs, { recursive: true, force: true });
+      await rename(tmp, libs);
+      await writeFile(marker, `${jars.length} jars\n`);
     } catch (err) {
-      const e = err as { all?: string; shortMessage?: string; message: string };
-      throw new Error(`Fetching kafka-tools ${KAFKA_VERSION} with Maven failed: ${e.shortMessage ?? e.message}\n${e.all ?? ''}`);
-    } finally {
       await rm(tmp, { recursive: true, force: true });
+      const e = err as { all?: string; shortMessage?: string; message: string };
+      throw new Error(`Fetching Kafka ${version} console tools with Maven failed: ${e.shortMessage ?? e.message}\n${e.all ?? ''}`);
     }
   }
   await writeFile(log4jConfig, LOG4J2_STDERR);
-  return { classpath: `${join(libs, '*')}:${jar}`, log4jConfig };
+  return { version, classpath: join(libs, '*'), log4jConfig, ...mainClasses(version) };
 }
 
 

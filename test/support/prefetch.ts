@@ -1,13 +1,15 @@
 // Fetch what the tests download ahead of the run (Kafka broker jars and console tools from
 // Maven, the Python clients' venv from PyPI), so download and install time never lands
 // inside vitest's hook or test timeouts. Each step is quick when its cache is current.
-import { ensureConsoleTools } from './java-console.js';
+import { CONSOLE_TOOLS_VERSIONS, ensureConsoleTools } from './java-console.js';
 import { ensureKafkaJars, KAFKA_VERSION } from './kafka.js';
 import { ensurePythonVenv, PYTHON_PACKAGES } from './python.js';
 
 const libs = await ensureKafkaJars();
 console.log(`Kafka ${KAFKA_VERSION} jars: ${libs}`);
-const tools = await ensureConsoleTools();
-console.log(`Kafka console tools classpath: ${tools.classpath}`);
+for (const version of CONSOLE_TOOLS_VERSIONS) {
+  const tools = await ensureConsoleTools(version);
+  console.log(`Kafka ${version} console tools classpath: ${tools.classpath}`);
+}
 const python = await ensurePythonVenv();
 console.log(`Python clients (${PYTHON_PACKAGES.join(', ')}): ${python}`);
