@@ -56,7 +56,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   try {
     dataDir = options.dataDir ? DataDir.open(options.dataDir) : undefined;
   } catch (error) {
-    throw new FirehoseError('BROKER_DATA_DIR', (error as Error).message, { hint: 'pass another --data-dir, or stop the broker that holds it' });
+    const fsError = (error as NodeJS.ErrnoException).code !== undefined;
+    throw new FirehoseError('BROKER_DATA_DIR', fsError ? `cannot use data dir ${options.dataDir}: ${(error as Error).message}` : (error as Error).message, {
+      hint: fsError ? 'pass a --data-dir this user can create and write' : 'stop the broker that holds it, or pass another --data-dir',
+    });
   }
   const sockets = new Set<Socket>();
   let broker: Broker | undefined;

@@ -22,6 +22,13 @@ export function parsePositiveInt(text: string, flag: string, { allowZero = false
   return value;
 }
 
+/** A TCP port to listen on: 0 (any free port) to 65535. */
+export function parsePort(text: string, flag: string): number {
+  const port = parsePositiveInt(text, flag, { allowZero: true });
+  if (port > 65535) throw new UsageError(`${flag} must be a port from 0 to 65535 (0 picks a free one), not "${text}".`);
+  return port;
+}
+
 /** Splits `k=v` (the value may itself contain `=`). */
 export function parseKeyValue(text: string, flag: string): [string, string] {
   const at = text.indexOf('=');

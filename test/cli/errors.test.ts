@@ -188,3 +188,33 @@ describe('bad flag values are usage errors (exit 2)', () => {
     expect(jsonError(result).code).toBe('USER_UNKNOWN');
   });
 });
+
+describe('the embedded broker: bad flags and data dirs', () => {
+  it.each([
+    [['broker', 'start', '--port', '70000'], /^error: --port must be a port from 0 to 65535/],
+    [['broker', 'start', '--retention', 'lots'], /^error: --retention must be a size such as 64MiB/],
+    [['broker', 'start', '--partitions', '0'], /^error: --partitions must be a positive whole number/],
+    [['up', '--user', '1', '--kafka-port', '-1'], /^error: --kafka-port must be a non-negative whole number/],
+  ])('%j is bad usage (exit 2), one line', async (argv, message) => {
+    const result = await runCli(argv);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(lines(result.stderr)[0]).toMatch(message);
+  });
+
+  it('names a data dir it cannot use, exits 1 and does not start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'firehose-datadir-'));
+    try {
+      const file = join(dir, 'a-file');
+      await writeFile(file, 'not a directory');
+      const result = await runCli(['broker', 'start', '--port', '0', '--data-dir', file, '--output', 'json']);
+      expect(result.code).toBe(1);
+      const error = jsonError(result);
+      expect(error.code).toBe('BROKER_DATA_DIR');
+      expect(error.message).toContain(`cannot use data dir ${file}: ENOTDIR`);
+      expect(error.hint).toBe('pass a --data-dir this user can create and write');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

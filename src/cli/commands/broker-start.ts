@@ -1,5 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
-import { parseByteSize, parsePositiveInt } from '../../config/duration.js';
+import { parseByteSize, parsePositiveInt, parsePort } from '../../config/duration.js';
 import { untilAborted } from '../../util/deadline.js';
 import { runtimeOf, withExamples } from '../action.js';
 import type { Runtime } from '../runtime.js';
@@ -17,7 +17,7 @@ export interface EmbeddedBrokerFlags {
 export function embeddedBrokerOptions(rt: Runtime, flags: EmbeddedBrokerFlags) {
   return {
     host: flags.host,
-    port: parsePositiveInt(flags.port, '--port', { allowZero: true }),
+    port: parsePort(flags.port, '--port'),
     dataDir: flags.dataDir,
     defaultPartitions: parsePositiveInt(flags.partitions, '--partitions'),
     autoCreateTopics: flags.autoCreateTopics,

@@ -1,6 +1,6 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { readFile } from 'node:fs/promises';
-import { parseDuration, parseKeyValue, parsePositiveInt } from '../../config/duration.js';
+import { parseDuration, parseKeyValue, parsePositiveInt, parsePort } from '../../config/duration.js';
 import { FirehoseError, UsageError } from '../../errors.js';
 import type { EventSummary } from '../../events/cloudevents.js';
 import { sendCloudEvent } from '../../events/send.js';
@@ -87,7 +87,7 @@ export function sinkCommand(): Command<any, any, any> {
       const rt = runtimeOf(cmd);
       const reply = options.replyType ? { type: options.replyType, source: options.replySource, data: options.replyData } : undefined;
       const sink = await startEventSink(
-        { port: parsePositiveInt(options.port, '--port', { allowZero: true }), host: options.host, reply },
+        { port: parsePort(options.port, '--port'), host: options.host, reply },
         (event) => {
           if (event.kind === 'rejected') return rt.out.warn(`rejected a request from ${event.remote}: ${event.reason}`);
           if (rt.out.json) return rt.out.data({ ...event.event, reply: event.reply });

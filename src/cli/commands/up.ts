@@ -4,7 +4,7 @@ import { openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseDuration, parsePositiveInt } from '../../config/duration.js';
+import { parseDuration, parsePositiveInt, parsePort } from '../../config/duration.js';
 import { labNames } from '../../config/user.js';
 import { FirehoseError } from '../../errors.js';
 import type { LabEvent } from '../../local/lab.js';
@@ -161,7 +161,7 @@ async function startEmbeddedKafkaIfNeeded(rt: Runtime, options: { kafkaPort: str
   if (connection.bootstrapSource !== 'default' || connection.viaCluster) return undefined;
   const { startEmbeddedBroker } = await import('../../broker/server.js');
   const broker = await startEmbeddedBroker({
-    port: parsePositiveInt(options.kafkaPort, '--kafka-port', { allowZero: true }),
+    port: parsePort(options.kafkaPort, '--kafka-port'),
     dataDir: options.dataDir,
     // Topic creation and group changes are the lab's own story; only trouble is worth a line.
     log: { debug: (m) => rt.out.debug(`[kafka] ${m}`), info: (m) => rt.out.debug(`[kafka] ${m}`), warn: (m) => rt.out.warn(`[kafka] ${m}`) },
@@ -182,7 +182,7 @@ async function runLab(rt: Runtime, user: number, topic: string, options: UpOptio
     partitions: 10,
     sinkUrl: options.sink,
     pool: {
-      port: parsePositiveInt(options.sinkPort, '--sink-port', { allowZero: true }),
+      port: parsePort(options.sinkPort, '--sink-port'),
       maxScale: parsePositiveInt(options.maxScale, '--max-scale'),
       idleMs: parseDuration(options.idle, '--idle'),
       coldStartMs: parseDuration(options.coldStart, '--cold-start'),
@@ -193,8 +193,8 @@ async function runLab(rt: Runtime, user: number, topic: string, options: UpOptio
     retry: { retries: parsePositiveInt(options.retries, '--retries', { allowZero: true }), backoffMs: parseDuration(options.backoff, '--backoff'), policy: 'exponential' },
     deadLetterUrl: options.deadLetter,
     requestTimeoutMs: 30_000,
-    broker: options.broker ? { port: parsePositiveInt(options.brokerPort, '--broker-port', { allowZero: true }), triggerFiles: options.triggers, triggerFlags: options.trigger } : null,
-    channel: options.subscribe.length ? { port: parsePositiveInt(options.channelPort, '--channel-port', { allowZero: true }), subscribers: options.subscribe } : null,
+    broker: options.broker ? { port: parsePort(options.brokerPort, '--broker-port'), triggerFiles: options.triggers, triggerFlags: options.trigger } : null,
+    channel: options.subscribe.length ? { port: parsePort(options.channelPort, '--channel-port'), subscribers: options.subscribe } : null,
     signal: rt.signal,
   }, (event) => printLabEvent(rt, event));
   const bootstrap = embeddedBootstrap ?? (await rt.connection()).brokers.join(',');
