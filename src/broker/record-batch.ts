@@ -38,6 +38,8 @@ export interface BatchHeader {
   compression: number;
   transactional: boolean;
   control: boolean;
+  /** Timestamp type bit: the broker's append time rather than the producer's create time. */
+  logAppendTime: boolean;
   baseTimestamp: bigint;
   maxTimestamp: bigint;
   /** -1 when the producer is not idempotent. */
@@ -82,7 +84,8 @@ function checkBatch(buf: Buffer, position: number): BatchProblem | undefined {
   return undefined;
 }
 
-function readHeader(buf: Buffer, position: number): BatchHeader {
+/** The header of the batch starting at `position` (no checks: see splitBatches). */
+export function readBatchHeader(buf: Buffer, position = 0): BatchHeader {
   const attributes = buf.readInt16BE(position + ATTRIBUTES);
   return {
     position,
@@ -93,6 +96,7 @@ function readHeader(buf: Buffer, position: number): BatchHeader {
     compression: attributes & 0x07,
     transactional: (attributes & 0x10) !== 0,
     control: (attributes & 0x20) !== 0,
+    logAppendTime: (attributes & 0x08) !== 0,
     baseTimestamp: buf.readBigInt64BE(position + BASE_TIMESTAMP),
     maxTimestamp: buf.readBigInt64BE(position + MAX_TIMESTAMP),
     producerId: buf.readBigInt64BE(position + PRODUCER_ID),
@@ -111,7 +115,7 @@ export function splitBatches(records: Buffer): BatchHeader[] {
   for (let position = 0; position < records.length; ) {
     const problem = checkBatch(records, position);
     if (problem !== undefined) throw new KafkaProtocolError(problem.errorCode, problem.message);
-    const header = readHeader(records, position);
+    const header = readBatchHeader(records, position);
     if (header.compression > 1) {
       const codec = COMPRESSION_NAMES[header.compression] ?? `unknown codec ${header.compression}`;
       throw new KafkaProtocolError(
@@ -156,7 +160,7 @@ export function readBatchHeaders(log: Buffer): LogScan {
   const batches: BatchHeader[] = [];
   let position = 0;
   while (position < log.length && checkBatch(log, position) === undefined) {
-    const header = readHeader(log, position);
+    const header = readBatchHeader(log, position);
     batches.push(header);
     position += header.size;
   }

@@ -75,6 +75,23 @@ describe('schema codec', () => {
     expect(() => decodeMessage(new Reader(huge), spec, 0)).toThrow(/array of 1000000000 items/);
   });
 
+  it('reads zigzag varlongs beyond 32 bits (record timestamp deltas)', () => {
+    const encode = (value: number) => {
+      let raw = value >= 0 ? value * 2 : -value * 2 - 1;
+      const bytes: number[] = [];
+      while (raw >= 128) {
+        bytes.push((raw % 128) | 0x80);
+        raw = Math.floor(raw / 128);
+      }
+      bytes.push(raw);
+      return Buffer.from(bytes);
+    };
+    for (const value of [0, 1, -1, 300, -300, 2 ** 40, -(2 ** 40) - 7]) {
+      expect(new Reader(encode(value)).varlong()).toBe(value);
+    }
+    expect(() => new Reader(Buffer.from([0x80, 0x80])).varlong()).toThrow(FrameError);
+  });
+
   it('refuses null where the version does not allow it', () => {
     const buf = new Writer().string(null).toBuffer();
     expect(() => decodeMessage(new Reader(buf), { flexibleFrom: 9, fields: [f('name', 'string', '0+')] }, 0)).toThrow(/name is null/);

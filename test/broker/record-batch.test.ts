@@ -45,6 +45,7 @@ describe('splitBatches', () => {
         compression: 0,
         transactional: false,
         control: false,
+        logAppendTime: false,
         baseTimestamp: 1_700_000_000_000n,
         maxTimestamp: 1_700_000_000_000n,
         producerId: 7n,

@@ -66,6 +66,19 @@ export class Reader {
     return (raw >>> 1) ^ -(raw & 1);
   }
 
+  /** A zigzag varlong as a Number (record timestamp deltas; exact up to 2^53). */
+  varlong(): number {
+    let raw = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      const byte = this.buf[this.need(1)]!;
+      raw += (byte & 0x7f) * scale;
+      if ((byte & 0x80) === 0) return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+      scale *= 128;
+    }
+    throw new FrameError('varlong longer than 10 bytes');
+  }
+
   uuid(): string {
     const at = this.need(16);
     return this.buf.toString('hex', at, at + 16);
