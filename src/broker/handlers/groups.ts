@@ -3,6 +3,17 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import type { Message } from '../protocol/schema.js';
 import type { Handler } from './context.js';
 
+/** Per-partition results nested as the protocol wants them: [{ name, partitions }], in first-seen topic order. */
+function byTopic<R extends { topic: string }>(results: R[], partition: (r: R) => Message): Message[] {
+  const topics = new Map<string, Message[]>();
+  for (const r of results) {
+    const list = topics.get(r.topic) ?? [];
+    list.push(partition(r));
+    topics.set(r.topic, list);
+  }
+  return [...topics].map(([name, partitions]) => ({ name, partitions }));
+}
+
 export const handleJoinGroup: Handler = async (body, { broker, version, clientId, clientHost }) => {
   if (!body.groupId) return { errorCode: ErrorCode.INVALID_GROUP_ID, generationId: -1, protocolName: null, leader: '', memberId: '', members: [] };
   const result = await broker.groups.joinGroup({
@@ -52,25 +63,14 @@ export const handleOffsetCommit: Handler = (body, { broker }) => {
     (t.partitions as Message[]).map((p) => ({ topic: t.name as string, partition: p.partitionIndex as number, offset: p.committedOffset as bigint, metadata: p.committedMetadata as string | null })),
   );
   const results = broker.groups.commitOffsets({ groupId: body.groupId, generationId: body.generationId, memberId: body.memberId, groupInstanceId: body.groupInstanceId, offsets });
-  const byTopic = new Map<string, Message[]>();
-  for (const r of results) {
-    const list = byTopic.get(r.topic) ?? [];
-    list.push({ partitionIndex: r.partition, errorCode: r.errorCode });
-    byTopic.set(r.topic, list);
-  }
-  return { throttleTimeMs: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
+  return { throttleTimeMs: 0, topics: byTopic(results, (r) => ({ partitionIndex: r.partition, errorCode: r.errorCode })) };
 };
 
 export const handleOffsetFetch: Handler = (body, { broker }) => {
   const requested = body.topics === null ? null : (body.topics as Message[]).map((t) => ({ topic: t.name as string, partitions: t.partitionIndexes as number[] }));
   const results = broker.groups.fetchOffsets(body.groupId, requested);
-  const byTopic = new Map<string, Message[]>();
-  for (const r of results) {
-    const list = byTopic.get(r.topic) ?? [];
-    list.push({ partitionIndex: r.partition, committedOffset: r.offset, committedLeaderEpoch: -1, metadata: r.metadata ?? '', errorCode: r.errorCode });
-    byTopic.set(r.topic, list);
-  }
-  return { throttleTimeMs: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })), errorCode: ErrorCode.NONE };
+  const topics = byTopic(results, (r) => ({ partitionIndex: r.partition, committedOffset: r.offset, committedLeaderEpoch: -1, metadata: r.metadata ?? '', errorCode: r.errorCode }));
+  return { throttleTimeMs: 0, topics, errorCode: ErrorCode.NONE };
 };
 
 export const handleDescribeGroups: Handler = (body, { broker }) => ({

@@ -4,7 +4,7 @@ import { untilAborted } from '../../util/deadline.js';
 import { runtimeOf, withExamples } from '../action.js';
 import type { Runtime } from '../runtime.js';
 
-export interface EmbeddedBrokerFlags {
+interface EmbeddedBrokerFlags {
   port: string;
   host: string;
   dataDir?: string;
@@ -13,8 +13,8 @@ export interface EmbeddedBrokerFlags {
   retention: string;
 }
 
-/** The embedded broker's options from flags shared by `broker start` and `up`. */
-export function embeddedBrokerOptions(rt: Runtime, flags: EmbeddedBrokerFlags) {
+/** The embedded broker's options from `broker start`'s flags. */
+function embeddedBrokerOptions(rt: Runtime, flags: EmbeddedBrokerFlags) {
   return {
     host: flags.host,
     port: parsePort(flags.port, '--port'),

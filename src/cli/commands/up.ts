@@ -138,7 +138,7 @@ export function upCommand(): Command<any, any, any> {
       const topic = topicArg ?? labNames.topic(user);
       const embedded = await startEmbeddedKafkaIfNeeded(rt, options);
       try {
-        await runLab(rt, user, topic, options, embedded?.bootstrap);
+        await runLab(rt, user, topic, options, embedded !== undefined);
       } finally {
         await embedded?.stop();
       }
@@ -172,7 +172,7 @@ async function startEmbeddedKafkaIfNeeded(rt: Runtime, options: { kafkaPort: str
   return broker;
 }
 
-async function runLab(rt: Runtime, user: number, topic: string, options: UpOptions, embeddedBootstrap: string | undefined): Promise<void> {
+async function runLab(rt: Runtime, user: number, topic: string, options: UpOptions, embeddedKafka: boolean): Promise<void> {
   const { startLab } = await import('../../local/lab.js');
   const lab = await startLab(await rt.kafka(), {
     topic,
@@ -197,8 +197,9 @@ async function runLab(rt: Runtime, user: number, topic: string, options: UpOptio
     channel: options.subscribe.length ? { port: parsePort(options.channelPort, '--channel-port'), subscribers: options.subscribe } : null,
     signal: rt.signal,
   }, (event) => printLabEvent(rt, event));
-  const bootstrap = embeddedBootstrap ?? (await rt.connection()).brokers.join(',');
-  const summary = { bootstrap, embeddedKafka: Boolean(embeddedBootstrap), topic, group: lab.group, sinkUrl: lab.sinkUrl, brokerUrl: lab.brokerUrl, channelUrl: lab.channelUrl, triggers: lab.triggers };
+  // After useBootstrap() the connection names the embedded broker too.
+  const bootstrap = (await rt.connection()).brokers.join(',');
+  const summary = { bootstrap, embeddedKafka, topic, group: lab.group, sinkUrl: lab.sinkUrl, brokerUrl: lab.brokerUrl, channelUrl: lab.channelUrl, triggers: lab.triggers };
   if (lab.observeUrl) rt.out.debug(`observe: ${lab.observeUrl}watch`);
   if (rt.out.json) rt.out.data({ event: 'up', ...summary });
   else {
