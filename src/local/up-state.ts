@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { EnvSource } from '../config/env.js';
@@ -22,9 +22,12 @@ export function upStatePath(env: EnvSource, user: number): string {
   return join(base, 'firehose', `up-user${user}.json`);
 }
 
+/** Written whole or not at all: `up --detach` polls for this file while the lab writes it. */
 export async function writeUpState(path: string, state: UpState): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(state, null, 2)}\n`);
+  const partial = `${path}.${process.pid}.tmp`;
+  await writeFile(partial, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(partial, path);
 }
 
 export async function readUpState(path: string): Promise<UpState | undefined> {
