@@ -1,13 +1,19 @@
 // Builds a response frame. Small values go into a scratch buffer; large
 // buffers (record batches in Fetch) are kept by reference, so a Fetch answer
 // is copied once, when the frame is written.
+//
+// Every write reserves its bytes with room() *before* naming the buffer:
+// room() may replace this.scratch, and `this.scratch.writeX(v, this.room(n))`
+// evaluates the receiver first, so the value would land in the old chunk
+// while the new one went out unwritten. Scratch buffers are zero-filled, so
+// even a bug of that kind could never send another connection's bytes.
 
 const SCRATCH_BYTES = 16 * 1024;
 const BY_REFERENCE_BYTES = 1024;
 
 export class Writer {
   private chunks: Buffer[] = [];
-  private scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  private scratch = Buffer.alloc(SCRATCH_BYTES);
   private used = 0;
   private total = 0;
 
@@ -18,7 +24,7 @@ export class Writer {
   private room(bytes: number): number {
     if (this.used + bytes > this.scratch.length) {
       this.flushScratch();
-      if (bytes > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(bytes, SCRATCH_BYTES));
+      if (bytes > this.scratch.length) this.scratch = Buffer.alloc(Math.max(bytes, SCRATCH_BYTES));
     }
     const at = this.used;
     this.used += bytes;
@@ -30,36 +36,43 @@ export class Writer {
     if (this.used === 0) return;
     this.chunks.push(this.scratch.subarray(0, this.used));
     this.scratch = this.scratch.subarray(this.used);
-    if (this.scratch.length < 64) this.scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+    if (this.scratch.length < 64) this.scratch = Buffer.alloc(SCRATCH_BYTES);
     this.used = 0;
   }
 
   int8(value: number): this {
-    this.scratch.writeInt8(value, this.room(1));
+    const at = this.room(1);
+    this.scratch.writeInt8(value, at);
     return this;
   }
   int16(value: number): this {
-    this.scratch.writeInt16BE(value, this.room(2));
+    const at = this.room(2);
+    this.scratch.writeInt16BE(value, at);
     return this;
   }
   uint16(value: number): this {
-    this.scratch.writeUInt16BE(value, this.room(2));
+    const at = this.room(2);
+    this.scratch.writeUInt16BE(value, at);
     return this;
   }
   int32(value: number): this {
-    this.scratch.writeInt32BE(value, this.room(4));
+    const at = this.room(4);
+    this.scratch.writeInt32BE(value, at);
     return this;
   }
   uint32(value: number): this {
-    this.scratch.writeUInt32BE(value >>> 0, this.room(4));
+    const at = this.room(4);
+    this.scratch.writeUInt32BE(value >>> 0, at);
     return this;
   }
   int64(value: bigint): this {
-    this.scratch.writeBigInt64BE(value, this.room(8));
+    const at = this.room(8);
+    this.scratch.writeBigInt64BE(value, at);
     return this;
   }
   float64(value: number): this {
-    this.scratch.writeDoubleBE(value, this.room(8));
+    const at = this.room(8);
+    this.scratch.writeDoubleBE(value, at);
     return this;
   }
   bool(value: boolean): this {
@@ -69,10 +82,12 @@ export class Writer {
   uvarint(value: number): this {
     let v = value >>> 0;
     while (v >= 0x80) {
-      this.scratch[this.room(1)] = (v & 0x7f) | 0x80;
+      const at = this.room(1);
+      this.scratch[at] = (v & 0x7f) | 0x80;
       v >>>= 7;
     }
-    this.scratch[this.room(1)] = v;
+    const at = this.room(1);
+    this.scratch[at] = v;
     return this;
   }
 
@@ -92,7 +107,8 @@ export class Writer {
       this.chunks.push(buf);
       this.total += buf.length;
     } else if (buf.length > 0) {
-      buf.copy(this.scratch, this.room(buf.length));
+      const at = this.room(buf.length);
+      buf.copy(this.scratch, at);
     }
     return this;
   }
