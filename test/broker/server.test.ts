@@ -1,14 +1,13 @@
 // The embedded broker on a real socket: what a misbehaving client gets, and
 // the behaviours no other suite reaches (ApiVersions fallback, codecs,
 // auto-create off, record deletion).
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiByKey, API_KEY, APIS } from '../../src/broker/protocol/api-keys.js';
+import { API_KEY, APIS } from '../../src/broker/protocol/api-keys.js';
 import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
-import { Reader } from '../../src/broker/protocol/reader.js';
-import { decodeMessage, encodeMessage, type Message } from '../../src/broker/protocol/schema.js';
+import type { Message } from '../../src/broker/protocol/schema.js';
 import { Writer } from '../../src/broker/protocol/writer.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
+import { RawClient } from '../support/raw-kafka-client.js';
 import { encodeBatch } from '../support/record-batch.js';
 
 let broker: EmbeddedBroker;
@@ -19,59 +18,6 @@ beforeAll(async () => {
   broker = await startEmbeddedBroker({ port: 0, autoCreateTopics: false, maxRequestBytes: 64 * 1024, log: { debug: log, info: log, warn: log } });
 });
 afterAll(() => broker?.stop());
-
-/** A raw protocol client: one socket, requests answered in order. */
-class RawClient {
-  private buffered = Buffer.alloc(0);
-  private waiting: Array<(frame: Buffer) => void> = [];
-  readonly closed: Promise<void>;
-  private correlation = 0;
-
-  constructor(readonly socket: Socket) {
-    socket.on('data', (chunk) => {
-      this.buffered = Buffer.concat([this.buffered, chunk]);
-      while (this.buffered.length >= 4 && this.buffered.length >= 4 + this.buffered.readInt32BE(0)) {
-        const size = this.buffered.readInt32BE(0);
-        const frame = this.buffered.subarray(4, 4 + size);
-        this.buffered = this.buffered.subarray(4 + size);
-        this.waiting.shift()?.(frame);
-      }
-    });
-    this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
-  }
-
-  static async open(): Promise<RawClient> {
-    const socket = connect(broker.port, '127.0.0.1');
-    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    return new RawClient(socket);
-  }
-
-  sendRaw(bytes: Buffer): void {
-    this.socket.write(bytes);
-  }
-
-  request(apiKey: number, version: number, body: Message): Promise<Message> {
-    const api = apiByKey(apiKey)!;
-    const flexible = version >= api.request.flexibleFrom;
-    const writer = new Writer().int32(0).int16(apiKey).int16(version).int32(++this.correlation).string('raw-test');
-    if (flexible) writer.uvarint(0);
-    encodeMessage(writer, api.request, version, body);
-    const frame = writer.toBuffer();
-    frame.writeInt32BE(frame.length - 4, 0);
-    const answer = new Promise<Buffer>((resolve) => this.waiting.push(resolve));
-    this.socket.write(frame);
-    return answer.then((response) => {
-      const reader = new Reader(response);
-      reader.int32(); // correlation id
-      if (flexible && apiKey !== API_KEY.ApiVersions) reader.uvarint();
-      return decodeMessage(reader, api.response, apiKey === API_KEY.ApiVersions && response.length > 0 && reader.buf.readInt16BE(4) === ErrorCode.UNSUPPORTED_VERSION ? 0 : version);
-    });
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 /** One batch holding `values` without keys (0 none, 1 gzip, 2 snappy bits). */
 function recordBatch(values: string[], compression: 0 | 1 | 2 = 0): Buffer {
@@ -89,7 +35,7 @@ function produce(client: RawClient, topic: string, records: Buffer): Promise<Mes
 
 describe('embedded broker: protocol edges', () => {
   it('answers an ApiVersions version it does not serve with UNSUPPORTED_VERSION and its ranges (v0 body)', async () => {
-    const client = await RawClient.open();
+    const client = await RawClient.open(broker.port);
     const answer = await client.request(API_KEY.ApiVersions, 4 as number, {});
     expect(answer.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
     expect(answer.apiKeys.find((k: Message) => k.apiKey === API_KEY.ApiVersions)).toEqual({ apiKey: 18, minVersion: 0, maxVersion: 3 });
@@ -107,26 +53,26 @@ describe('embedded broker: protocol edges', () => {
       ['oversize', new Writer().int32(10_000_000).toBuffer(), /over the 65536-byte limit/],
     ];
     for (const [name, bytes, line] of cases) {
-      const client = await RawClient.open();
+      const client = await RawClient.open(broker.port);
       client.sendRaw(bytes);
       await client.closed;
       expect(logged.some((l) => line.test(l)), `${name}: ${logged.join('\n')}`).toBe(true);
     }
-    const healthy = await RawClient.open();
+    const healthy = await RawClient.open(broker.port);
     const meta = await healthy.request(API_KEY.Metadata, 1, { topics: null });
     expect(meta.brokers).toEqual([{ nodeId: 0, host: '127.0.0.1', port: broker.port, rack: null }]);
     healthy.close();
   });
 
   it('does not create unknown topics when auto-create is off', async () => {
-    const client = await RawClient.open();
+    const client = await RawClient.open(broker.port);
     const meta = await client.request(API_KEY.Metadata, 8, { topics: [{ name: 'never-created' }], allowAutoTopicCreation: true });
     expect(meta.topics[0]).toMatchObject({ name: 'never-created', errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
     client.close();
   });
 
   it('stores gzip batches and names the codec it lacks', async () => {
-    const client = await RawClient.open();
+    const client = await RawClient.open(broker.port);
     await createTopic(client, 'codecs');
     const gz = await produce(client, 'codecs', recordBatch(['a', 'b'], 1));
     expect(gz.responses[0].partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
@@ -137,14 +83,14 @@ describe('embedded broker: protocol edges', () => {
   });
 
   it('long-polls a fetch until records arrive, then answers with them', async () => {
-    const client = await RawClient.open();
+    const client = await RawClient.open(broker.port);
     await createTopic(client, 'longpoll');
     const fetching = client.request(API_KEY.Fetch, 11, {
       replicaId: -1, maxWaitMs: 30_000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
       topics: [{ topic: 'longpoll', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
       forgottenTopicsData: [], rackId: '',
     });
-    const producer = await RawClient.open();
+    const producer = await RawClient.open(broker.port);
     await produce(producer, 'longpoll', recordBatch(['x', 'y', 'z']));
     const answer = await fetching;
     const partition = answer.responses[0].partitions[0];
@@ -155,7 +101,7 @@ describe('embedded broker: protocol edges', () => {
   });
 
   it('refuses a transaction coordinator with a non-retriable error that says why', async () => {
-    const client = await RawClient.open();
+    const client = await RawClient.open(broker.port);
     const answer = await client.request(API_KEY.FindCoordinator, 3, { key: 'tx-1', keyType: 1 });
     expect(answer.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect(answer.errorMessage).toBe('the embedded broker does not support transactions');
@@ -165,7 +111,7 @@ describe('embedded broker: protocol edges', () => {
   });
 
   it('deletes records before an offset and moves the log start', async () => {
-    const client = await RawClient.open();
+    const client = await RawClient.open(broker.port);
     await createTopic(client, 'trim');
     await produce(client, 'trim', recordBatch(['1', '2']));
     await produce(client, 'trim', recordBatch(['3']));
@@ -198,7 +144,7 @@ describe('embedded broker: random frames', () => {
       const body = Buffer.from(Array.from({ length: Math.floor(next() * 64) }, () => Math.floor(next() * 256)));
       const frame = new Writer().int32(0).int16(api.key).int16(version).int32(i).string('fuzz').raw(body).toBuffer();
       frame.writeInt32BE(frame.length - 4, 0);
-      const client = await RawClient.open();
+      const client = await RawClient.open(broker.port);
       const answered = new Promise<string>((resolve) => {
         client.socket.once('data', () => resolve('answered'));
         void client.closed.then(() => resolve('closed'));
@@ -209,7 +155,7 @@ describe('embedded broker: random frames', () => {
       await Promise.race([answered, new Promise((resolve) => setTimeout(resolve, 50))]);
       client.close();
     }
-    const healthy = await RawClient.open();
+    const healthy = await RawClient.open(broker.port);
     const meta = await healthy.request(API_KEY.Metadata, 1, { topics: null });
     expect(meta.brokers[0].port, `seed ${seed}`).toBe(broker.port);
     healthy.close();
