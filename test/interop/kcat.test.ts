@@ -2,9 +2,12 @@
 // other way round. kcat must be installed (.ci/run installs it): a missing kcat fails.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_KEY } from '../../src/broker/protocol/api-keys.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
 import { expectOk, firehose, jsonLines, newTopic, produce, sorted, spamValues, type RecordJson } from '../support/cli-kafka.js';
-import { kafkaFromTests } from '../support/kafka-env.js';
+import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
+import { RawClient } from '../support/raw-kafka-client.js';
 
 const KCAT = process.env.KCAT ?? '/usr/bin/kcat';
 const kafka = kafkaFromTests();
@@ -121,5 +124,77 @@ describe('kcat on its own: metadata and a consumer group', () => {
     expect(committed).toBe(6);
     await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', topic], { input: 'late one\n' });
     expect((await kcatGroup(1)).stdout).toBe('late one');
+  });
+});
+
+describe('kcat -L on 1000 partitions and 1000 topics: the embedded broker answers as the test broker does', () => {
+  let embedded: EmbeddedBroker;
+  const prefix = uniqueName('kcat-many');
+  const wide = `${prefix}-p1000`;
+  const names = Array.from({ length: 1000 }, (_, t) => `${prefix}-${t}`);
+
+  /** Creates the topics through the Kafka protocol itself, the same request to both brokers. */
+  async function createTopics(port: number, host: string, topics: Array<{ name: string; partitions: number }>): Promise<void> {
+    const client = await RawClient.open(port, host);
+    try {
+      const answer = await client.request(API_KEY.CreateTopics, 4, {
+        topics: topics.map((t) => ({ name: t.name, numPartitions: t.partitions, replicationFactor: 1, assignments: [], configs: [] })),
+        timeoutMs: 60_000, validateOnly: false,
+      });
+      const failed = answer.topics.filter((t: { errorCode: number }) => t.errorCode !== 0);
+      expect(failed.map((t: { name: string; errorMessage: string | null }) => `${t.name}: ${t.errorMessage}`)).toEqual([]);
+    } finally {
+      client.close();
+    }
+  }
+
+  async function kcatMetadata(bootstrap: string, topic?: string): Promise<{ brokers: Array<{ id: number }>; topics: Array<{ topic: string; partitions: Array<{ partition: number; leader: number; replicas: Array<{ id: number }>; isrs: Array<{ id: number }> }> }> }> {
+    const result = await execa(KCAT, ['-L', '-J', '-b', bootstrap, ...(topic ? ['-t', topic] : [])], { timeout: 60_000 });
+    return JSON.parse(result.stdout);
+  }
+
+  /** What must be the same on both brokers: names, partition ids, a listed leader, one replica in sync. */
+  function shape(meta: Awaited<ReturnType<typeof kcatMetadata>>, keep: (topic: string) => boolean) {
+    const brokerIds = new Set(meta.brokers.map((b) => b.id));
+    return meta.topics
+      .filter((t) => keep(t.topic))
+      .map((t) => ({
+        topic: t.topic,
+        partitions: t.partitions
+          .map((p) => ({ partition: p.partition, leaderListed: brokerIds.has(p.leader), replicas: p.replicas.length, isrs: p.isrs.length }))
+          .sort((a, b) => a.partition - b.partition),
+      }))
+      .sort((a, b) => a.topic.localeCompare(b.topic));
+  }
+
+  beforeAll(async () => {
+    embedded = await startEmbeddedBroker({ port: 0, autoCreateTopics: false });
+    const [host, port] = [kafka.bootstrap.slice(0, kafka.bootstrap.lastIndexOf(':')), Number(kafka.bootstrap.slice(kafka.bootstrap.lastIndexOf(':') + 1))];
+    const topics = [{ name: wide, partitions: 1000 }, ...names.map((name) => ({ name, partitions: 1 }))];
+    await Promise.all([createTopics(port, host, topics), createTopics(embedded.port, '127.0.0.1', topics)]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await embedded?.stop();
+    // Leave the shared test broker as it was: 1001 topics slow every later listing.
+    const [host, port] = [kafka.bootstrap.slice(0, kafka.bootstrap.lastIndexOf(':')), Number(kafka.bootstrap.slice(kafka.bootstrap.lastIndexOf(':') + 1))];
+    const client = await RawClient.open(port, host);
+    await client.request(API_KEY.DeleteTopics, 4, { topicNames: [wide, ...names], timeoutMs: 60_000 });
+    client.close();
+  }, 120_000);
+
+  it('kcat -L -t <1000-partition topic> lists every partition on both', async () => {
+    const [apache, ours] = await Promise.all([kcatMetadata(kafka.bootstrap, wide), kcatMetadata(embedded.bootstrap, wide)]);
+    const expected = shape(apache, (t) => t === wide);
+    expect(expected[0]!.partitions).toHaveLength(1000);
+    expect(shape(ours, (t) => t === wide)).toEqual(expected);
+  });
+
+  it('kcat -L lists all 1000 topics on both', async () => {
+    const [apache, ours] = await Promise.all([kcatMetadata(kafka.bootstrap), kcatMetadata(embedded.bootstrap)]);
+    const mine = (t: string) => t.startsWith(`${prefix}-`) && t !== wide;
+    const expected = shape(apache, mine);
+    expect(expected).toHaveLength(1000);
+    expect(shape(ours, mine)).toEqual(expected);
   });
 });
