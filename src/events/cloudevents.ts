@@ -1,4 +1,5 @@
 import { FirehoseError } from '../errors.js';
+import { validateHttpCloudEvent, type CheckedHttpEvent } from './validate-cloudevent.js';
 
 /** The cloudevents SDK, loaded on first use (it is not needed by most commands). */
 export async function loadCloudEvents(): Promise<typeof import('cloudevents')> {
@@ -31,8 +32,15 @@ export function summarize(event: { toJSON?: () => Record<string, unknown> } & Re
   return { attributes, data };
 }
 
-/** Parses an HTTP request or response as a CloudEvent (binary or structured mode). */
-export async function httpToEvent(headers: Record<string, string | string[] | undefined>, body: Buffer): Promise<EventSummary> {
+/** A valid CloudEvent read from HTTP: the checks' result (mode, structured JSON) and its summary. */
+export type HttpCloudEvent = CheckedHttpEvent & { summary: EventSummary };
+
+/**
+ * Parses an HTTP request or response as one CloudEvent (binary or structured mode). Throws
+ * FirehoseError NOT_A_CLOUDEVENT naming what is missing or wrong (validateHttpCloudEvent).
+ */
+export async function parseHttpCloudEvent(headers: Record<string, string | string[] | undefined>, body: Buffer): Promise<HttpCloudEvent> {
+  const checked = validateHttpCloudEvent(headers, body);
   const { HTTP } = await loadCloudEvents();
   let event: unknown;
   try {
@@ -41,6 +49,10 @@ export async function httpToEvent(headers: Record<string, string | string[] | un
   } catch (error) {
     throw new FirehoseError('NOT_A_CLOUDEVENT', `Not a valid CloudEvent: ${(error as Error).message}`, { exitCode: 2 });
   }
-  if (Array.isArray(event)) throw new FirehoseError('NOT_A_CLOUDEVENT', 'Batched CloudEvents are not supported here.', { exitCode: 2 });
-  return summarize(event as Record<string, unknown>);
+  return { ...checked, summary: summarize(event as Record<string, unknown>) };
+}
+
+/** Parses an HTTP request or response as a CloudEvent (binary or structured mode). */
+export async function httpToEvent(headers: Record<string, string | string[] | undefined>, body: Buffer): Promise<EventSummary> {
+  return (await parseHttpCloudEvent(headers, body)).summary;
 }

@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FirehoseError } from '../errors.js';
-import { httpToEvent, type EventSummary } from '../events/cloudevents.js';
+import { parseHttpCloudEvent, type EventSummary } from '../events/cloudevents.js';
 import { toBinaryHttp } from '../events/record-to-cloudevent.js';
 import { backoffDelay, isRetryableStatus, type RetryPolicy } from './delivery.js';
 
@@ -31,17 +31,17 @@ export function looksLikeCloudEvent(headers: IncomingHttpHeaders | Record<string
 
 /**
  * Parses an HTTP message as a CloudEvent (binary or structured mode), keeping the data as
- * bytes. Throws FirehoseError NOT_A_CLOUDEVENT with the SDK's reason.
+ * bytes. Throws FirehoseError NOT_A_CLOUDEVENT naming what is missing or wrong.
  */
 export async function parseCloudEvent(headers: IncomingHttpHeaders | Record<string, string>, body: Buffer): Promise<CloudEventMessage> {
-  const summary = await httpToEvent(headers, body);
-  const attributes = { ...summary.attributes };
-  if (header(headers, 'ce-specversion') !== undefined) return { attributes, data: body.length === 0 ? null : body };
-  const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  const parsed = await parseHttpCloudEvent(headers, body);
+  const attributes = { ...parsed.summary.attributes };
+  if (parsed.mode === 'binary') return { attributes, data: body.length === 0 ? null : body };
+  const { json } = parsed;
   let data: Buffer | null = null;
-  if (typeof parsed.data_base64 === 'string') data = Buffer.from(parsed.data_base64, 'base64');
-  else if (typeof parsed.data === 'string') data = Buffer.from(parsed.data);
-  else if (parsed.data !== undefined && parsed.data !== null) data = Buffer.from(JSON.stringify(parsed.data));
+  if (typeof json.data_base64 === 'string') data = Buffer.from(json.data_base64, 'base64');
+  else if (typeof json.data === 'string') data = Buffer.from(json.data);
+  else if (json.data !== undefined && json.data !== null) data = Buffer.from(JSON.stringify(json.data));
   return { attributes, data };
 }
 

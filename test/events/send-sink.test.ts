@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEventSink, type SinkEvent, type SinkHandle } from '../../src/events/sink-server.js';
 import { runCli } from '../support/cli.js';
+import { INVALID_EVENTS, postCases, refusals, VALID_EVENTS } from './cloudevent-cases.js';
 
 describe('firehose send ↔ sink serve', () => {
   let sink: SinkHandle | undefined;
@@ -45,6 +46,19 @@ describe('firehose send ↔ sink serve', () => {
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/Not a valid CloudEvent/);
     expect(seen[0]).toMatchObject({ kind: 'rejected' });
+  });
+
+  it('answers 400 naming what is wrong for invalid CloudEvents, and keeps taking valid ones (binary, structured, 1.0, 0.3)', async () => {
+    const seen = await startSink();
+    expect(await postCases(sink!.url, INVALID_EVENTS)).toEqual(refusals());
+    expect(seen.map((e) => e.kind)).toEqual(INVALID_EVENTS.map(() => 'rejected'));
+    expect(seen.map((e) => (e.kind === 'rejected' ? e.reason : ''))).toEqual(INVALID_EVENTS.map((c) => expect.stringContaining(c.reason)));
+
+    seen.length = 0;
+    expect(await postCases(sink!.url, VALID_EVENTS)).toEqual(VALID_EVENTS.map((c) => ({ name: c.name, status: 202, text: '' })));
+    expect(seen.map((e) => (e.kind === 'event' ? { ...e.event.attributes, data: e.event.data } : e))).toEqual(
+      VALID_EVENTS.map((c) => expect.objectContaining({ id: c.id, specversion: c.specversion, data: c.data })),
+    );
   });
 
   it('fails clearly when nothing listens, and on a bad URL', async () => {

@@ -10,6 +10,7 @@ import { startEventSink, type SinkEvent, type SinkReply } from '../../src/events
 import { startBroker, startChannel, type BrokerEvent, type BrokerOptions, type Trigger } from '../../src/local/broker.js';
 import { loadTriggerFile, parseTriggerYaml } from '../../src/local/trigger-yaml.js';
 import { waitFor } from '../support/wait.js';
+import { INVALID_EVENTS, postCases, refusals, VALID_EVENTS } from '../events/cloudevent-cases.js';
 
 const JS_TYPE = 'dev.nodeshift.samples.js-example';
 const JS_SOURCE = 'dev.nodeshift.samples/js-example-source';
@@ -152,6 +153,57 @@ describe('local broker, triggers and channel', () => {
     expect((await send(b.url, { type: 't', source: '/s', id: 'structured-1', mode: 'structured', data: 'plain text' })).status).toBe(202);
     await waitFor(() => subscriber.events().length === 1, { timeoutMs: 5000, what: 'the structured event' });
     expect(subscriber.events()[0]).toMatchObject({ attributes: { id: 'structured-1', type: 't' }, data: 'plain text' });
+  });
+
+  /** The valid cases as the subscriber must see them, by id (deliveries run concurrently). */
+  const byId = (events: Array<{ attributes: Record<string, string>; data: string | null }>) =>
+    Object.fromEntries(events.map((e) => [e.attributes.id, { specversion: e.attributes.specversion, data: e.data }]));
+  const expectedValid = Object.fromEntries(VALID_EVENTS.map((c) => [c.id, { specversion: c.specversion, data: c.data }]));
+
+  it('answers 400 naming what is wrong for invalid CloudEvents and routes none of them; valid ones still get 202', async () => {
+    const subscriber = await sink();
+    const { broker: b, events } = await broker({ triggers: [{ name: 'all', filter: {}, subscriber: subscriber.url }] });
+
+    expect(await postCases(b.url, INVALID_EVENTS)).toEqual(refusals());
+    expect(ofKind(events, 'rejected')).toEqual(INVALID_EVENTS.map((c) => expect.objectContaining({ status: 400, reason: expect.stringContaining(c.reason) })));
+
+    expect(await postCases(b.url, VALID_EVENTS)).toEqual(VALID_EVENTS.map((c) => ({ name: c.name, status: 202, text: '' })));
+    await waitFor(() => subscriber.events().length === VALID_EVENTS.length, { timeoutMs: 5000, what: 'the valid events at the subscriber' });
+    await waitFor(() => b.pending() === 0, { timeoutMs: 5000, what: 'deliveries to settle' });
+    expect(byId(subscriber.events())).toEqual(expectedValid);
+    expect(ofKind(events, 'received').map((e) => e.id).sort()).toEqual(VALID_EVENTS.map((c) => c.id).sort());
+  });
+
+  it('a channel answers 400 naming what is wrong for invalid CloudEvents; valid ones still get 202', async () => {
+    const subscriber = await sink();
+    const events: BrokerEvent[] = [];
+    const channel = await startChannel({ subscriptions: [{ name: 'all', subscriber: subscriber.url }] }, (e) => events.push(e));
+    closers.push(() => channel.close());
+
+    expect(await postCases(channel.url, INVALID_EVENTS)).toEqual(refusals());
+    expect(ofKind(events, 'rejected')).toEqual(INVALID_EVENTS.map((c) => expect.objectContaining({ status: 400, reason: expect.stringContaining(c.reason) })));
+
+    expect(await postCases(channel.url, VALID_EVENTS)).toEqual(VALID_EVENTS.map((c) => ({ name: c.name, status: 202, text: '' })));
+    await waitFor(() => subscriber.events().length === VALID_EVENTS.length, { timeoutMs: 5000, what: 'the valid events at the subscriber' });
+    await waitFor(() => channel.pending() === 0, { timeoutMs: 5000, what: 'deliveries to settle' });
+    expect(byId(subscriber.events())).toEqual(expectedValid);
+  });
+
+  it('reports an invalid reply event as bad-reply and does not route it', async () => {
+    const server: Server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.writeHead(200, { 'ce-specversion': '9.9', 'ce-id': 'r-1', 'ce-type': 'reply', 'ce-source': '/fn' }).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
+    const fn = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const { broker: b, events } = await broker({ triggers: [{ name: 'fn', filter: {}, subscriber: fn }] });
+
+    expect((await send(b.url, { type: 't', source: '/s', id: 'asks-1' })).status).toBe(202);
+    await waitFor(() => ofKind(events, 'bad-reply').length === 1, { timeoutMs: 5000, what: 'the bad reply to be reported' });
+    expect(ofKind(events, 'bad-reply')).toMatchObject([{ trigger: 'fn', id: 'asks-1', reason: expect.stringContaining('unsupported specversion "9.9"') }]);
+    await waitFor(() => b.pending() === 0, { timeoutMs: 5000, what: 'deliveries to settle' });
+    expect(ofKind(events, 'received').map((e) => e.id)).toEqual(['asks-1']);
   });
 
   it('retries a subscriber that fails twice with 503, then delivers', async () => {

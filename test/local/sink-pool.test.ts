@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEventSink, type SinkEvent, type SinkHandle } from '../../src/events/sink-server.js';
 import { startSinkPool, type SinkPoolEvent, type SinkPoolHandle, type SinkPoolOptions } from '../../src/local/sink-pool.js';
 import { waitFor } from '../support/wait.js';
+import { INVALID_EVENTS, postCases, refusals, VALID_EVENTS } from '../events/cloudevent-cases.js';
 
 const WORKER_NAME = /^eventinghello-00001-deployment-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
 
@@ -109,6 +110,18 @@ describe('local sink pool (Knative Service with containerConcurrency 1)', () => 
     expect(await response.text()).toMatch(/Not a valid CloudEvent/);
     expect(ofKind(events, 'rejected')).toMatchObject([{ status: 400, worker: expect.stringMatching(WORKER_NAME) }]);
     expect(ofKind(events, 'event')).toHaveLength(0);
+  });
+
+  it('answers 400 naming what is wrong for invalid CloudEvents; valid ones (binary, structured, 1.0, 0.3) still get 202', async () => {
+    const { pool, events } = await start({ coldStartMs: 0 });
+    expect(await postCases(pool.url, INVALID_EVENTS)).toEqual(refusals());
+    expect(ofKind(events, 'rejected')).toEqual(INVALID_EVENTS.map((c) => expect.objectContaining({ status: 400, reason: expect.stringContaining(c.reason) })));
+    expect(ofKind(events, 'event')).toHaveLength(0);
+
+    expect(await postCases(pool.url, VALID_EVENTS)).toEqual(VALID_EVENTS.map((c) => ({ name: c.name, status: 202, text: '' })));
+    expect(ofKind(events, 'event').map((e) => ({ ...e.event.attributes, data: e.event.data }))).toEqual(
+      VALID_EVENTS.map((c) => expect.objectContaining({ id: c.id, specversion: c.specversion, data: c.data })),
+    );
   });
 
   it('forwards to a target URL and answers with its response (reply event included)', async () => {
