@@ -33,7 +33,7 @@ export class Broker {
     readonly dataDir?: DataDir,
     groupRebalanceDelayMs?: number,
   ) {
-    this.topics = new TopicStore({ dataDir, retentionBytes: settings.retentionBytes });
+    this.topics = new TopicStore({ dataDir, retentionBytes: settings.retentionBytes, log });
     this.groups = new GroupCoordinator({
       offsetStore: dataDir?.offsetStore() ?? new MemoryOffsetStore(),
       initialRebalanceDelayMs: groupRebalanceDelayMs,
@@ -75,7 +75,7 @@ export class Broker {
   close(): void {
     this.notifyAppend();
     this.groups.close();
-    this.topics.close();
-    this.dataDir?.close();
+    const clean = this.topics.close();
+    this.dataDir?.close(clean);
   }
 }

@@ -208,7 +208,13 @@ export class GroupCoordinator {
       }
       // Kafka stores a null metadata as "" and returns it that way.
       const committed: CommittedOffset = { groupId: input.groupId, topic, partition, offset, metadata: metadata ?? '', commitTimestamp };
-      this.store.save(committed);
+      try {
+        this.store.save(committed);
+      } catch (error) {
+        // Not stored, so not acknowledged: the client retries the commit (a retriable code).
+        this.ctx.log(`offset commit of ${input.groupId} for ${topic}-${partition} not stored: ${(error as Error).message}`);
+        return { topic, partition, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+      }
       this.putOffset(group, committed);
       return { topic, partition, errorCode: ErrorCode.NONE };
     });

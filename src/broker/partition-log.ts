@@ -9,7 +9,9 @@ import path from 'node:path';
 import { checkSequence, isIdempotent, ProducerStates, type ProducerEntry } from './producer-state.js';
 import { ErrorCode, KafkaProtocolError } from './protocol/error-codes.js';
 import { firstRecordAtOrAfter } from './record-timestamps.js';
-import { readBatchHeaders, readProducerId, setBaseOffset, setPartitionLeaderEpoch, splitBatches, type BatchHeader } from './record-batch.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { claimedOffsets, readProducerId, scanSegment, setBaseOffset, setPartitionLeaderEpoch, splitBatches, type BatchHeader } from './record-batch.js';
+import { storageError } from './storage-error.js';
 
 export interface PartitionLogOptions {
   /** Drop the oldest whole batches once the partition holds more than this many bytes (always keeping the newest batch). */
@@ -20,6 +22,18 @@ export interface PartitionLogOptions {
   dir?: string;
   /** Start a new segment file once the open one would grow past this many bytes; default 64 MiB. */
   segmentBytes?: number;
+  /**
+   * The broker that last wrote `dir` stopped cleanly: nothing can be torn, so
+   * unreadable bytes anywhere are corruption, kept in place and reported to
+   * readers. Otherwise (a crash, or unknown) unreadable bytes at the very end
+   * of the newest segment are a write torn by the crash and are cut, after
+   * being copied aside.
+   */
+  cleanShutdown?: boolean;
+  /** How the log names itself in log lines ("orders-0"). */
+  name?: string;
+  /** Where the reload reports corrupt and torn bytes. */
+  log?: Logger;
 }
 
 export interface AppendResult {
@@ -39,6 +53,8 @@ interface StoredBatch {
   lastOffset: bigint;
   maxTimestamp: bigint;
   bytes: Buffer;
+  /** Set for offsets whose bytes on disk do not read back: reads of them fail with CORRUPT_MESSAGE. */
+  corrupt?: string;
 }
 
 interface Segment {
@@ -67,18 +83,26 @@ export class PartitionLog {
   /** Append-mode descriptor of the newest segment, opened on first append. */
   private fd: number | undefined;
   private unsynced = false;
+  /** The newest segment ends in unreadable bytes left in place: the next append starts a new segment. */
+  private rollBeforeAppend = false;
+  private readonly name: string;
+  private readonly log: Logger;
 
   private constructor(
     private readonly retentionBytes: number,
     private readonly retentionMs: number | undefined,
     private readonly dir: string | undefined,
     private readonly segmentBytes: number,
-  ) {}
+    options: PartitionLogOptions,
+  ) {
+    this.name = options.name ?? (dir === undefined ? 'partition' : path.basename(dir));
+    this.log = options.log ?? silentLogger;
+  }
 
   /** An empty in-memory log, or (with `dir`) the log reloaded from its segment files. */
   static open(options: PartitionLogOptions): PartitionLog {
-    const log = new PartitionLog(options.retentionBytes, options.retentionMs, options.dir, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES);
-    if (options.dir !== undefined) log.load(options.dir);
+    const log = new PartitionLog(options.retentionBytes, options.retentionMs, options.dir, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES, options);
+    if (options.dir !== undefined) log.load(options.dir, options.cleanShutdown ?? false);
     return log;
   }
 
@@ -165,9 +189,14 @@ export class PartitionLog {
     let first = this.indexOf(offset);
     // Only a log reloaded with an offset gap can hold a batch ending before `offset`.
     while (batches[first].lastOffset < offset) first++;
+    const corrupt = batches[first].corrupt;
+    if (corrupt !== undefined) {
+      throw new KafkaProtocolError(ErrorCode.CORRUPT_MESSAGE, `offsets ${batches[first].baseOffset} to ${batches[first].lastOffset} of ${this.name} are unreadable (${corrupt}); seek to ${batches[first].lastOffset + 1n} to read on`);
+    }
     let total = batches[first].bytes.length;
     let end = first + 1;
-    while (end < batches.length && total + batches[end].bytes.length <= maxBytes) total += batches[end++].bytes.length;
+    // A read stops before corrupt offsets: the reader gets what is good, then the error.
+    while (end < batches.length && batches[end].corrupt === undefined && total + batches[end].bytes.length <= maxBytes) total += batches[end++].bytes.length;
     if (end === first + 1) return batches[first].bytes;
     const out = Buffer.allocUnsafe(total);
     let position = 0;
@@ -272,7 +301,7 @@ export class PartitionLog {
     const oldest = this.batches[this.head];
     this.batches[this.head++] = DROPPED;
     this.bytes -= oldest.bytes.length;
-    const producerId = readProducerId(oldest.bytes, 0);
+    const producerId = oldest.bytes.length > 0 ? readProducerId(oldest.bytes, 0) : -1n;
     if (producerId >= 0n) this.producers.forgetIfLast(producerId, oldest.lastOffset);
     if (this.head > 1024 && this.head * 2 > this.batches.length) {
       this.batches = this.batches.slice(this.head);
@@ -290,20 +319,25 @@ export class PartitionLog {
 
   private writeToSegment(dir: string, chunk: Buffer): void {
     let segment = this.segments[this.segments.length - 1];
-    if (segment === undefined || (segment.size > 0 && segment.size + chunk.length > this.segmentBytes)) {
-      segment = this.roll(dir);
+    try {
+      if (segment === undefined || this.rollBeforeAppend || (segment.size > 0 && segment.size + chunk.length > this.segmentBytes)) {
+        segment = this.roll(dir);
+        this.rollBeforeAppend = false;
+      }
+      this.fd ??= fs.openSync(segment.file, 'a');
+    } catch (error) {
+      throw storageError(`write ${this.name}`, error);
     }
-    this.fd ??= fs.openSync(segment.file, 'a');
     try {
       for (let written = 0; written < chunk.length; ) written += fs.writeSync(this.fd, chunk, written);
     } catch (error) {
-      // Cut a partial write, or the next append would land behind garbage that reload stops at.
+      // Cut a partial write, or the next append would land behind garbage.
       try {
         fs.ftruncateSync(this.fd, segment.size);
       } catch {
-        // The reload cuts the torn tail instead.
+        // The reload finds the torn tail instead.
       }
-      throw error;
+      throw storageError(`write ${this.name}`, error);
     }
     segment.size += chunk.length;
     this.unsynced = true;
@@ -313,20 +347,31 @@ export class PartitionLog {
   private roll(dir: string): Segment {
     this.close();
     const segment = { baseOffset: this.endOffset, file: path.join(dir, segmentFileName(this.endOffset)), size: 0 };
+    const newest = this.segments[this.segments.length - 1];
+    if (newest !== undefined && newest.file === segment.file && newest.size > 0) {
+      // The newest segment holds only unreadable bytes and no offsets: keep them aside, start it anew.
+      const aside = setAside(newest.file, fs.readFileSync(newest.file), 'corrupt');
+      fs.truncateSync(newest.file, 0);
+      this.log.warn(`${this.name}: segment ${newest.file} held only unreadable bytes; moved them to ${aside} before writing new records`);
+      this.segments.pop();
+    }
     fs.closeSync(fs.openSync(segment.file, 'a'));
     this.segments.push(segment);
     return segment;
   }
 
   /**
-   * Rebuilds the log from its segment files: cuts a torn or corrupt tail (and
-   * any segment after it), replays idempotent producers' sequences, and keeps
-   * the newest retentionBytes. Segments that retention would drop whole are
-   * deleted unread, so start-up memory is about retentionBytes plus one
-   * segment (the oldest retained batches share their segment's buffer until
-   * retention drops them).
+   * Rebuilds the log from its segment files: replays idempotent producers'
+   * sequences and keeps the newest retentionBytes. Bytes that do not read back
+   * (a failed CRC, a broken length) are left where they are: their offsets,
+   * known from the batches around them, read as CORRUPT_MESSAGE, and the
+   * batches after them stay readable. Only after a crash, and only at the very
+   * end of the newest segment, are such bytes a torn write: they are copied
+   * aside and cut. Every such find is logged with the partition and offsets.
+   * Segments that retention would drop whole are deleted unread, so start-up
+   * memory is about retentionBytes plus one segment.
    */
-  private load(dir: string): void {
+  private load(dir: string, cleanShutdown: boolean): void {
     fs.mkdirSync(dir, { recursive: true });
     const names = fs.readdirSync(dir).filter((name) => SEGMENT_FILE.test(name)).sort();
     const sizes = names.map((name) => fs.statSync(path.join(dir, name)).size);
@@ -339,28 +384,41 @@ export class PartitionLog {
       const baseOffset = BigInt(names[i].slice(0, 20));
       if (i === first || baseOffset > this.endOffset) this.endOffset = baseOffset;
       const buf = fs.readFileSync(file);
-      const scan = readBatchHeaders(buf);
-      let valid = scan.validBytes;
-      for (const header of scan.batches) {
-        // Offsets only grow; a batch that goes back is corruption, cut there too.
-        if (header.baseOffset < this.endOffset) {
-          valid = header.position;
-          break;
+      const newestSegment = i === names.length - 1;
+      let size = buf.length;
+      const entries = scanSegment(buf, this.endOffset);
+      entries.forEach((entry, e) => {
+        if (entry.kind === 'batch') {
+          const { header } = entry;
+          const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
+          this.batches.push({ baseOffset: header.baseOffset, lastOffset, maxTimestamp: header.maxTimestamp, bytes: buf.subarray(header.position, header.position + header.size) });
+          this.bytes += header.size;
+          this.producers.replay(header);
+          this.endOffset = lastOffset + 1n;
+          return;
         }
-        const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
-        this.batches.push({ baseOffset: header.baseOffset, lastOffset, maxTimestamp: header.maxTimestamp, bytes: buf.subarray(header.position, header.position + header.size) });
-        this.bytes += header.size;
-        this.producers.replay(header);
-        this.endOffset = lastOffset + 1n;
-      }
-      this.segments.push({ baseOffset, file, size: valid });
+        const bytes = `bytes ${entry.position} to ${entry.end - 1} of ${file}`;
+        const next = entries[e + 1];
+        if (next?.kind === 'batch') {
+          this.markCorrupt(next.header.baseOffset - 1n, `${bytes} fail their checks`, 'the records after them stay readable');
+        } else if (!newestSegment) {
+          this.markCorrupt(BigInt(names[i + 1].slice(0, 20)) - 1n, `${bytes} fail their checks`, 'the next segment is read on');
+        } else if (!cleanShutdown) {
+          const aside = setAside(file, buf.subarray(entry.position), 'torn');
+          fs.truncateSync(file, entry.position);
+          size = entry.position;
+          this.log.warn(`${this.name}: cut ${entry.end - entry.position} bytes at the end of ${file}, a write torn by a crash (records from offset ${this.endOffset} on that never reached the disk whole); the bytes are kept in ${aside}`);
+        } else {
+          // A clean stop tears nothing: this is corruption, never cut. Its header may still say which offsets it held.
+          const claimed = claimedOffsets(buf, entry.position, this.endOffset);
+          if (claimed) this.markCorrupt(claimed.lastOffset, `${bytes} fail their checks`, 'new records go to a new segment');
+          else this.log.warn(`${this.name}: ${bytes} fail their checks although the broker stopped cleanly; their offsets cannot be told, so the log goes on at ${this.endOffset}; the bytes stay in place and new records go to a new segment`);
+          this.rollBeforeAppend = true;
+        }
+      });
+      this.segments.push({ baseOffset, file, size });
       this.startOffset = this.batches.length > this.head ? this.batches[this.head].baseOffset : this.endOffset;
       this.enforceRetention(undefined);
-      if (valid < buf.length) {
-        fs.truncateSync(file, valid);
-        for (const later of names.slice(i + 1)) fs.rmSync(path.join(dir, later), { force: true });
-        break;
-      }
     }
     const saved = readStartOffset(path.join(dir, START_OFFSET_FILE));
     if (saved !== undefined && saved > this.startOffset) {
@@ -369,6 +427,25 @@ export class PartitionLog {
       this.dropOldSegments();
     }
   }
+
+  /** Offsets endOffset..lastOffset read back as CORRUPT_MESSAGE from now on; says so in the log. */
+  private markCorrupt(lastOffset: bigint, what: string, after: string): void {
+    if (lastOffset < this.endOffset) {
+      this.log.warn(`${this.name}: ${what}; they held no offsets the log needs (${after})`);
+      return;
+    }
+    const range = `offsets ${this.endOffset} to ${lastOffset}`;
+    this.log.warn(`${this.name}: ${what}: ${range} cannot be read and are reported to consumers as CORRUPT_MESSAGE; the bytes stay in place (${after})`);
+    this.batches.push({ baseOffset: this.endOffset, lastOffset, maxTimestamp: -1n, bytes: EMPTY, corrupt: what });
+    this.endOffset = lastOffset + 1n;
+  }
+}
+
+/** Copies bytes cut from a segment next to it (`<segment>.<why>-<time>`) before they go; returns the copy's path. */
+function setAside(file: string, bytes: Buffer, why: string): string {
+  const aside = `${file}.${why}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  fs.writeFileSync(aside, bytes);
+  return aside;
 }
 
 function readStartOffset(file: string): bigint | undefined {

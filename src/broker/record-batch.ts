@@ -144,27 +144,60 @@ export function splitBatches(records: Buffer): BatchHeader[] {
   return batches;
 }
 
-export interface LogScan {
-  /** The whole, valid batches from the start of the buffer. */
-  batches: BatchHeader[];
-  /** Bytes those batches cover; anything after is a torn or corrupt tail. */
-  validBytes: number;
+/** A stretch of a segment: a whole, valid batch, or bytes that hold none. */
+export type SegmentEntry = { kind: 'batch'; header: BatchHeader } | { kind: 'gap'; position: number; end: number };
+
+/**
+ * Reads a log segment as valid batches and the gaps between them. A batch
+ * that is truncated, fails its CRC or goes back in offsets starts a gap; the
+ * gap ends at the next position where a whole batch with a CRC that checks
+ * out (and an offset not below `firstOffset` and its predecessors) begins, or
+ * at the end of the buffer. So one flipped bit costs one batch, not the rest
+ * of the file.
+ */
+export function scanSegment(log: Buffer, firstOffset: bigint): SegmentEntry[] {
+  const entries: SegmentEntry[] = [];
+  let next = firstOffset;
+  for (let position = 0; position < log.length; ) {
+    if (checkBatch(log, position) === undefined) {
+      const header = readBatchHeader(log, position);
+      if (header.baseOffset >= next && header.lastOffsetDelta >= 0) {
+        entries.push({ kind: 'batch', header });
+        next = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+        position += header.size;
+        continue;
+      }
+    }
+    const end = nextBatchAt(log, position + 1, next);
+    entries.push({ kind: 'gap', position, end });
+    position = end;
+  }
+  return entries;
+}
+
+/** The first position from `from` on where a valid batch at or after `minOffset` starts; the buffer's length when none does. */
+function nextBatchAt(log: Buffer, from: number, minOffset: bigint): number {
+  for (let at = from; at + BATCH_HEADER_SIZE <= log.length; at++) {
+    // Cheap tests first: the magic byte, an offset that fits, a length that fits; the CRC last.
+    if (log[at + MAGIC] !== 2 || log.readBigInt64BE(at + BASE_OFFSET) < minOffset) continue;
+    const size = LOG_OVERHEAD + log.readInt32BE(at + BATCH_LENGTH);
+    if (size < BATCH_HEADER_SIZE || size > log.length - at) continue;
+    if (checkBatch(log, at) === undefined && log.readInt32BE(at + LAST_OFFSET_DELTA) >= 0) return at;
+  }
+  return log.length;
 }
 
 /**
- * Reads the batches of a log segment, stopping at the first one that is
- * truncated or fails its CRC (a write torn by a crash), so the caller can cut
- * the file back to `validBytes`.
+ * What the unreadable bytes at `position` claim about themselves, when their
+ * header is intact enough to believe (magic 2, the expected base offset, a
+ * sane offset delta): the offsets a corrupt batch there covered.
  */
-export function readBatchHeaders(log: Buffer): LogScan {
-  const batches: BatchHeader[] = [];
-  let position = 0;
-  while (position < log.length && checkBatch(log, position) === undefined) {
-    const header = readBatchHeader(log, position);
-    batches.push(header);
-    position += header.size;
-  }
-  return { batches, validBytes: position };
+export function claimedOffsets(log: Buffer, position: number, expected: bigint): { baseOffset: bigint; lastOffset: bigint } | undefined {
+  if (log.length - position < BATCH_HEADER_SIZE || log[position + MAGIC] !== 2) return undefined;
+  const baseOffset = log.readBigInt64BE(position + BASE_OFFSET);
+  const delta = log.readInt32BE(position + LAST_OFFSET_DELTA);
+  if (baseOffset !== expected || delta < 0 || delta > 1_000_000) return undefined;
+  return { baseOffset, lastOffset: baseOffset + BigInt(delta) };
 }
 
 /** Rewrites the batch's baseOffset (outside the CRC). */

@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { Broker, type BrokerSettings } from './broker.js';
 import { serveConnection } from './connection.js';
 import { DataDir } from './data-dir.js';
+import { describeFsError } from './storage-error.js';
 
 export interface EmbeddedBrokerOptions {
   /** Interface to listen on. Default 127.0.0.1 (and ::1 when available). */
@@ -52,15 +53,8 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? silentLogger;
-  let dataDir: DataDir | undefined;
-  try {
-    dataDir = options.dataDir ? DataDir.open(options.dataDir) : undefined;
-  } catch (error) {
-    const fsError = (error as NodeJS.ErrnoException).code !== undefined;
-    throw new FirehoseError('BROKER_DATA_DIR', fsError ? `cannot use data dir ${options.dataDir}: ${(error as Error).message}` : (error as Error).message, {
-      hint: fsError ? 'pass a --data-dir this user can create and write' : 'stop the broker that holds it, or pass another --data-dir',
-    });
-  }
+  // DataDir.open throws FirehoseErrors that name the cause (in use, read-only, not creatable).
+  const dataDir = options.dataDir ? DataDir.open(options.dataDir) : undefined;
   const sockets = new Set<Socket>();
   let broker: Broker | undefined;
   const onConnection = (socket: Socket) => {
@@ -98,7 +92,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     retentionBytes: options.retentionBytes ?? 256 * 1024 * 1024,
     maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024 + 12,
   };
-  broker = new Broker(settings, log, dataDir, options.groupInitialRebalanceDelayMs);
+  try {
+    broker = new Broker(settings, log, dataDir, options.groupInitialRebalanceDelayMs);
+  } catch (error) {
+    await Promise.all([server, extra].map((s) => (s?.listening ? new Promise<void>((r) => s.close(() => r())) : undefined)));
+    dataDir?.close();
+    if (error instanceof FirehoseError) throw error;
+    throw new FirehoseError('BROKER_DATA_DIR', `cannot load data dir ${options.dataDir}: ${describeFsError(error)}`, { hint: 'check the disk and the permissions of the data dir', cause: error });
+  }
+  // flush() logs an fsync failure itself; it never throws out of the timer.
   const fsyncTimer = dataDir ? setInterval(() => broker!.topics.flush(), FSYNC_INTERVAL_MS) : undefined;
   fsyncTimer?.unref();
 

@@ -1,9 +1,11 @@
 // The broker's topics: each a list of partition logs, kept in memory and,
 // with a data dir, in files that survive a restart.
 import { createHash } from 'node:crypto';
+import { silentLogger, type Logger } from '../logger.js';
 import type { DataDir, TopicRecord } from './data-dir.js';
 import { PartitionLog } from './partition-log.js';
 import { ErrorCode, KafkaProtocolError } from './protocol/error-codes.js';
+import { describeFsError, storageError } from './storage-error.js';
 
 export interface Topic {
   name: string;
@@ -18,6 +20,8 @@ export interface TopicStoreOptions {
   dataDir?: DataDir;
   retentionBytes: number;
   segmentBytes?: number;
+  /** Where what the reload found (rebuilt topic lists, corrupt or torn segments) is reported. */
+  log?: Logger;
 }
 
 const LEGAL_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -36,8 +40,14 @@ function topicId(name: string, createdAt: number): string {
 export class TopicStore {
   private readonly topics = new Map<string, Topic>();
 
+  private readonly log: Logger;
+  private syncFailed = false;
+
   constructor(private readonly options: TopicStoreOptions) {
-    for (const record of options.dataDir?.loadTopics() ?? []) this.open(record);
+    this.log = options.log ?? silentLogger;
+    const loaded = options.dataDir?.loadTopics() ?? { topics: [], notes: [] };
+    for (const note of loaded.notes) this.log.warn(note);
+    for (const record of loaded.topics) this.open(record);
   }
 
   get(name: string): Topic | undefined {
@@ -61,10 +71,23 @@ export class TopicStore {
     }
   }
 
+  /**
+   * Creates the topic's partition logs, then records it in topics.json; only
+   * then does it exist. A failure (a full disk) leaves no trace of it and
+   * throws KAFKA_STORAGE_ERROR naming the cause.
+   */
   create(name: string, partitions: number, configs: Record<string, string> = {}): Topic {
     this.validateNew(name, partitions);
-    const topic = this.open({ name, partitions, configs, createdAt: Date.now() });
-    this.save();
+    const record: TopicRecord = { name, partitions, configs, createdAt: Date.now() };
+    const logs = this.openLogs(name, 0, partitions);
+    try {
+      this.save([...this.records(), record]);
+    } catch (error) {
+      for (const log of logs) log.deleteFiles();
+      throw error;
+    }
+    const topic: Topic = { name, id: topicId(name, record.createdAt), partitions: logs, configs: { ...configs }, createdAt: record.createdAt };
+    this.topics.set(name, topic);
     return topic;
   }
 
@@ -73,28 +96,53 @@ export class TopicStore {
     if (!Number.isInteger(count) || count <= topic.partitions.length || count > MAX_PARTITIONS) {
       throw new KafkaProtocolError(ErrorCode.INVALID_PARTITIONS, `topic "${name}" has ${topic.partitions.length} partitions; the new count must be larger (and at most ${MAX_PARTITIONS})`);
     }
-    for (let p = topic.partitions.length; p < count; p++) topic.partitions.push(this.openLog(name, p));
-    this.save();
+    const added = this.openLogs(name, topic.partitions.length, count);
+    try {
+      this.save(this.records().map((r) => (r.name === name ? { ...r, partitions: count } : r)));
+    } catch (error) {
+      for (const log of added) log.deleteFiles();
+      throw error;
+    }
+    topic.partitions.push(...added);
   }
 
+  /** Forgets the topic in topics.json first, so a failure there leaves it whole; then removes its files. */
   delete(name: string): void {
     const topic = this.require(name);
+    this.save(this.records().filter((r) => r.name !== name));
     this.topics.delete(name);
-    for (const log of topic.partitions) {
-      log.close();
-      log.deleteFiles();
-    }
-    this.save();
+    for (const log of topic.partitions) log.deleteFiles();
   }
 
-  /** fsync every open segment (the data dir's once-a-second policy). */
+  /** fsync every open segment (the data dir's once-a-second policy); a failure is logged, and the stop is then not clean. */
   flush(): void {
-    for (const topic of this.topics.values()) for (const log of topic.partitions) log.flush();
+    for (const topic of this.topics.values()) {
+      topic.partitions.forEach((log, p) => {
+        try {
+          log.flush();
+        } catch (error) {
+          this.syncFailed = true;
+          this.log.warn(`cannot fsync partition ${topic.name}-${p}: ${describeFsError(error)}; records acknowledged in the last second may not be on disk`);
+        }
+      });
+    }
   }
 
-  close(): void {
-    for (const topic of this.topics.values()) for (const log of topic.partitions) log.close();
+  /** Flushes and closes every log; true when all of it reached the disk (a clean shutdown). */
+  close(): boolean {
+    let clean = !this.syncFailed;
+    for (const topic of this.topics.values()) {
+      topic.partitions.forEach((log, p) => {
+        try {
+          log.close();
+        } catch (error) {
+          clean = false;
+          this.log.warn(`cannot close partition ${topic.name}-${p}: ${describeFsError(error)}`);
+        }
+      });
+    }
     this.topics.clear();
+    return clean;
   }
 
   private require(name: string): Topic {
@@ -104,23 +152,40 @@ export class TopicStore {
   }
 
   private open(record: TopicRecord): Topic {
-    const partitions = Array.from({ length: record.partitions }, (_, p) => this.openLog(record.name, p));
+    const partitions = Array.from({ length: record.partitions }, (_, p) => this.openLog(record.name, p, this.options.dataDir?.cleanShutdown ?? false));
     const topic: Topic = { name: record.name, id: topicId(record.name, record.createdAt), partitions, configs: { ...record.configs }, createdAt: record.createdAt };
     this.topics.set(record.name, topic);
     return topic;
   }
 
-  private openLog(name: string, partition: number): PartitionLog {
+  private openLog(name: string, partition: number, cleanShutdown: boolean): PartitionLog {
     return PartitionLog.open({
       retentionBytes: this.options.retentionBytes,
       segmentBytes: this.options.segmentBytes,
       dir: this.options.dataDir?.partitionDir(name, partition),
+      cleanShutdown,
+      name: `${name}-${partition}`,
+      log: this.log,
     });
   }
 
-  private save(): void {
-    this.options.dataDir?.saveTopics(
-      this.list().map((t) => ({ name: t.name, partitions: t.partitions.length, configs: t.configs, createdAt: t.createdAt })),
-    );
+  /** New, empty partition logs [from, to); on a failure the ones made so far are removed again. */
+  private openLogs(name: string, from: number, to: number): PartitionLog[] {
+    const logs: PartitionLog[] = [];
+    try {
+      for (let p = from; p < to; p++) logs.push(this.openLog(name, p, true));
+    } catch (error) {
+      for (const log of logs) log.deleteFiles();
+      throw storageError(`create the partition directories of ${name}`, error);
+    }
+    return logs;
+  }
+
+  private records(): TopicRecord[] {
+    return this.list().map((t) => ({ name: t.name, partitions: t.partitions.length, configs: t.configs, createdAt: t.createdAt }));
+  }
+
+  private save(records: TopicRecord[]): void {
+    this.options.dataDir?.saveTopics(records);
   }
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataDir, type TopicRecord } from '../../src/broker/data-dir.js';
 import type { CommittedOffset } from '../../src/broker/offset-store.js';
+import { FirehoseError } from '../../src/errors.js';
 
 let root: string;
 const opened: DataDir[] = [];
@@ -41,30 +42,90 @@ describe('DataDir', () => {
   it('creates the directory and keeps the topic list across a reopen', () => {
     const dir = path.join(root, 'nested', 'data');
     let dataDir = open(dir);
-    expect(dataDir.loadTopics()).toEqual([]);
+    expect(dataDir.loadTopics()).toEqual({ topics: [], notes: [] });
     const topics: TopicRecord[] = [
       { name: 'orders', partitions: 3, configs: { 'retention.bytes': '1000' }, createdAt: 1 },
       { name: 'audit.log_v2', partitions: 1, configs: {}, createdAt: 2 },
     ];
     dataDir.saveTopics(topics);
+    for (const t of topics) for (let p = 0; p < t.partitions; p++) fs.mkdirSync(dataDir.partitionDir(t.name, p));
     dataDir = reopen(dataDir);
-    expect(dataDir.loadTopics()).toEqual(topics);
+    expect(dataDir.loadTopics()).toEqual({ topics, notes: [] });
     expect(fs.readdirSync(dir).sort()).toEqual(['lock', 'logs', 'topics.json']);
   });
 
-  it('refuses a topics.json that is not JSON with a message naming the file', () => {
+  it('refuses a damaged topics.json with one line naming the file and the way out', () => {
     const dataDir = open();
-    fs.writeFileSync(path.join(root, 'topics.json'), '[{"name":');
-    expect(() => dataDir.loadTopics()).toThrow(`${path.join(root, 'topics.json')} is not valid JSON`);
+    const file = path.join(root, 'topics.json');
+    for (const [text, why] of [
+      ['[{"name":', 'not valid JSON'],
+      ['{"name":"a"}', 'expected a JSON array of topics'],
+      ['[{"name":"a","partitions":"x"}]', 'topic a has no valid partition count'],
+      ['[7]', 'entry 0 is not an object'],
+    ]) {
+      fs.writeFileSync(file, text!);
+      const error = (() => {
+        try {
+          dataDir.loadTopics();
+        } catch (caught) {
+          return caught as FirehoseError;
+        }
+        throw new Error(`${text} was accepted`);
+      })();
+      expect(error).toBeInstanceOf(FirehoseError);
+      expect(error.message).toBe(`${file} is damaged: ${why}${why === 'not valid JSON' ? error.message.slice(error.message.indexOf(' (')) : ''}`);
+      expect(error.hint).toMatch(/move it away to have the topic list rebuilt/);
+    }
   });
 
-  it('puts partition logs under logs/ and deletes a topic\'s directories', () => {
+  it('rebuilds a missing topics.json from the partition directories, and says so', () => {
+    let dataDir = open();
+    for (const [name, p] of [['orders', 0], ['orders', 1], ['orders', 2], ['my-topic-7', 0]] as const) fs.mkdirSync(dataDir.partitionDir(name, p));
+    const { topics, notes } = dataDir.loadTopics();
+    expect(topics.map((t) => [t.name, t.partitions]).sort()).toEqual([['my-topic-7', 1], ['orders', 3]]);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/topics\.json was missing: rebuilt 2 topics from the partition directories under logs\/ \(.*orders: 3 partitions.*\); topic configs .* not recoverable/);
+    // The rebuilt list is written back: the next start reads it without a word.
+    dataDir = reopen(dataDir);
+    expect(dataDir.loadTopics().notes).toEqual([]);
+  });
+
+  it('sets aside partition directories no listed topic owns, so a new topic of that name starts empty', () => {
+    const dataDir = open();
+    dataDir.saveTopics([{ name: 'kept', partitions: 1, configs: {}, createdAt: 1 }]);
+    for (const [name, p] of [['kept', 0], ['gone', 0], ['gone', 1]] as const) fs.mkdirSync(dataDir.partitionDir(name, p));
+    fs.writeFileSync(path.join(dataDir.partitionDir('gone', 0), '00000000000000000000.log'), 'old records');
+    const { topics, notes } = dataDir.loadTopics();
+    expect(topics.map((t) => t.name)).toEqual(['kept']);
+    expect(fs.readdirSync(path.join(root, 'logs'))).toEqual(['kept-0']);
+    expect(notes[0]).toMatch(/2 partition directories under logs\/ belong to no topic in topics\.json \(gone-0, gone-1\): moved to .*orphaned/);
+    const [aside] = fs.readdirSync(path.join(root, 'orphaned'));
+    expect(fs.readFileSync(path.join(root, 'orphaned', aside!, 'gone-0', '00000000000000000000.log'), 'utf8')).toBe('old records');
+  });
+
+  it('fails at once, naming the cause, on a data dir that cannot be created', () => {
+    // fs.mkdirSync(recursive) spins forever on /proc; this must be an error at once.
+    expect(() => DataDir.open('/proc/firehose-no-such/data')).toThrow(/cannot use data dir \/proc\/firehose-no-such\/data: cannot create \/proc\/firehose-no-such: \/proc does not accept new directories/);
+    const file = path.join(root, 'a-file');
+    fs.writeFileSync(file, '');
+    expect(() => DataDir.open(path.join(file, 'data'))).toThrow(`cannot use data dir ${path.join(file, 'data')}: ${file} is a file, not a directory`);
+  });
+
+  it('remembers whether the last broker stopped cleanly', () => {
+    let dataDir = open();
+    expect(dataDir.cleanShutdown).toBe(false);
+    dataDir.close(true);
+    dataDir = open();
+    expect(dataDir.cleanShutdown).toBe(true);
+    // Running again: a crash from here on must not read as a clean stop.
+    expect(fs.existsSync(path.join(root, 'clean-shutdown'))).toBe(false);
+    dataDir.close(false);
+    expect(open().cleanShutdown).toBe(false);
+  });
+
+  it('puts partition logs under logs/', () => {
     const dataDir = open();
     expect(dataDir.partitionDir('orders', 2)).toBe(path.join(root, 'logs', 'orders-2'));
-    for (const p of [0, 1]) fs.mkdirSync(dataDir.partitionDir('orders', p), { recursive: true });
-    fs.mkdirSync(dataDir.partitionDir('orders.v2', 0), { recursive: true });
-    dataDir.deleteTopicFiles('orders', 2);
-    expect(fs.readdirSync(path.join(root, 'logs'))).toEqual(['orders.v2-0']);
   });
 
   it('keeps the latest committed offset per key across a reopen, honouring deletes', () => {
@@ -119,7 +180,7 @@ describe('DataDir', () => {
 
   it('refuses a data dir locked by a live process, naming it', () => {
     fs.writeFileSync(path.join(root, 'lock'), `${process.pid}\n`);
-    expect(() => DataDir.open(root)).toThrow(`data dir ${root} is in use by process ${process.pid}; stop that broker or pick another --data-dir`);
+    expect(() => DataDir.open(root)).toThrow(`data dir ${root} is in use by process ${process.pid}`);
     // A second broker in the same process is refused the same way.
     fs.rmSync(path.join(root, 'lock'));
     open();

@@ -209,10 +209,14 @@ describe('PartitionLog with a directory', () => {
   afterEach(() => {
     for (const log of logs.splice(0)) log.close();
     fs.rmSync(root, { recursive: true, force: true });
+    warnings.length = 0;
   });
 
+  const warnings: string[] = [];
+  const logger = { debug: () => {}, info: () => {}, warn: (line: string) => void warnings.push(line) };
+
   function open(options: Partial<PartitionLogOptions> = {}): PartitionLog {
-    const log = PartitionLog.open({ retentionBytes: BIG, dir: path.join(root, 'topic-0'), ...options });
+    const log = PartitionLog.open({ retentionBytes: BIG, dir: path.join(root, 'topic-0'), log: logger, ...options });
     logs.push(log);
     return log;
   }
@@ -248,6 +252,77 @@ describe('PartitionLog with a directory', () => {
     expect(refusal(() => reopened.append(batch({ producerId: 9n, producerEpoch: 0, baseSequence: 7 }), NOW)).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
   });
 
+  /** Ten 2-record batches in one segment, closed as a clean stop leaves them. */
+  function tenBatches(): { file: string; sizes: number[] } {
+    const log = open();
+    for (let i = 0; i < 10; i++) log.append(batch({ records: 2, payload: 50 }), NOW);
+    log.close();
+    return { file: segmentPath('00000000000000000000.log'), sizes: Array.from({ length: 10 }, () => batch({ records: 2, payload: 50 }).length) };
+  }
+
+  it('after a clean stop, keeps a segment with a flipped bit whole: the bad batch reads as CORRUPT_MESSAGE, the rest stays readable', () => {
+    const { file, sizes } = tenBatches();
+    const before = fs.readFileSync(file);
+    const flipped = Buffer.from(before);
+    flipped[sizes[0]! * 3 + 70]! ^= 0x10; // inside the 4th batch's records: offsets 6 and 7
+    fs.writeFileSync(file, flipped);
+
+    const reopened = open({ cleanShutdown: true, name: 'orders-0' });
+    expect([reopened.logStartOffset, reopened.logEndOffset]).toEqual([0n, 20n]);
+    expect(fs.readFileSync(file)).toEqual(flipped); // nothing cut
+    expect(baseOffsets(reopened.read(0n, BIG))).toEqual([0n, 2n, 4n]); // stops before the bad batch
+    const refused = refusal(() => reopened.read(6n, BIG));
+    expect(refused.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect(refused.message).toMatch(/offsets 6 to 7 of orders-0 are unreadable .*; seek to 8 to read on/);
+    expect(baseOffsets(reopened.read(8n, BIG))).toEqual([8n, 10n, 12n, 14n, 16n, 18n]);
+    expect(warnings).toEqual([expect.stringMatching(/^orders-0: bytes \d+ to \d+ of .*00000000000000000000\.log fail their checks: offsets 6 to 7 cannot be read and are reported to consumers as CORRUPT_MESSAGE/)]);
+    expect(reopened.append(batch(), NOW).baseOffset).toBe(20n);
+  });
+
+  it('after a clean stop, finds the batches after a flipped bit in a batch length (byte 8 of a batch)', () => {
+    const { file, sizes } = tenBatches();
+    const flipped = fs.readFileSync(file);
+    flipped[sizes[0]! + 9]! ^= 0x04; // the 2nd batch's length
+    fs.writeFileSync(file, flipped);
+    const reopened = open({ cleanShutdown: true });
+    expect(reopened.logEndOffset).toBe(20n);
+    expect(refusal(() => reopened.read(2n, BIG)).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect(baseOffsets(reopened.read(4n, BIG))).toEqual([4n, 6n, 8n, 10n, 12n, 14n, 16n, 18n]);
+  });
+
+  it('after a clean stop, keeps corrupt bytes at the very end and writes new records to a new segment', () => {
+    const { file, sizes } = tenBatches();
+    const flipped = fs.readFileSync(file);
+    flipped[flipped.length - 3]! ^= 0x01; // the last batch: offsets 18 and 19
+    fs.writeFileSync(file, flipped);
+    const reopened = open({ cleanShutdown: true });
+    expect(reopened.logEndOffset).toBe(20n);
+    expect(refusal(() => reopened.read(18n, BIG)).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect(reopened.append(batch(), NOW).baseOffset).toBe(20n);
+    reopened.close();
+    expect(fs.statSync(file).size).toBe(sizes.reduce((a, b) => a + b, 0));
+    expect(segments()).toEqual(['00000000000000000000.log', '00000000000000000020.log']);
+    const again = open({ cleanShutdown: true });
+    expect(again.logEndOffset).toBe(21n);
+    expect(baseOffsets(again.read(20n, BIG))).toEqual([20n]);
+  });
+
+  it('after a crash, keeps a corrupt batch in the middle and every segment after it', () => {
+    const size = batch().length;
+    const log = open({ segmentBytes: 2 * size });
+    for (let i = 0; i < 6; i++) log.append(batch(), NOW);
+    log.close();
+    const first = segmentPath('00000000000000000000.log');
+    const bytes = fs.readFileSync(first);
+    bytes[size + 40]! ^= 0xff; // offset 1
+    fs.writeFileSync(first, bytes);
+    const reopened = open({ segmentBytes: 2 * size });
+    expect(reopened.logEndOffset).toBe(6n);
+    expect(segments()).toHaveLength(3);
+    expect(refusal(() => reopened.read(1n, BIG)).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect(baseOffsets(reopened.read(2n, BIG))).toEqual([2n, 3n, 4n, 5n]);
+  });
+
   it('cuts a torn last write on reopen', () => {
     const log = open();
     log.append(batch({ records: 2 }), NOW);
@@ -257,9 +332,13 @@ describe('PartitionLog with a directory', () => {
     const file = segmentPath('00000000000000000000.log');
     fs.appendFileSync(file, batch({ payload: 100 }).subarray(0, 70));
 
-    const reopened = open();
+    const reopened = open({ name: 'orders-0' });
     expect(reopened.logEndOffset).toBe(3n);
     expect(fs.statSync(file).size).toBe(before.length);
+    // The cut bytes are kept beside the segment, and the log says where.
+    const [aside] = fs.readdirSync(path.join(root, 'topic-0')).filter((name) => name.includes('.torn-'));
+    expect(fs.readFileSync(path.join(root, 'topic-0', aside!))).toEqual(batch({ payload: 100 }).subarray(0, 70));
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^orders-0: cut 70 bytes at the end of .*, a write torn by a crash \\(records from offset 3 on .*\\); the bytes are kept in .*${aside}`))]);
     expect(reopened.append(batch(), NOW).baseOffset).toBe(3n);
     reopened.close();
     expect(open().logEndOffset).toBe(4n);

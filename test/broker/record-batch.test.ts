@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '../../src/broker/crc32c.js';
 import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
-import { readBatchHeaders, setBaseOffset, setPartitionLeaderEpoch, splitBatches } from '../../src/broker/record-batch.js';
+import { scanSegment, setBaseOffset, setPartitionLeaderEpoch, splitBatches, type SegmentEntry } from '../../src/broker/record-batch.js';
 import { encodeBatch, refusal } from '../support/record-batch.js';
 
 const two = [
@@ -143,26 +143,41 @@ describe('rewriting a batch', () => {
   });
 });
 
-describe('readBatchHeaders', () => {
-  it('reads whole batches and reports how many bytes are valid before a torn tail', () => {
+describe('scanSegment', () => {
+  const kinds = (entries: SegmentEntry[]) => entries.map((e) => (e.kind === 'batch' ? e.header.baseOffset : [e.position, e.end]));
+
+  it('reads whole batches, and a torn tail as a gap to the end', () => {
     const first = encodeBatch({ records: two });
     const second = encodeBatch({ records: [{ key: 'k', value: 'v' }], baseOffset: 2n });
     const whole = Buffer.concat([first, second]);
-    expect(readBatchHeaders(whole)).toMatchObject({ batches: [{ baseOffset: 0n }, { baseOffset: 2n }], validBytes: whole.length });
+    expect(kinds(scanSegment(whole, 0n))).toEqual([0n, 2n]);
     for (const cut of [1, 12, 17, 40, second.length - 1]) {
-      expect(readBatchHeaders(whole.subarray(0, whole.length - cut))).toMatchObject({ batches: [{ baseOffset: 0n }], validBytes: first.length });
+      const torn = whole.subarray(0, whole.length - cut);
+      expect(kinds(scanSegment(torn, 0n))).toEqual([0n, [first.length, torn.length]]);
     }
   });
 
-  it('stops at a batch that fails its CRC', () => {
+  it('reports a batch that fails its CRC as a gap and reads the batches after it', () => {
     const first = encodeBatch({ records: two });
     const second = encodeBatch({ records: two, baseOffset: 2n });
-    second[second.length - 1] ^= 0xff;
-    expect(readBatchHeaders(Buffer.concat([first, second, first]))).toMatchObject({ batches: [{ baseOffset: 0n }], validBytes: first.length });
+    const third = encodeBatch({ records: two, baseOffset: 4n });
+    second[second.length - 1] ^= 0x01;
+    expect(kinds(scanSegment(Buffer.concat([first, second, third]), 0n))).toEqual([0n, [first.length, first.length + second.length], 4n]);
   });
 
-  it('reads nothing from an empty or garbage buffer', () => {
-    expect(readBatchHeaders(Buffer.alloc(0))).toEqual({ batches: [], validBytes: 0 });
-    expect(readBatchHeaders(Buffer.alloc(100, 0xab))).toEqual({ batches: [], validBytes: 0 });
+  it('finds the next batch when a flipped bit breaks a batch length, and skips batches that go back in offsets', () => {
+    const batches = [0n, 2n, 4n, 6n].map((baseOffset) => encodeBatch({ records: two, baseOffset }));
+    const log = Buffer.concat(batches);
+    const at = batches[0]!.length;
+    log[at + 9] ^= 0x40; // batchLength of the second batch
+    expect(kinds(scanSegment(log, 0n))).toEqual([0n, [at, at + batches[1]!.length], 4n, 6n]);
+    const back = Buffer.concat([batches[0]!, batches[1]!, batches[0]!, batches[3]!]);
+    const gapAt = batches[0]!.length * 2;
+    expect(kinds(scanSegment(back, 0n))).toEqual([0n, 2n, [gapAt, gapAt + batches[0]!.length], 6n]);
+  });
+
+  it('reads an empty buffer as nothing and garbage as one gap', () => {
+    expect(scanSegment(Buffer.alloc(0), 0n)).toEqual([]);
+    expect(kinds(scanSegment(Buffer.alloc(100, 0xab), 0n))).toEqual([[0, 100]]);
   });
 });

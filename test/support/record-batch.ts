@@ -1,8 +1,9 @@
 // Record batches (magic v2) built by hand for the embedded broker's tests, the way a
 // Kafka producer encodes them, and a helper to catch the broker's protocol refusals.
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { crc32c } from '../../src/broker/crc32c.js';
 import { KafkaProtocolError } from '../../src/broker/protocol/error-codes.js';
+import { Reader } from '../../src/broker/protocol/reader.js';
 
 export interface BatchHeaderSpec {
   /** What the producer writes; the broker replaces it. */
@@ -91,4 +92,34 @@ export function refusal(work: () => unknown): KafkaProtocolError {
     throw error;
   }
   throw new Error('expected a KafkaProtocolError');
+}
+
+/** Offsets and values of every record in `bytes` (whole batches, none or gzip), as a consumer reads them. */
+export function decodeBatchValues(bytes: Buffer): Array<{ offset: bigint; key: string | null; value: string }> {
+  const out: Array<{ offset: bigint; key: string | null; value: string }> = [];
+  for (let at = 0; at + 12 <= bytes.length; ) {
+    const size = 12 + bytes.readInt32BE(at + 8);
+    if (at + size > bytes.length) break; // a partial batch at the end of a fetch answer
+    const baseOffset = bytes.readBigInt64BE(at);
+    const body = bytes.subarray(at + 61, at + size);
+    const reader = new Reader((bytes.readInt16BE(at + 21) & 0x07) === 1 ? gunzipSync(body) : body);
+    for (let i = bytes.readInt32BE(at + 57); i > 0; i--) {
+      reader.varint(); // record length
+      reader.int8(); // attributes
+      reader.varlong(); // timestamp delta
+      const offsetDelta = reader.varint();
+      const keyLength = reader.varint();
+      const key = keyLength < 0 ? null : reader.raw(keyLength).toString('utf8');
+      const valueLength = reader.varint();
+      const value = valueLength < 0 ? '' : reader.raw(valueLength).toString('utf8');
+      for (let h = reader.varint(); h > 0; h--) {
+        reader.raw(reader.varint());
+        const headerValue = reader.varint();
+        if (headerValue > 0) reader.raw(headerValue);
+      }
+      out.push({ offset: baseOffset + BigInt(offsetDelta), key, value });
+    }
+    at += size;
+  }
+  return out;
 }
