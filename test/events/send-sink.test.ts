@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEventSink, type SinkEvent, type SinkHandle } from '../../src/events/sink-server.js';
 import { runCli } from '../support/cli.js';
-import { INVALID_EVENTS, postCases, refusals, VALID_EVENTS } from './cloudevent-cases.js';
+import { INVALID_EVENTS, postCases, refusals, VALID_EVENTS } from '../support/cloudevent-cases.js';
 
 describe('firehose send ↔ sink serve', () => {
   let sink: SinkHandle | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateHttpCloudEvent } from '../../src/events/validate-cloudevent.js';
-import { INVALID_EVENTS, VALID_EVENTS } from './cloudevent-cases.js';
+import { INVALID_EVENTS, VALID_EVENTS } from '../support/cloudevent-cases.js';
 
 const ce = (attributes: Record<string, string>) => Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`ce-${name}`, value]));
 const STRUCTURED = { 'content-type': 'application/cloudevents+json' };

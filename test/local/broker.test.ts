@@ -10,7 +10,7 @@ import { startEventSink, type SinkEvent, type SinkReply } from '../../src/events
 import { startBroker, startChannel, type BrokerEvent, type BrokerOptions, type Trigger } from '../../src/local/broker.js';
 import { loadTriggerFile, parseTriggerYaml } from '../../src/local/trigger-yaml.js';
 import { waitFor } from '../support/wait.js';
-import { INVALID_EVENTS, postCases, refusals, VALID_EVENTS } from '../events/cloudevent-cases.js';
+import { INVALID_EVENTS, postCases, refusals, VALID_EVENTS } from '../support/cloudevent-cases.js';
 
 const JS_TYPE = 'dev.nodeshift.samples.js-example';
 const JS_SOURCE = 'dev.nodeshift.samples/js-example-source';

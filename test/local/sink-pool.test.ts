@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEventSink, type SinkEvent, type SinkHandle } from '../../src/events/sink-server.js';
 import { startSinkPool, type SinkPoolEvent, type SinkPoolHandle, type SinkPoolOptions } from '../../src/local/sink-pool.js';
 import { waitFor } from '../support/wait.js';
-import { INVALID_EVENTS, postCases, refusals, VALID_EVENTS } from '../events/cloudevent-cases.js';
+import { INVALID_EVENTS, postCases, refusals, VALID_EVENTS } from '../support/cloudevent-cases.js';
 
 const WORKER_NAME = /^eventinghello-00001-deployment-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
 
