@@ -31,6 +31,13 @@ describe('consume', () => {
     ]);
   });
 
+  it('a 600-partition topic: create-topic, spam and consume every record (answers over 16 KiB)', { timeout: 120_000 }, async () => {
+    const topic = await newTopic('consume-wide', 600);
+    expectOk(await firehose(['spam', topic, '--times', '1000']));
+    const result = expectOk(await firehose(['consume', topic, '--from-beginning', '--max-messages', '1000', '--idle-timeout', '30s']));
+    expect(sorted(lines(result.stdout))).toEqual(sorted(spamValues(1000)));
+  });
+
   it('reads everything with --from-beginning and stops on --idle-timeout', async () => {
     const topic = await spammedTopic('consume-all');
     const result = expectOk(await firehose(['consume', topic, '--from-beginning', '--idle-timeout', '2s']));
