@@ -1,7 +1,7 @@
-import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { recordToCloudEvent, type KafkaSourceIdentity } from '../events/record-to-cloudevent.js';
+import { consumeBatches, type BatchControl, type RawRecord, type RecordBatch } from '../kafka/batches.js';
 import type { KafkaClient } from '../kafka/connect.js';
-import { runUntilStopped, StopSignal, watchGroup, type StopReason } from '../kafka/stop-signal.js';
+import { StopSignal, type StopReason } from '../kafka/stop-signal.js';
 import { requireTopic } from '../kafka/topics.js';
 import type { RetryPolicy } from './delivery.js';
 import { deliverWithRetry, postEvent } from './http-delivery.js';
@@ -48,16 +48,17 @@ export async function runDispatcher(client: KafkaClient, options: DispatcherOpti
   const counts = { delivered: 0, deadLettered: 0, dropped: 0 };
 
   /** Delivers one record until it is settled (2xx, dead letter, or a final 4xx); false if stopped. */
-  const settle = async (partition: number, message: KafkaMessage): Promise<boolean> => {
-    const event = recordToCloudEvent({ topic: options.topic, partition, offset: message.offset, timestamp: Number(message.timestamp), key: message.key, headers: message.headers as never, value: message.value }, options.source);
-    const id = event.attributes.id ?? `${partition}/${message.offset}`;
+  const settle = async (record: RawRecord): Promise<boolean> => {
+    const { partition } = record;
+    const event = recordToCloudEvent(record, options.source);
+    const id = event.attributes.id ?? `${partition}/${record.offset}`;
     const post = { timeoutMs: options.requestTimeoutMs, signal: options.signal };
     const outcome = await deliverWithRetry(options.sinkUrl, event, options.retry, post, (status, attempt, delayMs) =>
       onEvent({ kind: 'retry', id, status, attempt, delayMs }));
     if (outcome.aborted || stop.stopped) return false;
     if (outcome.ok) {
       counts.delivered += 1;
-      onEvent({ kind: 'delivered', id, status: outcome.status as number, attempts: outcome.attempts, partition, offset: message.offset });
+      onEvent({ kind: 'delivered', id, status: outcome.status as number, attempts: outcome.attempts, partition, offset: record.offset });
       return true;
     }
     if (options.deadLetterUrl) {
@@ -73,32 +74,35 @@ export async function runDispatcher(client: KafkaClient, options: DispatcherOpti
     return true;
   };
 
-  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+  const handleBatch = async (batch: RecordBatch, { resolveOffset, heartbeat, isRunning }: BatchControl) => {
     if (options.ordering === 'ordered') {
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale() || stop.stopped) return;
-        if (!(await settle(batch.partition, message))) return;
-        resolveOffset(message.offset);
+      for (const record of batch.records) {
+        if (!isRunning() || stop.stopped) return;
+        if (!(await settle(record))) return;
+        resolveOffset(record.offset);
         await heartbeat();
       }
       return;
     }
     // unordered: the whole batch in flight at once; offsets resolve in order as a prefix settles.
-    const settled = await Promise.all(batch.messages.map((m) => settle(batch.partition, m)));
-    for (let i = 0; i < settled.length && settled[i]; i++) resolveOffset(batch.messages[i]!.offset);
+    const settled = await Promise.all(batch.records.map((record) => settle(record)));
+    for (let i = 0; i < settled.length && settled[i]; i++) resolveOffset(batch.records[i]!.offset);
     await heartbeat();
   };
 
   // A short session: after a crash the group hands the partitions on within 10 s, not 30.
-  const consumer = await client.consumer({ groupId: options.group, maxWaitTimeInMs: 200, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
-  watchGroup(consumer, options.topic, stop, (_t, partitions) => onEvent({ kind: 'assign', partitions }));
-  // autoCommit: kafkajs commits only offsets resolved above, i.e. settled deliveries.
-  const stoppedBy = await runUntilStopped(client, consumer, stop, { topic: options.topic, fromBeginning: options.initialOffset === 'earliest' }, {
-    autoCommit: true,
-    autoCommitInterval: 500,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 16,
-    eachBatch,
-  }, `dispatch ${options.topic}`);
+  const stoppedBy = await consumeBatches(client, {
+    groupId: options.group,
+    topic: options.topic,
+    fromBeginning: options.initialOffset === 'earliest',
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 2_000,
+    maxWaitMs: 200,
+    concurrency: 16,
+    commitIntervalMs: 500,
+    stop,
+    what: `dispatch ${options.topic}`,
+    onAssign: (partitions) => onEvent({ kind: 'assign', partitions }),
+  }, handleBatch);
   return { ...counts, stoppedBy };
 }

@@ -1,0 +1,101 @@
+// The layering as a test: every import under src/ is read and checked against the
+// arrows the design allows (README, "Layout"). Adding a forbidden import fails here,
+// naming the file, the line and the rule.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+
+interface Import {
+  /** The importing file, relative to src/ ("local/dispatcher.ts"). */
+  from: string;
+  line: number;
+  /** A file under src/ ("kafka/batches.ts") or a package name ("kafkajs"). */
+  to: string;
+}
+
+/** Static imports, re-exports and dynamic import() of string literals. */
+const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(])import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+
+function importsOf(file: string, text: string): Import[] {
+  const out: Import[] = [];
+  for (const match of text.matchAll(IMPORT)) {
+    const spec = match[1] ?? match[2] ?? match[3]!;
+    const line = text.slice(0, match.index).split('\n').length + (match[0].startsWith('\n') ? 1 : 0);
+    let to: string;
+    if (spec.startsWith('.')) {
+      to = path.relative(SRC, path.resolve(path.dirname(path.join(SRC, file)), spec)).replace(/\.js$/, '.ts').split(path.sep).join('/');
+    } else {
+      // A package: its name ("@scope/name" or "name"), node: built-ins as they are.
+      to = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+    }
+    out.push({ from: file, line, to });
+  }
+  return out;
+}
+
+function allImports(): Import[] {
+  const files = (fs.readdirSync(SRC, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => f.split(path.sep).join('/'));
+  return files.flatMap((file) => importsOf(file, fs.readFileSync(path.join(SRC, file), 'utf8')));
+}
+
+/** The part of the tree a file belongs to: its first folder, or "root" for errors.ts, logger.ts, labels.ts. */
+function partOf(file: string): string {
+  return file.includes('/') ? file.split('/')[0]! : 'root';
+}
+
+interface Rule {
+  name: string;
+  /** True when the import breaks the rule. */
+  broken: (i: Import) => boolean;
+}
+
+const CORE = new Set(['config', 'kafka', 'cluster', 'templates', 'events', 'local', 'broker', 'root', 'util']);
+
+const RULES: Rule[] = [
+  { name: 'core modules never import cli/ or ui/ (they return data; cli/ renders it)', broken: (i) => CORE.has(partOf(i.from)) && ['cli', 'ui'].includes(partOf(i.to)) },
+  { name: 'only cli/ imports ui/', broken: (i) => partOf(i.to) === 'ui' && !['cli', 'ui'].includes(partOf(i.from)) },
+  { name: 'the embedded Kafka broker (broker/) never imports the Kafka client (kafka/) or kafkajs', broken: (i) => partOf(i.from) === 'broker' && (partOf(i.to) === 'kafka' || i.to === 'kafkajs') },
+  { name: 'kafkajs is imported only under kafka/ (local/ and the rest see firehose records)', broken: (i) => i.to === 'kafkajs' && partOf(i.from) !== 'kafka' },
+  { name: 'the Kubernetes client is imported only under cluster/', broken: (i) => i.to === '@kubernetes/client-node' && partOf(i.from) !== 'cluster' },
+  { name: 'terminal libraries (chalk, ora, @inquirer/prompts) only in ui/ and cli/', broken: (i) => ['chalk', 'ora', '@inquirer/prompts'].includes(i.to) && !['ui', 'cli'].includes(partOf(i.from)) },
+  { name: 'commander only in cli/', broken: (i) => ['commander', '@commander-js/extra-typings'].includes(i.to) && partOf(i.from) !== 'cli' },
+  { name: 'shared root modules (errors, logger, labels, util/) import no other part', broken: (i) => ['root', 'util'].includes(partOf(i.from)) && i.to.endsWith('.ts') && !['root', 'util'].includes(partOf(i.to)) },
+  { name: 'nothing reads ../shared (the project stands alone)', broken: (i) => i.to.startsWith('../') },
+];
+
+function violations(imports: Import[]): string[] {
+  return RULES.flatMap((rule) => imports.filter(rule.broken).map((i) => `src/${i.from}:${i.line} imports ${i.to}: ${rule.name}`));
+}
+
+describe('the layering', () => {
+  it('reads the imports of every file under src/', () => {
+    const imports = allImports();
+    expect(imports.length).toBeGreaterThan(300);
+    // The reader sees the arrows that are known to exist.
+    expect(imports).toContainEqual(expect.objectContaining({ from: 'cli/program.ts', to: 'cli/commands/topics.ts' }));
+    expect(imports.some((i) => i.from.startsWith('kafka/') && i.to === 'kafkajs')).toBe(true);
+  });
+
+  it('holds: no import breaks a rule', () => {
+    expect(violations(allImports())).toEqual([]);
+  });
+
+  it('would fail on a forbidden import (shown with made-up files)', () => {
+    const made = [
+      ...importsOf('local/new-thing.ts', "import type { KafkaMessage } from 'kafkajs';\n"),
+      ...importsOf('broker/handlers/new.ts', "import { createKafkaClient } from '../../kafka/connect.js';\n"),
+      ...importsOf('events/new.ts', "const ui = await import('../ui/output.js');\n"),
+      ...importsOf('config/new.ts', "import chalk from 'chalk';\n"),
+    ];
+    expect(violations(made)).toEqual([
+      'src/events/new.ts:1 imports ui/output.ts: core modules never import cli/ or ui/ (they return data; cli/ renders it)',
+      'src/events/new.ts:1 imports ui/output.ts: only cli/ imports ui/',
+      'src/broker/handlers/new.ts:1 imports kafka/connect.ts: the embedded Kafka broker (broker/) never imports the Kafka client (kafka/) or kafkajs',
+      'src/local/new-thing.ts:1 imports kafkajs: kafkajs is imported only under kafka/ (local/ and the rest see firehose records)',
+      'src/config/new.ts:1 imports chalk: terminal libraries (chalk, ora, @inquirer/prompts) only in ui/ and cli/',
+    ]);
+  });
+});
