@@ -22,6 +22,16 @@ export interface EmbeddedBrokerOptions {
   retentionBytes?: number;
   maxMessageBytes?: number;
   maxRequestBytes?: number;
+  /** Bytes all connections together may buffer in requests not yet handled; a connection that would go over is closed. Default 256 MiB. */
+  maxBufferedBytes?: number;
+  /** A request must arrive whole this long after its first byte, or its connection is closed. Default 30 s. */
+  frameTimeoutMs?: number;
+  /** Most entries (topics, partitions, ...) one request may list; a request listing more closes its connection. Default 100,000. */
+  maxItemsPerRequest?: number;
+  /** Most bytes of records one Fetch answer carries, whatever the client asks (Kafka's fetch.max.bytes). Default 55 MiB. */
+  fetchMaxBytes?: number;
+  /** Most topics one Metadata request may auto-create; the rest wait for the client's retry. Default 100. */
+  maxAutoCreatesPerRequest?: number;
   /** How long a new group waits for more members before its first rebalance. */
   groupInitialRebalanceDelayMs?: number;
   log?: Logger;
@@ -60,7 +70,14 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   const onConnection = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    serveConnection(socket, broker!, { maxRequestBytes: options.maxRequestBytes ?? 100 * 1024 * 1024 });
+    serveConnection(socket, broker!, {
+      maxRequestBytes: options.maxRequestBytes,
+      maxBufferedBytes: options.maxBufferedBytes,
+      frameTimeoutMs: options.frameTimeoutMs,
+      maxItemsPerRequest: options.maxItemsPerRequest,
+      fetchMaxBytes: options.fetchMaxBytes,
+      maxAutoCreatesPerRequest: options.maxAutoCreatesPerRequest,
+    });
   };
   const server = createServer(onConnection);
   let port: number;

@@ -2,6 +2,19 @@ import type { Broker } from '../broker.js';
 import { KafkaProtocolError, ErrorCode } from '../protocol/error-codes.js';
 import type { Message } from '../protocol/schema.js';
 
+/** What one request may ask of the broker; EmbeddedBrokerOptions sets them. */
+export interface RequestLimits {
+  /** Most bytes of records one Fetch answer carries, whatever the client asks (Kafka's fetch.max.bytes). */
+  fetchMaxBytes: number;
+  /** Most topics one Metadata request may auto-create; the rest are answered LEADER_NOT_AVAILABLE, to be created on the client's retry. */
+  maxAutoCreatesPerRequest: number;
+}
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
+  fetchMaxBytes: 55 * 1024 * 1024,
+  maxAutoCreatesPerRequest: 100,
+};
+
 export interface RequestContext {
   broker: Broker;
   version: number;
@@ -9,10 +22,19 @@ export interface RequestContext {
   clientHost: string;
   /** Aborted when the client's connection closes. */
   signal: AbortSignal;
+  limits: RequestLimits;
 }
 
 /** Returns the response body, or undefined when the request gets no response (acks=0). */
 export type Handler = (body: Message, ctx: RequestContext) => Message | undefined | Promise<Message | undefined>;
+
+/** How many items a handler works through before letting other connections' requests run. */
+export const ITEMS_PER_TURN = 2_000;
+
+/** Lets the event loop answer other connections before a long handler goes on. */
+export function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /** The protocol error code of a thrown error (anything unexpected is UNKNOWN_SERVER_ERROR). */
 export function errorCodeOf(error: unknown): number {

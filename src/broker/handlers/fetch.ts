@@ -1,51 +1,82 @@
 // Fetch and ListOffsets. A fetch answers with stored batches as they are
 // (no decoding) and long-polls until min bytes arrive or max wait passes.
+// Both bound what one request may cost: the bytes a Fetch answer carries
+// (RequestLimits), one lookup per partition however often it is named, and a
+// turn for other connections every ITEMS_PER_TURN partitions. How many
+// partitions a request may name at all is the connection's limit.
+import type { PartitionLog } from '../partition-log.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { Message } from '../protocol/schema.js';
-import { errorCodeOf, type Handler, type RequestContext } from './context.js';
+import { errorCodeOf, ITEMS_PER_TURN, yieldTurn, type Handler, type RequestContext } from './context.js';
 
 const EMPTY = Buffer.alloc(0);
 
-function readAll(body: Message, { broker }: RequestContext): { responses: Message[]; bytes: number; failed: boolean } {
-  let budget = Math.max(0, body.maxBytes as number);
+interface FetchRead {
+  responses: Message[];
+  bytes: number;
+  failed: boolean;
+}
+
+/**
+ * One pass over the requested partitions with Kafka's byte rules
+ * (ReplicaManager.readFromLog): each partition gets at most its
+ * partitionMaxBytes and what is left of maxBytes; the first partition that
+ * has data gets at least one whole batch, however large, so a consumer always
+ * makes progress; after that a batch that does not fit is not sent (Kafka
+ * would send it cut short, which the client drops), and once maxBytes is spent
+ * the remaining partitions get no records.
+ */
+async function readAll(body: Message, { broker }: RequestContext, maxBytes: number): Promise<FetchRead> {
+  let budget = maxBytes;
   let bytes = 0;
   let failed = false;
-  const responses = (body.topics as Message[]).map((requested) => {
-    const topic = broker.topics.get(requested.topic);
-    return {
-      topic: requested.topic,
-      partitions: (requested.partitions as Message[]).map((p) => {
-        const log = topic?.partitions[p.partition];
-        const base = { partitionIndex: p.partition, abortedTransactions: [], preferredReadReplica: -1 };
-        if (!log) {
-          failed = true;
-          return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY };
+  let seen = 0;
+  const responses: Message[] = [];
+  for (const requested of body.topics as Message[]) {
+    const partitions: Message[] = [];
+    for (const p of requested.partitions as Message[]) {
+      if (++seen % ITEMS_PER_TURN === 0) await yieldTurn();
+      // Looked up per partition: a topic may be deleted while this pass yields.
+      const log = broker.topics.partition(requested.topic, p.partition);
+      const base = { partitionIndex: p.partition, abortedTransactions: [], preferredReadReplica: -1 };
+      if (!log) {
+        failed = true;
+        partitions.push({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY });
+        continue;
+      }
+      const positions = { highWatermark: log.logEndOffset, lastStableOffset: log.logEndOffset, logStartOffset: log.logStartOffset };
+      const minOneBatch = bytes === 0;
+      const limit = Math.min(p.partitionMaxBytes as number, budget);
+      let records: Buffer = EMPTY;
+      try {
+        if (minOneBatch || limit > 0) {
+          // read() always returns at least one batch; past the first partition with data it must fit.
+          records = log.read(p.fetchOffset, Math.max(0, limit));
+          if (!minOneBatch && records.length > limit) records = EMPTY;
         }
-        const positions = { highWatermark: log.logEndOffset, lastStableOffset: log.logEndOffset, logStartOffset: log.logStartOffset };
-        try {
-          // Kafka returns at least one batch for the first partition with data, even over the budget.
-          const limit = bytes === 0 ? Math.max(1, Math.min(p.partitionMaxBytes, budget)) : Math.min(p.partitionMaxBytes, budget);
-          const records = limit > 0 ? log.read(p.fetchOffset, limit) : EMPTY;
-          bytes += records.length;
-          budget -= records.length;
-          return { ...base, ...positions, errorCode: ErrorCode.NONE, records };
-        } catch (error) {
-          failed = true;
-          return { ...base, ...positions, errorCode: errorCodeOf(error), records: EMPTY };
-        }
-      }),
-    };
-  });
+      } catch (error) {
+        failed = true;
+        partitions.push({ ...base, ...positions, errorCode: errorCodeOf(error), records: EMPTY });
+        continue;
+      }
+      bytes += records.length;
+      budget = Math.max(0, budget - records.length);
+      partitions.push({ ...base, ...positions, errorCode: ErrorCode.NONE, records });
+    }
+    responses.push({ topic: requested.topic, partitions });
+  }
   return { responses, bytes, failed };
 }
 
 export const handleFetch: Handler = async (body, ctx) => {
+  // As Kafka: the broker's fetch.max.bytes caps what the client asks for, and min bytes never exceeds max bytes.
+  const maxBytes = Math.max(0, Math.min(body.maxBytes as number, ctx.limits.fetchMaxBytes));
+  const minBytes = Math.max(1, Math.min(body.minBytes as number, maxBytes));
   const deadline = Date.now() + Math.max(0, body.maxWaitMs as number);
-  const minBytes = Math.max(0, body.minBytes as number);
   for (;;) {
-    const result = readAll(body, ctx);
+    const result = await readAll(body, ctx, maxBytes);
     const left = deadline - Date.now();
-    if (result.bytes >= Math.max(1, minBytes) || result.failed || left <= 0 || ctx.signal.aborted) {
+    if (result.bytes >= minBytes || result.failed || left <= 0 || ctx.signal.aborted) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
     }
     await ctx.broker.waitForAppend(left, ctx.signal);
@@ -56,23 +87,42 @@ const LATEST = -1n;
 const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
 
-export const handleListOffsets: Handler = (body, { broker }) => ({
-  throttleTimeMs: 0,
-  topics: (body.topics as Message[]).map((requested) => ({
-    name: requested.name,
-    partitions: (requested.partitions as Message[]).map((p) => {
-      const log = broker.topics.partition(requested.name, p.partitionIndex);
+export const handleListOffsets: Handler = async (body, { broker }) => {
+  const topics = body.topics as Message[];
+  // As Kafka: a partition named twice is answered INVALID_REQUEST, not looked up twice.
+  const counts = new Map<string, number>();
+  for (const requested of topics) {
+    for (const p of requested.partitions as Message[]) {
+      const key = `${p.partitionIndex}:${requested.name}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  let seen = 0;
+  const answers: Message[] = [];
+  for (const requested of topics) {
+    const partitions: Message[] = [];
+    for (const p of requested.partitions as Message[]) {
+      if (++seen % ITEMS_PER_TURN === 0) await yieldTurn();
       const answer = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: 0 };
-      if (!log) return { ...answer, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-      const timestamp = p.timestamp as bigint;
-      if (timestamp === LATEST) return { ...answer, offset: log.logEndOffset };
-      if (timestamp === EARLIEST) return { ...answer, offset: log.logStartOffset };
-      if (timestamp === MAX_TIMESTAMP) {
-        const last = log.logEndOffset > log.logStartOffset ? log.logEndOffset - 1n : -1n;
-        return { ...answer, offset: last };
+      if (counts.get(`${p.partitionIndex}:${requested.name}`)! > 1) {
+        partitions.push({ ...answer, errorCode: ErrorCode.INVALID_REQUEST });
+        continue;
       }
-      const found = log.offsetForTimestamp(timestamp);
-      return found ? { ...answer, offset: found.offset, timestamp: found.timestamp } : answer;
-    }),
-  })),
-});
+      partitions.push(listOffset(broker.topics.partition(requested.name, p.partitionIndex), p.timestamp as bigint, answer));
+    }
+    answers.push({ name: requested.name, partitions });
+  }
+  return { throttleTimeMs: 0, topics: answers };
+};
+
+function listOffset(log: PartitionLog | undefined, timestamp: bigint, answer: Message): Message {
+  if (!log) return { ...answer, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  if (timestamp === LATEST) return { ...answer, offset: log.logEndOffset };
+  if (timestamp === EARLIEST) return { ...answer, offset: log.logStartOffset };
+  if (timestamp === MAX_TIMESTAMP) {
+    const last = log.logEndOffset > log.logStartOffset ? log.logEndOffset - 1n : -1n;
+    return { ...answer, offset: last };
+  }
+  const found = log.offsetForTimestamp(timestamp);
+  return found ? { ...answer, offset: found.offset, timestamp: found.timestamp } : answer;
+}

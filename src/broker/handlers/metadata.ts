@@ -1,9 +1,12 @@
 // ApiVersions, Metadata and FindCoordinator: how clients find this broker.
+// A Metadata naming many topics is bounded: each name is answered once, one
+// request auto-creates at most maxAutoCreatesPerRequest topics, and other
+// connections get turns while it works.
 import { APIS } from '../protocol/api-keys.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { Message } from '../protocol/schema.js';
 import type { Topic } from '../topic-store.js';
-import { errorCodeOf, type Handler } from './context.js';
+import { errorCodeOf, ITEMS_PER_TURN, yieldTurn, type Handler } from './context.js';
 
 export const API_VERSIONS_BODY = {
   errorCode: ErrorCode.NONE,
@@ -32,27 +35,57 @@ function describeTopic(topic: Topic): Message {
   };
 }
 
-export const handleMetadata: Handler = (body, { broker, version }) => {
+export const handleMetadata: Handler = async (body, { broker, version, clientId, limits }) => {
   const { settings, topics } = broker;
+  const answers: Message[] = [];
+  // Topic and partition answers built since other connections last had a turn.
+  let sinceTurn = 0;
+  const push = async (answer: Message, items: number) => {
+    answers.push(answer);
+    sinceTurn += items;
+    if (sinceTurn >= ITEMS_PER_TURN) {
+      sinceTurn = 0;
+      await yieldTurn();
+    }
+  };
+  const describe = (topic: Topic) => push(describeTopic(topic), 1 + topic.partitions.length);
+  const refuse = (name: string, errorCode: number) => push({ errorCode, name, isInternal: false, partitions: [] }, 1);
   // v0: an empty list means every topic; v1+: null means every topic.
   const everyTopic = body.topics === null || (version === 0 && body.topics.length === 0);
-  const answers: Message[] = [];
   if (everyTopic) {
-    for (const topic of topics.list()) answers.push(describeTopic(topic));
+    for (const topic of topics.list()) await describe(topic);
   } else {
-    for (const requested of body.topics as { name: string | null }[]) {
-      const name = requested.name ?? '';
+    const requested = body.topics as { name: string | null }[];
+    // As Kafka: each topic is answered once, however often it is named.
+    const names = new Set(requested.map((r) => r.name ?? ''));
+    const autoCreate = settings.autoCreateTopics && body.allowAutoTopicCreation !== false;
+    let created = 0;
+    let deferred = 0;
+    for (const name of names) {
       let topic = topics.get(name);
-      if (!topic && settings.autoCreateTopics && body.allowAutoTopicCreation !== false) {
-        try {
-          topic = topics.create(name, settings.defaultPartitions);
-          broker.log.info(`created topic ${name} (${settings.defaultPartitions} partition${settings.defaultPartitions === 1 ? '' : 's'}) on first use`);
-        } catch (error) {
-          answers.push({ errorCode: errorCodeOf(error), name, isInternal: false, partitions: [] });
+      if (!topic && autoCreate) {
+        if (created >= limits.maxAutoCreatesPerRequest) {
+          // What Kafka answers while a topic is being created: the client asks again, and that request creates it.
+          deferred++;
+          await refuse(name, ErrorCode.LEADER_NOT_AVAILABLE);
           continue;
         }
+        try {
+          topic = topics.create(name, settings.defaultPartitions);
+          created++;
+          broker.log.info(`created topic ${name} (${settings.defaultPartitions} partition${settings.defaultPartitions === 1 ? '' : 's'}) on first use`);
+        } catch (error) {
+          await refuse(name, errorCodeOf(error));
+          continue;
+        }
+        // Creating a topic writes the data dir: let others run between creations.
+        await yieldTurn();
       }
-      answers.push(topic ? describeTopic(topic) : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, isInternal: false, partitions: [] });
+      if (topic) await describe(topic);
+      else await refuse(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+    if (deferred > 0) {
+      broker.log.info(`a Metadata request from ${clientId || 'a client'} would auto-create ${created + deferred} topics; created ${created} (maxAutoCreatesPerRequest), the other ${deferred} are answered LEADER_NOT_AVAILABLE until the client asks again`);
     }
   }
   return {
