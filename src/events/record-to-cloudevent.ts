@@ -3,6 +3,8 @@
  * eventing-kafka-broker dispatcher; see README "Events"): records that already are
  * CloudEvents pass through, everything else gets Knative's synthetic attributes.
  */
+import { cloudEventFromJson, type CloudEvent } from './cloudevent.js';
+import { CLOUDEVENTS_JSON } from './validate-cloudevent.js';
 
 /** A Kafka record with its raw bytes, as the dispatcher sees it. */
 export interface KafkaRecordInput {
@@ -22,16 +24,6 @@ export interface KafkaSourceIdentity {
   name: string;
 }
 
-/** A CloudEvent as attributes (context + extensions, all strings) and raw data. */
-export interface MappedCloudEvent {
-  attributes: Record<string, string>;
-  data: Buffer | null;
-  /** true when the record already was a CloudEvent (binary or structured). */
-  passthrough: boolean;
-}
-
-const STRUCTURED = 'application/cloudevents+json';
-
 function text(value: Buffer | string | undefined): string | undefined {
   return value === undefined ? undefined : value.toString();
 }
@@ -46,7 +38,7 @@ export function headerExtensionName(header: string): string {
   return `kafkaheader${header.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
 }
 
-function fromBinary(record: KafkaRecordInput): MappedCloudEvent | undefined {
+function fromBinary(record: KafkaRecordInput): CloudEvent | undefined {
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(record.headers)) {
     if (name.toLowerCase().startsWith('ce_') && value !== undefined) attributes[name.slice(3).toLowerCase()] = value.toString();
@@ -54,26 +46,17 @@ function fromBinary(record: KafkaRecordInput): MappedCloudEvent | undefined {
   if (!attributes.specversion) return undefined;
   const contentType = headerNamed(record, 'content-type');
   if (contentType !== undefined) attributes.datacontenttype = contentType;
-  return { attributes, data: record.value, passthrough: true };
+  return { attributes, data: record.value };
 }
 
-function fromStructured(record: KafkaRecordInput): MappedCloudEvent | undefined {
+function fromStructured(record: KafkaRecordInput): CloudEvent | undefined {
   const contentType = headerNamed(record, 'content-type');
-  if (!contentType?.toLowerCase().startsWith(STRUCTURED) || !record.value) return undefined;
-  const parsed = JSON.parse(record.value.toString('utf8')) as Record<string, unknown>;
-  const attributes: Record<string, string> = {};
-  for (const [name, value] of Object.entries(parsed)) {
-    if (name !== 'data' && name !== 'data_base64' && value !== undefined && value !== null) attributes[name] = String(value);
-  }
-  let data: Buffer | null = null;
-  if (typeof parsed.data_base64 === 'string') data = Buffer.from(parsed.data_base64, 'base64');
-  else if (typeof parsed.data === 'string') data = Buffer.from(parsed.data);
-  else if (parsed.data !== undefined) data = Buffer.from(JSON.stringify(parsed.data));
-  return { attributes, data, passthrough: true };
+  if (!contentType?.toLowerCase().startsWith(CLOUDEVENTS_JSON) || !record.value) return undefined;
+  return cloudEventFromJson(JSON.parse(record.value.toString('utf8')) as Record<string, unknown>);
 }
 
 /** Knative's rules for a record that is not a CloudEvent yet. */
-function synthesize(record: KafkaRecordInput, source: KafkaSourceIdentity): MappedCloudEvent {
+function synthesize(record: KafkaRecordInput, source: KafkaSourceIdentity): CloudEvent {
   const attributes: Record<string, string> = {
     specversion: '1.0',
     id: `partition:${record.partition}/offset:${record.offset}`,
@@ -91,19 +74,9 @@ function synthesize(record: KafkaRecordInput, source: KafkaSourceIdentity): Mapp
     attributes.key = record.key.toString('utf8');
     attributes.partitionkey = attributes.key;
   }
-  return { attributes, data: record.value, passthrough: false };
+  return { attributes, data: record.value };
 }
 
-export function recordToCloudEvent(record: KafkaRecordInput, source: KafkaSourceIdentity): MappedCloudEvent {
+export function recordToCloudEvent(record: KafkaRecordInput, source: KafkaSourceIdentity): CloudEvent {
   return fromBinary(record) ?? fromStructured(record) ?? synthesize(record, source);
-}
-
-/** HTTP binary mode: `ce-<attribute>` headers, the data as the body. */
-export function toBinaryHttp(event: MappedCloudEvent): { headers: Record<string, string>; body: Buffer } {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.attributes)) {
-    if (name === 'datacontenttype') headers['content-type'] = value;
-    else headers[`ce-${name}`] = value;
-  }
-  return { headers, body: event.data ?? Buffer.alloc(0) };
 }

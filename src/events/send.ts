@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { FirehoseError, UsageError } from '../errors.js';
-import { httpToEvent, loadCloudEvents, summarize, type EventSummary } from './cloudevents.js';
+import {
+  cloudEventFromJson,
+  loadCloudEvents,
+  looksLikeCloudEvent,
+  parseHttpCloudEvent,
+  summarize,
+  toBinaryHttp,
+  toStructuredHttp,
+  type CloudEvent,
+  type EventSummary,
+} from './cloudevent.js';
 
 export interface SendOptions {
   url: string;
@@ -35,7 +45,21 @@ function guessContentType(data: string): string {
   }
 }
 
-/** POSTs one CloudEvent over HTTP and reports the status and any reply event. */
+/** The reply as an event when the answer is a valid CloudEvent, else null (the body is shown instead). */
+function replyOf(headers: Record<string, string>, body: Buffer): EventSummary | null {
+  if (!looksLikeCloudEvent(headers)) return null;
+  try {
+    return summarize(parseHttpCloudEvent(headers, body));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * POSTs one CloudEvent over HTTP and reports the status and any reply event. The SDK builds
+ * and checks the event from the options (defaults for id and time, extension names); the
+ * codec in cloudevent.ts encodes it.
+ */
 export async function sendCloudEvent(options: SendOptions): Promise<SendResult> {
   let url: URL;
   try {
@@ -43,12 +67,12 @@ export async function sendCloudEvent(options: SendOptions): Promise<SendResult> 
   } catch {
     throw new UsageError(`"${options.url}" is not a URL.`, 'Example: firehose send http://localhost:8080 --type my.type --source /me');
   }
-  const { CloudEvent, HTTP } = await loadCloudEvents();
+  const sdk = await loadCloudEvents();
   const datacontenttype = options.datacontenttype ?? (options.data === undefined ? undefined : guessContentType(options.data));
-  let event: InstanceType<typeof CloudEvent>;
+  let event: CloudEvent;
   try {
     const data = options.data !== undefined && datacontenttype === 'application/json' ? JSON.parse(options.data) : options.data;
-    event = new CloudEvent({
+    const built = new sdk.CloudEvent({
       specversion: options.specversion,
       id: options.id ?? randomUUID(),
       type: options.type,
@@ -57,16 +81,17 @@ export async function sendCloudEvent(options: SendOptions): Promise<SendResult> 
       data,
       ...options.extensions,
     });
+    event = cloudEventFromJson(built.toJSON());
   } catch (error) {
     throw new UsageError(`Invalid CloudEvent: ${(error as Error).message}`, 'Extension names are lower-case letters and digits only (at most 20).');
   }
-  const message = options.mode === 'structured' ? HTTP.structured(event) : HTTP.binary(event);
+  const message = options.mode === 'structured' ? toStructuredHttp(event) : toBinaryHttp(event);
   let response: Response;
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: message.headers as Record<string, string>,
-      body: message.body as string,
+      headers: message.headers,
+      body: message.body,
       signal: AbortSignal.timeout(options.timeoutMs),
     });
   } catch (error) {
@@ -77,7 +102,6 @@ export async function sendCloudEvent(options: SendOptions): Promise<SendResult> 
   }
   const body = Buffer.from(await response.arrayBuffer());
   const headers = Object.fromEntries(response.headers.entries());
-  const looksLikeEvent = Boolean(headers['ce-specversion'] || headers['content-type']?.startsWith('application/cloudevents+json'));
-  const reply = looksLikeEvent ? await httpToEvent(headers, body).catch(() => null) : null;
-  return { url: url.href, status: response.status, sent: summarize(event as never), reply, body: reply ? '' : body.toString('utf8') };
+  const reply = replyOf(headers, body);
+  return { url: url.href, status: response.status, sent: summarize(event), reply, body: reply ? '' : body.toString('utf8') };
 }

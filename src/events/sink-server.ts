@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { closeServer, DEFAULT_MAX_BODY_BYTES, listen, readBody, remoteOf } from '../util/http-server.js';
-import { httpToEvent, type EventSummary } from './cloudevents.js';
+import { parseHttpCloudEvent, summarize, toBinaryHttp, type CloudEvent, type EventSummary } from './cloudevent.js';
 
 /** What the sink answers with, as seed 003's JavaScript function does. */
 export interface SinkReply {
@@ -28,13 +28,11 @@ export type SinkEvent =
   | { kind: 'event'; event: EventSummary; reply: EventSummary | null }
   | { kind: 'rejected'; reason: string; remote: string };
 
-function replyFor(received: EventSummary, reply: SinkReply): { headers: Record<string, string>; body: string; summary: EventSummary } {
-  const data = reply.data ?? received.data ?? '';
-  const attributes = { specversion: '1.0', id: randomUUID(), type: reply.type, source: reply.source };
-  const contentType = reply.data === undefined ? (received.attributes.datacontenttype ?? 'application/json') : 'text/plain';
-  const headers: Record<string, string> = { 'content-type': contentType };
-  for (const [name, value] of Object.entries(attributes)) headers[`ce-${name}`] = value;
-  return { headers, body: data, summary: { attributes: { ...attributes, datacontenttype: contentType }, data } };
+/** The reply event: the configured data as text, or the received event's data and content type. */
+function replyFor(received: CloudEvent, reply: SinkReply): CloudEvent {
+  const data = reply.data === undefined ? (received.data ?? Buffer.alloc(0)) : Buffer.from(reply.data);
+  const datacontenttype = reply.data === undefined ? (received.attributes.datacontenttype ?? 'application/json') : 'text/plain';
+  return { attributes: { specversion: '1.0', id: randomUUID(), type: reply.type, source: reply.source, datacontenttype }, data };
 }
 
 /**
@@ -56,18 +54,19 @@ export async function startEventSink(options: SinkOptions, onEvent: (event: Sink
     } catch (error) {
       return reject(413, (error as Error).message);
     }
-    let event: EventSummary;
+    let event: CloudEvent;
     try {
-      event = await httpToEvent(request.headers, body);
+      event = parseHttpCloudEvent(request.headers, body);
     } catch (error) {
       return reject(400, (error as Error).message);
     }
     if (options.reply) {
       const reply = replyFor(event, options.reply);
-      onEvent({ kind: 'event', event, reply: reply.summary });
-      response.writeHead(200, reply.headers).end(reply.body);
+      onEvent({ kind: 'event', event: summarize(event), reply: summarize(reply) });
+      const message = toBinaryHttp(reply);
+      response.writeHead(200, message.headers).end(message.body);
     } else {
-      onEvent({ kind: 'event', event, reply: null });
+      onEvent({ kind: 'event', event: summarize(event), reply: null });
       response.writeHead(202).end();
     }
   });

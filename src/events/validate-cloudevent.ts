@@ -13,7 +13,8 @@ export const SUPPORTED_SPECVERSIONS: readonly string[] = ['1.0', '0.3'];
 const REQUIRED = ['specversion', 'id', 'source', 'type'] as const;
 
 const STRUCTURED = 'application/cloudevents';
-const STRUCTURED_JSON = 'application/cloudevents+json';
+/** The media type of structured mode in JSON, the one structured format firehose reads and writes. */
+export const CLOUDEVENTS_JSON = 'application/cloudevents+json';
 const BATCH = 'application/cloudevents-batch';
 
 /** A request that passed the checks: its mode, and in structured mode the parsed JSON object. */
@@ -81,8 +82,8 @@ export function validateHttpCloudEvent(rawHeaders: HeaderRecord, body: Buffer): 
     throw invalid(`batch mode (${contentType}) is not accepted here; POST each event on its own`);
   }
   if (contentType.startsWith(STRUCTURED)) {
-    if (contentType !== STRUCTURED_JSON && contentType !== STRUCTURED) {
-      throw invalid(`structured mode in ${contentType} is not supported; use ${STRUCTURED_JSON}`);
+    if (contentType !== CLOUDEVENTS_JSON && contentType !== STRUCTURED) {
+      throw invalid(`structured mode in ${contentType} is not supported; use ${CLOUDEVENTS_JSON}`);
     }
     if (body.length === 0) throw invalid('structured mode needs a JSON object as the body, and the body is empty');
     let json: unknown;
@@ -106,6 +107,6 @@ export function validateHttpCloudEvent(rawHeaders: HeaderRecord, body: Buffer): 
     return { mode: 'binary' };
   }
   throw invalid(
-    `no ce-* headers (binary mode) and the content-type is ${contentType === '' ? 'missing' : `"${contentType}"`}, not ${STRUCTURED_JSON} (structured mode)`,
+    `no ce-* headers (binary mode) and the content-type is ${contentType === '' ? 'missing' : `"${contentType}"`}, not ${CLOUDEVENTS_JSON} (structured mode)`,
   );
 }

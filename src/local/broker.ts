@@ -6,22 +6,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import { UsageError } from '../errors.js';
-import type { EventSummary } from '../events/cloudevents.js';
+import { looksLikeCloudEvent, parseHttpCloudEvent, summarize, type CloudEvent, type EventSummary } from '../events/cloudevent.js';
+import { BodyTooLargeError, closeServer, DEFAULT_MAX_BODY_BYTES, listen, readBody, remoteOf } from '../util/http-server.js';
 import type { BackoffPolicy, RetryPolicy } from './delivery.js';
-import {
-  BodyTooLargeError,
-  closeServer,
-  DEFAULT_MAX_BODY_BYTES,
-  deliverWithRetry,
-  listen,
-  looksLikeCloudEvent,
-  parseCloudEvent,
-  postEvent,
-  readBody,
-  remoteOf,
-  summaryOf,
-  type CloudEventMessage,
-} from './http-delivery.js';
+import { deliverWithRetry, postEvent } from './http-delivery.js';
 
 /**
  * The extension that counts how many times an event has been a reply in a row. Like
@@ -191,7 +179,7 @@ export function matchesFilter(filter: Record<string, string>, attributes: Record
   return true;
 }
 
-function loopMessage(event: CloudEventMessage, hops: number, maxHops: number, path: string[], noun: string): string {
+function loopMessage(event: CloudEvent, hops: number, maxHops: number, path: string[], noun: string): string {
   const id = event.attributes.id ?? '?';
   const recent = path.slice(-6);
   const via = recent.length === 0 ? '' : ` via ${noun}${new Set(recent).size === 1 ? '' : 's'} ${recent.join(' → ')}${path.length > recent.length ? ' (last hops)' : ''}`;
@@ -236,12 +224,12 @@ function createRouter(config: RouterConfig) {
   });
 
   /** Accepts one event into the broker/channel; hops = replies in a row so far. */
-  const route = (event: CloudEventMessage, hops: number, path: string[], from: 'ingress' | 'reply') => {
+  const route = (event: CloudEvent, hops: number, path: string[], from: 'ingress' | 'reply') => {
     if (controller.signal.aborted) return;
     const attributes = { ...event.attributes };
     delete attributes[HOPS_EXTENSION];
     if (config.kind === 'broker') attributes.knativearrivaltime ??= new Date().toISOString();
-    const clean: CloudEventMessage = { attributes, data: event.data };
+    const clean: CloudEvent = { attributes, data: event.data };
     const id = attributes.id ?? '';
     if (hops > delivery.maxHops) {
       emit({
@@ -251,11 +239,11 @@ function createRouter(config: RouterConfig) {
       return;
     }
     const matched = config.routes().filter((r) => matchesFilter(r.filter, attributes));
-    emit({ kind: 'received', id, type: attributes.type ?? '', source: attributes.source ?? '', hops, from, matched: matched.map((r) => r.name), event: summaryOf(clean) });
+    emit({ kind: 'received', id, type: attributes.type ?? '', source: attributes.source ?? '', hops, from, matched: matched.map((r) => r.name), event: summarize(clean) });
     for (const target of matched) track(deliver(target, clean, hops, path));
   };
 
-  const deliver = async (target: Route, event: CloudEventMessage, hops: number, path: string[]) => {
+  const deliver = async (target: Route, event: CloudEvent, hops: number, path: string[]) => {
     const id = event.attributes.id ?? '';
     const options = { timeoutMs: delivery.requestTimeoutMs, signal: controller.signal };
     const outcome = await deliverWithRetry(target.subscriber, event, retryPolicy(target), options, (status, attempt, delayMs) =>
@@ -277,21 +265,21 @@ function createRouter(config: RouterConfig) {
     }
     emit({ kind: 'delivered', trigger: target.name, id, status: outcome.status as number, attempts: outcome.attempts });
     if (!looksLikeCloudEvent(outcome.last.headers)) return;
-    let reply: CloudEventMessage;
+    let reply: CloudEvent;
     try {
-      reply = await parseCloudEvent(outcome.last.headers, outcome.last.body);
+      reply = parseHttpCloudEvent(outcome.last.headers, outcome.last.body);
     } catch (error) {
       emit({ kind: 'bad-reply', trigger: target.name, id, reason: (error as Error).message });
       return;
     }
     const nextPath = [...path, target.name];
     if (config.kind === 'broker') {
-      emit({ kind: 'reply', trigger: target.name, id, reply: summaryOf(reply), forwardedTo: null });
+      emit({ kind: 'reply', trigger: target.name, id, reply: summarize(reply), forwardedTo: null });
       route(reply, hops + 1, nextPath, 'reply');
       return;
     }
     // Channel: the reply goes to the subscription's reply destination, hop count attached.
-    emit({ kind: 'reply', trigger: target.name, id, reply: summaryOf(reply), forwardedTo: target.reply ?? null });
+    emit({ kind: 'reply', trigger: target.name, id, reply: summarize(reply), forwardedTo: target.reply ?? null });
     if (target.reply === undefined) return;
     const replyId = reply.attributes.id ?? '';
     if (hops + 1 > delivery.maxHops) {
@@ -301,7 +289,7 @@ function createRouter(config: RouterConfig) {
       });
       return;
     }
-    const forwarded: CloudEventMessage = { attributes: { ...reply.attributes, [HOPS_EXTENSION]: String(hops + 1) }, data: reply.data };
+    const forwarded: CloudEvent = { attributes: { ...reply.attributes, [HOPS_EXTENSION]: String(hops + 1) }, data: reply.data };
     const sent = await deliverWithRetry(target.reply, forwarded, retryPolicy(target), options, (status, attempt, delayMs) =>
       emit({ kind: 'retry', trigger: target.name, id: replyId, status, attempt, delayMs }));
     if (sent.aborted) return;
@@ -328,7 +316,7 @@ interface IngressOptions {
 /** The HTTP ingress: CloudEvents in, 202 out (400/405/413 with a reason otherwise). */
 async function startIngress(
   options: IngressOptions,
-  accept: (event: CloudEventMessage, hops: number) => void,
+  accept: (event: CloudEvent, hops: number) => void,
   onEvent: (event: BrokerEvent) => void,
   isClosed: () => boolean,
 ): Promise<{ url: string; server: Server }> {
@@ -349,9 +337,9 @@ async function startIngress(
     } catch (error) {
       return error instanceof BodyTooLargeError ? reject(413, error.message) : reject(400, (error as Error).message);
     }
-    let event: CloudEventMessage;
+    let event: CloudEvent;
     try {
-      event = await parseCloudEvent(request.headers, body);
+      event = parseHttpCloudEvent(request.headers, body);
     } catch (error) {
       return reject(400, (error as Error).message);
     }

@@ -8,19 +8,9 @@ import { randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
-import type { EventSummary } from '../events/cloudevents.js';
+import { eventToJson, parseHttpCloudEvent, summarize, type CloudEvent, type EventSummary } from '../events/cloudevent.js';
+import { BodyTooLargeError, DEFAULT_MAX_BODY_BYTES, listen, readBody, remoteOf } from '../util/http-server.js';
 import { readLineGroups } from '../util/lines.js';
-import {
-  BodyTooLargeError,
-  DEFAULT_MAX_BODY_BYTES,
-  eventToJson,
-  listen,
-  parseCloudEvent,
-  readBody,
-  remoteOf,
-  summaryOf,
-  type CloudEventMessage,
-} from './http-delivery.js';
 
 export interface SinkPoolOptions {
   /** 0 (default) picks a free port. */
@@ -309,10 +299,10 @@ export async function startSinkPool(options: SinkPoolOptions, onEvent: (event: S
   // --- what a worker does --------------------------------------------------------------------
 
   /** The request as a CloudEvent (reported as handled), or the 400 answer (reported as rejected when `strict`). */
-  const parse = async (worker: Worker, pending: PendingRequest, strict: boolean): Promise<CloudEventMessage | Answer> => {
+  const parse = (worker: Worker, pending: PendingRequest, strict: boolean): CloudEvent | Answer => {
     try {
-      const event = await parseCloudEvent(pending.request.headers, pending.body);
-      emit({ kind: 'event', worker: worker.name, event: summaryOf(event) });
+      const event = parseHttpCloudEvent(pending.request.headers, pending.body);
+      emit({ kind: 'event', worker: worker.name, event: summarize(event) });
       return event;
     } catch (error) {
       const reason = (error as Error).message;
@@ -320,10 +310,10 @@ export async function startSinkPool(options: SinkPoolOptions, onEvent: (event: S
       return { status: 400, headers: { 'content-type': 'text/plain' }, body: `${reason}\n` };
     }
   };
-  const isAnswer = (value: CloudEventMessage | Answer): value is Answer => 'status' in value;
+  const isAnswer = (value: CloudEvent | Answer): value is Answer => 'status' in value;
 
   const display = async (worker: Worker, pending: PendingRequest): Promise<Answer> => {
-    const parsed = await parse(worker, pending, true);
+    const parsed = parse(worker, pending, true);
     if (isAnswer(parsed)) return parsed;
     const headers = pending.request.headers;
     const prefix = `INFO [eventing-hello] (${worker.name})`;
@@ -338,7 +328,7 @@ export async function startSinkPool(options: SinkPoolOptions, onEvent: (event: S
 
   const forward = async (worker: Worker, pending: PendingRequest, targetUrl: string): Promise<Answer> => {
     // Reported when it is a CloudEvent; anything else is still the target's call to answer.
-    await parse(worker, pending, false);
+    parse(worker, pending, false);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(pending.request.headers)) {
       if (value === undefined || HOP_BY_HOP.has(name)) continue;
@@ -374,7 +364,7 @@ export async function startSinkPool(options: SinkPoolOptions, onEvent: (event: S
   };
 
   const command = async (worker: Worker, pending: PendingRequest, cmd: string | string[]): Promise<Answer> => {
-    const parsed = await parse(worker, pending, true);
+    const parsed = parse(worker, pending, true);
     if (isAnswer(parsed)) return parsed;
     const env = { ...process.env, ...options.env, K_SERVICE: service, K_REVISION: `${service}-${revision}`, HOSTNAME: worker.name };
     const child = typeof cmd === 'string'

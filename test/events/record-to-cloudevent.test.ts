@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { headerExtensionName, recordToCloudEvent, toBinaryHttp, type KafkaRecordInput } from '../../src/events/record-to-cloudevent.js';
+import { toBinaryHttp } from '../../src/events/cloudevent.js';
+import { headerExtensionName, recordToCloudEvent, type KafkaRecordInput } from '../../src/events/record-to-cloudevent.js';
 
 const source = { namespace: 'user7', name: 'mykafka-source' };
 const record = (over: Partial<KafkaRecordInput> = {}): KafkaRecordInput => ({
@@ -16,7 +17,6 @@ const record = (over: Partial<KafkaRecordInput> = {}): KafkaRecordInput => ({
 describe('recordToCloudEvent: Knative KafkaSource rules', () => {
   it('gives a plain record the synthetic attributes', () => {
     const event = recordToCloudEvent(record(), source);
-    expect(event.passthrough).toBe(false);
     expect(event.attributes).toEqual({
       specversion: '1.0',
       id: 'partition:3/offset:42',
@@ -42,7 +42,6 @@ describe('recordToCloudEvent: Knative KafkaSource rules', () => {
       headers: { ce_specversion: '1.0', ce_id: 'abc-1', ce_source: '/mine', ce_type: 'my.type', ce_myext: 'x', 'content-type': 'text/plain' },
       value: Buffer.from('hello'),
     }), source);
-    expect(event.passthrough).toBe(true);
     expect(event.attributes).toEqual({ specversion: '1.0', id: 'abc-1', source: '/mine', type: 'my.type', myext: 'x', datacontenttype: 'text/plain' });
     expect(event.data?.toString()).toBe('hello');
   });
@@ -50,7 +49,6 @@ describe('recordToCloudEvent: Knative KafkaSource rules', () => {
   it('passes a structured-mode CloudEvent through, data and data_base64 alike', () => {
     const structured = { specversion: '1.0', id: 's-1', source: '/s', type: 't', datacontenttype: 'application/json', data: { a: 1 } };
     const event = recordToCloudEvent(record({ headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' }, value: Buffer.from(JSON.stringify(structured)) }), source);
-    expect(event.passthrough).toBe(true);
     expect(event.attributes).toEqual({ specversion: '1.0', id: 's-1', source: '/s', type: 't', datacontenttype: 'application/json' });
     expect(JSON.parse(event.data!.toString())).toEqual({ a: 1 });
     const b64 = recordToCloudEvent(record({ headers: { 'content-type': 'application/cloudevents+json' }, value: Buffer.from(JSON.stringify({ ...structured, data: undefined, data_base64: Buffer.from([1, 2, 3]).toString('base64') })) }), source);

@@ -2,7 +2,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { readFile } from 'node:fs/promises';
 import { parseDuration, parseKeyValue, parsePositiveInt, parsePort } from '../../config/duration.js';
 import { FirehoseError, UsageError } from '../../errors.js';
-import type { EventSummary } from '../../events/cloudevents.js';
+import type { EventSummary } from '../../events/cloudevent.js';
 import { sendCloudEvent } from '../../events/send.js';
 import { startEventSink } from '../../events/sink-server.js';
 import { untilAborted } from '../../util/deadline.js';
