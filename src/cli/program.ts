@@ -1,5 +1,7 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { createRequire } from 'node:module';
+import { parseBrokers } from '../config/connection.js';
+import { parseDuration } from '../config/duration.js';
 import { ENV } from '../config/env.js';
 import { applyCommand, brokerCommand, channelCommand, cleanupCommand, deployCommand, doctorCommand, mirrorCommand, subscribeCommand, triggerCommand, wireCommand } from './commands/cluster.js';
 import { completionCommand } from './commands/completion.js';
@@ -18,6 +20,18 @@ import { createTopicCommand, deleteTopicCommand, topicsCommand } from './command
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
+/**
+ * Checks a global option's value while commander parses, so a bad one is a usage error
+ * before any command starts work; the value stays text, and src/config/ converts it
+ * where it is used (resolveConnection), with the same function.
+ */
+function checked(parse: (text: string, flag: string) => unknown, flag: string): (text: string) => string {
+  return (text) => {
+    parse(text, flag);
+    return text;
+  };
+}
+
 /** The whole command tree, in one place. */
 export function buildProgram(): Command {
   const program = new Command('firehose')
@@ -25,7 +39,7 @@ export function buildProgram(): Command {
     .version(version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .option('--user <n>', `your user number N (names my-topic-<N>); env ${ENV.user}`)
-    .option('--bootstrap <host:port,...>', `Kafka bootstrap servers; env ${ENV.bootstrap} (default localhost:9092)`)
+    .option('--bootstrap <host:port,...>', `Kafka bootstrap servers; env ${ENV.bootstrap} (default localhost:9092)`, checked(parseBrokers, '--bootstrap'))
     .option('--ca-file <path>', 'TLS: CA certificate (PEM) that signed the broker certificate')
     .option('--cert-file <path>', 'TLS: client certificate (PEM), with --key-file')
     .option('--key-file <path>', 'TLS: client private key (PEM)')
@@ -34,7 +48,7 @@ export function buildProgram(): Command {
     .option('--skip-hostname-verification', 'TLS: do not check the broker address against its certificate (insecure)')
     .option('--sasl-mechanism <mechanism>', `SASL: plain, scram-sha-256 or scram-sha-512; password from ${ENV.saslPassword} or a prompt`)
     .option('--sasl-username <name>', `SASL user name; env ${ENV.saslUsername}`)
-    .option('--connect-timeout <duration>', 'give up reaching Kafka after this long (default 10s)')
+    .option('--connect-timeout <duration>', 'give up reaching Kafka after this long (default 10s)', checked(parseDuration, '--connect-timeout'))
     .option('--via-cluster', `reach Kafka through the Kubernetes API (port-forward to the broker pods); automatic when the bootstrap is a cluster service name that does not resolve here; env ${ENV.viaCluster}=1`)
     .option('--namespace <ns>', 'Kubernetes namespace')
     .option('--context <name>', 'kubeconfig context')

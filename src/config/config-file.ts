@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { FirehoseError } from '../errors.js';
+import { EXIT_USAGE, FirehoseError } from '../errors.js';
+import { parseBrokers, SASL_MECHANISMS } from './connection.js';
+import { MAX_DURATION_MS } from './duration.js';
 import { ENV, type EnvSource } from './env.js';
 
 /** What `~/.config/firehose/config.yaml` may hold. Every field is optional. */
@@ -55,5 +57,74 @@ export async function loadConfigFile(path: string): Promise<ConfigFile> {
       hint: 'Example:\n  user: 7\n  kafka:\n    bootstrap: localhost:9092',
     });
   }
+  checkTypes(parsed as Record<string, unknown>, CONFIG_SCHEMA, '', path);
   return parsed as ConfigFile;
+}
+
+/** What a value must be, said the way the error message says it; undefined when it fits. */
+type Expect = (value: unknown) => string | undefined;
+interface Schema { [key: string]: Expect | Schema }
+
+const text: Expect = (value) => (typeof value === 'string' ? undefined : 'a string');
+const flag: Expect = (value) => (typeof value === 'boolean' ? undefined : 'true or false');
+const userNumber: Expect = (value) =>
+  (typeof value === 'number' || typeof value === 'string') && /^(user)?\d{1,6}$/i.test(String(value).trim()) ? undefined : 'a number such as 7 (or user7)';
+const mechanism: Expect = (value) =>
+  typeof value === 'string' && (SASL_MECHANISMS as string[]).includes(value.toLowerCase()) ? undefined : `one of ${SASL_MECHANISMS.join(', ')}`;
+const bootstrap: Expect = (value) => {
+  try {
+    if (typeof value === 'string' && parseBrokers(value, 'kafka.bootstrap')) return undefined;
+  } catch {}
+  return 'host:port[,host:port...] with ports from 1 to 65535, such as localhost:9092';
+};
+const milliseconds: Expect = (value) =>
+  typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_DURATION_MS
+    ? undefined
+    : `a whole number of milliseconds from 1 to ${MAX_DURATION_MS}, such as 10000`;
+
+/** The keys firehose reads and their types; other keys are left alone (`init` keeps them too). */
+const CONFIG_SCHEMA: Schema = {
+  user: userNumber,
+  namespace: text,
+  context: text,
+  kafka: {
+    bootstrap,
+    caFile: text,
+    certFile: text,
+    keyFile: text,
+    keystore: text,
+    skipHostnameVerification: flag,
+    sasl: { mechanism, username: text },
+    connectTimeoutMs: milliseconds,
+  },
+};
+
+/**
+ * A wrong type in the file (`kafka.bootstrap: 5`) would otherwise surface later as a
+ * crash or be silently ignored: name the key and the file instead, as bad usage.
+ */
+function checkTypes(values: Record<string, unknown>, schema: Schema, prefix: string, path: string): void {
+  for (const [key, expect] of Object.entries(schema)) {
+    const value = values[key];
+    // `key:` with nothing after it is null in YAML: the same as leaving the key out.
+    if (value === null) delete values[key];
+    if (value === undefined || value === null) continue;
+    const name = `${prefix}${key}`;
+    if (typeof expect === 'function') {
+      const wanted = expect(value);
+      if (wanted !== undefined) throw invalidValue(path, name, wanted, value);
+    } else if (typeof value !== 'object' || Array.isArray(value)) {
+      throw invalidValue(path, name, 'a mapping of keys under it', value);
+    } else {
+      checkTypes(value as Record<string, unknown>, expect, `${name}.`, path);
+    }
+  }
+}
+
+function invalidValue(path: string, key: string, wanted: string, value: unknown): FirehoseError {
+  const shown = JSON.stringify(value) ?? String(value);
+  return new FirehoseError('CONFIG_INVALID', `${key} in config file ${path} must be ${wanted}, not ${shown}.`, {
+    hint: `Fix or remove ${key} in that file.`,
+    exitCode: EXIT_USAGE,
+  });
 }

@@ -4,7 +4,7 @@ import { parseDuration } from './duration.js';
 import { ENV, type EnvSource } from './env.js';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
-const SASL_MECHANISMS: SaslMechanism[] = ['plain', 'scram-sha-256', 'scram-sha-512'];
+export const SASL_MECHANISMS: SaslMechanism[] = ['plain', 'scram-sha-256', 'scram-sha-512'];
 
 /** The Kafka connection flags as commander hands them over. */
 export interface ConnectionFlags {
@@ -60,18 +60,29 @@ export function parseBrokers(text: string, where: string): string[] {
       'Example: --bootstrap localhost:9092',
     );
   }
+  // Checked here, not left to the socket: a port out of range would otherwise fail only
+  // after the connect timeout, as if the broker were down.
+  const badPort = brokers.find((b) => {
+    const port = Number(b.slice(b.lastIndexOf(':') + 1));
+    return port < 1 || port > 65535;
+  });
+  if (badPort !== undefined) {
+    throw new UsageError(`The bootstrap servers from ${where} must have ports from 1 to 65535, not "${badPort}".`, 'Example: --bootstrap localhost:9092');
+  }
   return brokers;
 }
 
 export function resolveConnection(flags: ConnectionFlags, env: EnvSource, file: ConfigFile): ConnectionSettings {
   const fileKafka = file.kafka ?? {};
   const envBootstrap = env[ENV.firehoseBootstrap] || env[ENV.bootstrap];
-  const [bootstrapText, bootstrapSource, where] = flags.bootstrap
+  // An empty --bootstrap is a mistake (an unset variable in a script), not "use the
+  // default": parseBrokers rejects it. Empty environment variables do count as unset.
+  const [bootstrapText, bootstrapSource, where] = flags.bootstrap !== undefined
     ? [flags.bootstrap, 'flag', '--bootstrap']
     : envBootstrap
       ? [envBootstrap, 'env', env[ENV.firehoseBootstrap] ? ENV.firehoseBootstrap : ENV.bootstrap]
-      : fileKafka.bootstrap
-        ? [fileKafka.bootstrap, 'config', 'the config file']
+      : fileKafka.bootstrap != null
+        ? [fileKafka.bootstrap, 'config', 'kafka.bootstrap in the config file']
         : [DEFAULT_BOOTSTRAP, 'default', 'the default'];
 
   const caFile = flags.caFile ?? fileKafka.caFile;
@@ -101,7 +112,7 @@ export function resolveConnection(flags: ConnectionFlags, env: EnvSource, file: 
     sasl = { mechanism, username };
   }
 
-  const connectTimeoutMs = flags.connectTimeout
+  const connectTimeoutMs = flags.connectTimeout !== undefined
     ? parseDuration(flags.connectTimeout, '--connect-timeout')
     : (fileKafka.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
 

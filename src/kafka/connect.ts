@@ -1,12 +1,13 @@
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type ConnectionOptions } from 'node:tls';
-import type { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, Producer, ProducerConfig, SASLOptions } from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, Producer, ProducerConfig, RetryOptions, SASLOptions } from 'kafkajs';
 import type { ConnectionSettings } from '../config/connection.js';
 import { ENV, type EnvSource } from '../config/env.js';
 import { FirehoseError } from '../errors.js';
 import type { AskSecret, Logger } from '../logger.js';
 import { withDeadline } from '../util/deadline.js';
-import { translateKafkaError, unreachable } from './errors.js';
+import { keepCreateTopicsMessages, rootKafkaError, saslNotOffered, translateKafkaError, unreachable } from './errors.js';
 import { loadKafkaJs } from './kafkajs.js';
 import type { BrokerTunnel } from './tunnel.js';
 
@@ -34,6 +35,8 @@ export class KafkaClient {
   constructor(
     readonly kafka: Kafka,
     readonly settings: ConnectionSettings,
+    /** The same kafkajs client with other retry settings (patientProducer); without it, `kafka` as is. */
+    private readonly kafkaWithRetry?: (retry: RetryOptions) => Kafka,
   ) {}
 
   get brokers(): string[] {
@@ -54,6 +57,21 @@ export class KafkaClient {
 
   async producer(config: ProducerConfig = {}): Promise<Producer> {
     const producer = this.kafka.producer(config);
+    await this.connect(producer, 'connect (producer)');
+    return producer;
+  }
+
+  /**
+   * A producer that keeps reconnecting and resending for about `patienceMs`, long enough to
+   * ride out a broker restart. kafkajs reconnects with its client's retry settings, which stay
+   * short so that an unreachable broker fails within --connect-timeout: this producer gets a
+   * kafkajs client of its own. Callers bound each send by `patienceMs` themselves.
+   */
+  async patientProducer(config: ProducerConfig, patienceMs: number): Promise<Producer> {
+    // Backoff grows from 100 ms to 1 s (a broker that is back is used within a second), and
+    // enough attempts that kafkajs does not give up before the caller's deadline.
+    const retry: RetryOptions = { retries: Math.ceil(patienceMs / 1000) + 5, initialRetryTime: 100, maxRetryTime: 1000 };
+    const producer = (this.kafkaWithRetry?.(retry) ?? this.kafka).producer({ ...config, retry });
     await this.connect(producer, 'connect (producer)');
     return producer;
   }
@@ -98,6 +116,12 @@ export class KafkaClient {
       this.open.add(client);
     } catch (error) {
       void client.disconnect().catch(() => {});
+      // kafkajs looks SaslHandshake up in the broker's ApiVersions answer; a broker without
+      // SASL (firehose's embedded one) does not list it, and kafkajs says only that the
+      // server "does not support the requested API version".
+      if (this.settings.sasl && /does not support the requested API version/i.test(rootKafkaError(error)?.message ?? '')) {
+        throw saslNotOffered(this.brokers, error);
+      }
       throw this.translate(error, what);
     } finally {
       this.tunnelWaiters.delete(failTunnel!);
@@ -118,6 +142,44 @@ async function readTlsFile(path: string, flag: string): Promise<Buffer> {
   }
 }
 
+const PEM_CERTIFICATE = /-----BEGIN (TRUSTED )?CERTIFICATE-----[\s\S]*?-----END \1?CERTIFICATE-----/g;
+
+/**
+ * Node takes a `ca` that holds no certificate without a word, and the handshake then
+ * fails as "self-signed certificate in certificate chain": check the file here instead.
+ */
+export function checkPemCertificates(pem: Buffer, path: string, flag: string): void {
+  const blocks = pem.toString('latin1').match(PEM_CERTIFICATE) ?? [];
+  let reason: string | undefined;
+  if (blocks.length === 0) {
+    reason = 'it holds no -----BEGIN CERTIFICATE----- block';
+  } else {
+    for (const [index, block] of blocks.entries()) {
+      if (block.includes('TRUSTED')) continue;
+      try {
+        new X509Certificate(block);
+      } catch (error) {
+        reason = `certificate ${index + 1} of ${blocks.length} does not parse (${(error as Error).message})`;
+        break;
+      }
+    }
+  }
+  if (reason === undefined) return;
+  let der = false;
+  try {
+    new X509Certificate(pem);
+    der = blocks.length === 0;
+  } catch {}
+  throw new FirehoseError('TLS_FILE_INVALID', `${flag} file ${path} is not a valid PEM certificate: ${reason}.`, {
+    hint: der
+      ? `It is a DER certificate: convert it with \`openssl x509 -inform der -in ${path} -out cert.pem\` and pass cert.pem.`
+      : flag === '--ca-file'
+        ? 'Pass the PEM file of the CA that signed the broker certificate (`firehose kafka ca --out ca.crt` writes the lab cluster\'s).'
+        : 'Pass the client certificate as PEM, or a PKCS#12 file with --keystore.',
+    exitCode: 2,
+  });
+}
+
 async function secretFrom(envName: string, question: string, deps: ConnectDeps, missingHint: string): Promise<string> {
   const fromEnv = deps.env[envName];
   if (fromEnv !== undefined) return fromEnv;
@@ -133,9 +195,14 @@ export async function buildTlsOptions(settings: ConnectionSettings, deps: Connec
   const tls = settings.tls;
   if (!tls) return undefined;
   const options: ConnectionOptions = { rejectUnauthorized: true };
-  if (tls.caFile) options.ca = [await readTlsFile(tls.caFile, '--ca-file')];
+  if (tls.caFile) {
+    const ca = await readTlsFile(tls.caFile, '--ca-file');
+    checkPemCertificates(ca, tls.caFile, '--ca-file');
+    options.ca = [ca];
+  }
   if (tls.certFile && tls.keyFile) {
     options.cert = await readTlsFile(tls.certFile, '--cert-file');
+    checkPemCertificates(options.cert as Buffer, tls.certFile, '--cert-file');
     options.key = await readTlsFile(tls.keyFile, '--key-file');
   }
   if (tls.keystore) {
@@ -175,6 +242,7 @@ const KAFKAJS_LEVELS = ['NOTHING', 'ERROR', 'WARN', 'INFO', 'DEBUG'];
 /** Creates the client for a profile; nothing connects until admin()/producer()/consumer(). */
 export async function createKafkaClient(settings: ConnectionSettings, deps: ConnectDeps): Promise<KafkaClient> {
   const [{ Kafka, logLevel }, ssl, sasl] = await Promise.all([loadKafkaJs(), buildTlsOptions(settings, deps), buildSasl(settings, deps)]);
+  keepCreateTopicsMessages();
   // eslint-disable-next-line prefer-const -- the log creator below closes over the client made from this config
   let client: KafkaClient;
   const config: KafkaConfig = {
@@ -198,6 +266,6 @@ export async function createKafkaClient(settings: ConnectionSettings, deps: Conn
     const { tunnelSocketFactory } = await import('./tunnel.js');
     config.socketFactory = tunnelSocketFactory(deps.tunnel, { onOpenError: (error) => client.tunnelFailed(error) });
   }
-  client = new KafkaClient(new Kafka(config), settings);
+  client = new KafkaClient(new Kafka(config), settings, (retry) => new Kafka({ ...config, retry }));
   return client;
 }

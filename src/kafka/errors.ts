@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { FirehoseError } from '../errors.js';
 
 interface KafkaJsLikeError extends Error {
@@ -35,6 +36,11 @@ const TLS_HINTS: Array<[RegExp, string, string]> = [
 export function translateKafkaError(error: unknown, what: string, brokers: string[]): FirehoseError {
   if (error instanceof FirehoseError) return error;
   const root = rootKafkaError(error);
+  // CreateTopics (and kafkajs's other batch calls) throw one KafkaJSAggregateError whose
+  // message is only "Topic creation errors": the reasons are in its errors, one per topic.
+  if (root?.name === 'KafkaJSAggregateError' && Array.isArray(root.errors) && root.errors.length > 0) {
+    return aggregate(error, root.errors as KafkaJsLikeError[], what, brokers);
+  }
   // OpenSSL's messages end in a newline: errors are one line.
   const message = (root?.message ?? String(error)).replace(/\n+$/, '').replace(/\s*\n\s*/g, ' ');
   const at = brokers.join(',');
@@ -42,6 +48,8 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
   for (const [pattern, code, hint] of TLS_HINTS) {
     if (pattern.test(message)) return new FirehoseError(code, `TLS handshake with ${at} failed: ${message}`, { hint, cause: error });
   }
+  // What Apache Kafka answers a SASL handshake with on a listener without SASL.
+  if (root?.type === 'ILLEGAL_SASL_STATE') return saslNotOffered(brokers, error);
   if (root?.name === 'KafkaJSSASLAuthenticationError' || /SASL|authentication/i.test(root?.type ?? '')) {
     return new FirehoseError('SASL_FAILED', `Kafka at ${at} rejected the SASL login: ${message}`, {
       hint: 'Check the user name, the mechanism (--sasl-mechanism) and the password (FIREHOSE_SASL_PASSWORD).',
@@ -73,9 +81,19 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
         exitCode: 2,
         cause: error,
       });
-    case 'POLICY_VIOLATION':
-    case 'INVALID_CONFIG':
     case 'INVALID_PARTITIONS':
+      return new FirehoseError('PARTITIONS_INVALID', `Cannot ${what}: ${message}`, {
+        hint: 'Use fewer partitions (--partitions).',
+        exitCode: 2,
+        cause: error,
+      });
+    case 'INVALID_CONFIG':
+      return new FirehoseError('CONFIG_REJECTED', `Cannot ${what}: ${message}`, {
+        hint: 'Check the --config names and values against Kafka\'s topic configs (e.g. retention.ms=60000).',
+        exitCode: 2,
+        cause: error,
+      });
+    case 'POLICY_VIOLATION':
       return new FirehoseError('KAFKA_REJECTED', `Kafka rejected the request to ${what}: ${message}`, { exitCode: 2, cause: error });
     default:
       break;
@@ -84,6 +102,70 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
     return unreachable(brokers, message, error);
   }
   return new FirehoseError('KAFKA_ERROR', `Failed to ${what}: ${message}`, { cause: error });
+}
+
+/** One error for a batch: the single topic's own, or every topic with its reason. */
+function aggregate(error: unknown, errors: KafkaJsLikeError[], what: string, brokers: string[]): FirehoseError {
+  const translated = errors.map((e) => translateKafkaError(e, what, brokers));
+  if (translated.length === 1) {
+    const [only] = translated as [FirehoseError];
+    return new FirehoseError(only.code, only.message, { hint: only.hint, exitCode: only.exitCode, cause: error });
+  }
+  const reasons = errors.map((e) => `${e.topic ?? '?'}: ${oneLine(e.message)}`).join('; ');
+  const codes = new Set(translated.map((t) => t.code));
+  const [first] = translated as [FirehoseError];
+  return new FirehoseError(codes.size === 1 ? first.code : 'KAFKA_REJECTED', `Cannot ${what}: ${reasons}`, {
+    hint: codes.size === 1 ? first.hint : undefined,
+    exitCode: translated.every((t) => t.exitCode === 2) ? 2 : 1,
+    cause: error,
+  });
+}
+
+function oneLine(text: string | undefined): string {
+  return (text ?? '').replace(/\n+$/, '').replace(/\s*\n\s*/g, ' ');
+}
+
+/** SASL was asked for, and the listener has none: not a login failure. */
+export function saslNotOffered(brokers: string[], cause?: unknown): FirehoseError {
+  return new FirehoseError('SASL_NOT_OFFERED', `Kafka at ${brokers.join(',')} does not offer SASL on this listener.`, {
+    hint: 'Drop --sasl-mechanism (and kafka.sasl in the config file) for this broker, or use the broker\'s SASL listener.',
+    cause,
+  });
+}
+
+/**
+ * kafkajs decodes the broker's per-topic error message of a CreateTopics answer (v1+) and
+ * then drops it: its errors say only "Replication-factor is invalid". Keep the broker's
+ * text ("Invalid value abc for configuration retention.ms: Not a number of type LONG").
+ * kafkajs 2.x is frozen, so wrapping its response parser is stable; if the layout ever
+ * differs this does nothing and the generic messages remain.
+ */
+export function keepCreateTopicsMessages(): void {
+  const require = createRequire(import.meta.url);
+  for (const version of ['v1', 'v2', 'v3']) {
+    let response: { parse?: (data: unknown) => Promise<unknown>; firehoseKeepsMessages?: boolean };
+    try {
+      response = require(`kafkajs/src/protocol/requests/createTopics/${version}/response.js`);
+    } catch {
+      return;
+    }
+    const parse = response.parse;
+    if (response.firehoseKeepsMessages || typeof parse !== 'function') continue;
+    response.parse = async (data: unknown) => {
+      try {
+        return await parse(data);
+      } catch (error) {
+        const answers = (data as { topicErrors?: Array<{ topic: string; errorMessage?: string | null }> }).topicErrors ?? [];
+        for (const topicError of (error as KafkaJsLikeError).errors ?? []) {
+          const e = topicError as KafkaJsLikeError;
+          const said = answers.find((a) => a.topic === e.topic)?.errorMessage;
+          if (said) e.message = said;
+        }
+        throw error;
+      }
+    };
+    response.firehoseKeepsMessages = true;
+  }
 }
 
 export function unreachable(brokers: string[], reason: string, cause?: unknown): FirehoseError {

@@ -1,5 +1,9 @@
 // TLS against the broker's SSL listeners (client certificates required): PKCS#12 and PEM
 // client certificates, hostname verification, and the errors people actually hit.
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../support/cli.js';
 import { expectOk, jsonLines, lines, sorted, spamValues } from '../support/cli-kafka.js';
@@ -106,6 +110,34 @@ describe('TLS errors', () => {
     const result = await overTls(['topics', '--ca-file', missing, '--keystore', tls.keystoreFile]);
     const error = expectOneError(result, 2);
     expect(error).toBe(`error: --ca-file file ${missing} does not exist.`);
+  });
+
+  it('a --ca-file that is not PEM says so, naming the file, instead of "self-signed certificate in certificate chain"', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'firehose-ca-'));
+    try {
+      const garbage = join(dir, 'garbage.pem');
+      await writeFile(garbage, 'this is not a certificate\n');
+      const result = await overTls(['topics', '--ca-file', garbage, '--keystore', tls.keystoreFile, ...patient]);
+      expect(expectOneError(result, 2)).toBe(`error: --ca-file file ${garbage} is not a valid PEM certificate: it holds no -----BEGIN CERTIFICATE----- block.`);
+      expect(result.stderr).not.toMatch(/self[- ]signed/);
+
+      const broken = join(dir, 'broken.pem');
+      await writeFile(broken, '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n');
+      const brokenResult = await overTls(['topics', '--ca-file', broken, '--keystore', tls.keystoreFile, '--output', 'json']);
+      expect(brokenResult.code).toBe(2);
+      const { error } = JSON.parse(brokenResult.stderr) as { error: { code: string; message: string } };
+      expect(error.code).toBe('TLS_FILE_INVALID');
+      expect(error.message).toMatch(new RegExp(`^--ca-file file ${broken} is not a valid PEM certificate: certificate 1 of 1 does not parse \\(.+\\)\\.$`));
+
+      // The right CA in DER form: the hint says how to convert it.
+      const der = join(dir, 'ca.der');
+      await writeFile(der, new X509Certificate(await readFile(tls.caFile)).raw);
+      const derResult = await overTls(['topics', '--ca-file', der, '--keystore', tls.keystoreFile]);
+      expectOneError(derResult, 2);
+      expect(derResult.stderr).toContain(`hint: It is a DER certificate: convert it with \`openssl x509 -inform der -in ${der} -out cert.pem\` and pass cert.pem.`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('no client certificate against the mutual-TLS listener: the broker refuses, and says what to pass', async () => {

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { firehose, lines, newTopic } from '../support/cli-kafka.js';
 import { freePorts } from '../support/kafka.js';
@@ -137,6 +138,28 @@ describe('the config file', () => {
     expect(result.stderr).toContain(`error: Config file ${path} must hold a YAML mapping (key: value lines).`);
   });
 
+  it.each([
+    ['kafka.bootstrap: 5', 'kafka:\n  bootstrap: 5\n', ['topics'], 'kafka.bootstrap', 'host:port[,host:port...] with ports from 1 to 65535, such as localhost:9092, not 5'],
+    ['user: abc', 'user: abc\n', ['create-topic'], 'user', 'a number such as 7 (or user7), not "abc"'],
+    ['kafka.connectTimeoutMs: "x"', 'kafka:\n  connectTimeoutMs: "x"\n', ['topics'], 'kafka.connectTimeoutMs', 'a whole number of milliseconds from 1 to 2147483647, such as 10000, not "x"'],
+    ['kafka.skipHostnameVerification: 1', 'kafka:\n  skipHostnameVerification: 1\n', ['spam', 'some-topic'], 'kafka.skipHostnameVerification', 'true or false, not 1'],
+  ])('a wrong type (%s) is bad usage naming the key and the file', async (name, text, argv, key, rest) => {
+    const path = join(dir, `${name.replace(/\W+/g, '-')}.yaml`);
+    await writeFile(path, text);
+    const result = await runCli(argv, { env: { FIREHOSE_CONFIG: path } });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(lines(result.stderr)).toEqual([
+      `error: ${key} in config file ${path} must be ${rest}.`,
+      `hint: Fix or remove ${key} in that file.`,
+    ]);
+    expect(result.stderr).not.toContain('internal error');
+
+    const json = await runCli([...argv, '--output', 'json'], { env: { FIREHOSE_CONFIG: path } });
+    expect(json.code).toBe(2);
+    expect(jsonError(json).code).toBe('CONFIG_INVALID');
+  });
+
   it('a good file supplies the user number and the bootstrap servers', async () => {
     const path = join(dir, 'good.yaml');
     const topic = await newTopic('config-file', 1);
@@ -158,6 +181,13 @@ describe('bad flag values are usage errors (exit 2)', () => {
     ['--max-messages', ['consume', 'some-topic', '--max-messages', '1.5'], 'error: --max-messages must be a positive whole number, not "1.5".'],
     ['--connect-timeout', ['topics', '--connect-timeout', 'forever'], 'error: --connect-timeout must be a duration such as 500ms, 10s or 5m, not "forever".'],
     ['--config', ['create-topic', 'some-topic', '--config', 'retention.ms'], 'error: --config takes key=value, not "retention.ms".'],
+    ['--connect-timeout 0', ['topics', '--connect-timeout', '0'], 'error: --connect-timeout must be longer than 0, not "0".'],
+    ['--connect-timeout 0s on spam', ['spam', 'some-topic', '--connect-timeout', '0s'], 'error: --connect-timeout must be longer than 0, not "0s".'],
+    ['--connect-timeout beyond a Node timer', ['topics', '--connect-timeout', '99999999999s'], 'error: --connect-timeout must be at most 2147483647ms (about 596h, the longest timer Node has), not "99999999999s".'],
+    ['--idle-timeout beyond a Node timer', ['consume', 'some-topic', '--idle-timeout', '99999999999s'], 'error: --idle-timeout must be at most 2147483647ms (about 596h, the longest timer Node has), not "99999999999s".'],
+    ['--idle-timeout 0', ['consume', 'some-topic', '--idle-timeout', '0'], 'error: --idle-timeout must be longer than 0, not "0".'],
+    ['create-topic --timeout abc (the admin API path never waits, but the value is still wrong)', ['create-topic', 'some-topic', '--timeout', 'abc'], 'error: --timeout must be a duration such as 500ms, 10s or 5m, not "abc".'],
+    ['create-topic --timeout 0', ['create-topic', 'some-topic', '--timeout', '0'], 'error: --timeout must be longer than 0, not "0".'],
   ])('%s', async (_name, argv, message) => {
     // Nothing listens on this address: usage errors must come before any connection attempt.
     const [port] = await freePorts(1);
@@ -165,6 +195,53 @@ describe('bad flag values are usage errors (exit 2)', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(lines(result.stderr)[0]).toBe(message);
+  });
+
+  it('an empty --bootstrap is bad usage naming the flag, not a silent localhost:9092 (nor the environment\'s)', async () => {
+    for (const argv of [['topics', '--bootstrap', ''], ['create-topic', 'some-topic', '--bootstrap=']]) {
+      const result = await runCli(argv, { env: { KAFKA_BOOTSTRAP_SERVERS: kafka.bootstrap } });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(lines(result.stderr)).toEqual([
+        'error: The bootstrap servers from --bootstrap must be host:port[,host:port...], not "".',
+        'hint: Example: --bootstrap localhost:9092',
+      ]);
+    }
+  });
+
+  it.each(['localhost:99999', '127.0.0.1:0', `${'localhost:9092'},kafka:65536`])('a port out of range (%s) is bad usage at once, not a connect timeout', async (bootstrap) => {
+    const started = Date.now();
+    const result = await runCli(['topics', '--bootstrap', bootstrap]);
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)[0]).toMatch(/^error: The bootstrap servers from --bootstrap must have ports from 1 to 65535, not "[^"]+:\d+"\.$/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('the same port check applies to KAFKA_BOOTSTRAP_SERVERS, named as such', async () => {
+    const result = await runCli(['topics'], { env: { KAFKA_BOOTSTRAP_SERVERS: 'localhost:99999' } });
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)[0]).toBe('error: The bootstrap servers from KAFKA_BOOTSTRAP_SERVERS must have ports from 1 to 65535, not "localhost:99999".');
+  });
+
+  it('send: --data that is not JSON under --content-type application/json gets a hint about JSON', async () => {
+    for (const contentType of ['application/json', 'application/cloudevents+json; charset=utf-8']) {
+      const result = await runCli(['send', 'http://127.0.0.1:9/', '--type', 't', '--source', '/s', '--data', '{"name": firehose}', '--content-type', contentType]);
+      expect(result.code).toBe(2);
+      const [error, hint, ...rest] = lines(result.stderr);
+      expect(error).toMatch(new RegExp(`^error: --data is not valid JSON \\(--content-type ${contentType.replace(/[+]/g, '\\+')}\\): .+`));
+      expect(hint).toBe('hint: Fix the JSON (quote it in single quotes in the shell), or pass --content-type text/plain to send it as text.');
+      expect(result.stderr).not.toMatch(/Extension names/);
+      expect(rest).toEqual([]);
+    }
+  });
+
+  it('send: a bad --extension name is named as such', async () => {
+    const result = await runCli(['send', 'http://127.0.0.1:9/', '--type', 't', '--source', '/s', '--extension', 'Bad_Name=1']);
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)).toEqual([
+      'error: --extension name "Bad_Name" is not a CloudEvents attribute name.',
+      'hint: Extension names are lower-case letters and digits only (at most 20).',
+    ]);
   });
 
   it('an unknown option or --output value is rejected by the parser (exit 2)', async () => {
@@ -186,6 +263,72 @@ describe('bad flag values are usage errors (exit 2)', () => {
     const result = await firehose(['spam'], { env: { FIREHOSE_OUTPUT: 'json' } });
     expect(result.code).toBe(2);
     expect(jsonError(result).code).toBe('USER_UNKNOWN');
+  });
+});
+
+describe('create-topic says why Kafka refused it', () => {
+  it.each([
+    ['too many partitions', ['--partitions', '200000'], /partitions/i],
+    ['more replicas than brokers', ['--replicas', '3'], /replicat/i],
+    ['retention.ms=abc', ['--config', 'retention.ms=abc'], /Invalid value abc for configuration retention\.ms: Not a number of type LONG/],
+    ['an unknown config', ['--config', 'retention.msec=1000'], /Unknown topic config name: retention\.msec/],
+  ])('%s: the reason for the topic, exit 2, and no topic', async (_name, flags, reason) => {
+    const topic = uniqueName('refused');
+    const result = await firehose(['create-topic', topic, ...flags]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stdout).toBe('');
+    const [error, ...rest] = lines(result.stderr);
+    expect(error).toMatch(new RegExp(`^error: (Cannot create topic|Kafka rejected the request to create topic) ${topic}: `));
+    expect(error).toMatch(reason);
+    expect(result.stderr).not.toContain('Topic creation errors');
+    expect(rest.length).toBeLessThanOrEqual(1);
+
+    const after = await firehose(['topics', 'describe', topic, '--output', 'json']);
+    expect(jsonError(after).code).toBe('TOPIC_NOT_FOUND');
+  });
+});
+
+describe('SASL against a broker without SASL', () => {
+  it('says the broker does not offer SASL, not "does not support the requested API version"', async () => {
+    const result = await runCli(
+      ['topics', '--bootstrap', kafka.bootstrap, '--sasl-mechanism', 'plain', '--sasl-username', 'alice', '--connect-timeout', '20s'],
+      { env: { FIREHOSE_SASL_PASSWORD: 'not-a-secret-1' } },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(lines(result.stderr)).toEqual([
+      `error: Kafka at ${kafka.bootstrap} does not offer SASL on this listener.`,
+      "hint: Drop --sasl-mechanism (and kafka.sasl in the config file) for this broker, or use the broker's SASL listener.",
+    ]);
+  });
+});
+
+describe('the same refusals from the embedded broker (whichever broker the suite runs against)', () => {
+  let broker: EmbeddedBroker;
+  beforeAll(async () => {
+    const quiet = () => {};
+    broker = await startEmbeddedBroker({ port: 0, log: { debug: quiet, info: quiet, warn: quiet } });
+  });
+  afterAll(async () => { await broker?.stop(); });
+
+  it.each([
+    [['--config', 'retention.ms=abc'], 'Cannot create topic %s: Invalid value abc for configuration retention.ms: Not a number of type LONG'],
+    [['--replicas', '3'], 'Cannot create topic %s: replication factor 3 needs more brokers; the embedded broker is one node (use 1)'],
+    [['--partitions', '200000'], 'Cannot create topic %s: a topic needs 1 to 10000 partitions, not 200000'],
+  ])('create-topic %j: the reason, exit 2', async (flags, message) => {
+    const topic = uniqueName('embedded-refused');
+    const result = await runCli(['create-topic', topic, ...flags, '--bootstrap', broker.bootstrap, '--output', 'json']);
+    expect(result.code).toBe(2);
+    expect(jsonError(result).message).toBe(message.replace('%s', topic));
+  });
+
+  it('SASL: the broker does not offer it (kafkajs alone says "does not support the requested API version")', async () => {
+    const result = await runCli(
+      ['topics', '--bootstrap', broker.bootstrap, '--sasl-mechanism', 'scram-sha-256', '--sasl-username', 'alice', '--output', 'json'],
+      { env: { FIREHOSE_SASL_PASSWORD: 'not-a-secret-2' } },
+    );
+    expect(result.code).toBe(1);
+    expect(jsonError(result)).toMatchObject({ code: 'SASL_NOT_OFFERED', message: `Kafka at ${broker.bootstrap} does not offer SASL on this listener.` });
   });
 });
 

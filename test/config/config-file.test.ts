@@ -72,6 +72,58 @@ describe('loadConfigFile', () => {
     expect(error.hint).toContain('user: 7');
   });
 
+  it.each([
+    ['kafka.bootstrap: 5', 'kafka:\n  bootstrap: 5\n', 'kafka.bootstrap', 'host:port[,host:port...] with ports from 1 to 65535, such as localhost:9092', '5'],
+    ['kafka.bootstrap without a port', 'kafka:\n  bootstrap: localhost\n', 'kafka.bootstrap', 'host:port[,host:port...] with ports from 1 to 65535, such as localhost:9092', '"localhost"'],
+    ['kafka.bootstrap port out of range', 'kafka:\n  bootstrap: localhost:99999\n', 'kafka.bootstrap', 'host:port[,host:port...] with ports from 1 to 65535, such as localhost:9092', '"localhost:99999"'],
+    ['kafka.bootstrap as a list', 'kafka:\n  bootstrap: [a:1, b:2]\n', 'kafka.bootstrap', 'host:port[,host:port...] with ports from 1 to 65535, such as localhost:9092', '["a:1","b:2"]'],
+    ['user: abc', 'user: abc\n', 'user', 'a number such as 7 (or user7)', '"abc"'],
+    ['user: 1.5', 'user: 1.5\n', 'user', 'a number such as 7 (or user7)', '1.5'],
+    ['user: -1', 'user: -1\n', 'user', 'a number such as 7 (or user7)', '-1'],
+    ['kafka.connectTimeoutMs: "x"', 'kafka:\n  connectTimeoutMs: "x"\n', 'kafka.connectTimeoutMs', 'a whole number of milliseconds from 1 to 2147483647, such as 10000', '"x"'],
+    ['kafka.connectTimeoutMs: 0', 'kafka:\n  connectTimeoutMs: 0\n', 'kafka.connectTimeoutMs', 'a whole number of milliseconds from 1 to 2147483647, such as 10000', '0'],
+    ['kafka.connectTimeoutMs too large', 'kafka:\n  connectTimeoutMs: 99999999999\n', 'kafka.connectTimeoutMs', 'a whole number of milliseconds from 1 to 2147483647, such as 10000', '99999999999'],
+    ['namespace: 5', 'namespace: 5\n', 'namespace', 'a string', '5'],
+    ['kafka.skipHostnameVerification: "yes"', 'kafka:\n  skipHostnameVerification: "yes"\n', 'kafka.skipHostnameVerification', 'true or false', '"yes"'],
+    ['kafka.sasl.mechanism: gssapi', 'kafka:\n  sasl:\n    mechanism: gssapi\n', 'kafka.sasl.mechanism', 'one of plain, scram-sha-256, scram-sha-512', '"gssapi"'],
+    ['kafka.caFile: true', 'kafka:\n  caFile: true\n', 'kafka.caFile', 'a string', 'true'],
+    ['kafka as a string', 'kafka: localhost:9092\n', 'kafka', 'a mapping of keys under it', '"localhost:9092"'],
+    ['kafka.sasl as a string', 'kafka:\n  sasl: plain\n', 'kafka.sasl', 'a mapping of keys under it', '"plain"'],
+  ])('%s: CONFIG_INVALID naming the key and the file, exit 2, one line', async (name, text, key, wanted, shown) => {
+    const path = await file(`${name.replace(/\W+/g, '-')}.yaml`, text);
+    const error = await loadError(path);
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(`${key} in config file ${path} must be ${wanted}, not ${shown}.`);
+    expect(error.hint).toBe(`Fix or remove ${key} in that file.`);
+  });
+
+  it('accepts every key with its right type, and a key with no value as unset', async () => {
+    const path = await file('types-ok.yaml', [
+      'user: user7',
+      'namespace: lab',
+      'context: ctx',
+      'kafka:',
+      '  bootstrap: a:1,b:65535',
+      '  caFile: ca.pem',
+      '  skipHostnameVerification: false',
+      '  sasl:',
+      '    mechanism: SCRAM-SHA-512',
+      '    username:',
+      '  connectTimeoutMs: 2147483647',
+      '  keystore:',
+      'somethingElse: [kept, as, is]',
+      '',
+    ].join('\n'));
+    expect(await loadConfigFile(path)).toEqual({
+      user: 'user7',
+      namespace: 'lab',
+      context: 'ctx',
+      kafka: { bootstrap: 'a:1,b:65535', caFile: 'ca.pem', skipHostnameVerification: false, sasl: { mechanism: 'SCRAM-SHA-512' }, connectTimeoutMs: 2147483647 },
+      somethingElse: ['kept', 'as', 'is'],
+    });
+  });
+
   it('an unreadable path (a directory) is CONFIG_UNREADABLE', async () => {
     const error = await loadError(dir);
     expect(error.code).toBe('CONFIG_UNREADABLE');

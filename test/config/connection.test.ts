@@ -54,6 +54,22 @@ describe('resolveConnection: bootstrap precedence (flag > environment > config f
     expect(() => resolveConnection({ bootstrap: text }, {}, {})).toThrow(/--bootstrap/);
   });
 
+  it('an empty --bootstrap is a usage error naming the flag, not the default', () => {
+    expect(() => resolveConnection({ bootstrap: '' }, {}, {})).toThrow(UsageError);
+    expect(() => resolveConnection({ bootstrap: '' }, {}, {})).toThrow('The bootstrap servers from --bootstrap must be host:port[,host:port...], not "".');
+    expect(() => resolveConnection({ bootstrap: ' ' }, {}, { kafka: { bootstrap: FILE } })).toThrow(/--bootstrap/);
+  });
+
+  it.each(['localhost:99999', 'localhost:0', 'a:1,b:65536', '[::1]:70000'])('rejects the port in %j at once, naming where it came from', (text) => {
+    expect(() => resolveConnection({ bootstrap: text }, {}, {})).toThrow(UsageError);
+    expect(() => resolveConnection({ bootstrap: text }, {}, {})).toThrow(/^The bootstrap servers from --bootstrap must have ports from 1 to 65535, not ".*"\.$/);
+    expect(() => resolveConnection({}, { KAFKA_BOOTSTRAP_SERVERS: text }, {})).toThrow(/from KAFKA_BOOTSTRAP_SERVERS must have ports from 1 to 65535/);
+  });
+
+  it('accepts ports 1 and 65535', () => {
+    expect(parseBrokers('a:1,b:65535', '--bootstrap')).toEqual(['a:1', 'b:65535']);
+  });
+
   it('names the environment variable when the bad value came from there', () => {
     expect(() => resolveConnection({}, { KAFKA_BOOTSTRAP_SERVERS: 'nope' }, {})).toThrow(/KAFKA_BOOTSTRAP_SERVERS.*"nope"/);
     expect(() => parseBrokers('h:1,bad', 'the config file')).toThrow(/the config file.*"bad"/);
@@ -154,6 +170,16 @@ describe('resolveConnection: connect timeout', () => {
 
   it.each(['soon', '10 s', '-1s', '1d'])('rejects "%s"', (text) => {
     expect(() => resolveConnection({ connectTimeout: text }, {}, {})).toThrow(/--connect-timeout must be a duration/);
+  });
+
+  it.each([
+    ['0', '--connect-timeout must be longer than 0, not "0".'],
+    ['0ms', '--connect-timeout must be longer than 0, not "0ms".'],
+    ['', '--connect-timeout must be a duration such as 500ms, 10s or 5m, not "".'],
+    ['99999999999s', '--connect-timeout must be at most 2147483647ms (about 596h, the longest timer Node has), not "99999999999s".'],
+  ])('rejects %j instead of breaking the connection', (text, message) => {
+    expect(() => resolveConnection({ connectTimeout: text }, {}, {})).toThrow(UsageError);
+    expect(() => resolveConnection({ connectTimeout: text }, {}, {})).toThrow(message);
   });
 });
 

@@ -1,9 +1,10 @@
 // translateKafkaError: what kafkajs (and Node's net/tls underneath) throws → a FirehoseError
 // with a stable code and a next step. Errors are built with kafkajs's own classes.
+import { createRequire } from 'node:module';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FirehoseError, UsageError } from '../../src/errors.js';
-import { rootKafkaError, translateKafkaError, unreachable } from '../../src/kafka/errors.js';
+import { keepCreateTopicsMessages, rootKafkaError, translateKafkaError, unreachable } from '../../src/kafka/errors.js';
 import { loadKafkaJs } from '../../src/kafka/kafkajs.js';
 
 const BROKERS = ['127.0.0.1:1', 'other:9092'];
@@ -141,6 +142,63 @@ describe('translateKafkaError', () => {
 
   it('copes with non-Error values', () => {
     expect(translateKafkaError('plain string', 'x', BROKERS).message).toBe('Failed to x: plain string');
+  });
+});
+
+describe('CreateTopics failures name the reason per topic', () => {
+  type TopicAnswer = { topic: string; errorCode: number; errorMessage: string | null };
+  /** kafkajs's own parser for a CreateTopics v3 answer: what admin.createTopics() throws. */
+  async function createTopicsThrows(topicErrors: TopicAnswer[]): Promise<unknown> {
+    const response = createRequire(import.meta.url)('kafkajs/src/protocol/requests/createTopics/v3/response.js') as { parse(data: unknown): Promise<unknown> };
+    return response.parse({ throttleTime: 0, clientSideThrottleTime: 0, topicErrors }).then(() => undefined, (error: unknown) => error);
+  }
+
+  beforeAll(() => keepCreateTopicsMessages());
+
+  it.each([
+    [40, 'Invalid value abc for configuration retention.ms: Not a number of type LONG', 'CONFIG_REJECTED', /--config/],
+    [38, 'Unable to replicate the partition 3 time(s): The target replication factor of 3 cannot be reached because only 1 broker(s) are registered.', 'REPLICAS_INVALID', /--replicas/],
+    [37, 'a topic needs 1 to 10000 partitions, not 200000', 'PARTITIONS_INVALID', /--partitions/],
+  ])('error code %i: the broker\'s message, not "Topic creation errors"', async (errorCode, said, code, hint) => {
+    const thrown = await createTopicsThrows([{ topic: 't1', errorCode, errorMessage: said }]);
+    expect((thrown as Error).name).toBe('KafkaJSAggregateError');
+    const error = translateKafkaError(thrown, 'create topic t1', BROKERS);
+    expect(error.code).toBe(code);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(`Cannot create topic t1: ${said}`);
+    expect(error.hint).toMatch(hint);
+    expect(error.cause).toBe(thrown);
+  });
+
+  it('without a broker message (CreateTopics v0) it still names the reason kafkajs knows', async () => {
+    const thrown = await createTopicsThrows([{ topic: 't1', errorCode: 38, errorMessage: null }]);
+    expect(translateKafkaError(thrown, 'create topic t1', BROKERS).message).toBe('Cannot create topic t1: Replication-factor is invalid');
+  });
+
+  it('several topics: each with its reason', async () => {
+    const thrown = await createTopicsThrows([
+      { topic: 'a', errorCode: 40, errorMessage: 'Unknown topic config name: foo' },
+      { topic: 'b', errorCode: 37, errorMessage: 'Number of partitions must be larger than 0.' },
+    ]);
+    const error = translateKafkaError(thrown, 'create topics', BROKERS);
+    expect(error.message).toBe('Cannot create topics: a: Unknown topic config name: foo; b: Number of partitions must be larger than 0.');
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('keepCreateTopicsMessages() can run twice without wrapping twice', async () => {
+    keepCreateTopicsMessages();
+    const thrown = await createTopicsThrows([{ topic: 't1', errorCode: 40, errorMessage: 'Unknown topic config name: foo' }]);
+    expect(translateKafkaError(thrown, 'create topic t1', BROKERS).message).toBe('Cannot create topic t1: Unknown topic config name: foo');
+  });
+});
+
+describe('SASL against a listener without SASL', () => {
+  it("ILLEGAL_SASL_STATE (Apache Kafka's answer to a handshake there) → SASL_NOT_OFFERED, not a login failure", () => {
+    const illegal = new kafkajs.KafkaJSProtocolError({ type: 'ILLEGAL_SASL_STATE', code: 34, retriable: false, message: 'Request is not valid given the current SASL state' } as unknown as Error);
+    const error = translateKafkaError(illegal, 'connect (admin)', ['127.0.0.1:1']);
+    expect(error.code).toBe('SASL_NOT_OFFERED');
+    expect(error.message).toBe('Kafka at 127.0.0.1:1 does not offer SASL on this listener.');
+    expect(error.hint).toContain('--sasl-mechanism');
   });
 });
 

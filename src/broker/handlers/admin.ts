@@ -2,6 +2,7 @@
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import type { Message } from '../protocol/schema.js';
 import type { Broker } from '../broker.js';
+import { validateTopicConfigs } from '../topic-configs.js';
 import { errorCodeOf, errorMessageOf, type Handler } from './context.js';
 
 const RESOURCE_TOPIC = 2;
@@ -51,6 +52,7 @@ export const handleCreateTopics: Handler = (body, { broker }) => ({
         throw new KafkaProtocolError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${t.replicationFactor} needs more brokers; the embedded broker is one node (use 1)`);
       }
       broker.topics.validateNew(name, partitions);
+      validateTopicConfigs(configs);
       const topic = body.validateOnly ? undefined : broker.topics.create(name, partitions, configs);
       if (topic) broker.log.info(`created topic ${name} (${partitions} partition${partitions === 1 ? '' : 's'})`);
       return {

@@ -21,6 +21,30 @@ async function readData(data: string | undefined): Promise<string | undefined> {
   }
 }
 
+/** The data must parse when it is labelled JSON: say so here, before the CloudEvent is built. */
+function checkJsonData(data: string | undefined, contentType: string | undefined, from: string): void {
+  if (data === undefined || contentType === undefined) return;
+  const media = contentType.split(';')[0]!.trim().toLowerCase();
+  if (media !== 'application/json' && !media.endsWith('+json')) return;
+  try {
+    JSON.parse(data);
+  } catch (error) {
+    throw new UsageError(
+      `${from} is not valid JSON (--content-type ${contentType}): ${(error as Error).message}.`,
+      'Fix the JSON (quote it in single quotes in the shell), or pass --content-type text/plain to send it as text.',
+    );
+  }
+}
+
+/** CloudEvents extension attribute names: lower-case letters and digits, at most 20. */
+function parseExtension(text: string): [string, string] {
+  const [name, value] = parseKeyValue(text, '--extension');
+  if (!/^[a-z0-9]{1,20}$/.test(name)) {
+    throw new UsageError(`--extension name "${name}" is not a CloudEvents attribute name.`, 'Extension names are lower-case letters and digits only (at most 20).');
+  }
+  return [name, value];
+}
+
 function describeEvent(rt: Runtime, event: EventSummary): string[] {
   const lines = [`${rt.out.paint('gray', `[${event.attributes.id}]`)} POST:${event.data ?? ''}`];
   if (rt.out.verbose) for (const [name, value] of Object.entries(event.attributes)) lines.push(`  ${name}: ${value}`);
@@ -44,17 +68,21 @@ export function sendCommand(): Command<any, any, any> {
       const rt = runtimeOf(cmd);
       const url = urlArg ?? rt.env.FIREHOSE_BROKER_URL;
       if (!url) throw new UsageError('No URL to send to.', 'Give one (firehose send http://localhost:8080 ...), or set FIREHOSE_BROKER_URL.');
+      const data = await readData(options.data);
+      checkJsonData(data, options.contentType, options.data?.startsWith('@') ? `--data file ${options.data.slice(1)}` : '--data');
+      const extensions = Object.fromEntries(options.extension.map(parseExtension));
+      const timeoutMs = parseDuration(options.timeout, '--timeout');
       const result = await sendCloudEvent({
         url,
         type: options.type,
         source: options.source,
         id: options.id,
-        data: await readData(options.data),
+        data,
         datacontenttype: options.contentType,
-        extensions: Object.fromEntries(options.extension.map((e) => parseKeyValue(e, '--extension'))),
+        extensions,
         mode: options.mode as 'binary' | 'structured',
         specversion: options.specversion as '1.0' | '0.3',
-        timeoutMs: parseDuration(options.timeout, '--timeout'),
+        timeoutMs,
       });
       if (rt.out.json) rt.out.data(result);
       else {

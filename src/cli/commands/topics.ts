@@ -1,5 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
-import { parseKeyValue, parsePositiveInt } from '../../config/duration.js';
+import { parseDuration, parseKeyValue, parsePositiveInt } from '../../config/duration.js';
 import type { ClusterClient } from '../../cluster/connect.js';
 import { FirehoseError, UsageError } from '../../errors.js';
 import { createTopic, deleteTopic, describeTopic, listTopics, validateTopicName } from '../../kafka/topics.js';
@@ -58,6 +58,8 @@ export function createTopicCommand(): Command<any, any, any> {
       const configs = Object.fromEntries(options.config.map((c) => parseKeyValue(c, '--config')));
       const partitions = parsePositiveInt(options.partitions, '--partitions');
       const replicas = parsePositiveInt(options.replicas, '--replicas');
+      // Only the KafkaTopic path waits, but a bad value is bad usage on either path.
+      parseDuration(options.timeout, '--timeout');
       validateTopicName(topic);
       if (await topicCluster(rt, options.via)) {
         const values: Record<string, string> = { name: topic, partitions: String(partitions), replicas: String(replicas), cluster: options.kafkaCluster };
