@@ -83,7 +83,11 @@ export async function createTopic(client: KafkaClient, options: CreateTopicOptio
       }],
     });
   } catch (error) {
-    throw client.translate(error, `create topic ${topic}`);
+    // After a successful CreateTopics kafkajs waits for leaders, but gives up when the
+    // broker's metadata does not list the new topic yet (KRaft applies it a moment
+    // later): the topic was created, and waitUntilServed below waits for it.
+    if (rootKafkaError(error)?.type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw client.translate(error, `create topic ${topic}`);
+    created = true;
   }
   if (!created) {
     // Someone else created it between our check and our request.
