@@ -354,8 +354,8 @@ describe('the embedded broker: bad flags and data dirs', () => {
       expect(result.code).toBe(1);
       const error = jsonError(result);
       expect(error.code).toBe('BROKER_DATA_DIR');
-      expect(error.message).toContain(`cannot use data dir ${file}: ENOTDIR`);
-      expect(error.hint).toBe('pass a --data-dir this user can create and write');
+      expect(error.message).toBe(`cannot use data dir ${file}: ${file} is a file, not a directory`);
+      expect(error.hint).toBe('pass a --data-dir that is a directory or does not exist yet');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
