@@ -75,6 +75,12 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
         hint: 'Your Kafka user lacks the ACL for this; ask the cluster admin.',
         cause: error,
       });
+    case 'KAFKA_STORAGE_ERROR':
+      // kafkajs keeps only the code's generic text; the broker's log has the file and the errno.
+      return new FirehoseError('KAFKA_STORAGE', `Kafka at ${at} could not write to its disk (${what}): ${message}: the disk is full (ENOSPC) or failing; nothing of this request was stored.`, {
+        hint: "Free space in the broker's data dir (the broker's log names the file and the error) and try again; what was acknowledged before is kept.",
+        cause: error,
+      });
     case 'INVALID_REPLICATION_FACTOR':
       return new FirehoseError('REPLICAS_INVALID', `Cannot ${what}: ${message}`, {
         hint: 'Use --replicas no larger than the number of brokers.',

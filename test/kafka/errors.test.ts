@@ -31,6 +31,7 @@ const PROTOCOL_ERRORS = [
   { type: 'TOPIC_AUTHORIZATION_FAILED', code: 29, retriable: false, message: 'Not authorized to access topics: [Topic authorization failed.]' },
   { type: 'INVALID_REPLICATION_FACTOR', code: 38, retriable: false, message: 'Replication-factor is invalid' },
   { type: 'POLICY_VIOLATION', code: 44, retriable: false, message: 'Request parameters do not satisfy the configured policy' },
+  { type: 'KAFKA_STORAGE_ERROR', code: 56, retriable: true, message: 'Disk error when trying to access log file on the disk' },
 ];
 
 function protocolError(type: string): Error {
@@ -121,6 +122,13 @@ describe('translateKafkaError', () => {
     const error = translateKafkaError(protocolError(type), 'create topic t', BROKERS);
     expect(error.code).toBe(code);
     expect(error.exitCode).toBe(exitCode);
+  });
+
+  it('KAFKA_STORAGE_ERROR (a full disk on the broker) → KAFKA_STORAGE naming ENOSPC and what to do', () => {
+    const error = translateKafkaError(afterRetries(protocolError('KAFKA_STORAGE_ERROR')), 'spam my-topic-7', BROKERS);
+    expect(error.code).toBe('KAFKA_STORAGE');
+    expect(error.message).toMatch(/could not write to its disk \(spam my-topic-7\): .*the disk is full \(ENOSPC\) or failing; nothing of this request was stored\.$/);
+    expect(error.hint).toMatch(/Free space in the broker's data dir/);
   });
 
   it('SASL failure → SASL_FAILED pointing at the password variable', () => {
