@@ -11,10 +11,9 @@
 // request waits until the client has taken the previous answer off the socket.
 import type { Socket } from 'node:net';
 import type { Broker } from './broker.js';
+import { API_VERSIONS_BODY, servedApi } from './apis.js';
 import { DEFAULT_REQUEST_LIMITS, type RequestContext, type RequestLimits } from './handlers/context.js';
-import { HANDLERS } from './handlers/index.js';
-import { API_VERSIONS_BODY } from './handlers/metadata.js';
-import { API_KEY, apiByKey } from './protocol/api-keys.js';
+import { API_KEY } from './protocol/api-keys.js';
 import { ErrorCode } from './protocol/error-codes.js';
 import { decodeRequest, encodeResponse } from './protocol/frame.js';
 import { countRequestItems } from './request-items.js';
@@ -179,13 +178,13 @@ export function serveConnection(socket: Socket, broker: Broker, options: Connect
   async function answer(frame: Buffer): Promise<void> {
     // A frame shorter than the limit cannot list more entries than it has bytes.
     if (frame.length > limits.maxItemsPerRequest && countRequestItems(frame, limits.maxItemsPerRequest) > limits.maxItemsPerRequest) {
-      const api = apiByKey(frame.readInt16BE(0));
+      const api = servedApi(frame.readInt16BE(0));
       drop(`${api?.name ?? 'a request'} lists more than ${limits.maxItemsPerRequest} topics, partitions or other entries (maxItemsPerRequest); not decoded`);
       return;
     }
     let request;
     try {
-      request = decodeRequest(frame);
+      request = decodeRequest(frame, servedApi);
     } catch (error) {
       drop(`malformed request: ${(error as Error).message}`);
       return;
@@ -194,18 +193,17 @@ export function serveConnection(socket: Socket, broker: Broker, options: Connect
     if (request.kind === 'unsupported') {
       if (header.apiKey === API_KEY.ApiVersions) {
         // A newer client: answer in v0 with our versions so it can retry lower.
-        write(encodeResponse(apiByKey(API_KEY.ApiVersions)!, 0, header.correlationId, { ...API_VERSIONS_BODY, errorCode: ErrorCode.UNSUPPORTED_VERSION }));
+        write(encodeResponse(servedApi(API_KEY.ApiVersions)!, 0, header.correlationId, { ...API_VERSIONS_BODY, errorCode: ErrorCode.UNSUPPORTED_VERSION }));
         return;
       }
       const what = request.api ? `${request.api.name} v${header.apiVersion} (served: v${request.api.minVersion}-${request.api.maxVersion})` : `API key ${header.apiKey}`;
       drop(`client ${header.clientId ?? '?'} sent ${what}, which the embedded broker does not serve`);
       return;
     }
-    const handler = HANDLERS.get(header.apiKey)!;
     const ctx: RequestContext = { broker, version: header.apiVersion, clientId: header.clientId ?? '', clientHost: socket.remoteAddress ?? '', signal: closed.signal, limits };
     let body;
     try {
-      body = await handler(request.body, ctx);
+      body = await request.api.handle(request.body, ctx);
     } catch (error) {
       drop(`${request.api.name} failed: ${(error as Error).stack ?? error}`);
       return;

@@ -3,7 +3,7 @@
 // the count passes a limit. The connection calls it before decoding a large
 // frame: decoding a Fetch that names millions of partitions would itself hold
 // the event loop for seconds and build gigabytes of objects, only to refuse it.
-import { apiByKey } from './protocol/api-keys.js';
+import { servedApi } from './apis.js';
 import { FrameError, Reader } from './protocol/reader.js';
 import { inRange, type FieldSpec } from './protocol/schema.js';
 
@@ -21,7 +21,7 @@ export function countRequestItems(frame: Buffer, limit: number): number {
     const version = reader.int16();
     reader.int32(); // correlation id
     reader.string(); // client id
-    const api = apiByKey(apiKey);
+    const api = servedApi(apiKey);
     if (!api || version < api.minVersion || version > api.maxVersion) return 0;
     const flexible = version >= api.request.flexibleFrom;
     if (flexible) skipTaggedFields(reader);

@@ -2,12 +2,15 @@
 // round-tripped with large generated values: thousands of array items, long
 // strings and byte fields on both sides of the writer's by-reference threshold.
 // Answers over the writer's 16 KiB scratch buffer once went out with unwritten
-// memory in them; these tests would have caught it.
-import { describe, expect, it } from 'vitest';
-import { APIS, API_KEY, apiByKey } from '../../src/broker/protocol/api-keys.js';
+// memory in them; these tests would have caught it. Each decoded body is also
+// checked against the type the handlers see (Decoded<>, from the same schema).
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { SERVED_APIS } from '../../src/broker/apis.js';
+import type { RequestBody, ResponseBody } from '../../src/broker/handlers/context.js';
+import { API_KEY, apiByKey, apiNamed } from '../../src/broker/protocol/api-keys.js';
 import { encodeResponse } from '../../src/broker/protocol/frame.js';
 import { Reader } from '../../src/broker/protocol/reader.js';
-import { decodeMessage, encodeMessage, inRange, type FieldSpec, type Message, type MessageSpec } from '../../src/broker/protocol/schema.js';
+import { decodeMessage, encodeMessage, inRange, type Decoded, type FieldSpec, type Message, type MessageSpec, type Primitive, type PrimitiveValues } from '../../src/broker/protocol/schema.js';
 import { Writer } from '../../src/broker/protocol/writer.js';
 import { MessageGenerator, type Shape } from '../support/protocol-generator.js';
 
@@ -41,6 +44,55 @@ function roundTrip(spec: MessageSpec, version: number, message: Message): { byte
   return { bytes, decoded };
 }
 
+/**
+ * What each primitive decodes to. Typed by PrimitiveValues, the table the body types
+ * are derived from: change a body type and this stops compiling; change the decoder
+ * and typedShapeErrors() below fails.
+ */
+const IS: { [P in Primitive]: (value: unknown) => value is PrimitiveValues[P] } = {
+  int8: (v): v is number => Number.isInteger(v),
+  int16: (v): v is number => Number.isInteger(v),
+  uint16: (v): v is number => Number.isInteger(v),
+  int32: (v): v is number => Number.isInteger(v),
+  int64: (v): v is bigint => typeof v === 'bigint',
+  float64: (v): v is number => typeof v === 'number',
+  bool: (v): v is boolean => typeof v === 'boolean',
+  string: (v): v is string => typeof v === 'string',
+  uuid: (v): v is string => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v),
+  bytes: (v): v is Buffer => Buffer.isBuffer(v),
+  records: (v): v is Buffer => Buffer.isBuffer(v),
+};
+
+/**
+ * Where a decoded body is not of the type Decoded<> gives it: each field of the
+ * schema present and no other, null only where the field is nullable or null by
+ * default (NullIn in schema.ts), values of their primitive's type.
+ */
+function typedShapeErrors(fields: FieldSpec[], body: Message, path = ''): string[] {
+  const errors: string[] = [];
+  const names = fields.map((field) => field.name);
+  for (const key of Object.keys(body)) if (!names.includes(key)) errors.push(`${path}${key}: not in the schema`);
+  for (const field of fields) {
+    const at = `${path}${field.name}`;
+    const value: unknown = body[field.name];
+    const mayBeNull = field.nullableVersions !== undefined || field.default === null || (!field.array && Array.isArray(field.type));
+    if (value === null) {
+      if (!mayBeNull) errors.push(`${at}: null, but its type says it is never null`);
+      continue;
+    }
+    if (field.array && !Array.isArray(value)) {
+      errors.push(`${at}: not an array`);
+      continue;
+    }
+    (field.array ? (value as unknown[]) : [value]).forEach((item, i) => {
+      const itemAt = field.array ? `${at}[${i}]` : at;
+      if (Array.isArray(field.type)) errors.push(...typedShapeErrors(field.type, item as Message, `${itemAt}.`));
+      else if (!IS[field.type](item)) errors.push(`${itemAt}: ${typeof item} ${String(item)} is not ${field.type}`);
+    });
+  }
+  return errors;
+}
+
 const SHAPES: Record<string, Shape> = {
   // Thousands of top-level items (topics, groups, members) with a few nested ones each.
   wide: { arrayItems: [2000, 2, 1], maxString: 300, maxBytes: 3000 },
@@ -51,7 +103,7 @@ const SHAPES: Record<string, Shape> = {
 };
 
 describe('every schema at every version, large values', () => {
-  for (const api of APIS) {
+  for (const api of SERVED_APIS) {
     it(`${api.name} v${api.minVersion}-v${api.maxVersion}: requests and responses round-trip exactly`, () => {
       for (let version = api.minVersion; version <= api.maxVersion; version++) {
         for (const [side, spec] of [['request', api.request], ['response', api.response]] as const) {
@@ -65,6 +117,7 @@ describe('every schema at every version, large values', () => {
             const again = new Writer();
             encodeMessage(again, spec, version, decoded);
             expect(again.toBuffer().equals(bytes), `${api.name} v${version} ${side} (${name}) re-encodes the same`).toBe(true);
+            expect(typedShapeErrors(spec.fields, decoded), `${api.name} v${version} ${side} (${name}) decodes to its type`).toEqual([]);
           }
         }
       }
@@ -105,5 +158,36 @@ describe('the writer across its scratch buffer', () => {
       expect(decoded.topics[0].partitions.map((p: Message) => p.partitionIndex)).toEqual(partitions.map((p) => p.partitionIndex));
       expect(decoded.topics[999].name).toBe('topic-999');
     }
+  });
+});
+
+describe('body types derived from the schemas', () => {
+  it('a request decodes to the type its handler takes', () => {
+    const produce = apiNamed('Produce');
+    const writer = new Writer();
+    encodeMessage(writer, produce.request, 9, { acks: -1, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records: Buffer.from('x') }] }] });
+    const body: RequestBody<'Produce'> = decodeMessage(new Reader(writer.toBuffer()), produce.request, 9);
+    expect(body).toEqual({ transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records: Buffer.from('x') }] }] });
+    expect(typedShapeErrors(produce.request.fields, body)).toEqual([]);
+  });
+
+  it('types each field by its primitive, array and nullability (checked by npm run typecheck)', () => {
+    expectTypeOf<RequestBody<'Produce'>>().toEqualTypeOf<{
+      transactionalId: string | null;
+      acks: number;
+      timeoutMs: number;
+      topicData: { name: string; partitionData: { index: number; records: Buffer | null }[] }[];
+    }>();
+    expectTypeOf<RequestBody<'Metadata'>>().toEqualTypeOf<{
+      topics: { topicId: string; name: string | null }[] | null;
+      allowAutoTopicCreation: boolean;
+      includeClusterAuthorizedOperations: boolean;
+      includeTopicAuthorizedOperations: boolean;
+    }>();
+    // A response may leave any field out: the encoder writes its default.
+    expectTypeOf<ResponseBody<'InitProducerId'>>().toEqualTypeOf<{ throttleTimeMs?: number; errorCode?: number; producerId?: bigint; producerEpoch?: number }>();
+    expectTypeOf<ResponseBody<'SyncGroup'>>().toEqualTypeOf<{ throttleTimeMs?: number; errorCode?: number; protocolType?: string | null; protocolName?: string | null; assignment?: Buffer }>();
+    // A schema known only at run time gives untyped bodies.
+    expectTypeOf<Decoded<MessageSpec>>().toEqualTypeOf<Message>();
   });
 });

@@ -1,6 +1,7 @@
 // The schema codec: what it writes, it reads back, at plain and flexible versions.
 import { describe, expect, it } from 'vitest';
-import { apiByKey, API_KEY, APIS } from '../../src/broker/protocol/api-keys.js';
+import { API_VERSIONS_BODY, SERVED_APIS, servedApi } from '../../src/broker/apis.js';
+import { apiByKey, API_KEY, KAFKA_APIS } from '../../src/broker/protocol/api-keys.js';
 import { decodeRequest, encodeResponse } from '../../src/broker/protocol/frame.js';
 import { FrameError, Reader } from '../../src/broker/protocol/reader.js';
 import { arr, decodeMessage, encodeMessage, f, type MessageSpec } from '../../src/broker/protocol/schema.js';
@@ -107,16 +108,16 @@ describe('frames', () => {
   }
 
   it('decodes a flexible request header (v2) and the body after it', () => {
-    const decoded = decodeRequest(requestFrame(API_KEY.ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }, true));
+    const decoded = decodeRequest(requestFrame(API_KEY.ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }, true), servedApi);
     expect(decoded.kind).toBe('ok');
     expect(decoded.header).toEqual({ apiKey: 18, apiVersion: 3, correlationId: 99, clientId: 'test-client' });
     if (decoded.kind === 'ok') expect(decoded.body).toEqual({ clientSoftwareName: 'x', clientSoftwareVersion: '1' });
   });
 
   it('reports versions and APIs it does not serve as unsupported', () => {
-    expect(decodeRequest(requestFrame(API_KEY.ApiVersions, 4, {}, true)).kind).toBe('unsupported');
+    expect(decodeRequest(requestFrame(API_KEY.ApiVersions, 4, {}, true), servedApi).kind).toBe('unsupported');
     const unknown = new Writer().int16(999).int16(0).int32(1).string(null).toBuffer();
-    expect(decodeRequest(unknown)).toMatchObject({ kind: 'unsupported', api: undefined });
+    expect(decodeRequest(unknown, servedApi)).toMatchObject({ kind: 'unsupported', api: undefined });
   });
 
   it('writes the size prefix and keeps the ApiVersions response header at v0', () => {
@@ -130,9 +131,25 @@ describe('frames', () => {
   });
 
   it('serves each API from a version with record batches v2 up', () => {
-    const served = new Map(APIS.map((a) => [a.name, a]));
+    const served = new Map(SERVED_APIS.map((a) => [a.name, a]));
     expect(served.get('Produce')!.minVersion).toBe(3);
     expect(served.get('Fetch')!.minVersion).toBe(4);
-    for (const a of APIS) expect(a.maxVersion).toBeGreaterThanOrEqual(a.minVersion);
+    for (const a of SERVED_APIS) expect(a.maxVersion).toBeGreaterThanOrEqual(a.minVersion);
+  });
+});
+
+describe('the registry of served APIs (src/broker/apis.ts)', () => {
+  it('has one row per API, with the key, name and schemas of the codec', () => {
+    expect(new Set(SERVED_APIS.map((a) => a.key)).size).toBe(SERVED_APIS.length);
+    for (const served of SERVED_APIS) {
+      const api = apiByKey(served.key)!;
+      expect({ name: served.name, request: served.request, response: served.response }).toEqual({ name: api.name, request: api.request, response: api.response });
+    }
+    // Today every API the codec has schemas for is served: the schemas are transcribed for the served versions.
+    expect(SERVED_APIS.map((a) => a.name).sort()).toEqual(KAFKA_APIS.map((a) => a.name).sort());
+  });
+
+  it('is what ApiVersions advertises', () => {
+    expect(API_VERSIONS_BODY.apiKeys).toEqual(SERVED_APIS.map((a) => ({ apiKey: a.key, minVersion: a.minVersion, maxVersion: a.maxVersion })));
   });
 });

@@ -4,7 +4,8 @@
 // connection sends, the broker answers it or closes it, and meanwhile keeps
 // answering a bystander connection. Bounded in time; the seed reproduces a run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, APIS } from '../../src/broker/protocol/api-keys.js';
+import { SERVED_APIS } from '../../src/broker/apis.js';
+import { API_KEY } from '../../src/broker/protocol/api-keys.js';
 import { encodeMessage } from '../../src/broker/protocol/schema.js';
 import { Writer } from '../../src/broker/protocol/writer.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
@@ -67,7 +68,7 @@ describe('embedded broker: large and mutated requests', () => {
     let sent = 0;
     const outcomes = { answered: 0, closed: 0, waiting: 0 };
     while (Date.now() - started < budgetMs && sent < 400) {
-      const api = APIS[Math.floor(random() * APIS.length)]!;
+      const api = SERVED_APIS[Math.floor(random() * SERVED_APIS.length)]!;
       const version = api.minVersion + Math.floor(random() * (api.maxVersion - api.minVersion + 1));
       const shape = SHAPES[Math.floor(random() * SHAPES.length)]!;
       const message = new MessageGenerator(Math.floor(random() * 2 ** 31), shape).message(api.request, version);

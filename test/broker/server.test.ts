@@ -2,7 +2,8 @@
 // the behaviours no other suite reaches (ApiVersions fallback, codecs,
 // auto-create off, record deletion).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, APIS } from '../../src/broker/protocol/api-keys.js';
+import { SERVED_APIS } from '../../src/broker/apis.js';
+import { API_KEY } from '../../src/broker/protocol/api-keys.js';
 import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
 import type { Message } from '../../src/broker/protocol/schema.js';
 import { Writer } from '../../src/broker/protocol/writer.js';
@@ -139,7 +140,7 @@ describe('embedded broker: random frames', () => {
     const seed = 20261124;
     const next = random(seed);
     for (let i = 0; i < 300; i++) {
-      const api = APIS[Math.floor(next() * APIS.length)]!;
+      const api = SERVED_APIS[Math.floor(next() * SERVED_APIS.length)]!;
       const version = api.minVersion + Math.floor(next() * (api.maxVersion - api.minVersion + 1));
       const body = Buffer.from(Array.from({ length: Math.floor(next() * 64) }, () => Math.floor(next() * 256)));
       const frame = new Writer().int32(0).int16(api.key).int16(version).int32(i).string('fuzz').raw(body).toBuffer();

@@ -1,6 +1,5 @@
 // Topic administration, record deletion, configs and producer ids.
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
-import type { Message } from '../protocol/schema.js';
 import type { Broker } from '../broker.js';
 import { validateTopicConfigs } from '../topic-configs.js';
 import { errorCodeOf, errorMessageOf, type Handler } from './context.js';
@@ -39,14 +38,14 @@ function effectiveConfigs(broker: Broker, configs: Record<string, string>) {
   }));
 }
 
-export const handleCreateTopics: Handler = (body, { broker }) => ({
+export const handleCreateTopics: Handler<'CreateTopics'> = (body, { broker }) => ({
   throttleTimeMs: 0,
-  topics: (body.topics as Message[]).map((t) => {
-    const name = t.name as string;
-    const assigned = (t.assignments as Message[]).length;
-    const partitions = assigned > 0 ? assigned : t.numPartitions === -1 ? broker.settings.defaultPartitions : (t.numPartitions as number);
+  topics: body.topics.map((t) => {
+    const name = t.name;
+    const assigned = t.assignments.length;
+    const partitions = assigned > 0 ? assigned : t.numPartitions === -1 ? broker.settings.defaultPartitions : t.numPartitions;
     const configs: Record<string, string> = {};
-    for (const c of t.configs as Message[]) if (c.value !== null) configs[c.name] = c.value;
+    for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
     try {
       if (t.replicationFactor !== -1 && t.replicationFactor !== 1) {
         throw new KafkaProtocolError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${t.replicationFactor} needs more brokers; the embedded broker is one node (use 1)`);
@@ -70,9 +69,9 @@ export const handleCreateTopics: Handler = (body, { broker }) => ({
   }),
 });
 
-export const handleDeleteTopics: Handler = (body, { broker }) => ({
+export const handleDeleteTopics: Handler<'DeleteTopics'> = (body, { broker }) => ({
   throttleTimeMs: 0,
-  responses: (body.topicNames as string[]).map((name) => {
+  responses: body.topicNames.map((name) => {
     try {
       broker.topics.delete(name);
       broker.groups.deleteTopic(name);
@@ -84,9 +83,9 @@ export const handleDeleteTopics: Handler = (body, { broker }) => ({
   }),
 });
 
-export const handleCreatePartitions: Handler = (body, { broker }) => ({
+export const handleCreatePartitions: Handler<'CreatePartitions'> = (body, { broker }) => ({
   throttleTimeMs: 0,
-  results: (body.topics as Message[]).map((t) => {
+  results: body.topics.map((t) => {
     try {
       if (!body.validateOnly) broker.topics.addPartitions(t.name, t.count);
       return { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
@@ -96,16 +95,16 @@ export const handleCreatePartitions: Handler = (body, { broker }) => ({
   }),
 });
 
-export const handleDeleteRecords: Handler = (body, { broker }) => ({
+export const handleDeleteRecords: Handler<'DeleteRecords'> = (body, { broker }) => ({
   throttleTimeMs: 0,
-  topics: (body.topics as Message[]).map((t) => ({
+  topics: body.topics.map((t) => ({
     name: t.name,
-    partitions: (t.partitions as Message[]).map((p) => {
+    partitions: t.partitions.map((p) => {
       const log = broker.topics.partition(t.name, p.partitionIndex);
       if (!log) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
       try {
         // -1 means "up to the high watermark".
-        const before = (p.offset as bigint) === -1n ? log.logEndOffset : (p.offset as bigint);
+        const before = p.offset === -1n ? log.logEndOffset : p.offset;
         log.deleteRecordsBefore(before);
         return { partitionIndex: p.partitionIndex, lowWatermark: log.logStartOffset, errorCode: ErrorCode.NONE };
       } catch (error) {
@@ -115,9 +114,9 @@ export const handleDeleteRecords: Handler = (body, { broker }) => ({
   })),
 });
 
-export const handleDescribeConfigs: Handler = (body, { broker }) => ({
+export const handleDescribeConfigs: Handler<'DescribeConfigs'> = (body, { broker }) => ({
   throttleTimeMs: 0,
-  results: (body.resources as Message[]).map((r) => {
+  results: body.resources.map((r) => {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorMessage: null };
     let configs;
     if (r.resourceType === RESOURCE_TOPIC) {
@@ -132,18 +131,18 @@ export const handleDescribeConfigs: Handler = (body, { broker }) => ({
     } else {
       return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${r.resourceType} is not served by the embedded broker`, configs: [] };
     }
-    const keys = r.configurationKeys as string[] | null;
+    const keys = r.configurationKeys;
     return { ...base, errorCode: ErrorCode.NONE, configs: keys ? configs.filter((c) => keys.includes(c.name)) : configs };
   }),
 });
 
-export const handleInitProducerId: Handler = (body, { broker }) => {
+export const handleInitProducerId: Handler<'InitProducerId'> = (body, { broker }) => {
   if (body.transactionalId !== null) {
     broker.log.warn(`a client asked for transactional id "${body.transactionalId}": the embedded broker does not support transactions`);
     return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
   }
   // v3+: a producer may ask to bump the epoch of the id it already has.
-  if ((body.producerId as bigint) >= 0n && body.producerEpoch >= 0) {
+  if (body.producerId >= 0n && body.producerEpoch >= 0) {
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: body.producerId, producerEpoch: body.producerEpoch + 1 };
   }
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: broker.allocateProducerId(), producerEpoch: 0 };

@@ -1,6 +1,7 @@
 import type { Broker } from '../broker.js';
 import { KafkaProtocolError, ErrorCode } from '../protocol/error-codes.js';
-import type { Message } from '../protocol/schema.js';
+import type { ApiName, ApiNamed } from '../protocol/api-keys.js';
+import type { Decoded, Encodable } from '../protocol/schema.js';
 
 /** What one request may ask of the broker; EmbeddedBrokerOptions sets them. */
 export interface RequestLimits {
@@ -25,8 +26,17 @@ export interface RequestContext {
   limits: RequestLimits;
 }
 
-/** Returns the response body, or undefined when the request gets no response (acks=0). */
-export type Handler = (body: Message, ctx: RequestContext) => Message | undefined | Promise<Message | undefined>;
+/** The request body of the API called `Name`, decoded: every field of its schema, typed. */
+export type RequestBody<Name extends ApiName> = Decoded<ApiNamed<Name>['request']>;
+
+/** The response body of the API called `Name`: a field left out is written with its default. */
+export type ResponseBody<Name extends ApiName> = Encodable<ApiNamed<Name>['response']>;
+
+/** The type of one item of an array field (which may be left out or null). */
+export type ItemOf<Field> = NonNullable<Field> extends readonly (infer Item)[] ? Item : never;
+
+/** Answers one request: the response body, or undefined when it gets no response (acks=0). */
+export type Handler<Name extends ApiName> = (body: RequestBody<Name>, ctx: RequestContext) => ResponseBody<Name> | undefined | Promise<ResponseBody<Name> | undefined>;
 
 /** How many items a handler works through before letting other connections' requests run. */
 export const ITEMS_PER_TURN = 2_000;

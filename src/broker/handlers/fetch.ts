@@ -6,13 +6,15 @@
 // partitions a request may name at all is the connection's limit.
 import type { PartitionLog } from '../partition-log.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import type { Message } from '../protocol/schema.js';
-import { errorCodeOf, ITEMS_PER_TURN, yieldTurn, type Handler, type RequestContext } from './context.js';
+import { errorCodeOf, ITEMS_PER_TURN, yieldTurn, type Handler, type ItemOf, type RequestBody, type RequestContext, type ResponseBody } from './context.js';
 
 const EMPTY = Buffer.alloc(0);
 
+type FetchTopic = ItemOf<ResponseBody<'Fetch'>['responses']>;
+type FetchPartition = ItemOf<FetchTopic['partitions']>;
+
 interface FetchRead {
-  responses: Message[];
+  responses: FetchTopic[];
   bytes: number;
   failed: boolean;
 }
@@ -26,15 +28,15 @@ interface FetchRead {
  * would send it cut short, which the client drops), and once maxBytes is spent
  * the remaining partitions get no records.
  */
-async function readAll(body: Message, { broker }: RequestContext, maxBytes: number): Promise<FetchRead> {
+async function readAll(body: RequestBody<'Fetch'>, { broker }: RequestContext, maxBytes: number): Promise<FetchRead> {
   let budget = maxBytes;
   let bytes = 0;
   let failed = false;
   let seen = 0;
-  const responses: Message[] = [];
-  for (const requested of body.topics as Message[]) {
-    const partitions: Message[] = [];
-    for (const p of requested.partitions as Message[]) {
+  const responses: FetchTopic[] = [];
+  for (const requested of body.topics) {
+    const partitions: FetchPartition[] = [];
+    for (const p of requested.partitions) {
       if (++seen % ITEMS_PER_TURN === 0) await yieldTurn();
       // Looked up per partition: a topic may be deleted while this pass yields.
       const log = broker.topics.partition(requested.topic, p.partition);
@@ -46,7 +48,7 @@ async function readAll(body: Message, { broker }: RequestContext, maxBytes: numb
       }
       const positions = { highWatermark: log.logEndOffset, lastStableOffset: log.logEndOffset, logStartOffset: log.logStartOffset };
       const minOneBatch = bytes === 0;
-      const limit = Math.min(p.partitionMaxBytes as number, budget);
+      const limit = Math.min(p.partitionMaxBytes, budget);
       let records: Buffer = EMPTY;
       try {
         if (minOneBatch || limit > 0) {
@@ -68,11 +70,11 @@ async function readAll(body: Message, { broker }: RequestContext, maxBytes: numb
   return { responses, bytes, failed };
 }
 
-export const handleFetch: Handler = async (body, ctx) => {
+export const handleFetch: Handler<'Fetch'> = async (body, ctx) => {
   // As Kafka: the broker's fetch.max.bytes caps what the client asks for, and min bytes never exceeds max bytes.
-  const maxBytes = Math.max(0, Math.min(body.maxBytes as number, ctx.limits.fetchMaxBytes));
-  const minBytes = Math.max(1, Math.min(body.minBytes as number, maxBytes));
-  const deadline = Date.now() + Math.max(0, body.maxWaitMs as number);
+  const maxBytes = Math.max(0, Math.min(body.maxBytes, ctx.limits.fetchMaxBytes));
+  const minBytes = Math.max(1, Math.min(body.minBytes, maxBytes));
+  const deadline = Date.now() + Math.max(0, body.maxWaitMs);
   for (;;) {
     const result = await readAll(body, ctx, maxBytes);
     const left = deadline - Date.now();
@@ -87,35 +89,38 @@ const LATEST = -1n;
 const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
 
-export const handleListOffsets: Handler = async (body, { broker }) => {
-  const topics = body.topics as Message[];
+type ListOffsetsTopic = ItemOf<ResponseBody<'ListOffsets'>['topics']>;
+type ListOffsetsPartition = ItemOf<ListOffsetsTopic['partitions']>;
+
+export const handleListOffsets: Handler<'ListOffsets'> = async (body, { broker }) => {
+  const topics = body.topics;
   // As Kafka: a partition named twice is answered INVALID_REQUEST, not looked up twice.
   const counts = new Map<string, number>();
   for (const requested of topics) {
-    for (const p of requested.partitions as Message[]) {
+    for (const p of requested.partitions) {
       const key = `${p.partitionIndex}:${requested.name}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
   }
   let seen = 0;
-  const answers: Message[] = [];
+  const answers: ListOffsetsTopic[] = [];
   for (const requested of topics) {
-    const partitions: Message[] = [];
-    for (const p of requested.partitions as Message[]) {
+    const partitions: ListOffsetsPartition[] = [];
+    for (const p of requested.partitions) {
       if (++seen % ITEMS_PER_TURN === 0) await yieldTurn();
       const answer = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: 0 };
       if (counts.get(`${p.partitionIndex}:${requested.name}`)! > 1) {
         partitions.push({ ...answer, errorCode: ErrorCode.INVALID_REQUEST });
         continue;
       }
-      partitions.push(listOffset(broker.topics.partition(requested.name, p.partitionIndex), p.timestamp as bigint, answer));
+      partitions.push(listOffset(broker.topics.partition(requested.name, p.partitionIndex), p.timestamp, answer));
     }
     answers.push({ name: requested.name, partitions });
   }
   return { throttleTimeMs: 0, topics: answers };
 };
 
-function listOffset(log: PartitionLog | undefined, timestamp: bigint, answer: Message): Message {
+function listOffset(log: PartitionLog | undefined, timestamp: bigint, answer: ListOffsetsPartition): ListOffsetsPartition {
   if (!log) return { ...answer, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   if (timestamp === LATEST) return { ...answer, offset: log.logEndOffset };
   if (timestamp === EARLIEST) return { ...answer, offset: log.logStartOffset };

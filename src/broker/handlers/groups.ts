@@ -1,11 +1,10 @@
 // Consumer-group requests, handed to the group coordinator.
 import { ErrorCode } from '../protocol/error-codes.js';
-import type { Message } from '../protocol/schema.js';
 import type { Handler } from './context.js';
 
 /** Per-partition results nested as the protocol wants them: [{ name, partitions }], in first-seen topic order. */
-function byTopic<R extends { topic: string }>(results: R[], partition: (r: R) => Message): Message[] {
-  const topics = new Map<string, Message[]>();
+function byTopic<R extends { topic: string }, P>(results: R[], partition: (r: R) => P): { name: string; partitions: P[] }[] {
+  const topics = new Map<string, P[]>();
   for (const r of results) {
     const list = topics.get(r.topic) ?? [];
     list.push(partition(r));
@@ -14,7 +13,7 @@ function byTopic<R extends { topic: string }>(results: R[], partition: (r: R) =>
   return [...topics].map(([name, partitions]) => ({ name, partitions }));
 }
 
-export const handleJoinGroup: Handler = async (body, { broker, version, clientId, clientHost }) => {
+export const handleJoinGroup: Handler<'JoinGroup'> = async (body, { broker, version, clientId, clientHost }) => {
   if (!body.groupId) return { errorCode: ErrorCode.INVALID_GROUP_ID, generationId: -1, protocolName: null, leader: '', memberId: '', members: [] };
   const result = await broker.groups.joinGroup({
     groupId: body.groupId,
@@ -32,7 +31,7 @@ export const handleJoinGroup: Handler = async (body, { broker, version, clientId
   return { throttleTimeMs: 0, skipAssignment: false, ...result };
 };
 
-export const handleSyncGroup: Handler = async (body, { broker }) => ({
+export const handleSyncGroup: Handler<'SyncGroup'> = async (body, { broker }) => ({
   throttleTimeMs: 0,
   ...(await broker.groups.syncGroup({
     groupId: body.groupId,
@@ -45,37 +44,37 @@ export const handleSyncGroup: Handler = async (body, { broker }) => ({
   })),
 });
 
-export const handleHeartbeat: Handler = (body, { broker }) => ({
+export const handleHeartbeat: Handler<'Heartbeat'> = (body, { broker }) => ({
   throttleTimeMs: 0,
   ...broker.groups.heartbeat({ groupId: body.groupId, generationId: body.generationId, memberId: body.memberId, groupInstanceId: body.groupInstanceId }),
 });
 
-export const handleLeaveGroup: Handler = (body, { broker, version }) => {
-  const members = version >= 3 ? (body.members as Message[]).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: body.memberId, groupInstanceId: null }];
+export const handleLeaveGroup: Handler<'LeaveGroup'> = (body, { broker, version }) => {
+  const members = version >= 3 ? body.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: body.memberId, groupInstanceId: null }];
   const result = broker.groups.leaveGroup({ groupId: body.groupId, members });
   // v0-2 carry one member and report its error at the top.
   const errorCode = version >= 3 ? result.errorCode : (result.members[0]?.errorCode ?? result.errorCode);
   return { throttleTimeMs: 0, errorCode, members: result.members };
 };
 
-export const handleOffsetCommit: Handler = (body, { broker }) => {
-  const offsets = (body.topics as Message[]).flatMap((t) =>
-    (t.partitions as Message[]).map((p) => ({ topic: t.name as string, partition: p.partitionIndex as number, offset: p.committedOffset as bigint, metadata: p.committedMetadata as string | null })),
+export const handleOffsetCommit: Handler<'OffsetCommit'> = (body, { broker }) => {
+  const offsets = body.topics.flatMap((t) =>
+    t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.committedMetadata })),
   );
   const results = broker.groups.commitOffsets({ groupId: body.groupId, generationId: body.generationId, memberId: body.memberId, groupInstanceId: body.groupInstanceId, offsets });
   return { throttleTimeMs: 0, topics: byTopic(results, (r) => ({ partitionIndex: r.partition, errorCode: r.errorCode })) };
 };
 
-export const handleOffsetFetch: Handler = (body, { broker }) => {
-  const requested = body.topics === null ? null : (body.topics as Message[]).map((t) => ({ topic: t.name as string, partitions: t.partitionIndexes as number[] }));
+export const handleOffsetFetch: Handler<'OffsetFetch'> = (body, { broker }) => {
+  const requested = body.topics === null ? null : body.topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes }));
   const results = broker.groups.fetchOffsets(body.groupId, requested);
   const topics = byTopic(results, (r) => ({ partitionIndex: r.partition, committedOffset: r.offset, committedLeaderEpoch: -1, metadata: r.metadata ?? '', errorCode: r.errorCode }));
   return { throttleTimeMs: 0, topics, errorCode: ErrorCode.NONE };
 };
 
-export const handleDescribeGroups: Handler = (body, { broker }) => ({
+export const handleDescribeGroups: Handler<'DescribeGroups'> = (body, { broker }) => ({
   throttleTimeMs: 0,
-  groups: (body.groups as string[]).map((groupId) => {
+  groups: body.groups.map((groupId) => {
     const g = broker.groups.describeGroup(groupId);
     return {
       errorCode: g.errorCode,
@@ -96,8 +95,8 @@ export const handleDescribeGroups: Handler = (body, { broker }) => ({
   }),
 });
 
-export const handleListGroups: Handler = (body, { broker }) => {
-  const types = body.typesFilter as string[];
+export const handleListGroups: Handler<'ListGroups'> = (body, { broker }) => {
+  const types = body.typesFilter;
   const groups = broker.groups
     .listGroups(body.statesFilter?.length ? body.statesFilter : undefined)
     .filter(() => types.length === 0 || types.some((t) => t.toLowerCase() === 'classic'))
@@ -105,7 +104,7 @@ export const handleListGroups: Handler = (body, { broker }) => {
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
 };
 
-export const handleDeleteGroups: Handler = (body, { broker }) => ({
+export const handleDeleteGroups: Handler<'DeleteGroups'> = (body, { broker }) => ({
   throttleTimeMs: 0,
   results: broker.groups.deleteGroups(body.groupsNames),
 });

@@ -1,22 +1,15 @@
-// ApiVersions, Metadata and FindCoordinator: how clients find this broker.
+// Metadata and FindCoordinator: how clients find this broker (ApiVersions is
+// answered by the registry, ../apis.ts).
 // A Metadata naming many topics is bounded: each name is answered once, one
 // request auto-creates at most maxAutoCreatesPerRequest topics, and other
 // connections get turns while it works.
-import { APIS } from '../protocol/api-keys.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import type { Message } from '../protocol/schema.js';
 import type { Topic } from '../topic-store.js';
-import { errorCodeOf, ITEMS_PER_TURN, yieldTurn, type Handler } from './context.js';
+import { errorCodeOf, ITEMS_PER_TURN, yieldTurn, type Handler, type ItemOf, type ResponseBody } from './context.js';
 
-export const API_VERSIONS_BODY = {
-  errorCode: ErrorCode.NONE,
-  apiKeys: APIS.map((a) => ({ apiKey: a.key, minVersion: a.minVersion, maxVersion: a.maxVersion })),
-  throttleTimeMs: 0,
-};
+type TopicAnswer = ItemOf<ResponseBody<'Metadata'>['topics']>;
 
-export const handleApiVersions: Handler = () => API_VERSIONS_BODY;
-
-function describeTopic(topic: Topic): Message {
+function describeTopic(topic: Topic): TopicAnswer {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
@@ -35,12 +28,12 @@ function describeTopic(topic: Topic): Message {
   };
 }
 
-export const handleMetadata: Handler = async (body, { broker, version, clientId, limits }) => {
+export const handleMetadata: Handler<'Metadata'> = async (body, { broker, version, clientId, limits }) => {
   const { settings, topics } = broker;
-  const answers: Message[] = [];
+  const answers: TopicAnswer[] = [];
   // Topic and partition answers built since other connections last had a turn.
   let sinceTurn = 0;
-  const push = async (answer: Message, items: number) => {
+  const push = async (answer: TopicAnswer, items: number) => {
     answers.push(answer);
     sinceTurn += items;
     if (sinceTurn >= ITEMS_PER_TURN) {
@@ -51,11 +44,11 @@ export const handleMetadata: Handler = async (body, { broker, version, clientId,
   const describe = (topic: Topic) => push(describeTopic(topic), 1 + topic.partitions.length);
   const refuse = (name: string, errorCode: number) => push({ errorCode, name, isInternal: false, partitions: [] }, 1);
   // v0: an empty list means every topic; v1+: null means every topic.
-  const everyTopic = body.topics === null || (version === 0 && body.topics.length === 0);
+  const requested = body.topics;
+  const everyTopic = requested === null || (version === 0 && requested.length === 0);
   if (everyTopic) {
     for (const topic of topics.list()) await describe(topic);
   } else {
-    const requested = body.topics as { name: string | null }[];
     // As Kafka: each topic is answered once, however often it is named.
     const names = new Set(requested.map((r) => r.name ?? ''));
     const autoCreate = settings.autoCreateTopics && body.allowAutoTopicCreation !== false;
@@ -98,7 +91,7 @@ export const handleMetadata: Handler = async (body, { broker, version, clientId,
   };
 };
 
-export const handleFindCoordinator: Handler = (body, { broker }) => {
+export const handleFindCoordinator: Handler<'FindCoordinator'> = (body, { broker }) => {
   const { settings } = broker;
   if (body.keyType === 1) {
     // Transactions would need a transaction coordinator. A non-retriable error with a

@@ -1,18 +1,17 @@
 // Produce: append each partition's record batches to its log.
 import { ErrorCode } from '../protocol/error-codes.js';
-import type { Message } from '../protocol/schema.js';
 import { errorCodeOf, errorMessageOf, type Handler } from './context.js';
 
-export const handleProduce: Handler = (body, { broker, version }) => {
-  const acks = body.acks as number;
+export const handleProduce: Handler<'Produce'> = (body, { broker, version }) => {
+  const acks = body.acks;
   const now = Date.now();
   let appended = false;
-  const responses = (body.topicData as Message[]).map((topicData) => {
+  const responses = body.topicData.map((topicData) => {
     const topic = broker.topics.get(topicData.name);
     return {
       name: topicData.name,
-      partitionResponses: (topicData.partitionData as Message[]).map((partitionData) => {
-        const index = partitionData.index as number;
+      partitionResponses: topicData.partitionData.map((partitionData) => {
+        const index = partitionData.index;
         const answer = (errorCode: number, errorMessage: string | null = null, baseOffset = -1n) => ({
           index,
           errorCode,
@@ -26,7 +25,7 @@ export const handleProduce: Handler = (body, { broker, version }) => {
         if (acks !== 0 && acks !== 1 && acks !== -1) return answer(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}`);
         if (body.transactionalId !== null) return answer(ErrorCode.INVALID_REQUEST, 'the embedded broker does not support transactions');
         if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        const records = partitionData.records as Buffer | null;
+        const records = partitionData.records;
         if (!records || records.length === 0) return answer(ErrorCode.CORRUPT_MESSAGE, 'empty record set');
         if (records.length > broker.settings.maxMessageBytes) {
           return answer(ErrorCode.MESSAGE_TOO_LARGE, `${records.length} bytes is over max.message.bytes ${broker.settings.maxMessageBytes}`);

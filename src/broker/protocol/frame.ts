@@ -3,7 +3,7 @@
 // flexible versions, v2 (plus tagged fields). Response header v0
 // (correlation id) and v1 (plus tagged fields) — except ApiVersions, whose
 // response header is always v0 so a client can read it at any version.
-import { API_KEY, apiByKey, type ApiDefinition } from './api-keys.js';
+import { API_KEY, type KafkaApi } from './api-keys.js';
 import { Reader } from './reader.js';
 import { decodeMessage, encodeMessage, type Message } from './schema.js';
 import { Writer } from './writer.js';
@@ -15,12 +15,19 @@ export interface RequestHeader {
   clientId: string | null;
 }
 
-export type DecodedRequest =
-  | { kind: 'ok'; header: RequestHeader; api: ApiDefinition; body: Message }
-  /** A known API at a version we do not serve, or an API we do not serve at all. */
-  | { kind: 'unsupported'; header: RequestHeader; api?: ApiDefinition };
+/** An API with the versions a server answers (the embedded broker's are in its registry). */
+export interface ServedVersions extends KafkaApi {
+  minVersion: number;
+  maxVersion: number;
+}
 
-export function decodeRequest(frame: Buffer): DecodedRequest {
+export type DecodedRequest<Api extends ServedVersions> =
+  | { kind: 'ok'; header: RequestHeader; api: Api; body: Message }
+  /** A served API at a version it is not served in, or an API not served at all. */
+  | { kind: 'unsupported'; header: RequestHeader; api?: Api };
+
+/** Decodes a request to one of the served APIs, looked up by its key. */
+export function decodeRequest<Api extends ServedVersions>(frame: Buffer, served: (apiKey: number) => Api | undefined): DecodedRequest<Api> {
   const reader = new Reader(frame);
   const header: RequestHeader = {
     apiKey: reader.int16(),
@@ -28,7 +35,7 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
     correlationId: reader.int32(),
     clientId: reader.string(),
   };
-  const api = apiByKey(header.apiKey);
+  const api = served(header.apiKey);
   if (!api || header.apiVersion < api.minVersion || header.apiVersion > api.maxVersion) {
     return { kind: 'unsupported', header, api };
   }
@@ -44,7 +51,7 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
 }
 
 /** A whole response frame (size prefix included) as chunks for one socket write. */
-export function encodeResponse(api: ApiDefinition, version: number, correlationId: number, body: Message): Buffer[] {
+export function encodeResponse(api: KafkaApi, version: number, correlationId: number, body: Message): Buffer[] {
   const writer = new Writer();
   writer.int32(0); // size, patched below
   writer.int32(correlationId);

@@ -22,11 +22,74 @@ export interface FieldSpec {
   default?: unknown;
 }
 
-export interface MessageSpec {
-  fields: FieldSpec[];
+/** What f() and arr() take after the version range. */
+export type FieldOptions = Pick<FieldSpec, 'nullableVersions' | 'tag' | 'default'>;
+
+/**
+ * A message schema. `Fields` keeps each field's name and value types (see Field),
+ * so Decoded<> and Encodable<> type a body from its schema; a plain MessageSpec
+ * (a schema built at run time, as the tests do) types bodies as Message.
+ */
+export interface MessageSpec<Fields extends FieldSpec[] = FieldSpec[]> {
+  fields: Fields;
   /** First flexible version (compact strings/arrays, tagged fields); Infinity when none. */
   flexibleFrom: number;
 }
+
+// ---- body types, derived from the schemas ----
+
+/** A body of a schema known only at run time. */
+export type Message = Record<string, any>;
+
+/** The value each primitive decodes to, and the value the encoder wants for it. */
+export interface PrimitiveValues {
+  int8: number;
+  int16: number;
+  uint16: number;
+  int32: number;
+  int64: bigint;
+  float64: number;
+  bool: boolean;
+  string: string;
+  uuid: string;
+  bytes: Buffer;
+  records: Buffer;
+}
+
+declare const decodedType: unique symbol;
+declare const encodableType: unique symbol;
+
+/**
+ * A field as f() and arr() declare it: its name and the types of its value stay in
+ * its type (the two symbol-keyed properties exist only for the type checker).
+ * Decoded: what the decoder gives, every field present (a field the version lacks
+ * holds its default). Encodable: what the encoder takes, any field left out
+ * (written as its default, as Kafka's generated message classes do).
+ */
+export interface Field<Name extends string, Decoded, Encodable> extends FieldSpec {
+  name: Name;
+  readonly [decodedType]?: Decoded;
+  readonly [encodableType]?: Encodable;
+}
+
+/** null is a value of a field that is nullable in some version or null by default (defaultOf agrees). */
+type NullIn<O> = O extends { nullableVersions: string } ? null : O extends { default: null } ? null : never;
+
+type StructDecoded<Fields extends FieldSpec[]> = { [F in Fields[number] as F['name']]: F extends Field<string, infer V, unknown> ? V : never };
+type StructEncodable<Fields extends FieldSpec[]> = { [F in Fields[number] as F['name']]?: F extends Field<string, unknown, infer V> ? V : never };
+type ItemDecoded<T> = T extends Primitive ? PrimitiveValues[T] : T extends FieldSpec[] ? StructDecoded<T> : never;
+type ItemEncodable<T> = T extends Primitive ? PrimitiveValues[T] : T extends FieldSpec[] ? StructEncodable<T> : never;
+/** A struct field that is not an array is null by default. */
+type StructNull<T> = T extends FieldSpec[] ? null : never;
+
+/** True only for a schema whose field types are known, not a plain MessageSpec. */
+type Typed<S extends MessageSpec> = FieldSpec[] extends S['fields'] ? false : true;
+
+/** A body as decodeMessage returns it: every field of the schema, typed. */
+export type Decoded<S extends MessageSpec> = Typed<S> extends true ? StructDecoded<S['fields']> : Message;
+
+/** A body as encodeMessage takes it: any field may be left out and is then written as its default. */
+export type Encodable<S extends MessageSpec> = Typed<S> extends true ? StructEncodable<S['fields']> : Message;
 
 type Range = readonly [number, number];
 const rangeCache = new Map<string, Range>();
@@ -52,16 +115,31 @@ export function inRange(version: number, range: VersionRange | undefined): boole
 }
 
 /** f('name', 'int32', '0+') — a compact way to write one field. */
-export function f(name: string, type: FieldSpec['type'], versions: VersionRange, extra: Partial<FieldSpec> = {}): FieldSpec {
-  return { name, type, versions, ...extra };
+export function f<const Name extends string, T extends Primitive | FieldSpec[], const O extends FieldOptions = {}>(
+  name: Name,
+  type: T,
+  versions: VersionRange,
+  options?: O,
+): Field<Name, ItemDecoded<T> | StructNull<T> | NullIn<O>, ItemEncodable<T> | StructNull<T> | NullIn<O>> {
+  return { name, type, versions, ...options };
 }
 
 /** An array field: arr('topics', [...fields], '0+'). */
-export function arr(name: string, type: FieldSpec['type'], versions: VersionRange, extra: Partial<FieldSpec> = {}): FieldSpec {
-  return { name, type, versions, array: true, ...extra };
+export function arr<const Name extends string, T extends Primitive | FieldSpec[], const O extends FieldOptions = {}>(
+  name: Name,
+  type: T,
+  versions: VersionRange,
+  options?: O,
+): Field<Name, ItemDecoded<T>[] | NullIn<O>, ItemEncodable<T>[] | NullIn<O>> {
+  return { name, type, versions, array: true, ...options };
 }
 
-export type Message = Record<string, any>;
+/** A message schema whose bodies are typed from its fields. */
+export function message<Fields extends FieldSpec[]>(flexibleFrom: number, fields: Fields): MessageSpec<Fields> {
+  return { flexibleFrom, fields };
+}
+
+const NO_BYTES = Buffer.alloc(0);
 
 function defaultOf(field: FieldSpec): unknown {
   if (field.default !== undefined) return field.default;
@@ -78,7 +156,8 @@ function defaultOf(field: FieldSpec): unknown {
       return '00000000000000000000000000000000';
     case 'bytes':
     case 'records':
-      return null;
+      // Null only where the schema allows it, as the body types say (NullIn).
+      return field.nullableVersions === undefined ? NO_BYTES : null;
     default:
       return 0;
   }
@@ -86,8 +165,9 @@ function defaultOf(field: FieldSpec): unknown {
 
 // ---- decoding ----
 
-export function decodeMessage(reader: Reader, spec: MessageSpec, version: number): Message {
-  return decodeStruct(reader, spec.fields, version, version >= spec.flexibleFrom);
+export function decodeMessage<S extends MessageSpec>(reader: Reader, spec: S, version: number): Decoded<S> {
+  // The one place a body meets its type: decodeStruct builds what Decoded<S> describes.
+  return decodeStruct(reader, spec.fields, version, version >= spec.flexibleFrom) as Decoded<S>;
 }
 
 function decodeStruct(reader: Reader, fields: FieldSpec[], version: number, flexible: boolean): Message {
@@ -175,7 +255,7 @@ function decodeValue(reader: Reader, field: FieldSpec, version: number, flexible
 
 // ---- encoding ----
 
-export function encodeMessage(writer: Writer, spec: MessageSpec, version: number, message: Message): void {
+export function encodeMessage<S extends MessageSpec>(writer: Writer, spec: S, version: number, message: Encodable<S>): void {
   encodeStruct(writer, spec.fields, version, version >= spec.flexibleFrom, message);
 }
 

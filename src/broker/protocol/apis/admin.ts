@@ -1,163 +1,127 @@
 // Topic administration and producer ids (Kafka's message JSON, served versions).
-import { arr, f, type MessageSpec } from '../schema.js';
+import { arr, f, message } from '../schema.js';
 
-export const CreateTopicsRequest: MessageSpec = {
-  flexibleFrom: 5,
-  fields: [
-    arr('topics', [
-      f('name', 'string', '0+'),
-      f('numPartitions', 'int32', '0+'),
-      f('replicationFactor', 'int16', '0+'),
-      arr('assignments', [f('partitionIndex', 'int32', '0+'), arr('brokerIds', 'int32', '0+')], '0+'),
-      arr('configs', [f('name', 'string', '0+'), f('value', 'string', '0+', { nullableVersions: '0+' })], '0+'),
-    ], '0+'),
-    f('timeoutMs', 'int32', '0+', { default: 60000 }),
-    f('validateOnly', 'bool', '1+'),
-  ],
-};
+export const CreateTopicsRequest = message(5, [
+  arr('topics', [
+    f('name', 'string', '0+'),
+    f('numPartitions', 'int32', '0+'),
+    f('replicationFactor', 'int16', '0+'),
+    arr('assignments', [f('partitionIndex', 'int32', '0+'), arr('brokerIds', 'int32', '0+')], '0+'),
+    arr('configs', [f('name', 'string', '0+'), f('value', 'string', '0+', { nullableVersions: '0+' })], '0+'),
+  ], '0+'),
+  f('timeoutMs', 'int32', '0+', { default: 60000 }),
+  f('validateOnly', 'bool', '1+'),
+]);
 
-export const CreateTopicsResponse: MessageSpec = {
-  flexibleFrom: 5,
-  fields: [
-    f('throttleTimeMs', 'int32', '2+'),
-    arr('topics', [
-      f('name', 'string', '0+'),
-      f('topicId', 'uuid', '7+'),
-      f('errorCode', 'int16', '0+'),
-      f('errorMessage', 'string', '1+', { nullableVersions: '0+', default: null }),
-      f('topicConfigErrorCode', 'int16', '5+', { tag: 0 }),
-      f('numPartitions', 'int32', '5+', { default: -1 }),
-      f('replicationFactor', 'int16', '5+', { default: -1 }),
-      arr('configs', [
-        f('name', 'string', '5+'),
-        f('value', 'string', '5+', { nullableVersions: '5+' }),
-        f('readOnly', 'bool', '5+'),
-        f('configSource', 'int8', '5+', { default: -1 }),
-        f('isSensitive', 'bool', '5+'),
-      ], '5+', { nullableVersions: '5+' }),
-    ], '0+'),
-  ],
-};
-
-export const DeleteTopicsRequest: MessageSpec = {
-  flexibleFrom: 4,
-  fields: [
-    arr('topics', [f('name', 'string', '6+', { nullableVersions: '6+', default: null }), f('topicId', 'uuid', '6+')], '6+'),
-    arr('topicNames', 'string', '0-5'),
-    f('timeoutMs', 'int32', '0+'),
-  ],
-};
-
-export const DeleteTopicsResponse: MessageSpec = {
-  flexibleFrom: 4,
-  fields: [
-    f('throttleTimeMs', 'int32', '1+'),
-    arr('responses', [
-      f('name', 'string', '0+', { nullableVersions: '6+' }),
-      f('topicId', 'uuid', '6+'),
-      f('errorCode', 'int16', '0+'),
-      f('errorMessage', 'string', '5+', { nullableVersions: '5+', default: null }),
-    ], '0+'),
-  ],
-};
-
-export const CreatePartitionsRequest: MessageSpec = {
-  flexibleFrom: 2,
-  fields: [
-    arr('topics', [
-      f('name', 'string', '0+'),
-      f('count', 'int32', '0+'),
-      arr('assignments', [arr('brokerIds', 'int32', '0+')], '0+', { nullableVersions: '0+' }),
-    ], '0+'),
-    f('timeoutMs', 'int32', '0+'),
-    f('validateOnly', 'bool', '0+'),
-  ],
-};
-
-export const CreatePartitionsResponse: MessageSpec = {
-  flexibleFrom: 2,
-  fields: [
-    f('throttleTimeMs', 'int32', '0+'),
-    arr('results', [
-      f('name', 'string', '0+'),
-      f('errorCode', 'int16', '0+'),
-      f('errorMessage', 'string', '0+', { nullableVersions: '0+', default: null }),
-    ], '0+'),
-  ],
-};
-
-export const DeleteRecordsRequest: MessageSpec = {
-  flexibleFrom: 2,
-  fields: [
-    arr('topics', [f('name', 'string', '0+'), arr('partitions', [f('partitionIndex', 'int32', '0+'), f('offset', 'int64', '0+')], '0+')], '0+'),
-    f('timeoutMs', 'int32', '0+'),
-  ],
-};
-
-export const DeleteRecordsResponse: MessageSpec = {
-  flexibleFrom: 2,
-  fields: [
-    f('throttleTimeMs', 'int32', '0+'),
-    arr('topics', [
-      f('name', 'string', '0+'),
-      arr('partitions', [f('partitionIndex', 'int32', '0+'), f('lowWatermark', 'int64', '0+'), f('errorCode', 'int16', '0+')], '0+'),
-    ], '0+'),
-  ],
-};
-
-export const InitProducerIdRequest: MessageSpec = {
-  flexibleFrom: 2,
-  fields: [
-    f('transactionalId', 'string', '0+', { nullableVersions: '0+' }),
-    f('transactionTimeoutMs', 'int32', '0+'),
-    f('producerId', 'int64', '3+', { default: -1n }),
-    f('producerEpoch', 'int16', '3+', { default: -1 }),
-  ],
-};
-
-export const InitProducerIdResponse: MessageSpec = {
-  flexibleFrom: 2,
-  fields: [
-    f('throttleTimeMs', 'int32', '0+'),
+export const CreateTopicsResponse = message(5, [
+  f('throttleTimeMs', 'int32', '2+'),
+  arr('topics', [
+    f('name', 'string', '0+'),
+    f('topicId', 'uuid', '7+'),
     f('errorCode', 'int16', '0+'),
-    f('producerId', 'int64', '0+', { default: -1n }),
-    f('producerEpoch', 'int16', '0+'),
-  ],
-};
+    f('errorMessage', 'string', '1+', { nullableVersions: '0+', default: null }),
+    f('topicConfigErrorCode', 'int16', '5+', { tag: 0 }),
+    f('numPartitions', 'int32', '5+', { default: -1 }),
+    f('replicationFactor', 'int16', '5+', { default: -1 }),
+    arr('configs', [
+      f('name', 'string', '5+'),
+      f('value', 'string', '5+', { nullableVersions: '5+' }),
+      f('readOnly', 'bool', '5+'),
+      f('configSource', 'int8', '5+', { default: -1 }),
+      f('isSensitive', 'bool', '5+'),
+    ], '5+', { nullableVersions: '5+' }),
+  ], '0+'),
+]);
 
-export const DescribeConfigsRequest: MessageSpec = {
-  flexibleFrom: 4,
-  fields: [
-    arr('resources', [
-      f('resourceType', 'int8', '0+'),
-      f('resourceName', 'string', '0+'),
-      arr('configurationKeys', 'string', '0+', { nullableVersions: '0+' }),
-    ], '0+'),
-    f('includeSynonyms', 'bool', '1+'),
-    f('includeDocumentation', 'bool', '3+'),
-  ],
-};
+export const DeleteTopicsRequest = message(4, [
+  arr('topics', [f('name', 'string', '6+', { nullableVersions: '6+', default: null }), f('topicId', 'uuid', '6+')], '6+'),
+  arr('topicNames', 'string', '0-5'),
+  f('timeoutMs', 'int32', '0+'),
+]);
 
-export const DescribeConfigsResponse: MessageSpec = {
-  flexibleFrom: 4,
-  fields: [
-    f('throttleTimeMs', 'int32', '0+'),
-    arr('results', [
-      f('errorCode', 'int16', '0+'),
-      f('errorMessage', 'string', '0+', { nullableVersions: '0+', default: null }),
-      f('resourceType', 'int8', '0+'),
-      f('resourceName', 'string', '0+'),
-      arr('configs', [
-        f('name', 'string', '0+'),
-        f('value', 'string', '0+', { nullableVersions: '0+' }),
-        f('readOnly', 'bool', '0+'),
-        f('isDefault', 'bool', '0'),
-        f('configSource', 'int8', '1+', { default: -1 }),
-        f('isSensitive', 'bool', '0+'),
-        arr('synonyms', [f('name', 'string', '1+'), f('value', 'string', '1+', { nullableVersions: '0+' }), f('source', 'int8', '1+')], '1+'),
-        f('configType', 'int8', '3+'),
-        f('documentation', 'string', '3+', { nullableVersions: '0+', default: null }),
-      ], '0+'),
+export const DeleteTopicsResponse = message(4, [
+  f('throttleTimeMs', 'int32', '1+'),
+  arr('responses', [
+    f('name', 'string', '0+', { nullableVersions: '6+' }),
+    f('topicId', 'uuid', '6+'),
+    f('errorCode', 'int16', '0+'),
+    f('errorMessage', 'string', '5+', { nullableVersions: '5+', default: null }),
+  ], '0+'),
+]);
+
+export const CreatePartitionsRequest = message(2, [
+  arr('topics', [
+    f('name', 'string', '0+'),
+    f('count', 'int32', '0+'),
+    arr('assignments', [arr('brokerIds', 'int32', '0+')], '0+', { nullableVersions: '0+' }),
+  ], '0+'),
+  f('timeoutMs', 'int32', '0+'),
+  f('validateOnly', 'bool', '0+'),
+]);
+
+export const CreatePartitionsResponse = message(2, [
+  f('throttleTimeMs', 'int32', '0+'),
+  arr('results', [
+    f('name', 'string', '0+'),
+    f('errorCode', 'int16', '0+'),
+    f('errorMessage', 'string', '0+', { nullableVersions: '0+', default: null }),
+  ], '0+'),
+]);
+
+export const DeleteRecordsRequest = message(2, [
+  arr('topics', [f('name', 'string', '0+'), arr('partitions', [f('partitionIndex', 'int32', '0+'), f('offset', 'int64', '0+')], '0+')], '0+'),
+  f('timeoutMs', 'int32', '0+'),
+]);
+
+export const DeleteRecordsResponse = message(2, [
+  f('throttleTimeMs', 'int32', '0+'),
+  arr('topics', [
+    f('name', 'string', '0+'),
+    arr('partitions', [f('partitionIndex', 'int32', '0+'), f('lowWatermark', 'int64', '0+'), f('errorCode', 'int16', '0+')], '0+'),
+  ], '0+'),
+]);
+
+export const InitProducerIdRequest = message(2, [
+  f('transactionalId', 'string', '0+', { nullableVersions: '0+' }),
+  f('transactionTimeoutMs', 'int32', '0+'),
+  f('producerId', 'int64', '3+', { default: -1n }),
+  f('producerEpoch', 'int16', '3+', { default: -1 }),
+]);
+
+export const InitProducerIdResponse = message(2, [
+  f('throttleTimeMs', 'int32', '0+'),
+  f('errorCode', 'int16', '0+'),
+  f('producerId', 'int64', '0+', { default: -1n }),
+  f('producerEpoch', 'int16', '0+'),
+]);
+
+export const DescribeConfigsRequest = message(4, [
+  arr('resources', [
+    f('resourceType', 'int8', '0+'),
+    f('resourceName', 'string', '0+'),
+    arr('configurationKeys', 'string', '0+', { nullableVersions: '0+' }),
+  ], '0+'),
+  f('includeSynonyms', 'bool', '1+'),
+  f('includeDocumentation', 'bool', '3+'),
+]);
+
+export const DescribeConfigsResponse = message(4, [
+  f('throttleTimeMs', 'int32', '0+'),
+  arr('results', [
+    f('errorCode', 'int16', '0+'),
+    f('errorMessage', 'string', '0+', { nullableVersions: '0+', default: null }),
+    f('resourceType', 'int8', '0+'),
+    f('resourceName', 'string', '0+'),
+    arr('configs', [
+      f('name', 'string', '0+'),
+      f('value', 'string', '0+', { nullableVersions: '0+' }),
+      f('readOnly', 'bool', '0+'),
+      f('isDefault', 'bool', '0'),
+      f('configSource', 'int8', '1+', { default: -1 }),
+      f('isSensitive', 'bool', '0+'),
+      arr('synonyms', [f('name', 'string', '1+'), f('value', 'string', '1+', { nullableVersions: '0+' }), f('source', 'int8', '1+')], '1+'),
+      f('configType', 'int8', '3+'),
+      f('documentation', 'string', '3+', { nullableVersions: '0+', default: null }),
     ], '0+'),
-  ],
-};
+  ], '0+'),
+]);

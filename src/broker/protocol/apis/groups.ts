@@ -1,213 +1,159 @@
 // Consumer-group APIs (classic protocol) from Kafka's message JSON, served versions.
-import { arr, f, type MessageSpec } from '../schema.js';
+import { arr, f, message } from '../schema.js';
 
-export const JoinGroupRequest: MessageSpec = {
-  flexibleFrom: 6,
-  fields: [
-    f('groupId', 'string', '0+'),
-    f('sessionTimeoutMs', 'int32', '0+'),
-    f('rebalanceTimeoutMs', 'int32', '1+', { default: -1 }),
+export const JoinGroupRequest = message(6, [
+  f('groupId', 'string', '0+'),
+  f('sessionTimeoutMs', 'int32', '0+'),
+  f('rebalanceTimeoutMs', 'int32', '1+', { default: -1 }),
+  f('memberId', 'string', '0+'),
+  f('groupInstanceId', 'string', '5+', { nullableVersions: '5+', default: null }),
+  f('protocolType', 'string', '0+'),
+  arr('protocols', [f('name', 'string', '0+'), f('metadata', 'bytes', '0+')], '0+'),
+  f('reason', 'string', '8+', { nullableVersions: '8+', default: null }),
+]);
+
+export const JoinGroupResponse = message(6, [
+  f('throttleTimeMs', 'int32', '2+'),
+  f('errorCode', 'int16', '0+'),
+  f('generationId', 'int32', '0+', { default: -1 }),
+  f('protocolType', 'string', '7+', { nullableVersions: '7+', default: null }),
+  f('protocolName', 'string', '0+', { nullableVersions: '7+' }),
+  f('leader', 'string', '0+'),
+  f('skipAssignment', 'bool', '9+'),
+  f('memberId', 'string', '0+'),
+  arr('members', [
     f('memberId', 'string', '0+'),
     f('groupInstanceId', 'string', '5+', { nullableVersions: '5+', default: null }),
-    f('protocolType', 'string', '0+'),
-    arr('protocols', [f('name', 'string', '0+'), f('metadata', 'bytes', '0+')], '0+'),
-    f('reason', 'string', '8+', { nullableVersions: '8+', default: null }),
-  ],
-};
+    f('metadata', 'bytes', '0+'),
+  ], '0+'),
+]);
 
-export const JoinGroupResponse: MessageSpec = {
-  flexibleFrom: 6,
-  fields: [
-    f('throttleTimeMs', 'int32', '2+'),
+export const HeartbeatRequest = message(4, [
+  f('groupId', 'string', '0+'),
+  f('generationId', 'int32', '0+'),
+  f('memberId', 'string', '0+'),
+  f('groupInstanceId', 'string', '3+', { nullableVersions: '3+', default: null }),
+]);
+
+export const HeartbeatResponse = message(4, [f('throttleTimeMs', 'int32', '1+'), f('errorCode', 'int16', '0+')]);
+
+export const LeaveGroupRequest = message(4, [
+  f('groupId', 'string', '0+'),
+  f('memberId', 'string', '0-2'),
+  arr('members', [
+    f('memberId', 'string', '3+'),
+    f('groupInstanceId', 'string', '3+', { nullableVersions: '3+', default: null }),
+    f('reason', 'string', '5+', { nullableVersions: '5+', default: null }),
+  ], '3+'),
+]);
+
+export const LeaveGroupResponse = message(4, [
+  f('throttleTimeMs', 'int32', '1+'),
+  f('errorCode', 'int16', '0+'),
+  arr('members', [
+    f('memberId', 'string', '3+'),
+    f('groupInstanceId', 'string', '3+', { nullableVersions: '3+', default: null }),
+    f('errorCode', 'int16', '3+'),
+  ], '3+'),
+]);
+
+export const SyncGroupRequest = message(4, [
+  f('groupId', 'string', '0+'),
+  f('generationId', 'int32', '0+'),
+  f('memberId', 'string', '0+'),
+  f('groupInstanceId', 'string', '3+', { nullableVersions: '3+', default: null }),
+  f('protocolType', 'string', '5+', { nullableVersions: '5+', default: null }),
+  f('protocolName', 'string', '5+', { nullableVersions: '5+', default: null }),
+  arr('assignments', [f('memberId', 'string', '0+'), f('assignment', 'bytes', '0+')], '0+'),
+]);
+
+export const SyncGroupResponse = message(4, [
+  f('throttleTimeMs', 'int32', '1+'),
+  f('errorCode', 'int16', '0+'),
+  f('protocolType', 'string', '5+', { nullableVersions: '5+', default: null }),
+  f('protocolName', 'string', '5+', { nullableVersions: '5+', default: null }),
+  f('assignment', 'bytes', '0+'),
+]);
+
+export const DescribeGroupsRequest = message(5, [arr('groups', 'string', '0+'), f('includeAuthorizedOperations', 'bool', '3+')]);
+
+export const DescribeGroupsResponse = message(5, [
+  f('throttleTimeMs', 'int32', '1+'),
+  arr('groups', [
     f('errorCode', 'int16', '0+'),
-    f('generationId', 'int32', '0+', { default: -1 }),
-    f('protocolType', 'string', '7+', { nullableVersions: '7+', default: null }),
-    f('protocolName', 'string', '0+', { nullableVersions: '7+' }),
-    f('leader', 'string', '0+'),
-    f('skipAssignment', 'bool', '9+'),
-    f('memberId', 'string', '0+'),
+    f('groupId', 'string', '0+'),
+    f('groupState', 'string', '0+'),
+    f('protocolType', 'string', '0+'),
+    f('protocolData', 'string', '0+'),
     arr('members', [
       f('memberId', 'string', '0+'),
-      f('groupInstanceId', 'string', '5+', { nullableVersions: '5+', default: null }),
-      f('metadata', 'bytes', '0+'),
+      f('groupInstanceId', 'string', '4+', { nullableVersions: '4+', default: null }),
+      f('clientId', 'string', '0+'),
+      f('clientHost', 'string', '0+'),
+      f('memberMetadata', 'bytes', '0+'),
+      f('memberAssignment', 'bytes', '0+'),
     ], '0+'),
-  ],
-};
+    f('authorizedOperations', 'int32', '3+', { default: -2147483648 }),
+  ], '0+'),
+]);
 
-export const HeartbeatRequest: MessageSpec = {
-  flexibleFrom: 4,
-  fields: [
+export const ListGroupsRequest = message(3, [arr('statesFilter', 'string', '4+'), arr('typesFilter', 'string', '5+')]);
+
+export const ListGroupsResponse = message(3, [
+  f('throttleTimeMs', 'int32', '1+'),
+  f('errorCode', 'int16', '0+'),
+  arr('groups', [
     f('groupId', 'string', '0+'),
-    f('generationId', 'int32', '0+'),
-    f('memberId', 'string', '0+'),
-    f('groupInstanceId', 'string', '3+', { nullableVersions: '3+', default: null }),
-  ],
-};
+    f('protocolType', 'string', '0+'),
+    f('groupState', 'string', '4+'),
+    f('groupType', 'string', '5+'),
+  ], '0+'),
+]);
 
-export const HeartbeatResponse: MessageSpec = {
-  flexibleFrom: 4,
-  fields: [f('throttleTimeMs', 'int32', '1+'), f('errorCode', 'int16', '0+')],
-};
-
-export const LeaveGroupRequest: MessageSpec = {
-  flexibleFrom: 4,
-  fields: [
-    f('groupId', 'string', '0+'),
-    f('memberId', 'string', '0-2'),
-    arr('members', [
-      f('memberId', 'string', '3+'),
-      f('groupInstanceId', 'string', '3+', { nullableVersions: '3+', default: null }),
-      f('reason', 'string', '5+', { nullableVersions: '5+', default: null }),
-    ], '3+'),
-  ],
-};
-
-export const LeaveGroupResponse: MessageSpec = {
-  flexibleFrom: 4,
-  fields: [
-    f('throttleTimeMs', 'int32', '1+'),
-    f('errorCode', 'int16', '0+'),
-    arr('members', [
-      f('memberId', 'string', '3+'),
-      f('groupInstanceId', 'string', '3+', { nullableVersions: '3+', default: null }),
-      f('errorCode', 'int16', '3+'),
-    ], '3+'),
-  ],
-};
-
-export const SyncGroupRequest: MessageSpec = {
-  flexibleFrom: 4,
-  fields: [
-    f('groupId', 'string', '0+'),
-    f('generationId', 'int32', '0+'),
-    f('memberId', 'string', '0+'),
-    f('groupInstanceId', 'string', '3+', { nullableVersions: '3+', default: null }),
-    f('protocolType', 'string', '5+', { nullableVersions: '5+', default: null }),
-    f('protocolName', 'string', '5+', { nullableVersions: '5+', default: null }),
-    arr('assignments', [f('memberId', 'string', '0+'), f('assignment', 'bytes', '0+')], '0+'),
-  ],
-};
-
-export const SyncGroupResponse: MessageSpec = {
-  flexibleFrom: 4,
-  fields: [
-    f('throttleTimeMs', 'int32', '1+'),
-    f('errorCode', 'int16', '0+'),
-    f('protocolType', 'string', '5+', { nullableVersions: '5+', default: null }),
-    f('protocolName', 'string', '5+', { nullableVersions: '5+', default: null }),
-    f('assignment', 'bytes', '0+'),
-  ],
-};
-
-export const DescribeGroupsRequest: MessageSpec = {
-  flexibleFrom: 5,
-  fields: [arr('groups', 'string', '0+'), f('includeAuthorizedOperations', 'bool', '3+')],
-};
-
-export const DescribeGroupsResponse: MessageSpec = {
-  flexibleFrom: 5,
-  fields: [
-    f('throttleTimeMs', 'int32', '1+'),
-    arr('groups', [
-      f('errorCode', 'int16', '0+'),
-      f('groupId', 'string', '0+'),
-      f('groupState', 'string', '0+'),
-      f('protocolType', 'string', '0+'),
-      f('protocolData', 'string', '0+'),
-      arr('members', [
-        f('memberId', 'string', '0+'),
-        f('groupInstanceId', 'string', '4+', { nullableVersions: '4+', default: null }),
-        f('clientId', 'string', '0+'),
-        f('clientHost', 'string', '0+'),
-        f('memberMetadata', 'bytes', '0+'),
-        f('memberAssignment', 'bytes', '0+'),
-      ], '0+'),
-      f('authorizedOperations', 'int32', '3+', { default: -2147483648 }),
+export const OffsetCommitRequest = message(8, [
+  f('groupId', 'string', '0+'),
+  f('generationId', 'int32', '1+', { default: -1 }),
+  f('memberId', 'string', '1+'),
+  f('groupInstanceId', 'string', '7+', { nullableVersions: '7+', default: null }),
+  f('retentionTimeMs', 'int64', '2-4', { default: -1n }),
+  arr('topics', [
+    f('name', 'string', '0+'),
+    arr('partitions', [
+      f('partitionIndex', 'int32', '0+'),
+      f('committedOffset', 'int64', '0+'),
+      f('committedLeaderEpoch', 'int32', '6+', { default: -1 }),
+      f('commitTimestamp', 'int64', '1', { default: -1n }),
+      f('committedMetadata', 'string', '0+', { nullableVersions: '0+' }),
     ], '0+'),
-  ],
-};
+  ], '0+'),
+]);
 
-export const ListGroupsRequest: MessageSpec = {
-  flexibleFrom: 3,
-  fields: [arr('statesFilter', 'string', '4+'), arr('typesFilter', 'string', '5+')],
-};
+export const OffsetCommitResponse = message(8, [
+  f('throttleTimeMs', 'int32', '3+'),
+  arr('topics', [f('name', 'string', '0+'), arr('partitions', [f('partitionIndex', 'int32', '0+'), f('errorCode', 'int16', '0+')], '0+')], '0+'),
+]);
 
-export const ListGroupsResponse: MessageSpec = {
-  flexibleFrom: 3,
-  fields: [
-    f('throttleTimeMs', 'int32', '1+'),
-    f('errorCode', 'int16', '0+'),
-    arr('groups', [
-      f('groupId', 'string', '0+'),
-      f('protocolType', 'string', '0+'),
-      f('groupState', 'string', '4+'),
-      f('groupType', 'string', '5+'),
-    ], '0+'),
-  ],
-};
+export const OffsetFetchRequest = message(6, [
+  f('groupId', 'string', '0-7'),
+  arr('topics', [f('name', 'string', '0-7'), arr('partitionIndexes', 'int32', '0-7')], '0-7', { nullableVersions: '2-7' }),
+  f('requireStable', 'bool', '7+'),
+]);
 
-export const OffsetCommitRequest: MessageSpec = {
-  flexibleFrom: 8,
-  fields: [
-    f('groupId', 'string', '0+'),
-    f('generationId', 'int32', '1+', { default: -1 }),
-    f('memberId', 'string', '1+'),
-    f('groupInstanceId', 'string', '7+', { nullableVersions: '7+', default: null }),
-    f('retentionTimeMs', 'int64', '2-4', { default: -1n }),
-    arr('topics', [
-      f('name', 'string', '0+'),
-      arr('partitions', [
-        f('partitionIndex', 'int32', '0+'),
-        f('committedOffset', 'int64', '0+'),
-        f('committedLeaderEpoch', 'int32', '6+', { default: -1 }),
-        f('commitTimestamp', 'int64', '1', { default: -1n }),
-        f('committedMetadata', 'string', '0+', { nullableVersions: '0+' }),
-      ], '0+'),
-    ], '0+'),
-  ],
-};
-
-export const OffsetCommitResponse: MessageSpec = {
-  flexibleFrom: 8,
-  fields: [
-    f('throttleTimeMs', 'int32', '3+'),
-    arr('topics', [f('name', 'string', '0+'), arr('partitions', [f('partitionIndex', 'int32', '0+'), f('errorCode', 'int16', '0+')], '0+')], '0+'),
-  ],
-};
-
-export const OffsetFetchRequest: MessageSpec = {
-  flexibleFrom: 6,
-  fields: [
-    f('groupId', 'string', '0-7'),
-    arr('topics', [f('name', 'string', '0-7'), arr('partitionIndexes', 'int32', '0-7')], '0-7', { nullableVersions: '2-7' }),
-    f('requireStable', 'bool', '7+'),
-  ],
-};
-
-export const OffsetFetchResponse: MessageSpec = {
-  flexibleFrom: 6,
-  fields: [
-    f('throttleTimeMs', 'int32', '3+'),
-    arr('topics', [
-      f('name', 'string', '0-7'),
-      arr('partitions', [
-        f('partitionIndex', 'int32', '0-7'),
-        f('committedOffset', 'int64', '0-7'),
-        f('committedLeaderEpoch', 'int32', '5-7', { default: -1 }),
-        f('metadata', 'string', '0-7', { nullableVersions: '0-7' }),
-        f('errorCode', 'int16', '0-7'),
-      ], '0-7'),
+export const OffsetFetchResponse = message(6, [
+  f('throttleTimeMs', 'int32', '3+'),
+  arr('topics', [
+    f('name', 'string', '0-7'),
+    arr('partitions', [
+      f('partitionIndex', 'int32', '0-7'),
+      f('committedOffset', 'int64', '0-7'),
+      f('committedLeaderEpoch', 'int32', '5-7', { default: -1 }),
+      f('metadata', 'string', '0-7', { nullableVersions: '0-7' }),
+      f('errorCode', 'int16', '0-7'),
     ], '0-7'),
-    f('errorCode', 'int16', '2-7'),
-  ],
-};
+  ], '0-7'),
+  f('errorCode', 'int16', '2-7'),
+]);
 
-export const DeleteGroupsRequest: MessageSpec = {
-  flexibleFrom: 2,
-  fields: [arr('groupsNames', 'string', '0+')],
-};
+export const DeleteGroupsRequest = message(2, [arr('groupsNames', 'string', '0+')]);
 
-export const DeleteGroupsResponse: MessageSpec = {
-  flexibleFrom: 2,
-  fields: [f('throttleTimeMs', 'int32', '0+'), arr('results', [f('groupId', 'string', '0+'), f('errorCode', 'int16', '0+')], '0+')],
-};
+export const DeleteGroupsResponse = message(2, [f('throttleTimeMs', 'int32', '0+'), arr('results', [f('groupId', 'string', '0+'), f('errorCode', 'int16', '0+')], '0+')]);

@@ -1,0 +1,65 @@
+// The Kafka APIs the embedded broker serves: one row each, naming the API, the
+// versions served and the handler. The key and the schemas come from the codec
+// (protocol/api-keys.ts); serve() checks that the handler takes and returns the
+// bodies those schemas describe. ApiVersions advertises exactly these rows and the
+// connection dispatches by them: an API not here is absent from ApiVersions, so
+// clients never send it (or fail cleanly if they must). README: "Adding a Kafka API".
+import * as admin from './handlers/admin.js';
+import type { Handler, RequestContext, ResponseBody } from './handlers/context.js';
+import * as fetch from './handlers/fetch.js';
+import * as groups from './handlers/groups.js';
+import * as meta from './handlers/metadata.js';
+import { handleProduce } from './handlers/produce.js';
+import { apiNamed, type ApiName } from './protocol/api-keys.js';
+import { ErrorCode } from './protocol/error-codes.js';
+import type { ServedVersions } from './protocol/frame.js';
+import type { Message } from './protocol/schema.js';
+
+export interface ServedApi extends ServedVersions {
+  /** The API's handler; serve() has checked its body types against the API's schemas. */
+  handle(body: Message, ctx: RequestContext): Message | undefined | Promise<Message | undefined>;
+}
+
+function serve<Name extends ApiName>(name: Name, minVersion: number, maxVersion: number, handle: Handler<Name>): ServedApi {
+  return { ...apiNamed(name), minVersion, maxVersion, handle };
+}
+
+// Minimums: record batch v2 needs Produce v3+ and Fetch v4+ (older versions
+// carry the pre-0.11 message formats, which this broker does not store).
+export const SERVED_APIS: readonly ServedApi[] = [
+  serve('Produce', 3, 9, handleProduce),
+  serve('Fetch', 4, 12, fetch.handleFetch),
+  serve('ListOffsets', 1, 7, fetch.handleListOffsets),
+  serve('Metadata', 0, 12, meta.handleMetadata),
+  serve('OffsetCommit', 2, 8, groups.handleOffsetCommit),
+  serve('OffsetFetch', 1, 7, groups.handleOffsetFetch),
+  serve('FindCoordinator', 0, 3, meta.handleFindCoordinator),
+  serve('JoinGroup', 0, 9, groups.handleJoinGroup),
+  serve('Heartbeat', 0, 4, groups.handleHeartbeat),
+  serve('LeaveGroup', 0, 5, groups.handleLeaveGroup),
+  serve('SyncGroup', 0, 5, groups.handleSyncGroup),
+  serve('DescribeGroups', 0, 5, groups.handleDescribeGroups),
+  serve('ListGroups', 0, 5, groups.handleListGroups),
+  serve('ApiVersions', 0, 3, () => API_VERSIONS_BODY),
+  serve('CreateTopics', 0, 7, admin.handleCreateTopics),
+  serve('DeleteTopics', 0, 5, admin.handleDeleteTopics),
+  serve('DeleteRecords', 0, 2, admin.handleDeleteRecords),
+  serve('InitProducerId', 0, 4, admin.handleInitProducerId),
+  serve('DescribeConfigs', 0, 4, admin.handleDescribeConfigs),
+  serve('CreatePartitions', 0, 3, admin.handleCreatePartitions),
+  serve('DeleteGroups', 0, 2, groups.handleDeleteGroups),
+];
+
+/** The ApiVersions answer: the rows above, as served. */
+export const API_VERSIONS_BODY: ResponseBody<'ApiVersions'> = {
+  errorCode: ErrorCode.NONE,
+  apiKeys: SERVED_APIS.map((a) => ({ apiKey: a.key, minVersion: a.minVersion, maxVersion: a.maxVersion })),
+  throttleTimeMs: 0,
+};
+
+const byKey = new Map(SERVED_APIS.map((a) => [a.key, a]));
+
+/** The served API with this key, if any. */
+export function servedApi(key: number): ServedApi | undefined {
+  return byKey.get(key);
+}
