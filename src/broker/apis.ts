@@ -10,10 +10,10 @@ import * as fetch from './handlers/fetch.js';
 import * as groups from './handlers/groups.js';
 import * as meta from './handlers/metadata.js';
 import { handleProduce } from './handlers/produce.js';
-import { apiNamed, type ApiName } from './protocol/api-keys.js';
-import { ErrorCode } from './protocol/error-codes.js';
-import type { ServedVersions } from './protocol/frame.js';
-import type { Message } from './protocol/schema.js';
+import { apiNamed, type ApiName } from '../protocol/api-keys.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { ServedVersions } from '../protocol/frame.js';
+import type { Message } from '../protocol/schema.js';
 
 export interface ServedApi extends ServedVersions {
   /** The API's handler; serve() has checked its body types against the API's schemas. */

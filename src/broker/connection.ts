@@ -13,9 +13,9 @@ import type { Socket } from 'node:net';
 import type { Broker } from './broker.js';
 import { API_VERSIONS_BODY, servedApi } from './apis.js';
 import { DEFAULT_REQUEST_LIMITS, type RequestContext, type RequestLimits } from './handlers/context.js';
-import { API_KEY } from './protocol/api-keys.js';
-import { ErrorCode } from './protocol/error-codes.js';
-import { decodeRequest, encodeResponse } from './protocol/frame.js';
+import { API_KEY } from '../protocol/api-keys.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { decodeRequest, encodeResponse } from '../protocol/frame.js';
 import { countRequestItems } from './request-items.js';
 
 export interface ConnectionLimits extends RequestLimits {

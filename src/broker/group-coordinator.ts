@@ -4,7 +4,7 @@
 // error codes, never as exceptions, so the request handlers just copy them
 // into responses. The per-group state machine is in group.ts.
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from './protocol/error-codes.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import { MemoryOffsetStore, type CommittedOffset, type OffsetStore } from './offset-store.js';
 import { Group, joinError, syncError, type GroupContext } from './group.js';
 

@@ -3,7 +3,7 @@
 // coordinator (group-coordinator.ts) validates requests that do not need
 // group state and keeps the offsets; everything that depends on members,
 // generations and timers lives here.
-import { ErrorCode } from './protocol/error-codes.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import type { CommittedOffset } from './offset-store.js';
 import type { JoinGroupInput, JoinGroupOutput, SyncGroupInput, SyncGroupOutput } from './group-coordinator.js';
 

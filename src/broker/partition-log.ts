@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkSequence, isIdempotent, ProducerStates, type ProducerEntry } from './producer-state.js';
-import { ErrorCode, KafkaProtocolError } from './protocol/error-codes.js';
+import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import { firstRecordAtOrAfter } from './record-timestamps.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { claimedOffsets, readProducerId, scanSegment, setBaseOffset, setPartitionLeaderEpoch, splitBatches, type BatchHeader } from './record-batch.js';

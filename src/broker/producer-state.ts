@@ -2,7 +2,7 @@
 // epoch and its last five batches' sequence ranges (a client has at most five
 // requests in flight, so a retry always matches one of them). Kafka's
 // ProducerStateManager does the same, minus transactions.
-import { ErrorCode, KafkaProtocolError } from './protocol/error-codes.js';
+import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import type { BatchHeader } from './record-batch.js';
 
 const REMEMBERED_BATCHES = 5;

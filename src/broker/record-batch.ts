@@ -2,8 +2,8 @@
 // themselves: a batch is stored and served exactly as the producer sent it,
 // with only baseOffset and partitionLeaderEpoch rewritten (both lie outside
 // the CRC, which covers attributes..end).
-import { crc32c } from './crc32c.js';
-import { ErrorCode, KafkaProtocolError } from './protocol/error-codes.js';
+import { crc32c } from '../protocol/crc32c.js';
+import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 
 // Byte positions inside a batch.
 const BASE_OFFSET = 0;

@@ -2,7 +2,7 @@
 // This is the only place the broker looks inside records (gzip batches are
 // inflated for it); Fetch and Produce never do.
 import { gunzipSync } from 'node:zlib';
-import { Reader } from './protocol/reader.js';
+import { Reader } from '../protocol/reader.js';
 import { BATCH_HEADER_SIZE, readBatchHeader } from './record-batch.js';
 
 const GZIP = 1;

@@ -4,8 +4,8 @@
 // frame: decoding a Fetch that names millions of partitions would itself hold
 // the event loop for seconds and build gigabytes of objects, only to refuse it.
 import { servedApi } from './apis.js';
-import { FrameError, Reader } from './protocol/reader.js';
-import { inRange, type FieldSpec } from './protocol/schema.js';
+import { FrameError, Reader } from '../protocol/reader.js';
+import { inRange, type FieldSpec } from '../protocol/schema.js';
 
 class OverLimit extends Error {}
 

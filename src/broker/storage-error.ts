@@ -1,6 +1,6 @@
 // File-system failures of the embedded broker's storage, said in words a user
 // can act on (the errno code kept in brackets, so "ENOSPC" reaches the user).
-import { ErrorCode, KafkaProtocolError } from './protocol/error-codes.js';
+import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 
 const REASONS: Record<string, string> = {
   ENOSPC: 'no space left on device',

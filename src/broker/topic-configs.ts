@@ -1,7 +1,7 @@
 // Topic configs a CreateTopics request may set, checked as Apache Kafka checks them
 // (LogConfig's ConfigDef): an unknown name or a value of the wrong type is INVALID_CONFIG
 // with Kafka's own wording, so `--config retention.ms=abc` fails the same way on both.
-import { ErrorCode, KafkaProtocolError } from './protocol/error-codes.js';
+import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 
 type Check = (value: string) => string | undefined;
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { silentLogger, type Logger } from '../logger.js';
 import type { DataDir, TopicRecord } from './data-dir.js';
 import { PartitionLog } from './partition-log.js';
-import { ErrorCode, KafkaProtocolError } from './protocol/error-codes.js';
+import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import { describeFsError, storageError } from './storage-error.js';
 
 export interface Topic {

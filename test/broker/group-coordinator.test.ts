@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GroupCoordinator, type JoinGroupInput, type JoinGroupOutput, type SyncGroupOutput } from '../../src/broker/group-coordinator.js';
 import type { CommittedOffset, OffsetStore } from '../../src/broker/offset-store.js';
-import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 
 const SESSION = 10_000;
 const REBALANCE = 30_000;

@@ -4,9 +4,9 @@
 // memory, other clients' record values among it).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY } from '../../src/broker/protocol/api-keys.js';
-import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
-import { Reader } from '../../src/broker/protocol/reader.js';
+import { API_KEY } from '../../src/protocol/api-keys.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { Reader } from '../../src/protocol/reader.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
 import { RawClient } from '../support/raw-kafka-client.js';
 import { encodeBatch } from '../support/record-batch.js';

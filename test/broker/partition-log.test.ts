@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PartitionLog, type PartitionLogOptions } from '../../src/broker/partition-log.js';
-import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { batchWithRecords, encodeBatch, refusal } from '../support/record-batch.js';
 
 interface BatchSpec {

@@ -2,8 +2,8 @@
 // rewriting offsets, and reading a log whose tail was torn by a crash.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { crc32c } from '../../src/broker/crc32c.js';
-import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
+import { crc32c } from '../../src/protocol/crc32c.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { scanSegment, setBaseOffset, setPartitionLeaderEpoch, splitBatches, type SegmentEntry } from '../../src/broker/record-batch.js';
 import { encodeBatch, refusal } from '../support/record-batch.js';
 

@@ -5,9 +5,9 @@
 // answering a bystander connection. Bounded in time; the seed reproduces a run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVED_APIS } from '../../src/broker/apis.js';
-import { API_KEY } from '../../src/broker/protocol/api-keys.js';
-import { encodeMessage } from '../../src/broker/protocol/schema.js';
-import { Writer } from '../../src/broker/protocol/writer.js';
+import { API_KEY } from '../../src/protocol/api-keys.js';
+import { encodeMessage } from '../../src/protocol/schema.js';
+import { Writer } from '../../src/protocol/writer.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
 import { MessageGenerator, prng, type Shape } from '../support/protocol-generator.js';
 import { RawClient } from '../support/raw-kafka-client.js';

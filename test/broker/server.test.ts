@@ -3,10 +3,10 @@
 // auto-create off, record deletion).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVED_APIS } from '../../src/broker/apis.js';
-import { API_KEY } from '../../src/broker/protocol/api-keys.js';
-import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
-import type { Message } from '../../src/broker/protocol/schema.js';
-import { Writer } from '../../src/broker/protocol/writer.js';
+import { API_KEY } from '../../src/protocol/api-keys.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import type { Message } from '../../src/protocol/schema.js';
+import { Writer } from '../../src/protocol/writer.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
 import { RawClient } from '../support/raw-kafka-client.js';
 import { encodeBatch } from '../support/record-batch.js';

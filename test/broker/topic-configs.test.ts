@@ -1,7 +1,7 @@
 // CreateTopics configs on the embedded broker: checked as Apache Kafka checks them, so
 // `create-topic --config retention.ms=abc` is INVALID_CONFIG with Kafka's wording.
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, KafkaProtocolError } from '../../src/broker/protocol/error-codes.js';
+import { ErrorCode, KafkaProtocolError } from '../../src/protocol/error-codes.js';
 import { validateTopicConfigs } from '../../src/broker/topic-configs.js';
 
 function rejection(configs: Record<string, string>): KafkaProtocolError {

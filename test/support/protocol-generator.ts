@@ -1,6 +1,6 @@
 // Kafka protocol messages generated from the broker's own schemas, for codec
 // round-trips and the request fuzzer: any API, any version, as large as asked.
-import { inRange, type FieldSpec, type Message, type MessageSpec } from '../../src/broker/protocol/schema.js';
+import { inRange, type FieldSpec, type Message, type MessageSpec } from '../../src/protocol/schema.js';
 
 /** A small deterministic PRNG (mulberry32), so a failure names a reproducible seed. */
 export function prng(seed: number): () => number {

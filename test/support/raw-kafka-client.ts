@@ -1,11 +1,11 @@
 // A raw Kafka protocol client for the embedded broker's tests: one socket, requests
 // answered in order, bodies encoded and decoded with the broker's own schemas.
 import { connect, type Socket } from 'node:net';
-import { apiByKey, API_KEY } from '../../src/broker/protocol/api-keys.js';
-import { ErrorCode } from '../../src/broker/protocol/error-codes.js';
-import { Reader } from '../../src/broker/protocol/reader.js';
-import { decodeMessage, encodeMessage, type Message } from '../../src/broker/protocol/schema.js';
-import { Writer } from '../../src/broker/protocol/writer.js';
+import { apiByKey, API_KEY } from '../../src/protocol/api-keys.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { Reader } from '../../src/protocol/reader.js';
+import { decodeMessage, encodeMessage, type Message } from '../../src/protocol/schema.js';
+import { Writer } from '../../src/protocol/writer.js';
 
 /** A raw protocol client: one socket, requests answered in order. */
 export class RawClient {

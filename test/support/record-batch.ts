@@ -1,9 +1,9 @@
 // Record batches (magic v2) built by hand for the embedded broker's tests, the way a
 // Kafka producer encodes them, and a helper to catch the broker's protocol refusals.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { crc32c } from '../../src/broker/crc32c.js';
-import { KafkaProtocolError } from '../../src/broker/protocol/error-codes.js';
-import { Reader } from '../../src/broker/protocol/reader.js';
+import { crc32c } from '../../src/protocol/crc32c.js';
+import { KafkaProtocolError } from '../../src/protocol/error-codes.js';
+import { Reader } from '../../src/protocol/reader.js';
 
 export interface BatchHeaderSpec {
   /** What the producer writes; the broker replaces it. */

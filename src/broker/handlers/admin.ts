@@ -1,5 +1,5 @@
 // Topic administration, record deletion, configs and producer ids.
-import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
+import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import type { Broker } from '../broker.js';
 import { validateTopicConfigs } from '../topic-configs.js';
 import { errorCodeOf, errorMessageOf, type Handler } from './context.js';

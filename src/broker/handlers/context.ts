@@ -1,7 +1,7 @@
 import type { Broker } from '../broker.js';
-import { KafkaProtocolError, ErrorCode } from '../protocol/error-codes.js';
-import type { ApiName, ApiNamed } from '../protocol/api-keys.js';
-import type { Decoded, Encodable } from '../protocol/schema.js';
+import { KafkaProtocolError, ErrorCode } from '../../protocol/error-codes.js';
+import type { ApiName, ApiNamed } from '../../protocol/api-keys.js';
+import type { Decoded, Encodable } from '../../protocol/schema.js';
 
 /** What one request may ask of the broker; EmbeddedBrokerOptions sets them. */
 export interface RequestLimits {

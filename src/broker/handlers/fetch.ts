@@ -5,7 +5,7 @@
 // turn for other connections every ITEMS_PER_TURN partitions. How many
 // partitions a request may name at all is the connection's limit.
 import type { PartitionLog } from '../partition-log.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { errorCodeOf, ITEMS_PER_TURN, yieldTurn, type Handler, type ItemOf, type RequestBody, type RequestContext, type ResponseBody } from './context.js';
 
 const EMPTY = Buffer.alloc(0);

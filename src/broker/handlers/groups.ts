@@ -1,5 +1,5 @@
 // Consumer-group requests, handed to the group coordinator.
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Handler } from './context.js';
 
 /** Per-partition results nested as the protocol wants them: [{ name, partitions }], in first-seen topic order. */

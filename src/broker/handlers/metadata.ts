@@ -3,7 +3,7 @@
 // A Metadata naming many topics is bounded: each name is answered once, one
 // request auto-creates at most maxAutoCreatesPerRequest topics, and other
 // connections get turns while it works.
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Topic } from '../topic-store.js';
 import { errorCodeOf, ITEMS_PER_TURN, yieldTurn, type Handler, type ItemOf, type ResponseBody } from './context.js';
 

@@ -1,5 +1,5 @@
 // Produce: append each partition's record batches to its log.
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { errorCodeOf, errorMessageOf, type Handler } from './context.js';
 
 export const handleProduce: Handler<'Produce'> = (body, { broker, version }) => {

@@ -7,11 +7,11 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { SERVED_APIS } from '../../src/broker/apis.js';
 import type { RequestBody, ResponseBody } from '../../src/broker/handlers/context.js';
-import { API_KEY, apiByKey, apiNamed } from '../../src/broker/protocol/api-keys.js';
-import { encodeResponse } from '../../src/broker/protocol/frame.js';
-import { Reader } from '../../src/broker/protocol/reader.js';
-import { decodeMessage, encodeMessage, inRange, type Decoded, type FieldSpec, type Message, type MessageSpec, type Primitive, type PrimitiveValues } from '../../src/broker/protocol/schema.js';
-import { Writer } from '../../src/broker/protocol/writer.js';
+import { API_KEY, apiByKey, apiNamed } from '../../src/protocol/api-keys.js';
+import { encodeResponse } from '../../src/protocol/frame.js';
+import { Reader } from '../../src/protocol/reader.js';
+import { decodeMessage, encodeMessage, inRange, type Decoded, type FieldSpec, type Message, type MessageSpec, type Primitive, type PrimitiveValues } from '../../src/protocol/schema.js';
+import { Writer } from '../../src/protocol/writer.js';
 import { MessageGenerator, type Shape } from '../support/protocol-generator.js';
 
 /** The fields a version carries, as decoded (Buffers copied out of the frame for comparison). */

@@ -1,11 +1,11 @@
 // The schema codec: what it writes, it reads back, at plain and flexible versions.
 import { describe, expect, it } from 'vitest';
 import { API_VERSIONS_BODY, SERVED_APIS, servedApi } from '../../src/broker/apis.js';
-import { apiByKey, API_KEY, KAFKA_APIS } from '../../src/broker/protocol/api-keys.js';
-import { decodeRequest, encodeResponse } from '../../src/broker/protocol/frame.js';
-import { FrameError, Reader } from '../../src/broker/protocol/reader.js';
-import { arr, decodeMessage, encodeMessage, f, type MessageSpec } from '../../src/broker/protocol/schema.js';
-import { Writer } from '../../src/broker/protocol/writer.js';
+import { apiByKey, API_KEY, KAFKA_APIS } from '../../src/protocol/api-keys.js';
+import { decodeRequest, encodeResponse } from '../../src/protocol/frame.js';
+import { FrameError, Reader } from '../../src/protocol/reader.js';
+import { arr, decodeMessage, encodeMessage, f, type MessageSpec } from '../../src/protocol/schema.js';
+import { Writer } from '../../src/protocol/writer.js';
 
 function roundTrip(spec: MessageSpec, version: number, message: Record<string, unknown>) {
   const writer = new Writer();
