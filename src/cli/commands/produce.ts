@@ -1,6 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { createInterface } from 'node:readline';
-import { parseKeyValue, parsePositiveInt } from '../../config/duration.js';
+import { parseDuration, parseKeyValue, parsePositiveInt } from '../../config/duration.js';
 import { acksLabel, parseAcks } from '../../kafka/acks.js';
 import { produceLines } from '../../kafka/produce.js';
 import { spamTopic } from '../../kafka/spam.js';
@@ -71,15 +71,17 @@ export function spamCommand(): Command<any, any, any> {
     .option('--times <n>', 'how many messages', '1')
     .option('--acks <acks>', 'acknowledgements: 0, 1 or all (all = idempotent producer)', 'all')
     .option('--rate <n>', 'at most this many messages per second')
+    .option('--delivery-timeout <duration>', 'give up when a batch is not acknowledged within this long, retries included; rides out a broker restart', '60s')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
       const topic = await rt.topicOrDefault(topicArg);
       const times = parsePositiveInt(options.times, '--times');
       const rate = options.rate === undefined ? undefined : parsePositiveInt(options.rate, '--rate');
       const acks = parseAcks(options.acks);
+      const deliveryTimeoutMs = parseDuration(options.deliveryTimeout, '--delivery-timeout');
       const client = await rt.kafka();
       const bar = new ProgressBar(rt.out, 'spam', times);
-      const result = await spamTopic(client, { topic, times, acks, rate, signal: rt.signal }, (p) => bar.update(p.sent, p.elapsedMs));
+      const result = await spamTopic(client, { topic, times, acks, rate, deliveryTimeoutMs, signal: rt.signal }, (p) => bar.update(p.sent, p.elapsedMs));
       bar.done();
       if (rt.out.json) return rt.out.data(result);
       const rounded = Math.round(result.rate).toLocaleString('en-US');
