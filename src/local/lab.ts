@@ -1,12 +1,14 @@
 import type { KafkaClient } from '../kafka/connect.js';
 import { createTopic } from '../kafka/topics.js';
 import { UsageError } from '../errors.js';
-import { startBroker, startChannel, type BrokerEvent, type BrokerHandle, type ChannelHandle } from './broker.js';
+import { startBroker, type BrokerHandle } from './eventing/broker.js';
+import { startChannel, type ChannelHandle } from './eventing/channel.js';
+import type { BrokerEvent } from './eventing/router.js';
 import type { RetryPolicy } from './delivery.js';
 import { runDispatcher, type DispatchEvent, type DispatcherResult } from './dispatcher.js';
 import { startSinkPool, type SinkPoolEvent, type SinkPoolHandle, type SinkPoolOptions } from './sink-pool.js';
-import { parseTriggerFlag } from './trigger-flag.js';
-import { loadTriggerFile } from './trigger-yaml.js';
+import { parseTriggerFlag } from './eventing/trigger-flag.js';
+import { loadTriggerFile } from './eventing/trigger-yaml.js';
 import { startObserveServer, type ObserveServer } from './observe-server.js';
 
 export interface LabOptions {

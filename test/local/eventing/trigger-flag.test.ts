@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { parseTriggerFlag } from '../../src/local/trigger-flag.js';
+import { UsageError } from '../../../src/errors.js';
+import { parseTriggerFlag } from '../../../src/local/eventing/trigger-flag.js';
 
 const services = (name: string) => (name === 'eventinghello' ? 'http://127.0.0.1:1234/' : undefined);
 

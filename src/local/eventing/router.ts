@@ -1,15 +1,12 @@
 /**
- * A Knative Broker + Triggers (and a Channel + Subscriptions) on this machine, behaving like
- * the MTChannelBasedBroker: the ingress answers 202 once it has the event, then delivers it
- * in binary mode to every matching trigger's subscriber with retries, dead-letters what
- * cannot be delivered, and routes a subscriber's reply event back through the triggers.
+ * What a local Knative Broker and Channel share: fan-out to the matching routes (triggers or
+ * subscriptions), retries, dead letters, and replies, which a broker routes again and a
+ * channel sends to the subscription's reply destination.
  */
-import { createServer, type Server } from 'node:http';
-import { UsageError } from '../errors.js';
-import { looksLikeCloudEvent, parseHttpCloudEvent, summarize, type CloudEvent, type EventSummary } from '../events/cloudevent.js';
-import { BodyTooLargeError, closeServer, DEFAULT_MAX_BODY_BYTES, listen, readBody, remoteOf } from '../util/http-server.js';
-import type { BackoffPolicy, RetryPolicy } from './delivery.js';
-import { deliverWithRetry, postEvent } from './http-delivery.js';
+import { UsageError } from '../../errors.js';
+import { looksLikeCloudEvent, parseHttpCloudEvent, summarize, type CloudEvent, type EventSummary } from '../../events/cloudevent.js';
+import type { BackoffPolicy, RetryPolicy } from '../delivery.js';
+import { deliverWithRetry, postEvent } from '../http-delivery.js';
 
 /**
  * The extension that counts how many times an event has been a reply in a row. Like
@@ -24,28 +21,6 @@ export interface DeliverySpec {
   backoffMs?: number;
   backoffPolicy?: BackoffPolicy;
   deadLetterUrl?: string;
-}
-
-export interface Trigger {
-  name: string;
-  /**
-   * Attribute name → value, all must match exactly (type, source, subject, extensions…).
-   * As in Knative, an empty value only requires the attribute to be present. `{}` matches all.
-   */
-  filter: Record<string, string>;
-  /** Where matching events are POSTed (binary mode). */
-  subscriber: string;
-  /** The broker the trigger belongs to (spec.broker; informational here). */
-  broker?: string;
-  delivery?: DeliverySpec;
-}
-
-export interface Subscription {
-  name: string;
-  subscriber: string;
-  /** Where the subscriber's reply events are POSTed (spec.reply); without it replies are dropped. */
-  reply?: string;
-  delivery?: DeliverySpec;
 }
 
 export interface DeliveryOptions {
@@ -63,24 +38,6 @@ export interface DeliveryOptions {
   maxHops?: number;
 }
 
-export interface BrokerOptions extends DeliveryOptions {
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** Default "default". */
-  name?: string;
-  triggers?: Trigger[];
-  maxBodyBytes?: number;
-}
-
-export interface ChannelOptions extends DeliveryOptions {
-  port?: number;
-  host?: string;
-  name?: string;
-  subscriptions?: Subscription[];
-  maxBodyBytes?: number;
-}
-
 /**
  * What the broker or channel reports. For a channel, `trigger` is the subscription's name.
  * `id` is always the id of the event being delivered.
@@ -96,27 +53,8 @@ export type BrokerEvent =
   | { kind: 'loop'; id: string; type: string; source: string; hops: number; maxHops: number; triggers: string[]; message: string }
   | { kind: 'rejected'; status: number; reason: string; remote: string };
 
-export interface BrokerHandle {
-  url: string;
-  triggers(): Trigger[];
-  /** Adds the trigger, or replaces the one with the same name (like `kubectl apply`). */
-  addTrigger(trigger: Trigger): void;
-  removeTrigger(name: string): boolean;
-  /** Deliveries (including retries and their backoff) not settled yet. */
-  pending(): number;
-  close(): Promise<void>;
-}
-
-export interface ChannelHandle {
-  url: string;
-  subscriptions(): Subscription[];
-  addSubscription(subscription: Subscription): void;
-  removeSubscription(name: string): boolean;
-  pending(): number;
-  close(): Promise<void>;
-}
-
-interface Route {
+/** One place events go: a trigger (with its filter) or a subscription (filter {}). */
+export interface Route {
   name: string;
   subscriber: string;
   filter: Record<string, string>;
@@ -125,7 +63,7 @@ interface Route {
   reply?: string;
 }
 
-interface Resolved {
+export interface Resolved {
   retries: number;
   backoffMs: number;
   backoffPolicy: BackoffPolicy;
@@ -134,7 +72,7 @@ interface Resolved {
   maxHops: number;
 }
 
-function resolveDelivery(options: DeliveryOptions): Resolved {
+export function resolveDelivery(options: DeliveryOptions): Resolved {
   const resolved: Resolved = {
     retries: options.retries ?? 3,
     backoffMs: options.backoffMs ?? 200,
@@ -150,7 +88,7 @@ function resolveDelivery(options: DeliveryOptions): Resolved {
   return resolved;
 }
 
-function checkUrl(url: string, what: string): void {
+export function checkUrl(url: string, what: string): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -162,7 +100,7 @@ function checkUrl(url: string, what: string): void {
   }
 }
 
-function checkDelivery(delivery: DeliverySpec | undefined, what: string): void {
+export function checkDelivery(delivery: DeliverySpec | undefined, what: string): void {
   if (delivery?.deadLetterUrl !== undefined) checkUrl(delivery.deadLetterUrl, `dead-letter sink of ${what}`);
   if (delivery?.retries !== undefined && (!Number.isInteger(delivery.retries) || delivery.retries < 0)) {
     throw new UsageError(`${what}: retries must be a whole number ≥ 0, not ${delivery.retries}.`);
@@ -190,19 +128,25 @@ function loopMessage(event: CloudEvent, hops: number, maxHops: number, path: str
 
 const ERROR_DATA_LIMIT = 1024;
 
-interface RouterConfig {
-  kind: 'broker' | 'channel';
+/** A broker routes by trigger filters and routes replies again; a channel sends to every subscription. */
+export type EventingKind = 'broker' | 'channel';
+
+/** What a route is called in each kind, for messages. */
+export const ROUTE_NOUN: Record<EventingKind, string> = { broker: 'trigger', channel: 'subscription' };
+
+export interface RouterConfig {
+  kind: EventingKind;
   delivery: Resolved;
   routes: () => Route[];
   onEvent: (event: BrokerEvent) => void;
 }
 
 /** Fan-out, retries, dead letters and replies: the part the broker and channel share. */
-function createRouter(config: RouterConfig) {
+export function createRouter(config: RouterConfig) {
   const { delivery, onEvent } = config;
   const controller = new AbortController();
   const inFlight = new Set<Promise<void>>();
-  const noun = config.kind === 'broker' ? 'trigger' : 'subscription';
+  const noun = ROUTE_NOUN[config.kind];
 
   const emit = (event: BrokerEvent) => {
     try {
@@ -307,140 +251,3 @@ function createRouter(config: RouterConfig) {
   };
 }
 
-interface IngressOptions {
-  port: number;
-  host: string;
-  maxBodyBytes: number;
-}
-
-/** The HTTP ingress: CloudEvents in, 202 out (400/405/413 with a reason otherwise). */
-async function startIngress(
-  options: IngressOptions,
-  accept: (event: CloudEvent, hops: number) => void,
-  onEvent: (event: BrokerEvent) => void,
-  isClosed: () => boolean,
-): Promise<{ url: string; server: Server }> {
-  const server = createServer(async (request, response) => {
-    const reject = (status: number, reason: string) => {
-      try {
-        onEvent({ kind: 'rejected', status, reason, remote: remoteOf(request) });
-      } catch {
-        // observer errors do not change the answer
-      }
-      response.writeHead(status, { 'content-type': 'text/plain' }).end(`${reason}\n`);
-    };
-    if (isClosed()) return reject(503, 'Shutting down.');
-    if (request.method !== 'POST') return reject(405, `Only POST is accepted, not ${request.method}.`);
-    let body: Buffer;
-    try {
-      body = await readBody(request, options.maxBodyBytes);
-    } catch (error) {
-      return error instanceof BodyTooLargeError ? reject(413, error.message) : reject(400, (error as Error).message);
-    }
-    let event: CloudEvent;
-    try {
-      event = parseHttpCloudEvent(request.headers, body);
-    } catch (error) {
-      return reject(400, (error as Error).message);
-    }
-    const hopsText = event.attributes[HOPS_EXTENSION];
-    const hops = hopsText !== undefined && /^\d+$/.test(hopsText) ? Number(hopsText) : 0;
-    response.writeHead(202).end();
-    accept(event, hops);
-  });
-  const url = await listen(server, options.port, options.host);
-  return { url, server };
-}
-
-function toRoute(trigger: Trigger): Route {
-  return { name: trigger.name, subscriber: trigger.subscriber, filter: { ...trigger.filter }, delivery: { ...trigger.delivery } };
-}
-
-function checkTrigger(trigger: Trigger): Trigger {
-  if (typeof trigger.name !== 'string' || trigger.name === '') throw new UsageError('A trigger needs a name.');
-  checkUrl(trigger.subscriber, `subscriber of trigger "${trigger.name}"`);
-  for (const [name, value] of Object.entries(trigger.filter ?? {})) {
-    if (typeof value !== 'string') throw new UsageError(`Trigger "${trigger.name}": filter attribute ${name} must be a string.`);
-  }
-  checkDelivery(trigger.delivery, `trigger "${trigger.name}"`);
-  return { ...trigger, filter: { ...(trigger.filter ?? {}) }, delivery: trigger.delivery === undefined ? undefined : { ...trigger.delivery } };
-}
-
-/**
- * Starts a broker on loopback. Each accepted event is answered 202 at once and then delivered
- * to every trigger whose filter matches; replies are routed again (at most maxHops in a row).
- */
-export async function startBroker(options: BrokerOptions, onEvent: (event: BrokerEvent) => void): Promise<BrokerHandle> {
-  const delivery = resolveDelivery(options);
-  const triggers = new Map<string, Trigger>();
-  for (const trigger of options.triggers ?? []) {
-    if (triggers.has(trigger.name)) throw new UsageError(`Two triggers are named "${trigger.name}".`);
-    triggers.set(trigger.name, checkTrigger(trigger));
-  }
-  let closed = false;
-  const router = createRouter({ kind: 'broker', delivery, routes: () => [...triggers.values()].map(toRoute), onEvent });
-  const { url, server } = await startIngress(
-    { port: options.port ?? 0, host: options.host ?? '127.0.0.1', maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES },
-    (event, hops) => router.route(event, hops, [], 'ingress'),
-    onEvent,
-    () => closed,
-  );
-  return {
-    url,
-    triggers: () => [...triggers.values()].map((t) => ({ ...t, filter: { ...t.filter } })),
-    addTrigger(trigger) {
-      triggers.set(trigger.name, checkTrigger(trigger));
-    },
-    removeTrigger: (name) => triggers.delete(name),
-    pending: router.pending,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await Promise.all([closeServer(server), router.close()]);
-    },
-  };
-}
-
-function checkSubscription(subscription: Subscription): Subscription {
-  if (typeof subscription.name !== 'string' || subscription.name === '') throw new UsageError('A subscription needs a name.');
-  checkUrl(subscription.subscriber, `subscriber of subscription "${subscription.name}"`);
-  if (subscription.reply !== undefined) checkUrl(subscription.reply, `reply of subscription "${subscription.name}"`);
-  checkDelivery(subscription.delivery, `subscription "${subscription.name}"`);
-  return { ...subscription, delivery: subscription.delivery === undefined ? undefined : { ...subscription.delivery } };
-}
-
-/**
- * Starts a channel on loopback: every accepted event goes to every subscription (no filters);
- * a subscriber's reply is POSTed to that subscription's `reply` URL.
- */
-export async function startChannel(options: ChannelOptions, onEvent: (event: BrokerEvent) => void): Promise<ChannelHandle> {
-  const delivery = resolveDelivery(options);
-  const subscriptions = new Map<string, Subscription>();
-  for (const subscription of options.subscriptions ?? []) {
-    if (subscriptions.has(subscription.name)) throw new UsageError(`Two subscriptions are named "${subscription.name}".`);
-    subscriptions.set(subscription.name, checkSubscription(subscription));
-  }
-  let closed = false;
-  const routes = () => [...subscriptions.values()].map((s): Route => ({ name: s.name, subscriber: s.subscriber, filter: {}, delivery: { ...s.delivery }, reply: s.reply }));
-  const router = createRouter({ kind: 'channel', delivery, routes, onEvent });
-  const { url, server } = await startIngress(
-    { port: options.port ?? 0, host: options.host ?? '127.0.0.1', maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES },
-    (event, hops) => router.route(event, hops, [], 'ingress'),
-    onEvent,
-    () => closed,
-  );
-  return {
-    url,
-    subscriptions: () => [...subscriptions.values()].map((s) => ({ ...s })),
-    addSubscription(subscription) {
-      subscriptions.set(subscription.name, checkSubscription(subscription));
-    },
-    removeSubscription: (name) => subscriptions.delete(name),
-    pending: router.pending,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await Promise.all([closeServer(server), router.close()]);
-    },
-  };
-}

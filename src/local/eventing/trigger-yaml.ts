@@ -3,9 +3,10 @@
  * → the local broker's Trigger objects.
  */
 import { readFile } from 'node:fs/promises';
-import { EXIT_USAGE, FirehoseError } from '../errors.js';
-import type { BackoffPolicy } from './delivery.js';
-import type { DeliverySpec, Trigger } from './broker.js';
+import { EXIT_USAGE, FirehoseError } from '../../errors.js';
+import type { BackoffPolicy } from '../delivery.js';
+import type { Trigger } from './broker.js';
+import type { DeliverySpec } from './router.js';
 
 export const TRIGGER_API_VERSIONS = ['eventing.knative.dev/v1', 'eventing.knative.dev/v1beta1', 'eventing.knative.dev/v1alpha1'];
 
