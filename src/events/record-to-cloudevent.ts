@@ -3,20 +3,9 @@
  * eventing-kafka-broker dispatcher; see README "Events"): records that already are
  * CloudEvents pass through, everything else gets Knative's synthetic attributes.
  */
+import type { RawRecord } from '../kafka/batches.js';
 import { cloudEventFromJson, type CloudEvent } from './cloudevent.js';
 import { CLOUDEVENTS_JSON } from './validate-cloudevent.js';
-
-/** A Kafka record with its raw bytes, as the dispatcher sees it. */
-export interface KafkaRecordInput {
-  topic: string;
-  partition: number;
-  offset: string;
-  /** Milliseconds since the epoch. */
-  timestamp: number;
-  key: Buffer | null;
-  headers: Record<string, Buffer | string | undefined>;
-  value: Buffer | null;
-}
 
 /** The KafkaSource the events are attributed to. */
 export interface KafkaSourceIdentity {
@@ -28,7 +17,7 @@ function text(value: Buffer | string | undefined): string | undefined {
   return value === undefined ? undefined : value.toString();
 }
 
-function headerNamed(record: KafkaRecordInput, name: string): string | undefined {
+function headerNamed(record: RawRecord, name: string): string | undefined {
   const found = Object.keys(record.headers).find((h) => h.toLowerCase() === name);
   return found === undefined ? undefined : text(record.headers[found]);
 }
@@ -38,7 +27,7 @@ export function headerExtensionName(header: string): string {
   return `kafkaheader${header.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
 }
 
-function fromBinary(record: KafkaRecordInput): CloudEvent | undefined {
+function fromBinary(record: RawRecord): CloudEvent | undefined {
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(record.headers)) {
     if (name.toLowerCase().startsWith('ce_') && value !== undefined) attributes[name.slice(3).toLowerCase()] = value.toString();
@@ -49,14 +38,14 @@ function fromBinary(record: KafkaRecordInput): CloudEvent | undefined {
   return { attributes, data: record.value };
 }
 
-function fromStructured(record: KafkaRecordInput): CloudEvent | undefined {
+function fromStructured(record: RawRecord): CloudEvent | undefined {
   const contentType = headerNamed(record, 'content-type');
   if (!contentType?.toLowerCase().startsWith(CLOUDEVENTS_JSON) || !record.value) return undefined;
   return cloudEventFromJson(JSON.parse(record.value.toString('utf8')) as Record<string, unknown>);
 }
 
 /** Knative's rules for a record that is not a CloudEvent yet. */
-function synthesize(record: KafkaRecordInput, source: KafkaSourceIdentity): CloudEvent {
+function synthesize(record: RawRecord, source: KafkaSourceIdentity): CloudEvent {
   const attributes: Record<string, string> = {
     specversion: '1.0',
     id: `partition:${record.partition}/offset:${record.offset}`,
@@ -77,6 +66,6 @@ function synthesize(record: KafkaRecordInput, source: KafkaSourceIdentity): Clou
   return { attributes, data: record.value };
 }
 
-export function recordToCloudEvent(record: KafkaRecordInput, source: KafkaSourceIdentity): CloudEvent {
+export function recordToCloudEvent(record: RawRecord, source: KafkaSourceIdentity): CloudEvent {
   return fromBinary(record) ?? fromStructured(record) ?? synthesize(record, source);
 }

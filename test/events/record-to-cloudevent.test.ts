@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { toBinaryHttp } from '../../src/events/cloudevent.js';
-import { headerExtensionName, recordToCloudEvent, type KafkaRecordInput } from '../../src/events/record-to-cloudevent.js';
+import { headerExtensionName, recordToCloudEvent } from '../../src/events/record-to-cloudevent.js';
+import type { RawRecord } from '../../src/kafka/batches.js';
 
 const source = { namespace: 'user7', name: 'mykafka-source' };
-const record = (over: Partial<KafkaRecordInput> = {}): KafkaRecordInput => ({
+const record = (over: Partial<RawRecord> = {}): RawRecord => ({
   topic: 'my-topic-7',
   partition: 3,
   offset: '42',
