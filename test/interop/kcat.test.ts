@@ -1,50 +1,17 @@
 // Interop with kcat (librdkafka): what firehose writes, kcat reads byte for byte, and the
 // other way round. kcat must be installed (.ci/run installs it): a missing kcat fails.
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY } from '../../src/protocol/api-keys.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
 import { expectOk, firehose, jsonLines, newTopic, produce, sorted, spamValues, type RecordJson } from '../support/cli-kafka.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
+import { KCAT, kcatRead, requireKcat } from '../support/kcat.js';
 import { RawClient } from '../support/raw-kafka-client.js';
 
-const KCAT = process.env.KCAT ?? '/usr/bin/kcat';
 const kafka = kafkaFromTests();
 
-interface KcatRecord { partition: number; offset: number; key: Buffer | null; headers: string; value: Buffer }
-
-/**
- * Every record of `topic` as kcat sees it. The format puts the value's length before the
- * value, so values are cut out by length, never by a delimiter they might contain.
- */
-async function kcatRead(topic: string): Promise<KcatRecord[]> {
-  const result = await execa(KCAT, ['-C', '-b', kafka.bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q',
-    '-f', '%p %o %K %S %h|%k%s\n'], { encoding: 'buffer', stripFinalNewline: false });
-  const out = Buffer.from(result.stdout);
-  const records: KcatRecord[] = [];
-  let at = 0;
-  while (at < out.length) {
-    const bar = out.indexOf('|', at);
-    const [partition, offset, keyLength, valueLength, headers = ''] = out.subarray(at, bar).toString('utf8').split(' ');
-    let cursor = bar + 1;
-    const keyBytes = Number(keyLength);
-    const key = keyBytes < 0 ? null : out.subarray(cursor, cursor + keyBytes);
-    cursor += Math.max(0, keyBytes);
-    const value = out.subarray(cursor, cursor + Number(valueLength));
-    cursor += Number(valueLength);
-    expect(out[cursor], `newline after record at byte ${cursor}`).toBe(0x0a);
-    records.push({ partition: Number(partition), offset: Number(offset), key, headers, value });
-    at = cursor + 1;
-  }
-  return records;
-}
-
-beforeAll(() => {
-  if (!existsSync(KCAT)) {
-    throw new Error(`kcat is not installed at ${KCAT}: install it (apt-get install kcat; .ci/run does) or point KCAT at it.`);
-  }
-});
+beforeAll(requireKcat);
 
 describe('kcat reads what firehose wrote', () => {
   it('spam --times 10: the exact spammer bytes, no keys, no headers', async () => {

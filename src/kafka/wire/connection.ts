@@ -1,0 +1,314 @@
+// One TCP (or TLS) connection to one Kafka broker: size-prefixed frames, requests
+// pipelined with correlation ids (Kafka answers a connection's requests in order),
+// a timeout per request, and ApiVersions negotiation when it opens. A refused port
+// or unknown host fails at once with one line; a port that answers but not with a
+// Kafka frame is named as such.
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { API_KEY, apiNamed, type ApiName, type ApiNamed } from '../../protocol/api-keys.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { Reader } from '../../protocol/reader.js';
+import { decodeMessage, encodeMessage, type Decoded, type Encodable } from '../../protocol/schema.js';
+import { Writer } from '../../protocol/writer.js';
+import { KafkaConnectionError } from './errors.js';
+import { CLIENT_VERSIONS, negotiate } from './versions.js';
+
+/** TLS settings, as src/config/connection.ts resolves them but with file contents read. */
+export interface WireTlsOptions {
+  /** PEM CA bundle; default: the system store. */
+  ca?: string | Buffer;
+  /** PEM client certificate and key (mutual TLS). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** PKCS#12 keystore and its password. */
+  pfx?: Buffer;
+  passphrase?: string;
+  /** Accept a certificate whose name is not the broker's (the caller warns). */
+  skipHostnameVerification?: boolean;
+}
+
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  tls?: WireTlsOptions;
+  /** Sent in every request header. */
+  clientId?: string;
+  /** Time allowed to connect and negotiate versions. */
+  connectTimeoutMs?: number;
+  /** Time allowed for one answer. */
+  requestTimeoutMs?: number;
+}
+
+/** An answer larger than this is not a Kafka frame (Kafka's own socket.request.max.bytes is 100 MiB). */
+const MAX_FRAME_BYTES = 512 * 1024 * 1024;
+
+interface Pending {
+  resolve(frame: Buffer): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export type RequestBody<Name extends ApiName> = Encodable<ApiNamed<Name>['request']>;
+export type ResponseBody<Name extends ApiName> = Decoded<ApiNamed<Name>['response']>;
+
+export class Connection {
+  readonly broker: string;
+  /** Per API key, the version negotiated with this broker. */
+  private versions = new Map<number, number>();
+  private pending = new Map<number, Pending>();
+  private correlation = 0;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private frameSize = -1;
+  private answered = false;
+  private failure: Error | undefined;
+  private readonly requestTimeoutMs: number;
+  private readonly clientId: string;
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly options: ConnectionOptions,
+  ) {
+    this.broker = `${options.host}:${options.port}`;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.clientId = options.clientId ?? 'firehose';
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) => this.fail(this.describe(error)));
+    socket.on('close', () => this.fail(new KafkaConnectionError(this.broker, this.answered ? `Kafka broker ${this.broker} closed the connection` : `${this.broker} closed the connection without answering: is it a Kafka port${options.tls ? ' with TLS' : ''}?`)));
+  }
+
+  /** Connects, then negotiates API versions. */
+  static async open(options: ConnectionOptions): Promise<Connection> {
+    const broker = `${options.host}:${options.port}`;
+    const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const tls = options.tls;
+      const s = tls
+        ? tlsConnect({
+            host: options.host,
+            port: options.port,
+            servername: /^[\d.]+$|:/.test(options.host) ? undefined : options.host,
+            ca: tls.ca,
+            cert: tls.cert,
+            key: tls.key,
+            pfx: tls.pfx,
+            passphrase: tls.passphrase,
+            checkServerIdentity: tls.skipHostnameVerification ? () => undefined : undefined,
+          })
+        : netConnect({ host: options.host, port: options.port });
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      s.once(tls ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
+        s.removeAllListeners('error');
+        resolve(s);
+      });
+      s.once('error', (error) => {
+        clearTimeout(timer);
+        s.destroy();
+        reject(describeError(broker, error, options.tls !== undefined));
+      });
+    });
+    const connection = new Connection(socket, options);
+    try {
+      await connection.negotiate(timeoutMs);
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+    return connection;
+  }
+
+  /** The version this connection uses for `name`; throws when the broker serves none this client speaks. */
+  version(name: ApiName): number {
+    const v = this.versions.get(API_KEY[name]);
+    if (v === undefined) throw new KafkaConnectionError(this.broker, `Kafka broker ${this.broker} serves no version of ${name} that firehose speaks (${CLIENT_VERSIONS[name].join('-')})`);
+    return v;
+  }
+
+  /** Sends a request and decodes its answer. With `noResponse` (Produce with acks=0) resolves once written. */
+  async request<Name extends ApiName>(name: Name, body: RequestBody<Name>, options: { version?: number; noResponse?: boolean; timeoutMs?: number } = {}): Promise<ResponseBody<Name>> {
+    const api = apiNamed(name);
+    const version = options.version ?? this.version(name);
+    const frame = await this.send(api.key, version, api.request.flexibleFrom <= version, (w) => encodeMessage(w, api.request, version, body as never), options.noResponse, options.timeoutMs);
+    if (options.noResponse) return undefined as never;
+    const reader = new Reader(frame);
+    reader.int32(); // correlation id, checked in onFrame
+    if (version >= api.response.flexibleFrom && api.key !== API_KEY.ApiVersions) {
+      for (let tags = reader.uvarint(); tags > 0; tags--) {
+        reader.uvarint();
+        reader.raw(reader.uvarint());
+      }
+    }
+    return decodeMessage(reader, api.response, version) as ResponseBody<Name>;
+  }
+
+  private send(apiKey: number, version: number, flexible: boolean, encode: (w: Writer) => void, noResponse = false, timeoutMs = this.requestTimeoutMs): Promise<Buffer> {
+    if (this.failure) return Promise.reject(this.failure);
+    const correlationId = (this.correlation = (this.correlation + 1) | 0);
+    const writer = new Writer().int32(0).int16(apiKey).int16(version).int32(correlationId).string(this.clientId);
+    if (flexible) writer.uvarint(0);
+    encode(writer);
+    const chunks = writer.toChunks();
+    chunks[0]!.writeInt32BE(writer.length - 4, 0);
+    const answer = noResponse
+      ? Promise.resolve(Buffer.alloc(0))
+      : new Promise<Buffer>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            this.fail(new KafkaConnectionError(this.broker, `Kafka broker ${this.broker} did not answer a request (API ${apiKey} v${version}) within ${timeoutMs} ms`));
+          }, timeoutMs);
+          this.pending.set(correlationId, { resolve, reject, timer });
+        });
+    this.socket.cork();
+    for (const chunk of chunks) this.socket.write(chunk);
+    this.socket.uncork();
+    return answer;
+  }
+
+  /** Bytes waiting in the socket's write buffer (for back-pressure). */
+  get writeBacklog(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Resolves once the socket's write buffer is below `bytes` (acks=0 has no answers to pace it). */
+  drained(bytes: number): Promise<void> {
+    if (this.socket.writableLength <= bytes || this.failure) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done).on('close', done);
+    });
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  get closed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  close(): void {
+    this.fail(new KafkaConnectionError(this.broker, `connection to ${this.broker} closed`));
+  }
+
+  private async negotiate(timeoutMs: number): Promise<void> {
+    const apiVersions = apiNamed('ApiVersions');
+    let version = CLIENT_VERSIONS.ApiVersions[1];
+    for (;;) {
+      const answer = await this.request('ApiVersions', { clientSoftwareName: 'firehose', clientSoftwareVersion: '0' }, { version, timeoutMs });
+      // An older broker answers an unknown ApiVersions version with v0 and its own range.
+      if (answer.errorCode === ErrorCode.UNSUPPORTED_VERSION && version > 0) {
+        const theirs = answer.apiKeys.find((k) => k.apiKey === apiVersions.key);
+        version = Math.min(version - 1, theirs?.maxVersion ?? 0);
+        continue;
+      }
+      if (answer.errorCode !== ErrorCode.NONE) throw new KafkaConnectionError(this.broker, `Kafka broker ${this.broker} refused ApiVersions (error ${answer.errorCode})`);
+      this.versions = negotiate(answer.apiKeys, (name) => API_KEY[name]);
+      return;
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (this.failure === undefined) {
+      if (this.frameSize < 0) {
+        if (this.buffered < 4) return;
+        const size = this.take(4).readInt32BE(0);
+        if (size < 4 || size > MAX_FRAME_BYTES) {
+          this.fail(this.notKafka(`its answer starts with bytes that are not a Kafka frame size (${size})`));
+          return;
+        }
+        this.frameSize = size;
+      }
+      if (this.buffered < this.frameSize) return;
+      const frame = this.take(this.frameSize);
+      this.frameSize = -1;
+      this.onFrame(frame);
+    }
+  }
+
+  private notKafka(why: string): KafkaConnectionError {
+    if (this.answered) return new KafkaConnectionError(this.broker, `Kafka broker ${this.broker} sent a malformed answer: ${why}`);
+    return new KafkaConnectionError(this.broker, `${this.broker} answered, but not as Kafka (${why}): is this the Kafka port${this.options.tls ? '' : ', and does it need TLS'}?`);
+  }
+
+  private take(n: number): Buffer {
+    const first = this.chunks[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      while (filled < n) {
+        const c = this.chunks[0]!;
+        const use = Math.min(c.length, n - filled);
+        c.copy(out, filled, 0, use);
+        filled += use;
+        if (use === c.length) this.chunks.shift();
+        else this.chunks[0] = c.subarray(use);
+      }
+    }
+    this.buffered -= n;
+    return out;
+  }
+
+  private onFrame(frame: Buffer): void {
+    const correlationId = frame.readInt32BE(0);
+    const pending = this.pending.get(correlationId);
+    if (!pending) {
+      this.fail(this.notKafka(`an answer to request ${correlationId}, which was never sent`));
+      return;
+    }
+    this.answered = true;
+    this.pending.delete(correlationId);
+    clearTimeout(pending.timer);
+    pending.resolve(frame);
+  }
+
+  private describe(error: Error): KafkaConnectionError {
+    return describeError(this.broker, error, this.options.tls !== undefined);
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.socket.destroy();
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
+    this.pending.clear();
+  }
+}
+
+function describeError(broker: string, error: Error, tls: boolean): KafkaConnectionError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const host = broker.slice(0, broker.lastIndexOf(':'));
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: connection refused (nothing listens on that port)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: host "${host}" is unknown`);
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: ${code === 'ETIMEDOUT' ? 'timed out' : 'unreachable'}`);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new KafkaConnectionError(broker, `Kafka broker ${broker} reset the connection${tls ? '' : ' (does it need TLS?)'}`);
+    default:
+      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}${tls ? ' over TLS' : ''}: ${error.message}`);
+  }
+}

@@ -1,0 +1,209 @@
+// Reading partitions: ListOffsets (earliest, latest, by time) and a Fetch loop per
+// leader that keeps one answer ahead of the caller, yielding each partition's decoded
+// records as they come.
+import { BATCH_OFFSETS, decodeRecordBatches, RECORD_BATCH_HEADER_SIZE, type ConsumedRecord } from '../../protocol/records.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { sleep, type Cluster } from './cluster.js';
+import { responseError, type KafkaResponseError } from './errors.js';
+
+export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
+
+export interface FetcherOptions {
+  /** How long the broker may wait for minBytes. */
+  maxWaitMs?: number;
+  minBytes?: number;
+  /** Whole answer bound. */
+  maxBytes?: number;
+  partitionMaxBytes?: number;
+  /** 0 read uncommitted, 1 read committed. */
+  isolationLevel?: 0 | 1;
+}
+
+export interface FetchedRecords {
+  topic: string;
+  partition: number;
+  records: ConsumedRecord[];
+  highWatermark: number;
+}
+
+const RETRY_MS = 100;
+
+export class Fetcher {
+  private readonly maxWaitMs: number;
+  private readonly minBytes: number;
+  private readonly maxBytes: number;
+  private readonly partitionMaxBytes: number;
+  private readonly isolationLevel: 0 | 1;
+
+  constructor(
+    private readonly cluster: Cluster,
+    options: FetcherOptions = {},
+  ) {
+    this.maxWaitMs = options.maxWaitMs ?? 500;
+    this.minBytes = options.minBytes ?? 1;
+    this.maxBytes = options.maxBytes ?? 50 * 1024 * 1024;
+    this.partitionMaxBytes = options.partitionMaxBytes ?? 1024 * 1024;
+    this.isolationLevel = options.isolationLevel ?? 0;
+  }
+
+  /** The offset per partition that `spec` names (for a time: the first record at or after it; the end when none is). */
+  async listOffsets(topic: string, partitions: number[], spec: OffsetSpec): Promise<Map<number, number>> {
+    const timestamp = spec === 'earliest' ? -2n : spec === 'latest' ? -1n : BigInt(spec.timestamp);
+    const out = new Map<number, number>();
+    let remaining = partitions;
+    for (let attempt = 0; remaining.length > 0; attempt++) {
+      const t = await this.cluster.topic(topic);
+      const byLeader = groupBy(remaining, (p) => t.leaders[p] ?? -1);
+      const failed: number[] = [];
+      let lastError: KafkaResponseError | undefined;
+      await Promise.all(
+        [...byLeader].map(async ([leader, list]) => {
+          const connection = await this.cluster.connection(leader);
+          const answer = await connection.request('ListOffsets', {
+            replicaId: -1,
+            isolationLevel: this.isolationLevel,
+            topics: [{ name: topic, partitions: list.map((partitionIndex) => ({ partitionIndex, timestamp })) }],
+          });
+          for (const tt of answer.topics) {
+            for (const p of tt.partitions) {
+              if (p.errorCode === ErrorCode.NONE) {
+                out.set(p.partitionIndex, p.offset < 0n && spec !== 'earliest' && spec !== 'latest' ? -1 : Number(p.offset));
+                continue;
+              }
+              const error = responseError(p.errorCode, `ListOffsets for ${topic}-${p.partitionIndex}`);
+              if (!error.retriable) throw error;
+              lastError = error;
+              failed.push(p.partitionIndex);
+            }
+          }
+        }),
+      );
+      remaining = failed;
+      if (remaining.length === 0) break;
+      if (attempt >= 20) throw lastError!;
+      this.cluster.invalidate(topic);
+      await sleep(RETRY_MS);
+    }
+    // By time, past the last record: the end offset, as Kafka's consumers do.
+    const unresolved = [...out].filter(([, o]) => o < 0).map(([p]) => p);
+    if (unresolved.length > 0) for (const [p, o] of await this.listOffsets(topic, unresolved, 'latest')) out.set(p, o);
+    return out;
+  }
+
+  /**
+   * Fetches `topic` from `positions` (partition → next offset) until the caller stops
+   * iterating. One Fetch per leader is in flight or waiting to be taken at any time.
+   */
+  async *fetch(topic: string, positions: Map<number, number>): AsyncGenerator<FetchedRecords> {
+    const ready: FetchedRecords[] = [];
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    let stopped = false;
+    const notify = () => {
+      wake?.();
+      wake = undefined;
+    };
+    /** Parked loops wait here until the caller has taken what was ready. */
+    let taken: Array<() => void> = [];
+    const loop = async (partitions: number[]): Promise<void> => {
+      const t = await this.cluster.topic(topic);
+      const byLeader = groupBy(partitions, (p) => t.leaders[p] ?? -1);
+      if (byLeader.size > 1) {
+        await Promise.all([...byLeader.values()].map((list) => loop(list)));
+        return;
+      }
+      const [leader] = [...byLeader.keys()];
+      const connection = await this.cluster.connection(leader!);
+      let mine = partitions;
+      while (!stopped && mine.length > 0) {
+        const answer = await connection.request('Fetch', {
+          replicaId: -1,
+          maxWaitMs: this.maxWaitMs,
+          minBytes: this.minBytes,
+          maxBytes: this.maxBytes,
+          isolationLevel: this.isolationLevel,
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [{ topic, partitions: mine.map((partition) => ({ partition, fetchOffset: BigInt(positions.get(partition)!), partitionMaxBytes: this.partitionMaxBytes })) }],
+          forgottenTopicsData: [],
+          rackId: '',
+        });
+        if (answer.errorCode !== ErrorCode.NONE) throw responseError(answer.errorCode, `Fetch from ${connection.broker}`);
+        const moved: number[] = [];
+        let got = 0;
+        for (const tt of answer.responses) {
+          for (const p of tt.partitions) {
+            if (p.errorCode !== ErrorCode.NONE) {
+              const error = responseError(p.errorCode, `fetching ${topic}-${p.partitionIndex} at offset ${positions.get(p.partitionIndex)}`);
+              if (!error.staleMetadata) throw error;
+              moved.push(p.partitionIndex);
+              continue;
+            }
+            const from = positions.get(p.partitionIndex)!;
+            const bytes = p.records;
+            if (!bytes || bytes.length < RECORD_BATCH_HEADER_SIZE) continue;
+            const records = decodeRecordBatches(bytes, from);
+            const next = nextOffset(bytes);
+            if (next > from) positions.set(p.partitionIndex, next);
+            if (records.length > 0) {
+              ready.push({ topic, partition: p.partitionIndex, records, highWatermark: Number(p.highWatermark) });
+              got++;
+            }
+          }
+        }
+        if (got > 0) notify();
+        if (moved.length > 0) {
+          mine = mine.filter((p) => !moved.includes(p));
+          this.cluster.invalidate(topic);
+          void sleep(RETRY_MS).then(() => loop(moved)).catch(fail);
+        }
+        // Fetch ahead by one answer: wait for the caller while it has two or more to take.
+        while (!stopped && ready.length > 1) await new Promise<void>((resolve) => taken.push(resolve));
+      }
+    };
+    const fail = (error: unknown) => {
+      failure ??= error as Error;
+      notify();
+    };
+    void loop([...positions.keys()]).catch(fail);
+    try {
+      for (;;) {
+        if (ready.length > 0) {
+          const next = ready.shift()!;
+          if (ready.length <= 1) for (const resume of taken.splice(0)) resume();
+          yield next;
+          continue;
+        }
+        if (failure) throw failure;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      stopped = true;
+      for (const resume of taken.splice(0)) resume();
+      taken = [];
+    }
+  }
+}
+
+/** The offset after the last whole batch in a Fetch answer's records (0 when none is whole). */
+function nextOffset(bytes: Buffer): number {
+  let next = 0;
+  for (let at = 0; at + RECORD_BATCH_HEADER_SIZE <= bytes.length; ) {
+    const size = 12 + bytes.readInt32BE(at + BATCH_OFFSETS.batchLength);
+    if (at + size > bytes.length) break;
+    next = Number(bytes.readBigInt64BE(at + BATCH_OFFSETS.baseOffset)) + bytes.readInt32BE(at + BATCH_OFFSETS.lastOffsetDelta) + 1;
+    at += size;
+  }
+  return next;
+}
+
+function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    let list = out.get(k);
+    if (!list) out.set(k, (list = []));
+    list.push(item);
+  }
+  return out;
+}

@@ -1,0 +1,338 @@
+// The producer: records go into one open batch per partition, which is sealed when it
+// reaches its size bound or lingered long enough; sealed batches go out in one Produce
+// request per leader, several requests in flight per partition. Keyed records use the
+// Java/librdkafka murmur2 partitioner, keyless ones stick to one partition per batch.
+// With idempotence (the default for acks=all) every batch carries the producer id and
+// its sequence, so retries after a lost answer are never stored twice and order holds.
+import { BATCH_OFFSETS, encodeRecordBatch, type CompressionCodec, type ProducerRecord } from '../../protocol/records.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { sleep, type Cluster } from './cluster.js';
+import type { Connection } from './connection.js';
+import { responseError, type KafkaResponseError } from './errors.js';
+import { partitionForKey } from './murmur2.js';
+
+export interface ProducerOptions {
+  /** 0 (no answer), 1 (the leader), -1 (all in-sync replicas). Default -1. */
+  acks?: 0 | 1 | -1;
+  /** Producer id and sequence numbers; default: on with acks=-1. Needs acks=-1. */
+  idempotent?: boolean;
+  /** How long a batch waits for more records before it is sent. */
+  lingerMs?: number;
+  /** A batch is sealed at this many bytes of records. */
+  batchBytes?: number;
+  /** Bytes of records buffered or in flight before send() asks the caller to wait. */
+  bufferBytes?: number;
+  /** Produce requests in flight per partition (at most 5 with idempotence, as Kafka requires). */
+  maxInFlight?: number;
+  compression?: CompressionCodec;
+  /** Attempts after the first for a batch that failed with a retriable error. */
+  retries?: number;
+  retryBackoffMs?: number;
+  /** The broker's time to wait for acks=all replicas (Produce timeoutMs). */
+  ackTimeoutMs?: number;
+}
+
+/** A record for send(): a ProducerRecord, optionally with its partition chosen by the caller. */
+export interface OutgoingRecord extends ProducerRecord {
+  partition?: number;
+}
+
+interface Batch {
+  state: PartitionState;
+  records: OutgoingRecord[];
+  bytes: number;
+  encoded?: Buffer;
+  baseSequence: number;
+  attempts: number;
+}
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  open: Batch | undefined;
+  lingerTimer: NodeJS.Timeout | undefined;
+  queue: Batch[];
+  inFlight: number;
+  nextSequence: number;
+  /** After a failed batch: nothing is sent until the requests in flight have come back. */
+  paused: boolean;
+  resuming: boolean;
+}
+
+const RECORD_OVERHEAD = 24;
+
+export class Producer {
+  private readonly acks: 0 | 1 | -1;
+  private readonly idempotent: boolean;
+  private readonly lingerMs: number;
+  private readonly batchBytes: number;
+  private readonly bufferBytes: number;
+  private readonly maxInFlight: number;
+  private readonly retries: number;
+  private readonly retryBackoffMs: number;
+  private readonly ackTimeoutMs: number;
+  private readonly compression: CompressionCodec;
+  private partitions = new Map<string, PartitionState[]>();
+  private sticky = new Map<string, number>();
+  private producerId = -1n;
+  private producerEpoch = -1;
+  private buffered = 0;
+  private outstanding = 0;
+  private spaceWaiters: Array<() => void> = [];
+  private idleWaiters: Array<() => void> = [];
+  private pumpScheduled = false;
+  private error: Error | undefined;
+  /** Records acknowledged (or, with acks=0, written). */
+  delivered = 0;
+
+  constructor(
+    private readonly cluster: Cluster,
+    options: ProducerOptions = {},
+  ) {
+    this.acks = options.acks ?? -1;
+    this.idempotent = options.idempotent ?? this.acks === -1;
+    if (this.idempotent && this.acks !== -1) throw new Error('an idempotent producer needs acks=-1 (all)');
+    this.lingerMs = options.lingerMs ?? 5;
+    this.batchBytes = options.batchBytes ?? 1024 * 1024;
+    this.bufferBytes = options.bufferBytes ?? 64 * 1024 * 1024;
+    this.maxInFlight = Math.min(options.maxInFlight ?? 5, this.idempotent ? 5 : Infinity);
+    this.retries = options.retries ?? 10;
+    this.retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+    this.compression = options.compression ?? 'none';
+  }
+
+  /** Connects and, when idempotent, obtains a producer id. */
+  async connect(): Promise<void> {
+    const connection = await this.cluster.connect();
+    if (!this.idempotent) return;
+    for (let attempt = 0; ; attempt++) {
+      const answer = await connection.request('InitProducerId', { transactionalId: null, transactionTimeoutMs: -1 });
+      if (answer.errorCode === ErrorCode.NONE) {
+        this.producerId = answer.producerId;
+        this.producerEpoch = answer.producerEpoch;
+        return;
+      }
+      const error = responseError(answer.errorCode, 'InitProducerId');
+      if (!error.retriable || attempt >= this.retries) throw error;
+      await sleep(this.retryBackoffMs);
+    }
+  }
+
+  /**
+   * Queues one record. Returns undefined when it was taken without waiting; otherwise a
+   * promise the caller awaits before the next send (topic metadata being fetched, or the
+   * buffer full: back-pressure). Delivery failures surface in flush().
+   */
+  send(topic: string, record: OutgoingRecord): Promise<void> | undefined {
+    if (this.error) return Promise.reject(this.error);
+    const states = this.partitions.get(topic);
+    if (!states) return this.loadTopic(topic).then(() => this.send(topic, record));
+    let partition = record.partition;
+    if (partition === undefined) {
+      if (record.key) partition = partitionForKey(record.key, states.length);
+      else partition = this.sticky.get(topic) ?? this.newSticky(topic, states.length);
+    }
+    const state = states[partition];
+    if (!state) return Promise.reject(new Error(`topic "${topic}" has no partition ${partition}`));
+    const bytes = recordBytes(record);
+    let batch = state.open;
+    if (!batch) {
+      batch = state.open = { state, records: [], bytes: 0, baseSequence: -1, attempts: 0 };
+      this.outstanding++;
+      state.lingerTimer = setTimeout(() => this.seal(state), this.lingerMs);
+    }
+    batch.records.push(record);
+    batch.bytes += bytes;
+    this.buffered += bytes;
+    if (batch.bytes >= this.batchBytes) this.seal(state);
+    if (this.buffered <= this.bufferBytes) return undefined;
+    return new Promise((resolve) => this.spaceWaiters.push(resolve));
+  }
+
+  /** Sends everything buffered and waits for every answer; throws the first delivery failure. */
+  async flush(): Promise<void> {
+    for (const states of this.partitions.values()) for (const s of states) if (s.open) this.seal(s);
+    if (this.outstanding > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.error) throw this.error;
+  }
+
+  /** Flushes, then closes the cluster's connections. */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      await this.cluster.close();
+    }
+  }
+
+  private async loadTopic(topic: string): Promise<void> {
+    const t = await this.cluster.topic(topic);
+    if (this.partitions.has(topic)) return;
+    this.partitions.set(topic, t.leaders.map((_, partition) => ({ topic, partition, open: undefined, lingerTimer: undefined, queue: [], inFlight: 0, nextSequence: 0, paused: false, resuming: false })));
+  }
+
+  private newSticky(topic: string, count: number, previous = -1): number {
+    let next = Math.floor(Math.random() * count);
+    if (count > 1 && next === previous) next = (next + 1) % count;
+    this.sticky.set(topic, next);
+    return next;
+  }
+
+  private seal(state: PartitionState): void {
+    const batch = state.open;
+    if (!batch) return;
+    clearTimeout(state.lingerTimer);
+    state.open = undefined;
+    state.lingerTimer = undefined;
+    state.queue.push(batch);
+    // Keyless records move on to another partition once this one's batch is full or due.
+    const sticky = this.sticky.get(state.topic);
+    if (sticky === state.partition) this.newSticky(state.topic, this.partitions.get(state.topic)!.length, sticky);
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Sends every batch that may go now: one request per leader, one batch per partition in it. */
+  private pump(): void {
+    const byLeader = new Map<number, Batch[]>();
+    for (const states of this.partitions.values()) {
+      for (const state of states) {
+        if (state.paused || state.queue.length === 0 || state.inFlight >= this.maxInFlight) continue;
+        const leader = this.cluster.leaderOf(state.topic, state.partition);
+        if (leader < 0) {
+          this.refreshThenPump(state.topic);
+          continue;
+        }
+        const batch = state.queue.shift()!;
+        state.inFlight++;
+        let list = byLeader.get(leader);
+        if (!list) byLeader.set(leader, (list = []));
+        list.push(batch);
+      }
+    }
+    for (const [leader, batches] of byLeader) void this.produce(leader, batches);
+  }
+
+  private refreshing = new Set<string>();
+
+  private refreshThenPump(topic: string): void {
+    if (this.refreshing.has(topic)) return;
+    this.refreshing.add(topic);
+    void sleep(this.retryBackoffMs)
+      .then(() => this.cluster.refresh([topic]))
+      .catch(() => undefined)
+      .finally(() => {
+        this.refreshing.delete(topic);
+        this.schedulePump();
+      });
+  }
+
+  private encode(batch: Batch): Buffer {
+    if (batch.encoded) return batch.encoded;
+    const state = batch.state;
+    if (this.idempotent) {
+      batch.baseSequence = state.nextSequence;
+      // Sequences wrap to 0 after 2^31 - 1, as Kafka's do.
+      state.nextSequence = (state.nextSequence + batch.records.length) % 0x80000000;
+    }
+    batch.encoded = encodeRecordBatch(batch.records, { compression: this.compression, producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence: batch.baseSequence });
+    batch.records = [];
+    return batch.encoded;
+  }
+
+  private async produce(leader: number, batches: Batch[]): Promise<void> {
+    const topicData = new Map<string, Array<{ index: number; records: Buffer }>>();
+    let records: Buffer[];
+    try {
+      records = batches.map((b) => this.encode(b));
+    } catch (error) {
+      for (const b of batches) this.finish(b, error as Error);
+      return;
+    }
+    batches.forEach((b, i) => {
+      let list = topicData.get(b.state.topic);
+      if (!list) topicData.set(b.state.topic, (list = []));
+      list.push({ index: b.state.partition, records: records[i]! });
+    });
+    const body = { transactionalId: null, acks: this.acks, timeoutMs: this.ackTimeoutMs, topicData: [...topicData].map(([name, partitionData]) => ({ name, partitionData })) };
+    let connection: Connection;
+    try {
+      connection = await this.cluster.connection(leader);
+      if (this.acks === 0) {
+        await connection.request('Produce', body, { noResponse: true });
+        await connection.drained(4 * this.batchBytes);
+        for (const b of batches) this.finish(b);
+        return;
+      }
+      const answer = await connection.request('Produce', body);
+      const results = new Map<string, { errorCode: number; errorMessage: string | null }>();
+      for (const t of answer.responses) for (const p of t.partitionResponses) results.set(`${t.name}\0${p.index}`, p);
+      for (const b of batches) {
+        const result = results.get(`${b.state.topic}\0${b.state.partition}`);
+        if (!result) this.failed(b, responseError(ErrorCode.UNKNOWN_SERVER_ERROR, `no answer for ${b.state.topic}-${b.state.partition}`));
+        else if (result.errorCode === ErrorCode.NONE || result.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.finish(b);
+        else this.failed(b, responseError(result.errorCode, `producing to ${b.state.topic}-${b.state.partition}${result.errorMessage ? `: ${result.errorMessage}` : ''}`));
+      }
+    } catch (error) {
+      // The connection failed: none of these batches is known to be stored. Idempotence makes resending safe.
+      for (const b of batches) this.failed(b, Object.assign(error as Error, { retriable: true }));
+    }
+  }
+
+  /** A batch came back with an error: retried in sequence order when it may be, else the producer fails. */
+  private failed(batch: Batch, error: Error): void {
+    const state = batch.state;
+    const e = error as Partial<KafkaResponseError>;
+    const outOfOrder = e.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && state.paused;
+    if ((e.retriable || outOfOrder) && batch.attempts < this.retries) {
+      batch.attempts++;
+      state.inFlight--;
+      // Back in the queue before the batches sent after it, so sequences stay in order.
+      const at = state.queue.findIndex((q) => q.baseSequence < 0 || q.baseSequence > batch.baseSequence);
+      state.queue.splice(at < 0 ? state.queue.length : at, 0, batch);
+      if (e.staleMetadata || e.retriable) this.refreshThenPump(state.topic);
+      if (!state.paused) state.paused = true;
+      this.resumeWhenDrained(state);
+      return;
+    }
+    this.finish(batch, error);
+  }
+
+  private resumeWhenDrained(state: PartitionState): void {
+    if (!state.paused || state.inFlight > 0 || state.resuming) return;
+    state.resuming = true;
+    setTimeout(() => {
+      state.paused = false;
+      state.resuming = false;
+      this.schedulePump();
+    }, this.retryBackoffMs);
+  }
+
+  private finish(batch: Batch, error?: Error): void {
+    const state = batch.state;
+    state.inFlight--;
+    this.outstanding--;
+    this.buffered -= batch.bytes;
+    if (error) this.error ??= error;
+    else this.delivered += batch.encoded ? batch.encoded.readInt32BE(BATCH_OFFSETS.recordCount) : 0;
+    this.resumeWhenDrained(state);
+    if (this.buffered <= this.bufferBytes) for (const wake of this.spaceWaiters.splice(0)) wake();
+    if (this.outstanding === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    this.schedulePump();
+  }
+}
+
+function recordBytes(record: ProducerRecord): number {
+  let bytes = RECORD_OVERHEAD + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  if (record.headers) for (const h of record.headers) bytes += h.key.length + (h.value?.length ?? 0) + 4;
+  return bytes;
+}

@@ -1,0 +1,43 @@
+// The versions of each Kafka API this client speaks: what its schemas
+// (src/protocol/apis/) are transcribed for. ApiVersions negotiation picks, per
+// API, the highest version both this table and the broker accept.
+import type { ApiName } from '../../protocol/api-keys.js';
+
+export const CLIENT_VERSIONS: { readonly [Name in ApiName]: readonly [min: number, max: number] } = {
+  // Record batch v2 needs Produce v3+ and Fetch v4+.
+  Produce: [3, 9],
+  Fetch: [4, 12],
+  ListOffsets: [1, 7],
+  Metadata: [1, 12],
+  OffsetCommit: [2, 8],
+  OffsetFetch: [1, 7],
+  FindCoordinator: [0, 3],
+  JoinGroup: [0, 9],
+  Heartbeat: [0, 4],
+  LeaveGroup: [0, 5],
+  SyncGroup: [0, 5],
+  DescribeGroups: [0, 5],
+  ListGroups: [0, 5],
+  ApiVersions: [0, 3],
+  CreateTopics: [0, 7],
+  DeleteTopics: [0, 5],
+  DeleteRecords: [0, 2],
+  InitProducerId: [0, 4],
+  DescribeConfigs: [0, 4],
+  CreatePartitions: [0, 3],
+  DeleteGroups: [0, 2],
+};
+
+/** Per API key, the highest version both sides speak; absent when none is common. */
+export function negotiate(brokerRanges: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>, keyOf: (name: ApiName) => number): Map<number, number> {
+  const chosen = new Map<number, number>();
+  const broker = new Map(brokerRanges.map((r) => [r.apiKey, r]));
+  for (const [name, [min, max]] of Object.entries(CLIENT_VERSIONS) as Array<[ApiName, readonly [number, number]]>) {
+    const key = keyOf(name);
+    const theirs = broker.get(key);
+    if (!theirs) continue;
+    const version = Math.min(max, theirs.maxVersion);
+    if (version >= Math.max(min, theirs.minVersion)) chosen.set(key, version);
+  }
+  return chosen;
+}

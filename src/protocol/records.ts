@@ -1,0 +1,308 @@
+// Record batches (magic v2) as a Kafka client writes and reads them: encoding a
+// producer's records into one sealed batch, and decoding the records field of a
+// Fetch answer straight into what the caller gets back. The embedded broker does
+// not decode records (src/broker/record-batch.ts checks headers only).
+import { gunzipSync, gzipSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
+import { crc32c } from './crc32c.js';
+import { FrameError } from './reader.js';
+
+// Byte positions inside a batch header.
+export const BATCH_OFFSETS = {
+  baseOffset: 0,
+  batchLength: 8,
+  partitionLeaderEpoch: 12,
+  magic: 16,
+  crc: 17,
+  attributes: 21,
+  lastOffsetDelta: 23,
+  baseTimestamp: 27,
+  maxTimestamp: 35,
+  producerId: 43,
+  producerEpoch: 51,
+  baseSequence: 53,
+  recordCount: 57,
+} as const;
+/** Size of the header before the records. */
+export const RECORD_BATCH_HEADER_SIZE = 61;
+/** baseOffset and batchLength come before the length they describe. */
+const LOG_OVERHEAD = 12;
+
+export const COMPRESSION_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type CompressionCodec = (typeof COMPRESSION_CODECS)[number];
+
+/** zstd through node:zlib where the running Node has it (22.15+ / 23.8+). */
+const zstd = zlib as unknown as { zstdCompressSync?: (b: Buffer) => Buffer; zstdDecompressSync?: (b: Buffer) => Buffer };
+
+export class UnsupportedCodecError extends Error {
+  constructor(readonly codec: string) {
+    super(`${codec} compression is not available in this firehose on Node ${process.version}: use gzip or none`);
+    this.name = 'UnsupportedCodecError';
+  }
+}
+
+function compress(codec: CompressionCodec, plain: Buffer): Buffer {
+  if (codec === 'gzip') return gzipSync(plain);
+  if (codec === 'zstd' && zstd.zstdCompressSync) return zstd.zstdCompressSync(plain);
+  throw new UnsupportedCodecError(codec);
+}
+
+function decompress(code: number, body: Buffer): Buffer {
+  if (code === 1) return gunzipSync(body);
+  if (code === 4 && zstd.zstdDecompressSync) return zstd.zstdDecompressSync(body);
+  throw new UnsupportedCodecError(COMPRESSION_CODECS[code] ?? `codec ${code}`);
+}
+
+export interface RecordHeader {
+  key: string;
+  value: Buffer | null;
+}
+
+/** One record as a producer hands it over. */
+export interface ProducerRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: RecordHeader[];
+  /** Create time in ms; default: when the batch is encoded. */
+  timestamp?: number;
+}
+
+export interface BatchOptions {
+  compression?: CompressionCodec;
+  /** -1 (the default) when the producer is not idempotent. */
+  producerId?: bigint;
+  producerEpoch?: number;
+  baseSequence?: number;
+}
+
+function varintSize(value: number): number {
+  let v = ((value << 1) ^ (value >> 31)) >>> 0;
+  let size = 1;
+  while (v >= 0x80) {
+    v >>>= 7;
+    size++;
+  }
+  return size;
+}
+
+/** Zigzag varlong size for a safe integer (timestamp deltas). */
+function varlongSize(value: number): number {
+  let v = value >= 0 ? value * 2 : -value * 2 - 1;
+  let size = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(buf: Buffer, at: number, value: number): number {
+  let v = ((value << 1) ^ (value >> 31)) >>> 0;
+  while (v >= 0x80) {
+    buf[at++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[at++] = v;
+  return at;
+}
+
+function writeVarlong(buf: Buffer, at: number, value: number): number {
+  let v = value >= 0 ? value * 2 : -value * 2 - 1;
+  while (v >= 128) {
+    buf[at++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[at++] = v;
+  return at;
+}
+
+function headerKeyBytes(records: readonly ProducerRecord[]): Buffer[][] | undefined {
+  if (!records.some((r) => r.headers?.length)) return undefined;
+  return records.map((r) => (r.headers ?? []).map((h) => Buffer.from(h.key, 'utf8')));
+}
+
+/** The size of one record's body (after its own length varint). */
+function recordBodySize(record: ProducerRecord, index: number, timestampDelta: number, headerKeys: Buffer[] | undefined): number {
+  const keyLength = record.key ? record.key.length : -1;
+  const valueLength = record.value ? record.value.length : -1;
+  let size = 1 + varlongSize(timestampDelta) + varintSize(index) + varintSize(keyLength) + Math.max(0, keyLength) + varintSize(valueLength) + Math.max(0, valueLength);
+  const headers = record.headers ?? [];
+  size += varintSize(headers.length);
+  for (let h = 0; h < headers.length; h++) {
+    const k = headerKeys![h]!;
+    const v = headers[h]!.value;
+    size += varintSize(k.length) + k.length + varintSize(v ? v.length : -1) + (v ? v.length : 0);
+  }
+  return size;
+}
+
+/**
+ * One sealed record batch (v2, CRC32C) holding `records`, with baseOffset 0 (the broker
+ * assigns offsets). The records are written into one buffer sized up front.
+ */
+export function encodeRecordBatch(records: readonly ProducerRecord[], options: BatchOptions = {}): Buffer {
+  if (records.length === 0) throw new Error('a record batch needs at least one record');
+  const now = Date.now();
+  let baseTimestamp = records[0]!.timestamp ?? now;
+  let maxTimestamp = baseTimestamp;
+  for (const r of records) {
+    const t = r.timestamp ?? now;
+    if (t < baseTimestamp) baseTimestamp = t;
+    if (t > maxTimestamp) maxTimestamp = t;
+  }
+  const headerKeys = headerKeyBytes(records);
+  const bodySizes = new Array<number>(records.length);
+  let recordsSize = 0;
+  for (let i = 0; i < records.length; i++) {
+    const body = recordBodySize(records[i]!, i, (records[i]!.timestamp ?? now) - baseTimestamp, headerKeys?.[i]);
+    bodySizes[i] = body;
+    recordsSize += varintSize(body) + body;
+  }
+  const codec = options.compression ?? 'none';
+  const plain = Buffer.allocUnsafe(codec === 'none' ? RECORD_BATCH_HEADER_SIZE + recordsSize : recordsSize);
+  let at = codec === 'none' ? RECORD_BATCH_HEADER_SIZE : 0;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
+    at = writeVarint(plain, at, bodySizes[i]!);
+    plain[at++] = 0; // attributes
+    at = writeVarlong(plain, at, (record.timestamp ?? now) - baseTimestamp);
+    at = writeVarint(plain, at, i);
+    at = writeBytes(plain, at, record.key);
+    at = writeBytes(plain, at, record.value);
+    const headers = record.headers ?? [];
+    at = writeVarint(plain, at, headers.length);
+    for (let h = 0; h < headers.length; h++) {
+      at = writeBytes(plain, at, headerKeys![i]![h]!);
+      at = writeBytes(plain, at, headers[h]!.value);
+    }
+  }
+  let batch = plain;
+  if (codec !== 'none') {
+    const compressed = compress(codec, plain);
+    batch = Buffer.allocUnsafe(RECORD_BATCH_HEADER_SIZE + compressed.length);
+    compressed.copy(batch, RECORD_BATCH_HEADER_SIZE);
+  }
+  const o = BATCH_OFFSETS;
+  batch.writeBigInt64BE(0n, o.baseOffset);
+  batch.writeInt32BE(batch.length - LOG_OVERHEAD, o.batchLength);
+  batch.writeInt32BE(-1, o.partitionLeaderEpoch);
+  batch.writeInt8(2, o.magic);
+  batch.writeInt16BE(COMPRESSION_CODECS.indexOf(codec), o.attributes);
+  batch.writeInt32BE(records.length - 1, o.lastOffsetDelta);
+  batch.writeBigInt64BE(BigInt(baseTimestamp), o.baseTimestamp);
+  batch.writeBigInt64BE(BigInt(maxTimestamp), o.maxTimestamp);
+  batch.writeBigInt64BE(options.producerId ?? -1n, o.producerId);
+  batch.writeInt16BE(options.producerEpoch ?? -1, o.producerEpoch);
+  batch.writeInt32BE(options.baseSequence ?? -1, o.baseSequence);
+  batch.writeInt32BE(records.length, o.recordCount);
+  batch.writeUInt32BE(crc32c(batch, o.attributes), o.crc);
+  return batch;
+}
+
+function writeBytes(buf: Buffer, at: number, bytes: Buffer | null): number {
+  if (bytes === null) return writeVarint(buf, at, -1);
+  at = writeVarint(buf, at, bytes.length);
+  bytes.copy(buf, at);
+  return at + bytes.length;
+}
+
+/** A record as a consumer gets it; key, value and header values are views into the fetched bytes. */
+export interface ConsumedRecord {
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Empty (a shared array) when the record has none. */
+  headers: readonly RecordHeader[];
+}
+
+const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+
+/**
+ * Every record in the records bytes of a Fetch answer, in offset order, from `minOffset`
+ * on (a fetch may start inside a batch). A partial batch at the end (the broker cuts at
+ * its size limit) is ignored; control batches (transaction markers) are skipped.
+ */
+export function decodeRecordBatches(bytes: Buffer, minOffset = 0, out: ConsumedRecord[] = []): ConsumedRecord[] {
+  const o = BATCH_OFFSETS;
+  for (let at = 0; at + RECORD_BATCH_HEADER_SIZE <= bytes.length; ) {
+    const size = LOG_OVERHEAD + bytes.readInt32BE(at + o.batchLength);
+    if (at + size > bytes.length) break;
+    const magic = bytes.readInt8(at + o.magic);
+    if (magic !== 2) throw new FrameError(`record batch at byte ${at} has message format v${magic}; only v2 is read`);
+    const attributes = bytes.readInt16BE(at + o.attributes);
+    const baseOffset = Number(bytes.readBigInt64BE(at + o.baseOffset));
+    const lastOffset = baseOffset + bytes.readInt32BE(at + o.lastOffsetDelta);
+    if ((attributes & 0x20) === 0 && lastOffset >= minOffset) {
+      const stored = bytes.readUInt32BE(at + o.crc);
+      if (crc32c(bytes, at + o.attributes, at + size) !== stored) throw new FrameError(`record batch at offset ${baseOffset} fails its CRC check`);
+      const logAppendTime = (attributes & 0x08) !== 0;
+      const baseTimestamp = Number(bytes.readBigInt64BE(at + o.baseTimestamp));
+      const maxTimestamp = logAppendTime ? Number(bytes.readBigInt64BE(at + o.maxTimestamp)) : 0;
+      const codec = attributes & 0x07;
+      const body = bytes.subarray(at + RECORD_BATCH_HEADER_SIZE, at + size);
+      decodeRecords(codec === 0 ? body : decompress(codec, body), bytes.readInt32BE(at + o.recordCount), baseOffset, baseTimestamp, logAppendTime ? maxTimestamp : -1, minOffset, out);
+    }
+    at += size;
+  }
+  return out;
+}
+
+function decodeRecords(buf: Buffer, count: number, baseOffset: number, baseTimestamp: number, appendTime: number, minOffset: number, out: ConsumedRecord[]): void {
+  let at = 0;
+  // Inline varint reads: this loop runs once per consumed record.
+  const varint = (): number => {
+    let raw = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      if (at >= buf.length) throw new FrameError('record ends early');
+      byte = buf[at++]!;
+      raw |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80 && shift < 35);
+    return (raw >>> 1) ^ -(raw & 1);
+  };
+  const varlong = (): number => {
+    let raw = 0;
+    let scale = 1;
+    let byte: number;
+    do {
+      if (at >= buf.length) throw new FrameError('record ends early');
+      byte = buf[at++]!;
+      raw += (byte & 0x7f) * scale;
+      scale *= 128;
+    } while (byte & 0x80);
+    return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+  };
+  const bytes = (): Buffer | null => {
+    const length = varint();
+    if (length < 0) return null;
+    if (at + length > buf.length) throw new FrameError('record ends early');
+    const b = buf.subarray(at, at + length);
+    at += length;
+    return b;
+  };
+  for (let i = 0; i < count; i++) {
+    const length = varint();
+    const end = at + length;
+    at++; // attributes
+    const timestampDelta = varlong();
+    const offset = baseOffset + varint();
+    const key = bytes();
+    const value = bytes();
+    const headerCount = varint();
+    let headers = NO_HEADERS;
+    if (headerCount > 0) {
+      const list: RecordHeader[] = [];
+      for (let h = 0; h < headerCount; h++) {
+        const k = bytes();
+        list.push({ key: k ? k.toString('utf8') : '', value: bytes() });
+      }
+      headers = list;
+    }
+    at = end;
+    if (offset < minOffset) continue;
+    out.push({ offset, timestamp: appendTime >= 0 ? appendTime : baseTimestamp + timestampDelta, key, value, headers });
+  }
+}

@@ -1,0 +1,104 @@
+// The wire client against the real brokers: what its producer writes kcat reads exactly
+// once (keyed records on the partitions librdkafka's murmur2_random picks), and its
+// fetcher reads what kcat wrote, plain and gzip.
+import { execa } from 'execa';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Cluster } from '../../../src/kafka/wire/cluster.js';
+import { Fetcher, type FetchedRecords } from '../../../src/kafka/wire/fetcher.js';
+import { Producer } from '../../../src/kafka/wire/producer.js';
+import { newTopic, sorted } from '../../support/cli-kafka.js';
+import { kafkaFromTests } from '../../support/kafka-env.js';
+import { KCAT, kcatRead, requireKcat } from '../../support/kcat.js';
+import { testCluster } from '../../support/wire-client.js';
+
+const kafka = kafkaFromTests();
+const N = 3_000;
+let clusters: Cluster[] = [];
+
+function cluster(): Cluster {
+  const c = testCluster();
+  clusters.push(c);
+  return c;
+}
+
+beforeAll(requireKcat);
+afterEach(async () => {
+  await Promise.all(clusters.map((c) => c.close()));
+  clusters = [];
+});
+
+async function produceAll(topic: string, acks: 1 | -1, keyed: boolean): Promise<Producer> {
+  const producer = new Producer(cluster(), { acks, batchBytes: 16 * 1024 });
+  await producer.connect();
+  for (let i = 0; i < N; i++) {
+    const wait = producer.send(topic, { key: keyed ? Buffer.from(`key-${i % 97}`) : null, value: Buffer.from(`value ${i}`) });
+    if (wait) await wait;
+  }
+  await producer.flush();
+  return producer;
+}
+
+/** Every record until `count` have come, from the earliest offsets. */
+async function fetchAll(topic: string, partitions: number, count: number): Promise<FetchedRecords['records']> {
+  const fetcher = new Fetcher(cluster(), { maxWaitMs: 100 });
+  const all = Array.from({ length: partitions }, (_, p) => p);
+  const positions = await fetcher.listOffsets(topic, all, 'earliest');
+  const out: FetchedRecords['records'] = [];
+  for await (const batch of fetcher.fetch(topic, positions)) {
+    out.push(...batch.records);
+    if (out.length >= count) break;
+  }
+  return out;
+}
+
+describe('the wire producer, read back with kcat', () => {
+  for (const acks of [1, -1] as const) {
+    it(`acks=${acks === 1 ? '1' : 'all (idempotent)'}, keyless: every value once`, async () => {
+      const topic = await newTopic('wire-keyless', 3);
+      const producer = await produceAll(topic, acks, false);
+      expect(producer.delivered).toBe(N);
+      const records = await kcatRead(topic);
+      expect(records).toHaveLength(N);
+      expect(sorted(records.map((r) => r.value.toString()))).toEqual(sorted(Array.from({ length: N }, (_, i) => `value ${i}`)));
+      expect(new Set(records.map((r) => r.partition)).size).toBeGreaterThan(1);
+    });
+  }
+
+  it('acks=all, keyed: the partitions librdkafka murmur2_random gives the same keys', async () => {
+    const [ours, theirs] = [await newTopic('wire-keyed', 5), await newTopic('wire-keyed-kcat', 5)];
+    await produceAll(ours, -1, true);
+    const keys = Array.from({ length: 97 }, (_, i) => `key-${i}`);
+    await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', theirs, '-K:', '-X', 'partitioner=murmur2_random'], { input: keys.map((k) => `${k}:x\n`).join('') });
+    const partitionOf = new Map((await kcatRead(theirs)).map((r) => [r.key!.toString(), r.partition]));
+    const records = await kcatRead(ours);
+    expect(records).toHaveLength(N);
+    for (const r of records) expect(r.partition, r.key!.toString()).toBe(partitionOf.get(r.key!.toString()));
+    expect(sorted(records.map((r) => r.value.toString()))).toEqual(sorted(Array.from({ length: N }, (_, i) => `value ${i}`)));
+  });
+});
+
+describe('the wire fetcher reads what kcat wrote', () => {
+  for (const codec of ['none', 'gzip']) {
+    it(`compression ${codec}`, async () => {
+      const topic = await newTopic(`wire-fetch-${codec}`, 2);
+      const values = Array.from({ length: N }, (_, i) => `kcat value ${i} ✓`);
+      await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', topic, '-z', codec, '-K:', '-H', 'origin=kcat'], { input: values.map((v, i) => `k${i % 10}:${v}\n`).join('') });
+      const records = await fetchAll(topic, 2, N);
+      expect(records).toHaveLength(N);
+      expect(sorted(records.map((r) => r.value!.toString()))).toEqual(sorted(values));
+      expect(records.every((r) => r.headers.length === 1 && r.headers[0]!.key === 'origin' && r.headers[0]!.value!.toString() === 'kcat')).toBe(true);
+      expect(records.every((r) => /^k\d$/.test(r.key!.toString()))).toBe(true);
+    });
+  }
+
+  it('lists earliest, latest and by-time offsets', async () => {
+    const topic = await newTopic('wire-offsets', 1);
+    const before = Date.now() - 1;
+    await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', topic], { input: 'a\nb\nc\n' });
+    const fetcher = new Fetcher(cluster());
+    expect(await fetcher.listOffsets(topic, [0], 'earliest')).toEqual(new Map([[0, 0]]));
+    expect(await fetcher.listOffsets(topic, [0], 'latest')).toEqual(new Map([[0, 3]]));
+    expect(await fetcher.listOffsets(topic, [0], { timestamp: before })).toEqual(new Map([[0, 0]]));
+    expect(await fetcher.listOffsets(topic, [0], { timestamp: Date.now() + 60_000 })).toEqual(new Map([[0, 3]]));
+  });
+});
