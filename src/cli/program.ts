@@ -11,7 +11,7 @@ import { demoCommand } from './commands/demo.js';
 import { sendCommand, sinkCommand } from './commands/events.js';
 import { groupsCommand } from './commands/groups.js';
 import { initCommand } from './commands/init.js';
-import { kafkaCommand } from './commands/kafka.js';
+import { BROKER_START_RENAMED, kafkaCommand, kafkaStartCommand } from './commands/kafka.js';
 import { tailCommand, watchCommand } from './commands/observe.js';
 import { produceCommand, spamCommand } from './commands/produce.js';
 import { renderCommand } from './commands/render.js';
@@ -82,7 +82,8 @@ Examples:
     renderCommand(),
     deployCommand(),
     wireCommand(),
-    brokerCommand(),
+    // `broker start` was the embedded Kafka broker's first name: hidden, for one release.
+    brokerCommand().addCommand(kafkaStartCommand(BROKER_START_RENAMED), { hidden: true }),
     triggerCommand(),
     channelCommand(),
     subscribeCommand(),

@@ -1,4 +1,4 @@
-// `firehose broker start --data-dir` as a real process, restarted: the topic, its records
+// `firehose kafka start --data-dir` as a real process, restarted: the topic, its records
 // (same partition, offset and value) and a group's committed offsets survive, the group
 // resumes where it stopped, and a second broker on a dir in use is refused at once.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,16 +30,16 @@ async function exitOf(child: CliProcess, what: string) {
   return await child;
 }
 
-/** `firehose broker start --port 0 --data-dir <dir> --output json`, once it printed its listening line. */
+/** `firehose kafka start --port 0 --data-dir <dir> --output json`, once it printed its listening line. */
 async function startBroker(dir: string) {
-  const broker = startCli(['broker', 'start', '--port', '0', '--data-dir', dir, '--output', 'json']);
+  const broker = startCli(['kafka', 'start', '--port', '0', '--data-dir', dir, '--output', 'json']);
   processes.push(broker.child);
   const listening = await waitFor(() => {
     if (exited(broker.child)) return { exitCode: broker.child.exitCode };
     const first = broker.output.stdout.split('\n');
     return first.length > 1 ? (JSON.parse(first[0]!) as { event: string; bootstrap: string; dataDir: string | null }) : undefined;
   }, { timeoutMs: START_TIMEOUT_MS, what: `the broker on ${dir} to print its listening line` });
-  expect(listening, `broker start (stderr: ${broker.output.stderr})`).toEqual({ event: 'listening', bootstrap: expect.stringMatching(/^127\.0\.0\.1:\d+$/), dataDir: dir });
+  expect(listening, `kafka start (stderr: ${broker.output.stderr})`).toEqual({ event: 'listening', bootstrap: expect.stringMatching(/^127\.0\.0\.1:\d+$/), dataDir: dir });
   const { bootstrap } = listening as { bootstrap: string };
   return {
     bootstrap,
@@ -98,7 +98,7 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('firehose broker start --data-dir, restarted', () => {
+describe('firehose kafka start --data-dir, restarted', () => {
   it('keeps the topic, every record and the group\'s committed offsets; the group resumes with exactly the rest', { timeout: 120_000 }, async () => {
     const topic = uniqueName('restart');
     const group = uniqueName('restart-group');
@@ -152,7 +152,7 @@ describe('firehose broker start --data-dir, restarted', () => {
     const inUse = `data dir ${dataDir} is in use by process ${holder}`;
 
     // Text mode: one `error:` line (plus firehose's usual `hint:` line), no stack trace.
-    const intruder = spawnCli(['broker', 'start', '--port', '0', '--data-dir', dataDir]);
+    const intruder = spawnCli(['kafka', 'start', '--port', '0', '--data-dir', dataDir]);
     processes.push(intruder);
     const text = await exitOf(intruder, 'the second broker on the same data dir to give up');
     expect(text.exitCode, text.stderr).not.toBe(0);
@@ -162,7 +162,7 @@ describe('firehose broker start --data-dir, restarted', () => {
     expect(errorLines.every((line) => line.startsWith('error: ') || line.startsWith('hint: ')), text.stderr).toBe(true);
 
     // JSON mode: exactly one line on stderr, nothing on stdout (no listening event).
-    const jsonIntruder = spawnCli(['broker', 'start', '--port', '0', '--data-dir', dataDir, '--output', 'json']);
+    const jsonIntruder = spawnCli(['kafka', 'start', '--port', '0', '--data-dir', dataDir, '--output', 'json']);
     processes.push(jsonIntruder);
     const json = await exitOf(jsonIntruder, 'the second broker (--output json) to give up');
     expect(json.exitCode, json.stderr).not.toBe(0);

@@ -188,9 +188,9 @@ describe('damaged files after a clean stop', () => {
   });
 });
 
-describe('firehose broker start on a data dir it cannot create', () => {
+describe('firehose kafka start on a data dir it cannot create', () => {
   it('exits at once with one error line naming the cause (no spinning on /proc)', { timeout: 30_000 }, async () => {
-    const result = await runCli(['broker', 'start', '--port', '0', '--data-dir', '/proc/firehose-x']);
+    const result = await runCli(['kafka', 'start', '--port', '0', '--data-dir', '/proc/firehose-x']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.split('\n').filter(Boolean)).toEqual([

@@ -74,6 +74,8 @@ describe('firehose completion bash', () => {
     ['firehose spam --us', ['--user']],
     ['firehose groups reset-offsets lab --ex', ['--execute']],
     ['firehose --verb', ['--verbose']],
+    ['firehose kafka ', ['start', 'ca']],
+    ['firehose up --kafka-', ['--kafka-port', '--kafka-data-dir']],
   ])('%j → %j', async (line, expected) => {
     const reply = await complete(line);
     expect(reply).toEqual(expect.arrayContaining(expected));
@@ -82,6 +84,12 @@ describe('firehose completion bash', () => {
 
   it('offers every top-level command after `firehose `', async () => {
     expect(await complete('firehose ')).toEqual(expect.arrayContaining(topLevel));
+  });
+
+  it('does not offer hidden old names (broker start, up --data-dir)', async () => {
+    expect(await complete('firehose broker ')).toContain('create');
+    expect(await complete('firehose broker ')).not.toContain('start');
+    expect(await complete('firehose up --d')).not.toContain('--data-dir');
   });
 
   it('offers nothing for a word that matches nothing', async () => {

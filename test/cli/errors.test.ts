@@ -334,9 +334,9 @@ describe('the same refusals from the embedded broker (whichever broker the suite
 
 describe('the embedded broker: bad flags and data dirs', () => {
   it.each([
-    [['broker', 'start', '--port', '70000'], /^error: --port must be a port from 0 to 65535/],
-    [['broker', 'start', '--retention', 'lots'], /^error: --retention must be a size such as 64MiB/],
-    [['broker', 'start', '--partitions', '0'], /^error: --partitions must be a positive whole number/],
+    [['kafka', 'start', '--port', '70000'], /^error: --port must be a port from 0 to 65535/],
+    [['kafka', 'start', '--retention', 'lots'], /^error: --retention must be a size such as 64MiB/],
+    [['kafka', 'start', '--partitions', '0'], /^error: --partitions must be a positive whole number/],
     [['up', '--user', '1', '--kafka-port', '-1'], /^error: --kafka-port must be a non-negative whole number/],
   ])('%j is bad usage (exit 2), one line', async (argv, message) => {
     const result = await runCli(argv);
@@ -350,7 +350,7 @@ describe('the embedded broker: bad flags and data dirs', () => {
     try {
       const file = join(dir, 'a-file');
       await writeFile(file, 'not a directory');
-      const result = await runCli(['broker', 'start', '--port', '0', '--data-dir', file, '--output', 'json']);
+      const result = await runCli(['kafka', 'start', '--port', '0', '--data-dir', file, '--output', 'json']);
       expect(result.code).toBe(1);
       const error = jsonError(result);
       expect(error.code).toBe('BROKER_DATA_DIR');

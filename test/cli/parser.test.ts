@@ -68,8 +68,8 @@ describe('global flags parse the same in any position', () => {
 
 describe('argv → command, arguments, options', () => {
   const cases: Array<{ argv: string[]; command: string; args?: unknown[]; opts?: Record<string, unknown>; globals?: Record<string, unknown> }> = [
-    { argv: ['spam', '--times', '5', '--user', '3'], command: 'spam', args: [undefined], opts: { times: '5', acks: 'all' }, globals: { user: '3' } },
-    { argv: ['spam', 'orders', '--acks', '1', '--rate', '10'], command: 'spam', args: ['orders'], opts: { times: '1', acks: '1', rate: '10' } },
+    { argv: ['spam', '--times', '5', '--user', '3'], command: 'spam', args: [undefined], opts: { times: '5', acks: 'all', deliveryTimeout: '60s' }, globals: { user: '3' } },
+    { argv: ['spam', 'orders', '--acks', '1', '--rate', '10'], command: 'spam', args: ['orders'], opts: { times: '1', acks: '1', rate: '10', deliveryTimeout: '60s' } },
     { argv: ['create-topic', '--user', '7'], command: 'create-topic', args: [undefined], opts: { partitions: '10', replicas: '1', config: [], via: 'auto', kafkaCluster: 'my-cluster', wait: true, timeout: '120s', apiVersion: [] }, globals: { user: '7' } },
     { argv: ['create-topic', 't', '--config', 'a=1', '--config', 'b=2', '--partitions', '3'], command: 'create-topic', args: ['t'], opts: { partitions: '3', replicas: '1', config: ['a=1', 'b=2'], via: 'auto', kafkaCluster: 'my-cluster', wait: true, timeout: '120s', apiVersion: [] } },
     { argv: ['produce', '--header', 'a=1', '--header', 'b=2', '--key-separator', ':'], command: 'produce', opts: { header: ['a=1', 'b=2'], keySeparator: ':', acks: 'all' } },
@@ -88,6 +88,8 @@ describe('argv → command, arguments, options', () => {
     { argv: ['--keystore', 'c.p12', '--cert-file', 'c.pem', '--key-file', 'k.pem', 'topics'], command: 'topics list', globals: { keystore: 'c.p12', certFile: 'c.pem', keyFile: 'k.pem' } },
     { argv: ['spam', '--via-cluster', '--bootstrap', 'my-cluster-kafka-bootstrap.kafka:9092'], command: 'spam', globals: { viaCluster: true, bootstrap: 'my-cluster-kafka-bootstrap.kafka:9092' } },
     { argv: ['kafka', 'ca', '--out', 'ca.crt', '--namespace', 'kafka'], command: 'kafka ca', opts: { cluster: 'my-cluster', out: 'ca.crt' }, globals: { namespace: 'kafka' } },
+    { argv: ['kafka', 'start', '--port', '0', '--data-dir', 'd'], command: 'kafka start', opts: { port: '0', host: '127.0.0.1', dataDir: 'd', partitions: '1', autoCreateTopics: true, retention: '256MiB' } },
+    { argv: ['broker', 'start', '--port', '0', '--data-dir', 'd'], command: 'broker start', opts: { port: '0', host: '127.0.0.1', dataDir: 'd', partitions: '1', autoCreateTopics: true, retention: '256MiB' } },
   ];
 
   it.each(cases)('$argv', async ({ argv, command, args, opts, globals }) => {

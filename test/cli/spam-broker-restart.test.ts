@@ -1,4 +1,4 @@
-// `spam --acks all` while the broker restarts: `firehose broker start --data-dir` as a real
+// `spam --acks all` while the broker restarts: `firehose kafka start --data-dir` as a real
 // process on a fixed port, stopped (SIGTERM, then SIGKILL) and started again on the same dir
 // and port while spam runs. spam rides it out within --delivery-timeout: exit 0, and the topic
 // holds exactly the N records, values 0..N-1 each once. When the broker does not come back,
@@ -35,9 +35,9 @@ async function freePort(): Promise<number> {
   return free;
 }
 
-/** `firehose broker start --port <port> --data-dir <dir>`, once it is listening. */
+/** `firehose kafka start --port <port> --data-dir <dir>`, once it is listening. */
 async function startBroker() {
-  const broker = startCli(['broker', 'start', '--port', String(port), '--data-dir', dataDir, '--output', 'json']);
+  const broker = startCli(['kafka', 'start', '--port', String(port), '--data-dir', dataDir, '--output', 'json']);
   processes.push(broker.child);
   await waitFor(() => {
     if (exited(broker.child)) throw new Error(`the broker exited: ${broker.output.stderr}`);

@@ -43,7 +43,7 @@ describe('npm pack', () => {
 
     // Nothing but the package: its own broker, the spammer and a consumer against it.
     const env = { PATH: process.env.PATH, HOME: app, FIREHOSE_CONFIG: join(app, 'none.yaml'), XDG_STATE_HOME: app };
-    const broker = execa(bin, ['broker', 'start', '--port', '0', '--output', 'json'], { cwd: app, env, extendEnv: false, reject: false });
+    const broker = execa(bin, ['kafka', 'start', '--port', '0', '--output', 'json'], { cwd: app, env, extendEnv: false, reject: false });
     try {
       let stdout = '';
       broker.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });

@@ -1,6 +1,10 @@
 // `firehose up` in-process with its own sink workers: the lab's flow from spam to scaling
 // workers and back to zero, as its output shows it.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { UP_DATA_DIR_RENAMED } from '../../src/cli/commands/up.js';
 import { expectOk, firehose, randomUser } from '../support/cli-kafka.js';
 import { waitFor } from '../support/wait.js';
 import { kafkaFromTests } from '../support/kafka-env.js';
@@ -69,6 +73,26 @@ describe('firehose up (local workers)', () => {
       expect(watch.output.stdout).toMatch(/^MODIFIED eventinghello-00001-deployment-\S+ Running 1\/1/m);
     } finally {
       expect(await up.stop()).toBe(130);
+    }
+  });
+
+  it('--kafka-data-dir keeps the embedded Kafka broker\'s data there; --data-dir, its old name, still does, with a note', { timeout: 60_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'firehose-up-kafka-'));
+    try {
+      for (const flag of ['--kafka-data-dir', '--data-dir']) {
+        const up = startInProcess(['up', '--user', String(randomUser()), '--kafka-port', '0', flag, dir, '--no-broker', '--cold-start', '10ms']);
+        try {
+          await waitFor(() => up.output.stderr.includes('Lab up for user') || up.output.stderr.includes('error:'), { timeoutMs: 30_000, what: 'the lab to start' });
+          expect(up.output.stderr).toMatch(/\[kafka\] embedded broker on 127\.0\.0\.1:\d+ \(data in /);
+          expect(up.output.stderr).toContain(`(data in ${dir};`);
+          if (flag === '--data-dir') expect(up.output.stderr).toContain(`warning: ${UP_DATA_DIR_RENAMED}\n`);
+          else expect(up.output.stderr).not.toContain('warning:');
+        } finally {
+          expect(await up.stop()).toBe(130);
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -4,7 +4,6 @@ import type { DeployedObject } from '../../cluster/deploy.js';
 import { parseApiVersionFlag } from '../../templates/render.js';
 import { withSpinner } from '../../ui/spinner.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
-import { brokerStartCommand } from './broker-start.js';
 import type { Runtime } from '../runtime.js';
 
 
@@ -119,8 +118,8 @@ export function brokerCommand(): Command<any, any, any> {
   const create = createSub('create', 'broker', 'Create a Broker (default name "default")',
     (c) => c.option('--class <class>', 'MTChannelBasedBroker or Kafka'),
     (name, o) => ({ name, class: o.class }), ['firehose broker create', 'firehose broker create --class Kafka']);
-  const group = new Command('broker').description('Knative Brokers in the cluster (create), or an embedded Kafka broker on this machine (start)');
-  return withExamples(group.addCommand(create).addCommand(brokerStartCommand()), ['firehose broker create', 'firehose broker start']);
+  const group = new Command('broker').description('Knative Brokers in the cluster (the embedded Kafka broker is `firehose kafka start`)');
+  return withExamples(group.addCommand(create), ['firehose broker create', 'firehose broker create --class Kafka']);
 }
 
 export function triggerCommand(): Command<any, any, any> {

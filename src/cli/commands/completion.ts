@@ -5,18 +5,23 @@ import { runtimeOf, withExamples } from '../action.js';
 interface CommandLike {
   name(): string;
   commands: readonly CommandLike[];
-  options: readonly { long?: string; short?: string }[];
+  options: readonly { long?: string; short?: string; hidden?: boolean }[];
   parent: CommandLike | null;
 }
 
+/** Commands added with `{ hidden: true }` (old names kept for a release) are not offered. */
+function visible(command: CommandLike): CommandLike[] {
+  return command.commands.filter((c) => !(c as { _hidden?: boolean })._hidden);
+}
+
 function flagsOf(command: CommandLike): string[] {
-  return command.options.flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
+  return command.options.filter((o) => !o.hidden).flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
 }
 
 /** Every command path (e.g. "groups describe") with its subcommands and flags. */
 function commandPaths(command: CommandLike, prefix: string[] = []): Array<{ path: string; words: string[] }> {
-  const here = { path: prefix.join(' '), words: [...command.commands.map((c) => c.name()), ...flagsOf(command)] };
-  return [here, ...command.commands.flatMap((c) => commandPaths(c, [...prefix, c.name()]))];
+  const here = { path: prefix.join(' '), words: [...visible(command).map((c) => c.name()), ...flagsOf(command)] };
+  return [here, ...visible(command).flatMap((c) => commandPaths(c, [...prefix, c.name()]))];
 }
 
 export function bashCompletion(program: CommandLike): string {

@@ -47,6 +47,9 @@ function printLabEvent(rt: Runtime, e: LabEvent): void {
   }
 }
 
+/** What `up --data-dir`, the old name of --kafka-data-dir kept for one release, says on stderr. */
+export const UP_DATA_DIR_RENAMED = '`up --data-dir` is now `up --kafka-data-dir`; the old name goes away in the next release.';
+
 /** Where `up` runs its embedded broker (Kafka's usual port, so other terminals find it by default). */
 const DEFAULT_KAFKA_PORT = 9092;
 
@@ -108,7 +111,7 @@ async function detach(rt: Runtime, user: number): Promise<void> {
 
 export function upCommand(): Command<any, any, any> {
   const command = new Command('up')
-    .description('Run the lab on this machine: KafkaSource dispatcher → sink workers that scale 0..N, plus a broker')
+    .description('Run the lab on this machine: KafkaSource dispatcher → sink workers that scale 0..N, plus a Knative-style broker; its own Kafka unless --bootstrap')
     .argument('[topic]', 'topic (default: my-topic-<N>; created if missing)')
     .option('--sink <url>', 'deliver to this URL instead of local sink workers')
     .option('--max-scale <n>', 'most sink workers', '10')
@@ -121,14 +124,15 @@ export function upCommand(): Command<any, any, any> {
     .option('--retries <n>', 'delivery retries after the first try', '3')
     .option('--backoff <duration>', 'first retry delay (doubles each time)', '200ms')
     .option('--dead-letter <url>', 'where undeliverable events go')
-    .option('--no-broker', 'do not start the broker')
-    .option('--broker-port <port>', 'port of the broker ingress (0 = any)', '0')
+    .option('--no-broker', 'do not start the Knative-style broker (the one --triggers and --trigger route through)')
+    .option('--broker-port <port>', 'port of the Knative-style broker\'s ingress (0 = any)', '0')
     .option('--triggers <file>', 'Knative Trigger YAML for the broker, repeatable', collect, [])
     .option('--trigger <spec>', 'a trigger: subscriber=URL|eventinghello,type=T,source=S (exact filters), repeatable', collect, [])
     .option('--subscribe <url>', 'start a channel that sends every event to this subscriber (URL or eventinghello), repeatable', collect, [])
     .option('--channel-port <port>', 'port of the channel ingress (0 = any)', '0')
     .option('--kafka-port <port>', 'without --bootstrap: port of the embedded Kafka broker (0 = any)', String(DEFAULT_KAFKA_PORT))
-    .option('--data-dir <dir>', 'without --bootstrap: keep the embedded broker\'s records and offsets here (default: in memory)')
+    .option('--kafka-data-dir <dir>', 'without --bootstrap: keep the embedded Kafka broker\'s records and offsets here (default: in memory)')
+    .addOption(new Option('--data-dir <dir>', 'old name of --kafka-data-dir').hideHelp())
     .option('--detach', 'run in the background; `firehose down` stops it')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
@@ -156,13 +160,14 @@ export function upCommand(): Command<any, any, any> {
  * embedded broker, in this process, on localhost:9092 so other terminals' commands
  * reach it by default.
  */
-async function startEmbeddedKafkaIfNeeded(rt: Runtime, options: { kafkaPort: string; dataDir?: string }) {
+async function startEmbeddedKafkaIfNeeded(rt: Runtime, options: { kafkaPort: string; kafkaDataDir?: string; dataDir?: string }) {
+  if (options.dataDir !== undefined) rt.out.warn(UP_DATA_DIR_RENAMED);
   const connection = await rt.connection();
   if (connection.bootstrapSource !== 'default' || connection.viaCluster) return undefined;
   const { startEmbeddedBroker } = await import('../../broker/server.js');
   const broker = await startEmbeddedBroker({
     port: parsePort(options.kafkaPort, '--kafka-port'),
-    dataDir: options.dataDir,
+    dataDir: options.kafkaDataDir ?? options.dataDir,
     // Topic creation and group changes are the lab's own story; only trouble is worth a line.
     log: { debug: (m) => rt.out.debug(`[kafka] ${m}`), info: (m) => rt.out.debug(`[kafka] ${m}`), warn: (m) => rt.out.warn(`[kafka] ${m}`) },
   });

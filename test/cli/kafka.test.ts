@@ -1,0 +1,44 @@
+// `firehose kafka start` is the embedded Kafka broker; `firehose broker start`, its old name,
+// still runs it for one release, hidden, with a one-line note on stderr.
+import { describe, expect, it } from 'vitest';
+import { BROKER_START_RENAMED } from '../../src/cli/commands/kafka.js';
+import { runCli, startInProcess } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
+
+/** Runs `argv` until it prints its listening line, stops it like Ctrl-C, returns its output. */
+async function startAndStop(argv: string[]) {
+  const broker = startInProcess(argv);
+  await waitFor(() => broker.output.stdout.includes('"listening"') || broker.output.stderr.includes('error:'), { timeoutMs: 10_000, what: 'the broker to listen' });
+  expect(await broker.stop()).toBe(130);
+  return broker.output;
+}
+
+describe('firehose kafka start, and broker start as its old name', () => {
+  it('kafka start prints only data on stdout with --output json, and no note', async () => {
+    const output = await startAndStop(['kafka', 'start', '--port', '0', '--output', 'json']);
+    expect(output.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+      { event: 'listening', bootstrap: expect.stringMatching(/^127\.0\.0\.1:\d+$/), dataDir: null },
+      { event: 'stopped' },
+    ]);
+    expect(output.stderr).toBe('');
+  });
+
+  it('broker start still works, with one deprecation line on stderr and the same JSON on stdout', async () => {
+    const output = await startAndStop(['broker', 'start', '--port', '0', '--output', 'json']);
+    expect(output.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+      { event: 'listening', bootstrap: expect.stringMatching(/^127\.0\.0\.1:\d+$/), dataDir: null },
+      { event: 'stopped' },
+    ]);
+    expect(output.stderr).toBe(`warning: ${BROKER_START_RENAMED}\n`);
+    expect(BROKER_START_RENAMED).toContain('`firehose kafka start`');
+  });
+
+  it('broker start is hidden: `broker --help` shows only the Knative Broker', async () => {
+    const help = await runCli(['broker', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^ {2}create \[options\] \[name\]/m);
+    expect(help.stdout).not.toMatch(/^ {2}start\b/m);
+    const kafkaHelp = await runCli(['kafka', '--help']);
+    expect(kafkaHelp.stdout).toMatch(/^ {2}start \[options\]/m);
+  });
+});
