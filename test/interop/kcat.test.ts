@@ -8,6 +8,7 @@ import { expectOk, firehose, jsonLines, newTopic, produce, sorted, spamValues, t
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
 import { KCAT, kcatRead, requireKcat } from '../support/kcat.js';
 import { RawClient } from '../support/raw-kafka-client.js';
+import { waitFor } from '../support/wait.js';
 
 const kafka = kafkaFromTests();
 
@@ -139,6 +140,12 @@ describe('kcat -L on 1000 partitions and 1000 topics: the embedded broker answer
     const [host, port] = [kafka.bootstrap.slice(0, kafka.bootstrap.lastIndexOf(':')), Number(kafka.bootstrap.slice(kafka.bootstrap.lastIndexOf(':') + 1))];
     const topics = [{ name: wide, partitions: 1000 }, ...names.map((name) => ({ name, partitions: 1 }))];
     await Promise.all([createTopics(port, host, topics), createTopics(embedded.port, '127.0.0.1', topics)]);
+    // Apache Kafka elects the leaders after it answers CreateTopics: wait until its metadata has them all.
+    await waitFor(async () => {
+      const meta = await kcatMetadata(kafka.bootstrap);
+      const mine = meta.topics.filter((t) => t.topic.startsWith(`${prefix}-`));
+      return mine.length === 1001 && mine.every((t) => t.partitions.length === (t.topic === wide ? 1000 : 1) && t.partitions.every((p) => p.leader >= 0));
+    }, { timeoutMs: 90_000, what: 'the test broker to list 1001 new topics with leaders' });
   }, 180_000);
 
   afterAll(async () => {
@@ -148,7 +155,9 @@ describe('kcat -L on 1000 partitions and 1000 topics: the embedded broker answer
     const client = await RawClient.open(port, host);
     await client.request(API_KEY.DeleteTopics, 4, { topicNames: [wide, ...names], timeoutMs: 60_000 });
     client.close();
-  }, 120_000);
+    // The next test file starts only once the deletions are done, not while the controller is busy with them.
+    await waitFor(async () => (await kcatMetadata(kafka.bootstrap)).topics.every((t) => !t.topic.startsWith(`${prefix}-`)), { timeoutMs: 90_000, what: 'the test broker to drop the 1001 topics' });
+  }, 180_000);
 
   it('kcat -L -t <1000-partition topic> lists every partition on both', async () => {
     const [apache, ours] = await Promise.all([kcatMetadata(kafka.bootstrap, wide), kcatMetadata(embedded.bootstrap, wide)]);

@@ -3,13 +3,22 @@ import { resolveConnection } from '../../src/config/connection.js';
 import { createKafkaClient, type KafkaClient } from '../../src/kafka/connect.js';
 import { silentLogger } from '../../src/logger.js';
 import { kafkaFromTests } from './kafka-env.js';
+import { waitFor } from './wait.js';
 
 export async function testKafkaClient(): Promise<KafkaClient> {
   return createKafkaClient(resolveConnection({ bootstrap: kafkaFromTests().bootstrap }, {}, {}), { env: {}, log: silentLogger });
 }
 
-/** Creates a topic with `partitions` partitions through the admin API. */
+/**
+ * Creates a topic with `partitions` partitions through the admin API and waits until every
+ * partition has a leader. kafkajs's own wait gives up when a busy controller answers
+ * UNKNOWN_TOPIC_OR_PARTITION for a moment, so the wait is ours, with a deadline.
+ */
 export async function createTestTopic(client: KafkaClient, topic: string, partitions = 3): Promise<void> {
   const admin = await client.admin();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  await waitFor(async () => {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0]?.partitions.length === partitions && topics[0].partitions.every((p) => p.leader >= 0);
+  }, { timeoutMs: 30_000, what: `topic ${topic} to have a leader for each of its ${partitions} partitions` });
 }
