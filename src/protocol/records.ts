@@ -58,10 +58,10 @@ export interface RecordHeader {
   value: Buffer | null;
 }
 
-/** One record as a producer hands it over. */
+/** One record as a producer hands it over; text is written as UTF-8 straight into the batch. */
 export interface ProducerRecord {
-  key: Buffer | null;
-  value: Buffer | null;
+  key: Buffer | string | null;
+  value: Buffer | string | null;
   headers?: RecordHeader[];
   /** Create time in ms; default: when the batch is encoded. */
   timestamp?: number;
@@ -121,10 +121,13 @@ function headerKeyBytes(records: readonly ProducerRecord[]): Buffer[][] | undefi
   return records.map((r) => (r.headers ?? []).map((h) => Buffer.from(h.key, 'utf8')));
 }
 
+function byteLength(data: Buffer | string | null): number {
+  if (data === null) return -1;
+  return typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
+}
+
 /** The size of one record's body (after its own length varint). */
-function recordBodySize(record: ProducerRecord, index: number, timestampDelta: number, headerKeys: Buffer[] | undefined): number {
-  const keyLength = record.key ? record.key.length : -1;
-  const valueLength = record.value ? record.value.length : -1;
+function recordBodySize(record: ProducerRecord, index: number, timestampDelta: number, headerKeys: Buffer[] | undefined, keyLength: number, valueLength: number): number {
   let size = 1 + varlongSize(timestampDelta) + varintSize(index) + varintSize(keyLength) + Math.max(0, keyLength) + varintSize(valueLength) + Math.max(0, valueLength);
   const headers = record.headers ?? [];
   size += varintSize(headers.length);
@@ -152,9 +155,15 @@ export function encodeRecordBatch(records: readonly ProducerRecord[], options: B
   }
   const headerKeys = headerKeyBytes(records);
   const bodySizes = new Array<number>(records.length);
+  // Byte lengths of text keys and values, measured once (-1: null; Buffers need no entry).
+  const keyLengths = new Array<number>(records.length);
+  const valueLengths = new Array<number>(records.length);
   let recordsSize = 0;
   for (let i = 0; i < records.length; i++) {
-    const body = recordBodySize(records[i]!, i, (records[i]!.timestamp ?? now) - baseTimestamp, headerKeys?.[i]);
+    const record = records[i]!;
+    const keyLength = (keyLengths[i] = byteLength(record.key));
+    const valueLength = (valueLengths[i] = byteLength(record.value));
+    const body = recordBodySize(record, i, (record.timestamp ?? now) - baseTimestamp, headerKeys?.[i], keyLength, valueLength);
     bodySizes[i] = body;
     recordsSize += varintSize(body) + body;
   }
@@ -167,8 +176,8 @@ export function encodeRecordBatch(records: readonly ProducerRecord[], options: B
     plain[at++] = 0; // attributes
     at = writeVarlong(plain, at, (record.timestamp ?? now) - baseTimestamp);
     at = writeVarint(plain, at, i);
-    at = writeBytes(plain, at, record.key);
-    at = writeBytes(plain, at, record.value);
+    at = writeData(plain, at, record.key, keyLengths[i]!);
+    at = writeData(plain, at, record.value, valueLengths[i]!);
     const headers = record.headers ?? [];
     at = writeVarint(plain, at, headers.length);
     for (let h = 0; h < headers.length; h++) {
@@ -197,6 +206,12 @@ export function encodeRecordBatch(records: readonly ProducerRecord[], options: B
   batch.writeInt32BE(records.length, o.recordCount);
   batch.writeUInt32BE(crc32c(batch, o.attributes), o.crc);
   return batch;
+}
+
+function writeData(buf: Buffer, at: number, data: Buffer | string | null, length: number): number {
+  if (typeof data !== 'string') return writeBytes(buf, at, data);
+  at = writeVarint(buf, at, length);
+  return at + buf.write(data, at, length, 'utf8');
 }
 
 function writeBytes(buf: Buffer, at: number, bytes: Buffer | null): number {

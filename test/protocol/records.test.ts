@@ -38,6 +38,12 @@ describe('encodeRecordBatch', () => {
     expect(decodeBatchValues(asStored(batch, 40)).map((r) => [r.offset, r.key, r.value])).toEqual([[40n, 'k1', 'héllo'], [41n, null, ''], [42n, 'k3', '']]);
   });
 
+  it('writes text keys and values as UTF-8, byte for byte as Buffers would be', () => {
+    const asText = encodeRecordBatch([{ key: 'clé', value: 'wörld ✓', timestamp: 5 }]);
+    const asBytes = encodeRecordBatch([{ key: Buffer.from('clé'), value: Buffer.from('wörld ✓'), timestamp: 5 }]);
+    expect(asText.equals(asBytes)).toBe(true);
+  });
+
   it('gzips the records, and the idempotence fields are where a broker reads them', () => {
     const values = Array.from({ length: 500 }, (_, i) => ({ key: null, value: Buffer.from(`{ "message": "Sending Message: ${i}" }`) }));
     const batch = encodeRecordBatch(values, { compression: 'gzip', producerId: 7n, producerEpoch: 2, baseSequence: 1000 });

@@ -130,7 +130,7 @@ export class Producer {
     if (!states) return this.loadTopic(topic).then(() => this.send(topic, record));
     let partition = record.partition;
     if (partition === undefined) {
-      if (record.key) partition = partitionForKey(record.key, states.length);
+      if (record.key != null) partition = partitionForKey(typeof record.key === 'string' ? Buffer.from(record.key) : record.key, states.length);
       else partition = this.sticky.get(topic) ?? this.newSticky(topic, states.length);
     }
     const state = states[partition];
@@ -145,9 +145,12 @@ export class Producer {
     batch.records.push(record);
     batch.bytes += bytes;
     this.buffered += bytes;
-    if (batch.bytes >= this.batchBytes) this.seal(state);
-    if (this.buffered <= this.bufferBytes) return undefined;
-    return new Promise((resolve) => this.spaceWaiters.push(resolve));
+    if (this.buffered > this.bufferBytes) return new Promise((resolve) => this.spaceWaiters.push(resolve));
+    if (batch.bytes < this.batchBytes) return undefined;
+    this.seal(state);
+    // A caller sending in a loop never leaves it otherwise: let the sealed batch go out
+    // (and answers come in) while the next one fills.
+    return new Promise((resolve) => setImmediate(resolve));
   }
 
   /** Sends everything buffered and waits for every answer; throws the first delivery failure. */
