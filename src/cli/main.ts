@@ -26,7 +26,7 @@ function writeError(io: RuntimeIO, json: boolean, verbose: boolean, error: unkno
 /** Runs firehose with `argv` (without node and script); returns the exit code. Never exits. */
 export async function run(argv: string[], io: RuntimeIO): Promise<number> {
   const program = buildProgram();
-  attachIO(program, io);
+  attachIO(program, { ...io, argv });
   // addCommand() passes none of these on, so set them on every command: otherwise a usage
   // error in a subcommand (`firehose spam --bogus`) calls process.exit(1) and writes to the
   // real stderr instead of returning 2 through here.
@@ -93,6 +93,7 @@ export async function main(): Promise<void> {
     stdout: process.stdout,
     stderr: process.stderr,
     signal: controller.signal,
+    relaunch: [process.execPath, ...process.execArgv, ...process.argv.slice(1, 2)],
   });
   process.exitCode = code;
   // Sockets kafkajs left behind must not keep a finished command alive.

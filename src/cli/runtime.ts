@@ -26,6 +26,13 @@ export interface RuntimeIO {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Aborted on Ctrl-C: long-running commands finish cleanly. */
   signal: AbortSignal;
+  /** The arguments of this run (run() sets them). */
+  argv?: readonly string[];
+  /**
+   * What starts this firehose again, before the arguments: node, its flags and the script
+   * (`up --detach`). Absent when firehose runs inside another program (tests).
+   */
+  relaunch?: readonly string[];
 }
 
 function parseFormat(text: string | undefined): OutputFormat {
@@ -43,6 +50,8 @@ export class Runtime {
   private configFile?: Promise<ConfigFile>;
   private kafkaClient?: Promise<KafkaClient>;
   private clusterClient?: Promise<ClusterClient>;
+  /** The Kafka this run started itself (`up`'s embedded broker), in place of the configured one. */
+  private ownBootstrap?: string;
 
   constructor(
     readonly flags: GlobalFlags,
@@ -68,7 +77,7 @@ export class Runtime {
 
   /** A person at the keyboard: prompts are allowed. */
   get canPrompt(): boolean {
-    return Boolean(this.io.stdin.isTTY && this.io.stderr.isTTY) && !this.env.CI;
+    return Boolean(this.io.stdin.isTTY && this.io.stderr.isTTY) && !this.env[ENV.ci];
   }
 
   config(): Promise<ConfigFile> {
@@ -77,7 +86,8 @@ export class Runtime {
   }
 
   async connection(): Promise<ConnectionSettings> {
-    return resolveConnection(this.flags, this.env, await this.config());
+    const flags = this.ownBootstrap === undefined ? this.flags : { ...this.flags, bootstrap: this.ownBootstrap };
+    return resolveConnection(flags, this.env, await this.config());
   }
 
   async user(): Promise<ResolvedUser> {
@@ -114,10 +124,19 @@ export class Runtime {
     };
   }
 
-  /** Points every later Kafka client at `bootstrap` (the broker `up` started in this process). */
+  /**
+   * Points every later Kafka client at `bootstrap` (the broker `up` started in this process),
+   * as if it had been given with --bootstrap; the parsed flags stay as they were.
+   */
   useBootstrap(bootstrap: string): void {
     if (this.kafkaClient) throw new Error('useBootstrap() must come before the first Kafka client');
-    this.flags.bootstrap = bootstrap;
+    this.ownBootstrap = bootstrap;
+  }
+
+  /** The command line that runs this firehose again with `args` (`up --detach`). */
+  relaunch(args: readonly string[]): string[] {
+    if (!this.io.relaunch) throw new FirehoseError('LAB_START_FAILED', 'Starting firehose again in the background needs the firehose command itself, not firehose inside another program.');
+    return [...this.io.relaunch, ...args];
   }
 
   kafka(): Promise<KafkaClient> {

@@ -23,10 +23,10 @@ export interface ConfigFile {
   };
 }
 
-export function configFilePath(env: EnvSource = process.env): string {
+export function configFilePath(env: EnvSource): string {
   const explicit = env[ENV.config];
   if (explicit) return explicit;
-  const base = env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  const base = env[ENV.xdgConfigHome] || join(homedir(), '.config');
   return join(base, 'firehose', 'config.yaml');
 }
 

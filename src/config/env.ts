@@ -10,6 +10,17 @@ export const ENV = {
   output: 'FIREHOSE_OUTPUT',
   viaCluster: 'FIREHOSE_VIA_CLUSTER',
   noColor: 'NO_COLOR',
+  /** `firehose send`'s URL when none is given (the local or cluster Knative broker's ingress). */
+  brokerUrl: 'FIREHOSE_BROKER_URL',
+  /** Set by `up --detach` for the lab it starts: the state file to write, and where its output goes. */
+  upState: 'FIREHOSE_UP_STATE',
+  upLog: 'FIREHOSE_UP_LOG',
+  /** Set by CI systems: never prompt. */
+  ci: 'CI',
+  home: 'HOME',
+  kubeconfig: 'KUBECONFIG',
+  xdgConfigHome: 'XDG_CONFIG_HOME',
+  xdgStateHome: 'XDG_STATE_HOME',
 } as const;
 
 export type EnvSource = Record<string, string | undefined>;

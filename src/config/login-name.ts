@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { EnvSource } from './env.js';
+import { ENV, type EnvSource } from './env.js';
 
 /**
  * The user name of the kubeconfig's current (or given) context, read as kubectl would
  * find the file (first KUBECONFIG entry, else ~/.kube/config). undefined when absent.
  */
 export async function kubeContextUserName(env: EnvSource, context?: string): Promise<string | undefined> {
-  const path = env.KUBECONFIG?.split(delimiter).find(Boolean) ?? join(env.HOME || homedir(), '.kube', 'config');
+  const path = env[ENV.kubeconfig]?.split(delimiter).find(Boolean) ?? join(env[ENV.home] || homedir(), '.kube', 'config');
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -60,4 +60,30 @@ export async function resolveUser(input: ResolveUserInput): Promise<ResolvedUser
 export const labNames = {
   topic: (user: number) => `my-topic-${user}`,
   sourceGroup: (user: number) => `knative-group-${user}`,
+  /** The lab cluster's namespace for user N, which the local lab's CloudEvent sources name too. */
+  namespace: (user: number) => `user${user}`,
 };
+
+/**
+ * The local lab's (`firehose up`) settings where the workshop's cluster fixes them, and its
+ * defaults where a flag can change them.
+ */
+export const labDefaults = {
+  /** The KafkaSource's name, part of each CloudEvent's source attribute. */
+  sourceName: 'mykafka-source',
+  /** Partitions of the topic when `up` has to create it (the lab's KafkaTopic has 10). */
+  partitions: 10,
+  /** The embedded Kafka broker's port: Kafka's usual one, so other terminals find it by default. */
+  kafkaPort: 9092,
+  /** The sink like the lab's eventinghello Knative Service: maxScale, scale-to-zero after idle, cold start. */
+  maxScale: 10,
+  idle: '90s',
+  coldStart: '500ms',
+  /** Delivery: retries after the first try, the first backoff (doubling), each request's timeout. */
+  retries: 3,
+  backoff: '200ms',
+  requestTimeoutMs: 30_000,
+  /** How long `up --detach` waits for the background lab to be up, and `down` for it to stop. */
+  detachTimeoutMs: 60_000,
+  stopTimeout: '20s',
+} as const;

@@ -1,12 +1,12 @@
 import type { EnvSource } from '../config/env.js';
 import { FirehoseError } from '../errors.js';
 import type { ObserveMessage } from './observe-server.js';
-import { processAlive, readUpState, upStatePath } from './up-state.js';
+import { runningLab } from './lab-process.js';
 
 /** The observe URL of the user's running `firehose up`; LAB_NOT_RUNNING when there is none. */
 export async function findLocalLab(env: EnvSource, user: number): Promise<string> {
-  const state = await readUpState(upStatePath(env, user));
-  if (!state || !processAlive(state.pid) || !state.observeUrl) {
+  const state = await runningLab({ env, user });
+  if (!state?.observeUrl) {
     throw new FirehoseError('LAB_NOT_RUNNING', `No local lab with sink workers is running for user ${user}.`, {
       hint: 'Start one with `firehose up` (without --sink), or drop --local to watch the cluster.',
     });

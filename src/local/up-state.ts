@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { EnvSource } from '../config/env.js';
+import { ENV, type EnvSource } from '../config/env.js';
 import { FirehoseError } from '../errors.js';
 import type { LabHandle } from './lab.js';
 
@@ -18,7 +18,7 @@ export interface UpState extends Omit<LabHandle, 'done'> {
 }
 
 export function upStatePath(env: EnvSource, user: number): string {
-  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+  const base = env[ENV.xdgStateHome] || join(env[ENV.home] || homedir(), '.local', 'state');
   return join(base, 'firehose', `up-user${user}.json`);
 }
 

@@ -1,6 +1,7 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { readFile } from 'node:fs/promises';
 import { parseDuration, parseKeyValue, parsePositiveInt, parsePort } from '../../config/duration.js';
+import { ENV } from '../../config/env.js';
 import { FirehoseError, UsageError } from '../../errors.js';
 import type { EventSummary } from '../../events/cloudevent.js';
 import { sendCloudEvent } from '../../events/send.js';
@@ -54,7 +55,7 @@ function describeEvent(rt: Runtime, event: EventSummary): string[] {
 export function sendCommand(): Command<any, any, any> {
   const command = new Command('send')
     .description('POST a CloudEvent to a URL (binary or structured mode) and show the reply')
-    .argument('[url]', 'receiver URL (default: FIREHOSE_BROKER_URL)')
+    .argument('[url]', `receiver URL (default: ${ENV.brokerUrl})`)
     .requiredOption('--type <type>', 'CloudEvent type')
     .requiredOption('--source <source>', 'CloudEvent source')
     .option('--id <id>', 'CloudEvent id (default: a random UUID)')
@@ -66,8 +67,8 @@ export function sendCommand(): Command<any, any, any> {
     .option('--timeout <duration>', 'give up after this long', '10s')
     .action(async (urlArg, options, cmd) => {
       const rt = runtimeOf(cmd);
-      const url = urlArg ?? rt.env.FIREHOSE_BROKER_URL;
-      if (!url) throw new UsageError('No URL to send to.', 'Give one (firehose send http://localhost:8080 ...), or set FIREHOSE_BROKER_URL.');
+      const url = urlArg ?? rt.env[ENV.brokerUrl];
+      if (!url) throw new UsageError('No URL to send to.', `Give one (firehose send http://localhost:8080 ...), or set ${ENV.brokerUrl}.`);
       const data = await readData(options.data);
       checkJsonData(data, options.contentType, options.data?.startsWith('@') ? `--data file ${options.data.slice(1)}` : '--data');
       const extensions = Object.fromEntries(options.extension.map(parseExtension));

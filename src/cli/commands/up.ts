@@ -1,17 +1,12 @@
 import { Command, Option } from '@commander-js/extra-typings';
-import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { parseDuration, parsePositiveInt, parsePort } from '../../config/duration.js';
-import { labNames } from '../../config/user.js';
-import { FirehoseError } from '../../errors.js';
+import { labDefaults, labNames } from '../../config/user.js';
 import type { LabEvent } from '../../local/lab.js';
-import { processAlive, readUpState, removeUpState, upStatePath, writeUpState } from '../../local/up-state.js';
+import type { LabKafka } from '../../local/lab-kafka.js';
+import { detachLab, recordLab, refuseIfRunning, stopLab } from '../../local/lab-process.js';
+import type { UpState } from '../../local/up-state.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
 import type { Runtime } from '../runtime.js';
-
 
 function printLabEvent(rt: Runtime, e: LabEvent): void {
   const out = rt.out;
@@ -50,9 +45,6 @@ function printLabEvent(rt: Runtime, e: LabEvent): void {
 /** What `up --data-dir`, the old name of --kafka-data-dir kept for one release, says on stderr. */
 export const UP_DATA_DIR_RENAMED = '`up --data-dir` is now `up --kafka-data-dir`; the old name goes away in the next release.';
 
-/** Where `up` runs its embedded broker (Kafka's usual port, so other terminals find it by default). */
-const DEFAULT_KAFKA_PORT = 9092;
-
 /** The options runLab() reads (commander's inferred type does not leave upCommand()). */
 interface UpOptions {
   sink?: string;
@@ -74,39 +66,9 @@ interface UpOptions {
   channelPort: string;
 }
 
-async function refuseIfRunning(rt: Runtime, user: number): Promise<void> {
-  const existing = await readUpState(upStatePath(rt.env, user));
-  if (existing && existing.pid !== process.pid && processAlive(existing.pid)) {
-    throw new FirehoseError('LAB_RUNNING', `A lab for user ${user} is already running (pid ${existing.pid}).`, { hint: 'Stop it first (Ctrl-C there, or `firehose down`).' });
-  }
-}
-
-/** Starts `firehose up` again without --detach, in the background, and waits until it is up. */
-async function detach(rt: Runtime, user: number): Promise<void> {
-  const statePath = upStatePath(rt.env, user);
-  await refuseIfRunning(rt, user);
-  await removeUpState(statePath);
-  const logFile = statePath.replace(/\.json$/, '.log');
-  await mkdir(dirname(logFile), { recursive: true });
-  const args = process.argv.slice(1).filter((a) => a !== '--detach');
-  const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...process.execArgv, ...args], {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: { ...process.env, FIREHOSE_UP_STATE: statePath, FIREHOSE_UP_LOG: logFile, FIREHOSE_USER: String(user) },
-  });
-  child.unref();
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const state = await readUpState(statePath);
-    if (state) {
-      rt.out.json ? rt.out.data(state) : rt.out.line(`Lab running in the background (pid ${state.pid}); sink ${state.sinkUrl}${state.brokerUrl ? `, broker ${state.brokerUrl}` : ''}; log ${logFile}. Stop it with \`firehose down\`.`);
-      return;
-    }
-    if (child.exitCode !== null) break;
-    await delay(100);
-  }
-  throw new FirehoseError('LAB_START_FAILED', `The background lab did not start; see ${logFile}.`);
+function printDetached(rt: Runtime, state: UpState, logFile: string): void {
+  if (rt.out.json) return rt.out.data(state);
+  rt.out.line(`Lab running in the background (pid ${state.pid}); sink ${state.sinkUrl}${state.brokerUrl ? `, broker ${state.brokerUrl}` : ''}; log ${logFile}. Stop it with \`firehose down\`.`);
 }
 
 export function upCommand(): Command<any, any, any> {
@@ -114,15 +76,15 @@ export function upCommand(): Command<any, any, any> {
     .description('Run the lab on this machine: KafkaSource dispatcher → sink workers that scale 0..N, plus a Knative-style broker; its own Kafka unless --bootstrap')
     .argument('[topic]', 'topic (default: my-topic-<N>; created if missing)')
     .option('--sink <url>', 'deliver to this URL instead of local sink workers')
-    .option('--max-scale <n>', 'most sink workers', '10')
-    .option('--idle <duration>', 'scale a worker down after this long idle', '90s')
-    .option('--cold-start <duration>', 'time for a new worker to become ready', '500ms')
+    .option('--max-scale <n>', 'most sink workers', String(labDefaults.maxScale))
+    .option('--idle <duration>', 'scale a worker down after this long idle', labDefaults.idle)
+    .option('--cold-start <duration>', 'time for a new worker to become ready', labDefaults.coldStart)
     .option('--sink-command <cmd>', 'each worker runs this per event (event JSON on stdin) instead of the event display')
     .option('--sink-port <port>', 'port of the sink ingress (0 = any)', '0')
     .addOption(new Option('--initial-offset <where>', 'where a new group starts').choices(['earliest', 'latest']).default('latest'))
     .addOption(new Option('--ordering <mode>', 'delivery order').choices(['ordered', 'unordered']).default('ordered'))
-    .option('--retries <n>', 'delivery retries after the first try', '3')
-    .option('--backoff <duration>', 'first retry delay (doubles each time)', '200ms')
+    .option('--retries <n>', 'delivery retries after the first try', String(labDefaults.retries))
+    .option('--backoff <duration>', 'first retry delay (doubles each time)', labDefaults.backoff)
     .option('--dead-letter <url>', 'where undeliverable events go')
     .option('--no-broker', 'do not start the Knative-style broker (the one --triggers and --trigger route through)')
     .option('--broker-port <port>', 'port of the Knative-style broker\'s ingress (0 = any)', '0')
@@ -130,51 +92,49 @@ export function upCommand(): Command<any, any, any> {
     .option('--trigger <spec>', 'a trigger: subscriber=URL|eventinghello,type=T,source=S (exact filters), repeatable', collect, [])
     .option('--subscribe <url>', 'start a channel that sends every event to this subscriber (URL or eventinghello), repeatable', collect, [])
     .option('--channel-port <port>', 'port of the channel ingress (0 = any)', '0')
-    .option('--kafka-port <port>', 'without --bootstrap: port of the embedded Kafka broker (0 = any)', String(DEFAULT_KAFKA_PORT))
+    .option('--kafka-port <port>', 'without --bootstrap: port of the embedded Kafka broker (0 = any)', String(labDefaults.kafkaPort))
     .option('--kafka-data-dir <dir>', 'without --bootstrap: keep the embedded Kafka broker\'s records and offsets here (default: in memory)')
     .addOption(new Option('--data-dir <dir>', 'old name of --kafka-data-dir').hideHelp())
     .option('--detach', 'run in the background; `firehose down` stops it')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
       const user = (await rt.user()).number;
-      if (options.detach) return detach(rt, user);
-      if (!rt.env.FIREHOSE_UP_STATE) await refuseIfRunning(rt, user);
-      const topic = topicArg ?? labNames.topic(user);
-      const embedded = await startEmbeddedKafkaIfNeeded(rt, options);
+      if (options.detach) {
+        const command = rt.relaunch((rt.io.argv ?? []).filter((a) => a !== '--detach'));
+        const { state, logFile } = await detachLab({ user, env: rt.env, command, timeoutMs: labDefaults.detachTimeoutMs });
+        return printDetached(rt, state, logFile);
+      }
+      await refuseIfRunning({ user, env: rt.env });
+      if (options.dataDir !== undefined) rt.out.warn(UP_DATA_DIR_RENAMED);
+      const kafka = await startKafkaIfNeeded(rt, options);
       try {
-        await runLab(rt, user, topic, options, embedded !== undefined);
+        await runLab(rt, user, topicArg ?? labNames.topic(user), options, kafka !== undefined);
       } finally {
-        await embedded?.stop();
+        await kafka?.stop();
       }
     });
   return withExamples(command, [
     'firehose up --user 7                       # then: firehose spam --times 100',
     'firehose up --max-scale 3 --idle 10s --initial-offset earliest',
-    'firehose up --bootstrap my-kafka:9092      # your Kafka instead of the embedded broker',
+    'firehose up --bootstrap my-kafka:9092      # your Kafka instead of the embedded Kafka broker',
     'firehose up --triggers faas-js-trigger.yaml --detach && firehose down',
   ]);
 }
 
-/**
- * Without --bootstrap (flag, env or config file) `up` brings its own Kafka: the
- * embedded broker, in this process, on localhost:9092 so other terminals' commands
- * reach it by default.
- */
-async function startEmbeddedKafkaIfNeeded(rt: Runtime, options: { kafkaPort: string; kafkaDataDir?: string; dataDir?: string }) {
-  if (options.dataDir !== undefined) rt.out.warn(UP_DATA_DIR_RENAMED);
-  const connection = await rt.connection();
-  if (connection.bootstrapSource !== 'default' || connection.viaCluster) return undefined;
-  const { startEmbeddedBroker } = await import('../../broker/server.js');
-  const broker = await startEmbeddedBroker({
+/** The embedded Kafka broker when no Kafka is configured (see local/lab-kafka.ts); every later Kafka client uses it. */
+async function startKafkaIfNeeded(rt: Runtime, options: { kafkaPort: string; kafkaDataDir?: string; dataDir?: string }): Promise<LabKafka | undefined> {
+  const { needsLabKafka, startLabKafka } = await import('../../local/lab-kafka.js');
+  if (!needsLabKafka(await rt.connection())) return undefined;
+  const kafka = await startLabKafka({
     port: parsePort(options.kafkaPort, '--kafka-port'),
     dataDir: options.kafkaDataDir ?? options.dataDir,
     // Topic creation and group changes are the lab's own story; only trouble is worth a line.
     log: { debug: (m) => rt.out.debug(`[kafka] ${m}`), info: (m) => rt.out.debug(`[kafka] ${m}`), warn: (m) => rt.out.warn(`[kafka] ${m}`) },
   });
-  rt.useBootstrap(broker.bootstrap);
-  const kept = broker.dataDir ? `data in ${broker.dataDir}` : 'in memory';
-  if (!rt.out.json) rt.out.info(`${rt.out.paint('cyan', '[kafka]')} embedded broker on ${broker.bootstrap} (${kept}; --bootstrap uses another Kafka)`);
-  return broker;
+  rt.useBootstrap(kafka.bootstrap);
+  const kept = kafka.dataDir ? `data in ${kafka.dataDir}` : 'in memory';
+  if (!rt.out.json) rt.out.info(`${rt.out.paint('cyan', '[kafka]')} embedded broker on ${kafka.bootstrap} (${kept}; --bootstrap uses another Kafka)`);
+  return kafka;
 }
 
 async function runLab(rt: Runtime, user: number, topic: string, options: UpOptions, embeddedKafka: boolean): Promise<void> {
@@ -182,9 +142,9 @@ async function runLab(rt: Runtime, user: number, topic: string, options: UpOptio
   const lab = await startLab(await rt.kafka(), {
     topic,
     group: labNames.sourceGroup(user),
-    namespace: rt.flags.namespace ?? `user${user}`,
-    sourceName: 'mykafka-source',
-    partitions: 10,
+    namespace: rt.flags.namespace ?? labNames.namespace(user),
+    sourceName: labDefaults.sourceName,
+    partitions: labDefaults.partitions,
     sinkUrl: options.sink,
     pool: {
       port: parsePort(options.sinkPort, '--sink-port'),
@@ -197,7 +157,7 @@ async function runLab(rt: Runtime, user: number, topic: string, options: UpOptio
     ordering: options.ordering as 'ordered' | 'unordered',
     retry: { retries: parsePositiveInt(options.retries, '--retries', { allowZero: true }), backoffMs: parseDuration(options.backoff, '--backoff', { allowZero: true }), policy: 'exponential' },
     deadLetterUrl: options.deadLetter,
-    requestTimeoutMs: 30_000,
+    requestTimeoutMs: labDefaults.requestTimeoutMs,
     broker: options.broker ? { port: parsePort(options.brokerPort, '--broker-port'), triggerFiles: options.triggers, triggerFlags: options.trigger } : null,
     channel: options.subscribe.length ? { port: parsePort(options.channelPort, '--channel-port'), subscribers: options.subscribe } : null,
     signal: rt.signal,
@@ -213,41 +173,27 @@ async function runLab(rt: Runtime, user: number, topic: string, options: UpOptio
     if (lab.brokerUrl) rt.out.info(`Broker ingress ${lab.brokerUrl} (triggers: ${lab.triggers.join(', ') || 'none'}); try: firehose send ${lab.brokerUrl} --type t --source s`);
     rt.out.info('Spam it from another terminal: firehose spam --times 10. Ctrl-C stops the lab.');
   }
-  // The state file lets `down`, `tail logs --local` and `watch pods --local` find this lab.
-  const statePath = rt.env.FIREHOSE_UP_STATE ?? upStatePath(rt.env, user);
-  const wrote = await writeUpState(statePath, {
-    pid: process.pid, user, ...summary, observeUrl: lab.observeUrl, logFile: rt.env.FIREHOSE_UP_LOG ?? '', startedAt: new Date().toISOString(),
-  }).then(() => true, (error: Error) => {
-    rt.out.warn(`Cannot write ${statePath} (${error.message}): tail logs --local will not find this lab.`);
-    return false;
+  const forget = await recordLab({ user, env: rt.env }, { ...summary, observeUrl: lab.observeUrl }).catch((error: Error) => {
+    rt.out.warn(`${error.message}: tail logs --local will not find this lab.`);
+    return undefined;
   });
   try {
     const result = await lab.done;
     rt.out.info(`Lab stopped: ${result.delivered} delivered, ${result.deadLettered} dead-lettered, ${result.dropped} dropped.`);
   } finally {
-    if (wrote) await removeUpState(statePath);
+    await forget?.();
   }
 }
 
 export function downCommand(): Command<any, any, any> {
   const command = new Command('down')
     .description('Stop a lab started with `firehose up --detach`')
-    .option('--timeout <duration>', 'how long to wait for it to stop', '20s')
+    .option('--timeout <duration>', 'how long to wait for it to stop', labDefaults.stopTimeout)
     .action(async (options, cmd) => {
       const rt = runtimeOf(cmd);
       const user = (await rt.user()).number;
-      const statePath = upStatePath(rt.env, user);
-      const state = await readUpState(statePath);
-      if (!state || !processAlive(state.pid)) {
-        await removeUpState(statePath);
-        throw new FirehoseError('LAB_NOT_RUNNING', `No background lab is running for user ${user}.`, { hint: 'Start one with `firehose up --detach`.' });
-      }
-      process.kill(state.pid, 'SIGTERM');
-      const deadline = Date.now() + parseDuration(options.timeout, '--timeout');
-      while (processAlive(state.pid) && Date.now() < deadline) await delay(100);
-      if (processAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
-      await removeUpState(statePath);
-      rt.out.json ? rt.out.data({ stopped: state.pid }) : rt.out.line(`Stopped the lab for user ${user} (pid ${state.pid}).`);
+      const { pid } = await stopLab({ user, env: rt.env, timeoutMs: parseDuration(options.timeout, '--timeout') });
+      rt.out.json ? rt.out.data({ stopped: pid }) : rt.out.line(`Stopped the lab for user ${user} (pid ${pid}).`);
     });
   return withExamples(command, ['firehose down --user 7']);
 }

@@ -1,0 +1,123 @@
+/**
+ * The local lab as an operating-system process: `up --detach` starts it again in the
+ * background and waits until it is up, `up` refuses a second lab for the same user, the
+ * running lab records itself in a state file, and `down` stops it. The command line and
+ * the environment are passed in: nothing here reads process.argv or process.env.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ENV, type EnvSource } from '../config/env.js';
+import { FirehoseError } from '../errors.js';
+import { processAlive, readUpState, removeUpState, upStatePath, writeUpState, type UpState } from './up-state.js';
+
+export interface LabProcessOptions {
+  /** The user number whose lab this is (one lab per user and machine). */
+  user: number;
+  /** The environment firehose runs in: where state files go, and what a background lab inherits. */
+  env: EnvSource;
+}
+
+export interface DetachOptions extends LabProcessOptions {
+  /** Runs the same lab in the foreground: node, its flags, firehose's script, the arguments without --detach. */
+  command: readonly string[];
+  /** How long to wait for the background lab to record itself. */
+  timeoutMs: number;
+}
+
+export interface DetachedLab {
+  state: UpState;
+  /** Where the background lab's output goes. */
+  logFile: string;
+}
+
+/** What the running lab records, besides what lab-process knows itself (pid, user, log, start time). */
+export type LabRecord = Omit<UpState, 'pid' | 'user' | 'logFile' | 'startedAt'>;
+
+/** The user's lab as its state file has it, when that process is alive. */
+export async function runningLab(options: LabProcessOptions): Promise<UpState | undefined> {
+  const state = await readUpState(upStatePath(options.env, options.user));
+  return state && processAlive(state.pid) ? state : undefined;
+}
+
+async function assertNotRunning(options: LabProcessOptions): Promise<void> {
+  const existing = await runningLab(options);
+  if (existing && existing.pid !== process.pid) {
+    throw new FirehoseError('LAB_RUNNING', `A lab for user ${options.user} is already running (pid ${existing.pid}).`, { hint: 'Stop it first (Ctrl-C there, or `firehose down`).' });
+  }
+}
+
+/**
+ * Fails when another process already runs a lab for the user. A lab that `up --detach`
+ * started skips the check: its parent made it, and is waiting for this one.
+ */
+export async function refuseIfRunning(options: LabProcessOptions): Promise<void> {
+  if (options.env[ENV.upState]) return;
+  await assertNotRunning(options);
+}
+
+/** Starts `options.command` in the background, its output to a log file, and waits until it records itself. */
+export async function detachLab(options: DetachOptions): Promise<DetachedLab> {
+  await assertNotRunning(options);
+  const statePath = upStatePath(options.env, options.user);
+  await removeUpState(statePath);
+  const logFile = statePath.replace(/\.json$/, '.log');
+  await mkdir(dirname(logFile), { recursive: true });
+  const [file, ...args] = options.command;
+  if (!file) throw new Error('detachLab: no command to run');
+  const log = openSync(logFile, 'a');
+  let failed = false;
+  try {
+    const child = spawn(file, args, {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...options.env, [ENV.upState]: statePath, [ENV.upLog]: logFile, [ENV.user]: String(options.user) },
+    });
+    child.on('error', () => { failed = true; });
+    child.unref();
+    const deadline = Date.now() + options.timeoutMs;
+    while (Date.now() < deadline) {
+      const state = await readUpState(statePath);
+      if (state) return { state, logFile };
+      if (failed || child.exitCode !== null) break;
+      await delay(100);
+    }
+  } finally {
+    // The child has its own copy of the descriptor.
+    closeSync(log);
+  }
+  throw new FirehoseError('LAB_START_FAILED', `The background lab did not start; see ${logFile}.`);
+}
+
+/**
+ * Writes the state file by which `down`, `tail logs --local` and `watch pods --local` find
+ * this lab (the one a detaching parent named, else the user's); returns its removal.
+ */
+export async function recordLab(options: LabProcessOptions, lab: LabRecord): Promise<() => Promise<void>> {
+  const statePath = options.env[ENV.upState] ?? upStatePath(options.env, options.user);
+  const state: UpState = { pid: process.pid, user: options.user, ...lab, logFile: options.env[ENV.upLog] ?? '', startedAt: new Date().toISOString() };
+  try {
+    await writeUpState(statePath, state);
+  } catch (error) {
+    throw new FirehoseError('UP_STATE_UNWRITABLE', `Cannot write ${statePath} (${(error as Error).message})`, { cause: error });
+  }
+  return () => removeUpState(statePath);
+}
+
+/** Stops the user's background lab: SIGTERM, then SIGKILL after `timeoutMs`. */
+export async function stopLab(options: LabProcessOptions & { timeoutMs: number }): Promise<{ pid: number }> {
+  const statePath = upStatePath(options.env, options.user);
+  const state = await runningLab(options);
+  if (!state) {
+    await removeUpState(statePath);
+    throw new FirehoseError('LAB_NOT_RUNNING', `No background lab is running for user ${options.user}.`, { hint: 'Start one with `firehose up --detach`.' });
+  }
+  process.kill(state.pid, 'SIGTERM');
+  const deadline = Date.now() + options.timeoutMs;
+  while (processAlive(state.pid) && Date.now() < deadline) await delay(100);
+  if (processAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
+  await removeUpState(statePath);
+  return { pid: state.pid };
+}
