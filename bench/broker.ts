@@ -1,4 +1,4 @@
-// The embedded broker (`firehose broker start`) against Apache Kafka, each measured with the
+// The embedded broker (`firehose kafka start`) against Apache Kafka, each measured with the
 // same clients: kcat (librdkafka) and firehose itself, producing and consuming BENCH_RECORDS
 // small records on fresh BENCH_PARTITIONS-partition topics. `npm run bench:broker`.
 //
@@ -41,9 +41,9 @@ interface EmbeddedBroker {
   stop(): Promise<void>;
 }
 
-/** `firehose broker start --port 0 --output json` in its own process; the bootstrap is on its first stdout line. */
+/** `firehose kafka start --port 0 --output json` in its own process; the bootstrap is on its first stdout line. */
 async function startEmbedded(): Promise<EmbeddedBroker> {
-  const child = spawn(process.execPath, [...EMBEDDED_NODE_ARGS, BIN, 'broker', 'start', '--port', '0', '--output', 'json'], {
+  const child = spawn(process.execPath, [...EMBEDDED_NODE_ARGS, BIN, 'kafka', 'start', '--port', '0', '--output', 'json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: benchEnv(),
   });
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
     const machine = [
       `- date: ${new Date().toISOString()}`,
       `- records: ${fmt(N)} per run (\`${spamValue(0)}\` …), ${PARTITIONS} partitions, ${REPEAT} repetition${REPEAT === 1 ? '' : 's'} (rates are of the median; every wall time is listed)`,
-      `- Apache Kafka ${KAFKA_VERSION} (single KRaft node on loopback, test/support/kafka.ts); embedded: \`firehose broker start --port 0\` (in memory) in its own process`,
+      `- Apache Kafka ${KAFKA_VERSION} (single KRaft node on loopback, test/support/kafka.ts); embedded: \`firehose kafka start --port 0\` (in memory) in its own process`,
       `- nproc: ${cpus().length}; CPU: ${cpus()[0]?.model ?? 'unknown'}; Node ${process.version}; kcat: ${kcat ? kcatVersion() : 'not installed'}`,
       `- load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     ].join('\n');

@@ -1,6 +1,6 @@
 // Starts an embedded broker: a TCP listener on loopback speaking the Kafka
 // protocol, in this process. `firehose up` (no --bootstrap) and
-// `firehose broker start` both come here.
+// `firehose kafka start` both come here.
 import { createServer, type Server, type Socket } from 'node:net';
 import { FirehoseError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
