@@ -12,9 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KAFKA_VERSION, startKafka, type KafkaHandle } from '../test/support/kafka.js';
 import {
-  check, createTopic, firehose, fmt, kcatVersion, markdownTable, median, N, PARTITIONS, rate, REPEAT, replaceResultsSection,
+  benchKafka, check, createTopic, firehose, fmt, kcatVersion, markdownTable, median, N, PARTITIONS, rate, REPEAT, replaceResultsSection,
   RESULTS, seconds, timed, topicRecords, writeValues,
 } from './support.js';
 
@@ -48,16 +47,7 @@ function rowText(row: Row): string[] {
 }
 
 async function main(): Promise<void> {
-  let kafka: KafkaHandle | undefined;
-  let bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS;
-  let kafkaVersion = process.env.BENCH_KAFKA_VERSION ?? 'external broker';
-  if (!bootstrap) {
-    console.error(`Starting Kafka ${KAFKA_VERSION} (test/support/kafka.ts) ...`);
-    kafka = await startKafka();
-    bootstrap = kafka.bootstrap;
-    kafkaVersion = `${KAFKA_VERSION} (single KRaft node on loopback, started by the bench)`;
-  }
-  const B = bootstrap;
+  const { bootstrap: B, kafkaVersion, kafka } = await benchKafka();
   const work = await mkdtemp(join(tmpdir(), 'firehose-bench-client-'));
   const tag = randomBytes(3).toString('hex');
   const created: string[] = [];

@@ -13,9 +13,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spamValue } from '../src/kafka/spam.js';
-import { KAFKA_VERSION, startKafka, type KafkaHandle } from '../test/support/kafka.js';
 import {
-  BIN, check, createTopic, firehose, fmt, hasKcat, kcatVersion, markdownTable, median, N, PARTITIONS, rate, REPEAT, ROOT,
+  benchKafka, BIN, check, createTopic, firehose, fmt, hasKcat, kcatVersion, markdownTable, median, N, PARTITIONS, rate, REPEAT, ROOT,
   RESULTS, seconds, timed, topicRecords, writeResultsHead, writeValues,
 } from './support.js';
 
@@ -49,16 +48,7 @@ async function main(): Promise<void> {
   if (!kcat) console.error('kcat is not installed: printing firehose rates alone (apt-get install kcat for the comparison).');
   console.error(`firehose: ${BIN}`);
 
-  let kafka: KafkaHandle | undefined;
-  let bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS;
-  let kafkaVersion = process.env.BENCH_KAFKA_VERSION ?? 'external broker (version not detected; set BENCH_KAFKA_VERSION)';
-  if (!bootstrap) {
-    console.error(`Starting Kafka ${KAFKA_VERSION} (test/support/kafka.ts) ...`);
-    kafka = await startKafka();
-    bootstrap = kafka.bootstrap;
-    kafkaVersion = `${KAFKA_VERSION} (single KRaft node on loopback, started by the bench)`;
-  }
-  const B = bootstrap;
+  const { bootstrap: B, kafkaVersion, kafka } = await benchKafka();
   const work = await mkdtemp(join(tmpdir(), 'firehose-bench-'));
   const tag = randomBytes(3).toString('hex');
   const topic = (name: string) => `bench-${tag}-${name}`;

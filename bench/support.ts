@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spamValue } from '../src/kafka/spam.js';
+import { KAFKA_VERSION, startKafka, type KafkaHandle } from '../test/support/kafka.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Another build's bin/firehose.js can be measured against the same broker (before/after). */
@@ -144,4 +145,13 @@ export async function replaceResultsSection(name: string, body: string): Promise
     next = `${base.replace(/\n*$/, '\n')}\n${section}\n`;
   }
   await writeFile(RESULTS, next);
+}
+
+/** The broker a benchmark measures on: KAFKA_BOOTSTRAP_SERVERS, or a Kafka it starts (and `kafka` stops). */
+export async function benchKafka(): Promise<{ bootstrap: string; kafkaVersion: string; kafka?: KafkaHandle }> {
+  const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS;
+  if (bootstrap) return { bootstrap, kafkaVersion: process.env.BENCH_KAFKA_VERSION ?? 'external broker (version not detected; set BENCH_KAFKA_VERSION)' };
+  console.error(`Starting Kafka ${KAFKA_VERSION} (test/support/kafka.ts) ...`);
+  const kafka = await startKafka();
+  return { bootstrap: kafka.bootstrap, kafkaVersion: `${KAFKA_VERSION} (single KRaft node on loopback, started by the bench)`, kafka };
 }

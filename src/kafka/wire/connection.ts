@@ -3,7 +3,7 @@
 // a timeout per request, and ApiVersions negotiation when it opens. A refused port
 // or unknown host fails at once with one line; a port that answers but not with a
 // Kafka frame is named as such.
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { API_KEY, apiNamed, type ApiName, type ApiNamed } from '../../protocol/api-keys.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -11,6 +11,7 @@ import { Reader } from '../../protocol/reader.js';
 import { decodeMessage, encodeMessage, type Decoded, type Encodable } from '../../protocol/schema.js';
 import { Writer } from '../../protocol/writer.js';
 import { KafkaConnectionError } from './errors.js';
+import { authenticate, type SaslOptions } from './sasl.js';
 import { CLIENT_VERSIONS, negotiate } from './versions.js';
 
 /** TLS settings, as src/config/connection.ts resolves them but with file contents read. */
@@ -37,6 +38,8 @@ export interface ConnectionOptions {
   connectTimeoutMs?: number;
   /** Time allowed for one answer. */
   requestTimeoutMs?: number;
+  /** SASL authentication after version negotiation (SASL_PLAINTEXT, or SASL_SSL with tls). */
+  sasl?: SaslOptions;
 }
 
 /** An answer larger than this is not a Kafka frame (Kafka's own socket.request.max.bytes is 100 MiB). */
@@ -88,13 +91,10 @@ export class Connection {
         ? tlsConnect({
             host: options.host,
             port: options.port,
-            servername: /^[\d.]+$|:/.test(options.host) ? undefined : options.host,
-            ca: tls.ca,
-            cert: tls.cert,
-            key: tls.key,
-            pfx: tls.pfx,
-            passphrase: tls.passphrase,
-            checkServerIdentity: tls.skipHostnameVerification ? () => undefined : undefined,
+            // SNI takes names only, never an IP address.
+            ...(isIP(options.host) ? {} : { servername: options.host }),
+            ...definedOnly({ ca: tls.ca, cert: tls.cert, key: tls.key, pfx: tls.pfx, passphrase: tls.passphrase }),
+            ...(tls.skipHostnameVerification ? { checkServerIdentity: () => undefined } : {}),
           })
         : netConnect({ host: options.host, port: options.port });
       const timer = setTimeout(() => {
@@ -115,6 +115,7 @@ export class Connection {
     const connection = new Connection(socket, options);
     try {
       await connection.negotiate(timeoutMs);
+      if (options.sasl) await authenticate(connection, options.sasl);
     } catch (error) {
       connection.close();
       throw error;
@@ -135,15 +136,15 @@ export class Connection {
     const version = options.version ?? this.version(name);
     const frame = await this.send(api.key, version, api.request.flexibleFrom <= version, (w) => encodeMessage(w, api.request, version, body as never), options.noResponse, options.timeoutMs);
     if (options.noResponse) return undefined as never;
-    const reader = new Reader(frame);
-    reader.int32(); // correlation id, checked in onFrame
-    if (version >= api.response.flexibleFrom && api.key !== API_KEY.ApiVersions) {
-      for (let tags = reader.uvarint(); tags > 0; tags--) {
-        reader.uvarint();
-        reader.raw(reader.uvarint());
-      }
-    }
-    return decodeMessage(reader, api.response, version) as ResponseBody<Name>;
+    return decodeMessage(answerBody(frame, version >= api.response.flexibleFrom && api.key !== API_KEY.ApiVersions), api.response, version) as ResponseBody<Name>;
+  }
+
+  /**
+   * A request to an API the schemas do not cover (SASL), written by `encode` in a
+   * non-flexible version; resolves with a reader at the start of the answer's body.
+   */
+  async rawRequest(apiKey: number, version: number, encode: (w: Writer) => void): Promise<Reader> {
+    return answerBody(await this.send(apiKey, version, false, encode), false);
   }
 
   private send(apiKey: number, version: number, flexible: boolean, encode: (w: Writer) => void, noResponse = false, timeoutMs = this.requestTimeoutMs): Promise<Buffer> {
@@ -292,6 +293,23 @@ export class Connection {
   }
 }
 
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A reader past the answer's header: the correlation id (checked in onFrame) and, in flexible versions, its tagged fields. */
+function answerBody(frame: Buffer, flexibleHeader: boolean): Reader {
+  const reader = new Reader(frame);
+  reader.int32();
+  if (flexibleHeader) {
+    for (let tags = reader.uvarint(); tags > 0; tags--) {
+      reader.uvarint();
+      reader.raw(reader.uvarint());
+    }
+  }
+  return reader;
+}
+
 function describeError(broker: string, error: Error, tls: boolean): KafkaConnectionError {
   const code = (error as NodeJS.ErrnoException).code;
   const host = broker.slice(0, broker.lastIndexOf(':'));
@@ -309,6 +327,7 @@ function describeError(broker: string, error: Error, tls: boolean): KafkaConnect
     case 'EPIPE':
       return new KafkaConnectionError(broker, `Kafka broker ${broker} reset the connection${tls ? '' : ' (does it need TLS?)'}`);
     default:
-      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}${tls ? ' over TLS' : ''}: ${error.message}`);
+      if (tls) return new KafkaConnectionError(broker, `TLS handshake with ${broker} failed: ${error.message.split('\n')[0]}`);
+      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: ${error.message}`);
   }
 }
