@@ -16,6 +16,7 @@ import {
   type OffsetResetRow,
 } from '../../src/kafka/groups.js';
 import { silentLogger } from '../../src/logger.js';
+import { createTestTopic } from '../support/kafka-client.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
 import { waitFor } from '../support/wait.js';
 
@@ -72,8 +73,7 @@ async function rejection(promise: Promise<unknown>): Promise<FirehoseError> {
 
 beforeAll(async () => {
   client = await newClient();
-  const admin = await client.admin();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await createTestTopic(client, topic, 3);
   await produce(0, 0, 5);
   await produce(1, 0, 3);
 
