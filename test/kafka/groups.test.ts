@@ -91,7 +91,7 @@ beforeAll(async () => {
   // After the group left: p0 gets 2 more (lag 2), p2 gets 4 of which the first is deleted (low 1).
   await produce(0, 5, 2);
   await produce(2, 0, 4);
-  await admin.deleteTopicRecords({ topic, partitions: [{ partition: 2, offset: '1' }] });
+  await (await client.admin()).deleteTopicRecords({ topic, partitions: [{ partition: 2, offset: '1' }] });
 });
 
 afterEach(async () => {
