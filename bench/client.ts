@@ -107,7 +107,7 @@ async function main(): Promise<void> {
 The client core of issue 13 (\`src/kafka/wire/\`), not yet behind any command: its producer
 sends the spam values (no keys; linger 5 ms, 1 MiB batches, up to 5 requests in flight per
 partition) and its fetcher reads them back from the earliest offsets, each run in its own
-process started with \`node --import tsx\` (so the wall time includes Node's and tsx's start-up);
+process (\`node bench/client-worker.mjs\` on the build, so the wall time includes Node's start-up);
 "own" is the client's time from connecting to the last answer. kcat: \`kcat -P\` from a file
 of the same values (\`-X acks=1\`, or \`-X acks=all -X enable.idempotence=true\`) and
 \`kcat -C -o beginning -e -q -c N > /dev/null\` on the same topic. Runs alternate.
