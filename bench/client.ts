@@ -9,12 +9,12 @@
 //
 // Replaces the "client" section of bench/RESULTS.md (the rest is kept).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  benchKafka, check, createTopic, firehose, fmt, kcatVersion, markdownTable, median, N, PARTITIONS, rate, REPEAT, replaceResultsSection,
-  RESULTS, seconds, timed, topicRecords, writeValues,
+  benchKafka, benchTopics, cleanUpBench, check, fmt, kcatVersion, markdownTable, median, N, PARTITIONS, rate, REPEAT, replaceResultsSection,
+  RESULTS, runMain, seconds, timed, writeValues,
 } from './support.js';
 
 const WORKER = join(import.meta.dirname, 'client-worker.mjs');
@@ -50,17 +50,8 @@ async function main(): Promise<void> {
   const { bootstrap: B, kafkaVersion, kafka } = await benchKafka();
   const work = await mkdtemp(join(tmpdir(), 'firehose-bench-client-'));
   const tag = randomBytes(3).toString('hex');
-  const created: string[] = [];
-  const fresh = async (name: string) => {
-    const t = `bench-client-${tag}-${name}`;
-    await createTopic(B, t);
-    created.push(t);
-    return t;
-  };
-  const expectRecords = async (t: string, who: string) => {
-    const stored = await topicRecords(B, t);
-    if (stored !== N) throw new Error(`${who} wrote ${stored} records to ${t}, expected ${N}`);
-  };
+  const topics = benchTopics(B, `bench-client-${tag}`);
+  const { fresh, expectRecords, drop } = topics;
   const rows: Row[] = [];
   try {
     const values = join(work, 'values.txt');
@@ -117,13 +108,8 @@ ${table}
 ${machine}`);
     console.error(`\nWrote ${RESULTS}`);
   } finally {
-    await rm(work, { recursive: true, force: true });
-    if (kafka) await kafka.stop();
-    else for (const t of created) await timed(process.execPath, firehose(['delete-topic', t], B)).catch(() => {});
+    await cleanUpBench(work, kafka, topics);
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack : error);
-  process.exitCode = 1;
-});
+runMain(main);

@@ -9,13 +9,13 @@
 //
 // Prints every rate and the firehose/kcat ratio, and rewrites bench/RESULTS.md.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spamValue } from '../src/kafka/spam.js';
 import {
-  benchKafka, BIN, check, createTopic, firehose, fmt, hasKcat, kcatVersion, markdownTable, median, N, PARTITIONS, rate, REPEAT, ROOT,
-  RESULTS, seconds, timed, topicRecords, writeResultsHead, writeValues,
+  benchKafka, benchTopics, cleanUpBench, BIN, check, firehose, fmt, hasKcat, kcatVersion, markdownTable, median, N, PARTITIONS, rate, REPEAT, ROOT,
+  RESULTS, runMain, seconds, timed, writeResultsHead, writeValues,
 } from './support.js';
 
 const STARTUP_RUNS = 7;
@@ -51,23 +51,10 @@ async function main(): Promise<void> {
   const { bootstrap: B, kafkaVersion, kafka } = await benchKafka();
   const work = await mkdtemp(join(tmpdir(), 'firehose-bench-'));
   const tag = randomBytes(3).toString('hex');
-  const topic = (name: string) => `bench-${tag}-${name}`;
   const rows: Row[] = [];
-  const created: string[] = [];
-  const fresh = async (name: string) => {
-    const t = topic(name);
-    await createTopic(B, t);
-    created.push(t);
-    return t;
-  };
-  const expectRecords = async (t: string, who: string) => {
-    const stored = await topicRecords(B, t);
-    if (stored !== N) throw new Error(`${who} wrote ${stored} records to ${t}, expected ${N}`);
-  };
   // Produced topics are deleted once counted, except the one the consume runs read.
-  const drop = async (t: string) => {
-    await timed(process.execPath, firehose(['delete-topic', t], B));
-  };
+  const topics = benchTopics(B, `bench-${tag}`);
+  const { fresh, expectRecords, drop } = topics;
 
   try {
     // (a) produce: firehose spam vs kcat -P from a file of the same values, each to a fresh topic.
@@ -183,13 +170,8 @@ ${machine}
 `);
     console.error(`\nWrote ${RESULTS}`);
   } finally {
-    await rm(work, { recursive: true, force: true });
-    if (kafka) await kafka.stop();
-    else for (const t of created) await drop(t).catch(() => {});
+    await cleanUpBench(work, kafka, topics);
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack : error);
-  process.exitCode = 1;
-});
+runMain(main);

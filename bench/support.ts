@@ -2,7 +2,7 @@
 // values kcat produces from, medians and rates, and rewriting parts of bench/RESULTS.md.
 import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
 import { closeSync, createWriteStream, openSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spamValue } from '../src/kafka/spam.js';
@@ -154,4 +154,43 @@ export async function benchKafka(): Promise<{ bootstrap: string; kafkaVersion: s
   console.error(`Starting Kafka ${KAFKA_VERSION} (test/support/kafka.ts) ...`);
   const kafka = await startKafka();
   return { bootstrap: kafka.bootstrap, kafkaVersion: `${KAFKA_VERSION} (single KRaft node on loopback, started by the bench)`, kafka };
+}
+
+/**
+ * Topics a benchmark creates on `bootstrap` (named `<prefix>-<name>`, remembered in `created`),
+ * a check that one holds exactly N records, and deleting one.
+ */
+export function benchTopics(bootstrap: string, prefix: string) {
+  const created: string[] = [];
+  return {
+    created,
+    fresh: async (name: string): Promise<string> => {
+      const t = `${prefix}-${name}`;
+      await createTopic(bootstrap, t);
+      created.push(t);
+      return t;
+    },
+    expectRecords: async (t: string, who: string): Promise<void> => {
+      const stored = await topicRecords(bootstrap, t);
+      if (stored !== N) throw new Error(`${who} wrote ${stored} records to ${t}, expected ${N}`);
+    },
+    drop: async (t: string): Promise<void> => {
+      await timed(process.execPath, firehose(['delete-topic', t], bootstrap));
+    },
+  };
+}
+
+/** Runs a benchmark's main(): a failure prints its stack and sets exit code 1. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.stack : error);
+    process.exitCode = 1;
+  });
+}
+
+/** After a benchmark: its scratch folder goes, and the Kafka it started, or else the topics it made. */
+export async function cleanUpBench(work: string, kafka: KafkaHandle | undefined, topics: ReturnType<typeof benchTopics>): Promise<void> {
+  await rm(work, { recursive: true, force: true });
+  if (kafka) await kafka.stop();
+  else for (const t of topics.created) await topics.drop(t).catch(() => {});
 }
