@@ -12,11 +12,13 @@ import { sendCommand, sinkCommand } from './commands/events.js';
 import { groupsCommand } from './commands/groups.js';
 import { initCommand } from './commands/init.js';
 import { BROKER_START_RENAMED, kafkaCommand, kafkaStartCommand } from './commands/kafka.js';
-import { tailCommand, watchCommand } from './commands/observe.js';
-import { produceCommand, spamCommand } from './commands/produce.js';
+import { produceCommand } from './commands/produce.js';
 import { renderCommand } from './commands/render.js';
-import { downCommand, upCommand } from './commands/up.js';
+import { spamCommand } from './commands/spam.js';
+import { tailCommand } from './commands/tail.js';
 import { createTopicCommand, deleteTopicCommand, topicsCommand } from './commands/topics.js';
+import { downCommand, upCommand } from './commands/up.js';
+import { watchCommand } from './commands/watch.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 

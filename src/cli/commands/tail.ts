@@ -1,0 +1,121 @@
+import { Command, Option } from '@commander-js/extra-typings';
+import type { ChalkInstance } from 'chalk';
+import { parseDuration, parsePositiveInt } from '../../config/duration.js';
+import { UsageError } from '../../errors.js';
+import type { LogEvent } from '../../cluster/logs.js';
+import { followLocalLab } from '../../local/observe-client.js';
+import type { ObserveMessage } from '../../local/observe-server.js';
+import { runtimeOf, withExamples } from '../action.js';
+import { DEFAULT_SERVICE, hiddenWatchTimeout, localLab, parseWatchTimeout, selectorFor } from '../observed-pods.js';
+
+/** chalk colours a pod name can get (readable on dark and light terminals). */
+const POD_COLOURS = ['cyan', 'green', 'yellow', 'blue', 'magenta', 'red', 'cyanBright', 'greenBright', 'yellowBright', 'blueBright', 'magentaBright', 'redBright'] as const;
+
+/** The same pod always gets the same colour (FNV-1a of its name). */
+export function podColour(name: string): (typeof POD_COLOURS)[number] {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return POD_COLOURS[h % POD_COLOURS.length]!;
+}
+
+export function paintPod(style: ChalkInstance, name: string): string {
+  return style[podColour(name)](name);
+}
+
+export function tailCommand(): Command<any, any, any> {
+  const logs = new Command('logs')
+    .description('Follow the logs of every pod of a Knative Service (default eventinghello), like stern: new pods are picked up')
+    .argument('[service]', `Knative Service name (default ${DEFAULT_SERVICE})`)
+    .option('--container <name>', 'container to follow (default user-container, or the only one)')
+    .option('--all-containers', 'follow every container of each pod')
+    .option('--selector <labels>', 'label selector instead of the service\'s (e.g. app=foo,tier=web)')
+    .option('--pod <regex>', 'only pods whose name matches')
+    .option('--timestamps', 'print each line\'s timestamp')
+    .option('--since <duration>', 'only lines newer than this (e.g. 5m)')
+    .option('--tail <n>', 'only the last N lines of each container to start with')
+    .option('--local', 'the sink workers of `firehose up` on this machine instead of the cluster')
+    .addOption(hiddenWatchTimeout())
+    .addOption(new Option('--log-stream-timeout <seconds>', 'drop and reopen each log stream after this long').hideHelp())
+    .action(async (service, options, cmd) => {
+      const rt = runtimeOf(cmd);
+      if (options.container && options.allContainers) throw new UsageError('Use --container or --all-containers, not both.');
+      const { podNameRegex } = await import('../../cluster/pods.js');
+      const nameRegex = podNameRegex(options.pod);
+      const sinceSeconds = options.since === undefined ? undefined : Math.max(1, Math.ceil(parseDuration(options.since, '--since') / 1000));
+      const tailLines = options.tail === undefined ? undefined : parsePositiveInt(options.tail, '--tail', { allowZero: true });
+      const watchTimeoutSeconds = parseWatchTimeout(options.watchTimeout);
+      const showContainer = Boolean(options.allContainers);
+      const status = (text: string) => rt.out.info(rt.out.paint('gray', text));
+      const onLogEvent = (event: LogEvent) => {
+        switch (event.kind) {
+          case 'line':
+            if (rt.out.json) {
+              rt.out.data({ pod: event.pod, container: event.container, time: event.time, line: event.line });
+            } else {
+              const prefix = `${paintPod(rt.out.style, event.pod)}${showContainer ? ` ${rt.out.paint('gray', event.container)}` : ''}`;
+              rt.out.line(`${prefix} ${options.timestamps && event.time ? `${event.time} ` : ''}${event.line}`);
+            }
+            break;
+          case 'pod-added':
+            rt.out.info(`${rt.out.paint('green', '+')} ${paintPod(rt.out.style, event.pod)}${event.containers.length ? ` (${event.containers.join(', ')})` : ' (no such container)'}`);
+            break;
+          case 'pod-gone':
+            rt.out.info(`${rt.out.paint('red', '-')} ${paintPod(rt.out.style, event.pod)}`);
+            break;
+          case 'waiting':
+            status('waiting for pods...');
+            break;
+          case 'stream-error':
+            rt.out.warn(`${event.pod}/${event.container}: ${event.message} (retrying)`);
+            break;
+          case 'resumed':
+            rt.out.debug(`pod watch resumed: ${event.reason}`);
+            break;
+          case 'stream-ended':
+            rt.out.debug(`log stream of ${event.pod}/${event.container} ended: reopening`);
+            break;
+        }
+      };
+      const local = await localLab(rt, Boolean(options.local));
+      if (local) {
+        status(`Following the local lab's sink workers; Ctrl-C to stop.`);
+        await followLocalLab(local, rt.signal, localLogEvents(onLogEvent));
+        return;
+      }
+      const cluster = await rt.cluster();
+      const labelSelector = selectorFor(service, options.selector);
+      const { followPodLogs } = await import('../../cluster/logs.js');
+      status(`Following pods (${labelSelector}${nameRegex ? `, name ~ /${nameRegex.source}/` : ''}) in ${cluster.namespace}; Ctrl-C to stop.`);
+      await followPodLogs(cluster, {
+        namespace: cluster.namespace,
+        labelSelector,
+        nameRegex,
+        container: options.allContainers ? 'all' : options.container,
+        sinceSeconds,
+        tailLines,
+        signal: rt.signal,
+        watchTimeoutSeconds,
+        logStreamMaxSeconds: options.logStreamTimeout === undefined ? undefined : parsePositiveInt(options.logStreamTimeout, '--log-stream-timeout'),
+      }, onLogEvent);
+    });
+  withExamples(logs, [
+    'firehose tail logs                          # every eventinghello pod, as they come and go',
+    'firehose tail logs --since 5m --timestamps',
+    'firehose tail logs --selector app=event-display --all-containers',
+    'firehose tail logs --output json | jq -r .line',
+  ]);
+  return withExamples(new Command('tail').description('Follow things on the cluster').addCommand(logs), ['firehose tail logs', 'firehose tail logs event-display --since 5m']);
+}
+
+/** Log lines and pod comings and goings of the local lab, as followPodLogs reports them. */
+function localLogEvents(onLogEvent: (event: LogEvent) => void): (message: ObserveMessage) => void {
+  return (message) => {
+    if (message.stream === 'log') return onLogEvent(message.event);
+    const { type, pod } = message.event;
+    if (type === 'added') onLogEvent({ kind: 'pod-added', pod: pod.name, containers: pod.containers });
+    if (type === 'deleted') onLogEvent({ kind: 'pod-gone', pod: pod.name });
+  };
+}

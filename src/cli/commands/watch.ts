@@ -1,0 +1,120 @@
+import { Command } from '@commander-js/extra-typings';
+import { followLocalLab } from '../../local/observe-client.js';
+import type { PodEvent, PodSummary } from '../../cluster/pods.js';
+import { runtimeOf, withExamples } from '../action.js';
+import { DEFAULT_SERVICE, hiddenWatchTimeout, localLab, parseWatchTimeout, selectorFor } from '../observed-pods.js';
+import type { Runtime } from '../runtime.js';
+
+/** Counts of ready pods: now, and the most seen at once. */
+export class ReadyCounter {
+  readonly pods = new Map<string, PodSummary>();
+  max = 0;
+
+  apply(event: PodEvent): void {
+    if (event.type === 'deleted') this.pods.delete(event.pod.name);
+    else this.pods.set(event.pod.name, event.pod);
+    this.max = Math.max(this.max, this.ready);
+  }
+
+  get ready(): number {
+    let n = 0;
+    for (const p of this.pods.values()) if (p.allReady) n++;
+    return n;
+  }
+
+  summary(): string {
+    return `ready ${this.ready} (max ${this.max})`;
+  }
+}
+
+export function podTable(pods: PodSummary[], now = Date.now(), formatAge: (start: string, now: number) => string): string[] {
+  const rows = [['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], ...[...pods]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((p) => [p.name, p.ready, p.status, String(p.restarts), formatAge(p.startTime, now)])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join(''));
+}
+
+/** Streams the local lab's pod events until the signal aborts or the lab stops. */
+function localPods(observeUrl: string, signal: AbortSignal, onPodEvent: (event: PodEvent) => void): Promise<void> {
+  return followLocalLab(observeUrl, signal, (message) => {
+    if (message.stream === 'pod') onPodEvent(message.event);
+  });
+}
+
+async function watchPodsAction(rt: Runtime, service: string | undefined, options: { selector?: string; pod?: string; watchTimeout?: string; local?: boolean }): Promise<void> {
+  const { podNameRegex, watchPods, formatAge } = await import('../../cluster/pods.js');
+  const nameRegex = podNameRegex(options.pod);
+  const watchTimeoutSeconds = parseWatchTimeout(options.watchTimeout);
+  const counter = new ReadyCounter();
+  const live = rt.out.interactive && Boolean(rt.out.stdout.isTTY);
+  let drawn = 0;
+  let synced = false;
+  const redraw = () => {
+    const lines = [...podTable([...counter.pods.values()], Date.now(), formatAge), '', rt.out.paint('bold', counter.summary())];
+    rt.out.stdout.write(`${drawn ? `\x1b[${drawn}A\x1b[J` : ''}${lines.join('\n')}\n`);
+    drawn = lines.length;
+  };
+  const onSync = (pods: unknown[]) => {
+    if (!synced && pods.length === 0) rt.out.info(rt.out.paint('gray', 'waiting for pods...'));
+    synced = true;
+    if (live) redraw();
+  };
+  const onPodEvent = (event: PodEvent) => {
+      counter.apply(event);
+      if (rt.out.json) {
+        rt.out.data({ type: event.type, pod: event.pod, ready: counter.ready, maxReady: counter.max });
+      } else if (live) {
+        if (synced) redraw();
+      } else {
+        const p = event.pod;
+        rt.out.line(`${event.type.toUpperCase()} ${p.name} ${p.status} ${p.ready}  ${counter.summary()}`);
+      }
+  };
+  // The AGE column moves on its own: refresh the live table every second.
+  const ticker = live ? setInterval(() => { if (synced) redraw(); }, 1000) : undefined;
+  try {
+    const local = await localLab(rt, Boolean(options.local));
+    if (local) {
+      rt.out.info(rt.out.paint('gray', 'Watching the local lab\'s sink workers; Ctrl-C to stop.'));
+      // The lab sends its current workers first, then every change: nothing to list.
+      synced = true;
+      await localPods(local, rt.signal, onPodEvent);
+    } else {
+      const cluster = await rt.cluster();
+      const labelSelector = selectorFor(service, options.selector);
+      rt.out.info(rt.out.paint('gray', `Watching pods (${labelSelector}) in ${cluster.namespace}; Ctrl-C to stop.`));
+      await watchPods(cluster, {
+        namespace: cluster.namespace,
+        labelSelector,
+        nameRegex,
+        signal: rt.signal,
+        watchTimeoutSeconds,
+        onSync,
+        onResume: (reason) => rt.out.debug(`pod watch resumed: ${reason}`),
+      }, onPodEvent);
+    }
+  } finally {
+    if (ticker) clearInterval(ticker);
+  }
+  if (!rt.out.json) rt.out.info(rt.out.paint('gray', `Stopped: ${counter.summary()}.`));
+}
+
+export function watchCommand(): Command<any, any, any> {
+  const pods = new Command('pods')
+    .description('Watch the pods of a Knative Service (default eventinghello) scale: a live table, and the ready count and its maximum')
+    .argument('[service]', `Knative Service name (default ${DEFAULT_SERVICE})`)
+    .option('--selector <labels>', 'label selector instead of the service\'s')
+    .option('--pod <regex>', 'only pods whose name matches')
+    .option('--local', 'the sink workers of `firehose up` on this machine instead of the cluster')
+    .addOption(hiddenWatchTimeout())
+    .action(async (service, options, cmd) => {
+      await watchPodsAction(runtimeOf(cmd), service, options);
+    });
+  withExamples(pods, [
+    'firehose watch pods                 # eventinghello scaling 0 → 10 → 0 while you spam',
+    'firehose watch pods --output json   # one object per change',
+    'firehose watch pods | tee scale.log',
+  ]);
+  return withExamples(new Command('watch').description('Watch things on the cluster change').addCommand(pods), ['firehose watch pods', 'firehose watch pods --output json']);
+}

@@ -1,0 +1,42 @@
+// What `tail logs` and `watch pods` share: which pods they follow, on the cluster or in the
+// local lab (`firehose up`), and the hidden --watch-timeout flag.
+import { Option } from '@commander-js/extra-typings';
+import { parsePositiveInt } from '../config/duration.js';
+import type { FirehoseError } from '../errors.js';
+import type { Runtime } from './runtime.js';
+
+export const DEFAULT_SERVICE = 'eventinghello';
+
+/** `--selector` wins; else the Knative Service's pods. */
+export function selectorFor(service: string | undefined, selector: string | undefined): string {
+  if (selector) return selector;
+  return `serving.knative.dev/service=${service ?? DEFAULT_SERVICE}`;
+}
+
+export function hiddenWatchTimeout(): Option<'--watch-timeout <seconds>'> {
+  // For tests and debugging: the server ends each watch after this long, and it is resumed.
+  return new Option('--watch-timeout <seconds>', 'end each API watch after this many seconds (it is resumed)').hideHelp();
+}
+
+export function parseWatchTimeout(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parsePositiveInt(text, '--watch-timeout');
+}
+
+/**
+ * The local lab to observe: with --local, the user's running `firehose up`; without it,
+ * that lab too when there is no kubeconfig at all (no cluster to watch). Else undefined.
+ */
+export async function localLab(rt: Runtime, forced: boolean): Promise<string | undefined> {
+  const { findLocalLab } = await import('../local/observe-client.js');
+  const user = forced ? (await rt.user()).number : undefined;
+  if (user !== undefined) return findLocalLab(rt.env, user);
+  try {
+    await rt.cluster();
+    return undefined;
+  } catch (error) {
+    if ((error as FirehoseError).code !== 'KUBECONFIG_MISSING') throw error;
+    const fallbackUser = await rt.user().catch(() => undefined);
+    if (!fallbackUser) throw error;
+    return findLocalLab(rt.env, fallbackUser.number).catch(() => { throw error; });
+  }
+}
