@@ -4,7 +4,7 @@
 import { BATCH_OFFSETS, decodeRecordBatches, RECORD_BATCH_HEADER_SIZE, type ConsumedRecord } from '../../protocol/records.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { sleep, type Cluster } from './cluster.js';
-import { responseError, type KafkaResponseError } from './errors.js';
+import { KafkaConnectionError, responseError, type KafkaResponseError } from './errors.js';
 
 export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
 
@@ -105,7 +105,20 @@ export class Fetcher {
     };
     /** Parked loops wait here until the caller has taken what was ready. */
     let taken: Array<() => void> = [];
-    const loop = async (partitions: number[]): Promise<void> => {
+    /** Fetches `partitions` from their leaders; a lost connection is reopened, up to 5 times in a row. */
+    const loop = async (partitions: number[], failures = 0): Promise<void> => {
+      const progress = { answers: 0 };
+      try {
+        await fetchFrom(partitions, progress);
+      } catch (error) {
+        const inARow = progress.answers > 0 ? 1 : failures + 1;
+        if (!(error instanceof KafkaConnectionError) || stopped || inARow > 5) throw error;
+        this.cluster.invalidate(topic);
+        await sleep(RETRY_MS * inARow);
+        await loop(partitions, inARow);
+      }
+    };
+    const fetchFrom = async (partitions: number[], progress: { answers: number }): Promise<void> => {
       const t = await this.cluster.topic(topic);
       const byLeader = groupBy(partitions, (p) => t.leaders[p] ?? -1);
       if (byLeader.size > 1) {
@@ -128,6 +141,7 @@ export class Fetcher {
           forgottenTopicsData: [],
           rackId: '',
         });
+        progress.answers++;
         if (answer.errorCode !== ErrorCode.NONE) throw responseError(answer.errorCode, `Fetch from ${connection.broker}`);
         const moved: number[] = [];
         let got = 0;

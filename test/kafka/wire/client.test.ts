@@ -6,10 +6,11 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../../src/kafka/wire/cluster.js';
 import { Fetcher, type FetchedRecords } from '../../../src/kafka/wire/fetcher.js';
 import { Producer } from '../../../src/kafka/wire/producer.js';
-import { newTopic, sorted } from '../../support/cli-kafka.js';
 import { kafkaFromTests } from '../../support/kafka-env.js';
 import { KCAT, kcatRead, requireKcat } from '../../support/kcat.js';
-import { testCluster } from '../../support/wire-client.js';
+import { newWireTopic, testCluster } from '../../support/wire-client.js';
+
+const sorted = (values: string[]) => [...values].sort();
 
 const kafka = kafkaFromTests();
 const N = 3_000;
@@ -54,7 +55,7 @@ async function fetchAll(topic: string, partitions: number, count: number): Promi
 describe('the wire producer, read back with kcat', () => {
   for (const acks of [1, -1] as const) {
     it(`acks=${acks === 1 ? '1' : 'all (idempotent)'}, keyless: every value once`, async () => {
-      const topic = await newTopic('wire-keyless', 3);
+      const topic = await newWireTopic('wire-keyless', 3);
       const producer = await produceAll(topic, acks, false);
       expect(producer.delivered).toBe(N);
       const records = await kcatRead(topic);
@@ -65,7 +66,7 @@ describe('the wire producer, read back with kcat', () => {
   }
 
   it('acks=all, keyed: the partitions librdkafka murmur2_random gives the same keys', async () => {
-    const [ours, theirs] = [await newTopic('wire-keyed', 5), await newTopic('wire-keyed-kcat', 5)];
+    const [ours, theirs] = [await newWireTopic('wire-keyed', 5), await newWireTopic('wire-keyed-kcat', 5)];
     await produceAll(ours, -1, true);
     const keys = Array.from({ length: 97 }, (_, i) => `key-${i}`);
     await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', theirs, '-K:', '-X', 'partitioner=murmur2_random'], { input: keys.map((k) => `${k}:x\n`).join('') });
@@ -79,7 +80,7 @@ describe('the wire producer, read back with kcat', () => {
 
 describe('the wire producer, read back with its fetcher', () => {
   it('acks=0 with a small buffer: send() pushes back, and every record arrives once', async () => {
-    const topic = await newTopic('wire-acks0', 2);
+    const topic = await newWireTopic('wire-acks0', 2);
     const producer = new Producer(cluster(), { acks: 0, bufferBytes: 32 * 1024, batchBytes: 8 * 1024 });
     await producer.connect();
     let waits = 0;
@@ -99,7 +100,7 @@ describe('the wire producer, read back with its fetcher', () => {
 
 describe('retries', () => {
   it('idempotent: connections dropped mid-stream lose nothing, store nothing twice and keep order', async () => {
-    const topic = await newTopic('wire-retry', 1);
+    const topic = await newWireTopic('wire-retry', 1);
     const c = cluster();
     const producer = new Producer(c, { acks: -1, batchBytes: 2 * 1024, retryBackoffMs: 20 });
     await producer.connect();
@@ -114,10 +115,28 @@ describe('retries', () => {
   });
 });
 
+describe('the wire fetcher', () => {
+  it('reopens a lost connection and goes on from where it was, nothing read twice', async () => {
+    const topic = await newWireTopic('wire-refetch', 1);
+    await produceAll(topic, 1, false);
+    const c = cluster();
+    const fetcher = new Fetcher(c, { maxWaitMs: 100, partitionMaxBytes: 4 * 1024 });
+    const values: string[] = [];
+    let dropped = 0;
+    for await (const batch of fetcher.fetch(topic, new Map([[0, 0]]))) {
+      values.push(...batch.records.map((r) => r.value!.toString()));
+      if (dropped++ < 3) (await c.connection(c.leaderOf(topic, 0))).close();
+      if (values.length >= N) break;
+    }
+    expect(values).toHaveLength(N);
+    expect(sorted(values)).toEqual(sorted(Array.from({ length: N }, (_, i) => `value ${i}`)));
+  });
+});
+
 describe('the wire fetcher reads what kcat wrote', () => {
   for (const codec of ['none', 'gzip']) {
     it(`compression ${codec}`, async () => {
-      const topic = await newTopic(`wire-fetch-${codec}`, 2);
+      const topic = await newWireTopic(`wire-fetch-${codec}`, 2);
       const values = Array.from({ length: N }, (_, i) => `kcat value ${i} ✓`);
       await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', topic, '-z', codec, '-K:', '-H', 'origin=kcat'], { input: values.map((v, i) => `k${i % 10}:${v}\n`).join('') });
       const records = await fetchAll(topic, 2, N);
@@ -129,7 +148,7 @@ describe('the wire fetcher reads what kcat wrote', () => {
   }
 
   it('lists earliest, latest and by-time offsets', async () => {
-    const topic = await newTopic('wire-offsets', 1);
+    const topic = await newWireTopic('wire-offsets', 1);
     const before = Date.now() - 1;
     await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', topic], { input: 'a\nb\nc\n' });
     const fetcher = new Fetcher(cluster());
