@@ -64,6 +64,7 @@ const RULES: Rule[] = [
   { name: 'terminal libraries (chalk, ora, @inquirer/prompts) only in ui/ and cli/', broken: (i) => ['chalk', 'ora', '@inquirer/prompts'].includes(i.to) && !['ui', 'cli'].includes(partOf(i.from)) },
   { name: 'commander only in cli/', broken: (i) => ['commander', '@commander-js/extra-typings'].includes(i.to) && partOf(i.from) !== 'cli' },
   { name: 'shared root modules (errors, logger, labels, util/) import no other part', broken: (i) => ['root', 'util'].includes(partOf(i.from)) && i.to.endsWith('.ts') && !['root', 'util'].includes(partOf(i.to)) },
+  { name: 'command files (cli/commands/) are leaves: what they share lives beside them in cli/', broken: (i) => i.from.startsWith('cli/commands/') && i.to.startsWith('cli/commands/') },
   { name: 'nothing reads ../shared (the project stands alone)', broken: (i) => i.to.startsWith('../') },
 ];
 
@@ -91,6 +92,7 @@ describe('the layering', () => {
       ...importsOf('events/new.ts', "const ui = await import('../ui/output.js');\n"),
       ...importsOf('config/new.ts', "import chalk from 'chalk';\n"),
       ...importsOf('protocol/new.ts', "import { Broker } from '../broker/broker.js';\n"),
+      ...importsOf('cli/commands/new.ts', "import { applyTemplate } from './apply.js';\n"),
     ];
     expect(violations(made)).toEqual([
       'src/events/new.ts:1 imports ui/output.ts: core modules never import cli/ or ui/ (they return data; cli/ renders it)',
@@ -99,6 +101,7 @@ describe('the layering', () => {
       'src/protocol/new.ts:1 imports broker/broker.ts: the Kafka wire codec (protocol/) imports only the shared root modules: the embedded broker and the Kafka client both build on it',
       'src/local/new-thing.ts:1 imports kafkajs: kafkajs is imported only under kafka/ (local/ and the rest see firehose records)',
       'src/config/new.ts:1 imports chalk: terminal libraries (chalk, ora, @inquirer/prompts) only in ui/ and cli/',
+      'src/cli/commands/new.ts:1 imports cli/commands/apply.ts: command files (cli/commands/) are leaves: what they share lives beside them in cli/',
     ]);
   });
 });

@@ -3,16 +3,10 @@ import { parseDuration, parsePositiveInt } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { consumeTopic } from '../../kafka/consume.js';
 import type { ConsumedRecord } from '../../kafka/records.js';
-import type { OffsetReset } from '../../kafka/start-position.js';
 import { runtimeOf, withExamples } from '../action.js';
+import { parseOffsetReset } from '../flags.js';
 
 export type RecordFormat = 'value' | 'json';
-
-export function parseOffsetReset(text: string | undefined): OffsetReset | undefined {
-  if (text === undefined) return undefined;
-  if (text === 'earliest' || text === 'latest') return text;
-  throw new UsageError(`--offset-reset must be earliest or latest, not "${text}".`);
-}
 
 function parseRecordFormat(text: string): RecordFormat {
   if (text === 'value' || text === 'json') return text;

@@ -3,7 +3,7 @@ import { parseDuration, parsePositiveInt } from '../../config/duration.js';
 import { runCommitDemo } from '../../kafka/demo-commit.js';
 import { runOffsetsDemo } from '../../kafka/demo-offsets.js';
 import { runtimeOf, withExamples } from '../action.js';
-import { parseOffsetReset } from './consume.js';
+import { parseOffsetReset } from '../flags.js';
 
 function offsetsDemoCommand(): Command<any, any, any> {
   const command = new Command('offsets')

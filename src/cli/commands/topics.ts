@@ -6,8 +6,8 @@ import { createTopic, deleteTopic, describeTopic, listTopics, validateTopicName 
 import { withSpinner } from '../../ui/spinner.js';
 import { formatTable } from '../../ui/table.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
+import { applyTemplate } from '../apply-template.js';
 import type { Runtime } from '../runtime.js';
-import { applyTemplate } from './cluster.js';
 
 
 /**

@@ -1,0 +1,10 @@
+import { Command } from '@commander-js/extra-typings';
+import { withExamples } from '../action.js';
+import { createSub } from '../apply-template.js';
+
+export function channelCommand(): Command<any, any, any> {
+  const create = createSub('create', 'channel', 'Create a Channel (backed by the default channel kind, or --kind)',
+    (c) => c.option('--kind <kind>', 'KafkaChannel or InMemoryChannel'),
+    (name, o) => ({ name, kind: o.kind }), ['firehose channel create my-channel', 'firehose channel create my-channel --kind InMemoryChannel']);
+  return withExamples(new Command('channel').description('Knative Channels').addCommand(create), ['firehose channel create my-channel']);
+}

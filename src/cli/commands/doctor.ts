@@ -1,0 +1,34 @@
+import { Command } from '@commander-js/extra-typings';
+import { runtimeOf, withExamples } from '../action.js';
+
+export function doctorCommand(): Command<any, any, any> {
+  const command = new Command('doctor')
+    .description("The lab's \"verify your setup\" checks: APIs installed, Kafka CR, Knative pods, default channel, how Kafka is reachable from here")
+    .option('--no-kafka', 'skip the Kafka bootstrap check')
+    .action(async (options, cmd) => {
+      const rt = runtimeOf(cmd);
+      const cluster = await rt.cluster();
+      const { runDoctor } = await import('../../cluster/doctor.js');
+      const kafkaCheck = options.kafka
+        ? async () => {
+            const client = await rt.kafka();
+            await (await client.admin()).listTopics();
+          }
+        : undefined;
+      const connection = await rt.connection();
+      const checks = await runDoctor(cluster, { kafkaCheck, kafkaAccess: { brokers: connection.brokers, viaCluster: connection.viaCluster } });
+      if (rt.out.json) rt.out.data(checks);
+      else {
+        for (const c of checks) {
+          rt.out.line(`${c.ok ? rt.out.paint('green', '✓') : rt.out.paint('red', '✗')} ${c.name}: ${c.detail}`);
+          if (!c.ok && c.hint) rt.out.line(`  ${rt.out.paint('gray', `fix: ${c.hint}`)}`);
+        }
+      }
+      const failed = checks.filter((c) => !c.ok).length;
+      if (failed > 0) {
+        const { FirehoseError } = await import('../../errors.js');
+        throw new FirehoseError('DOCTOR_FAILED', `${failed} of ${checks.length} checks failed.`, { hint: 'Fix the ✗ lines above, then run firehose doctor again.' });
+      }
+    });
+  return withExamples(command, ['firehose doctor', 'firehose doctor --output json']);
+}

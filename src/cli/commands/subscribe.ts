@@ -1,0 +1,16 @@
+import { Command } from '@commander-js/extra-typings';
+import { runtimeOf, withExamples } from '../action.js';
+import { applyTemplate, withApplyOptions } from '../apply-template.js';
+
+export function subscribeCommand(): Command<any, any, any> {
+  const command = withApplyOptions(new Command('subscribe'))
+    .description('Subscribe a service to a channel (a Subscription)')
+    .argument('<channel>', 'channel name')
+    .requiredOption('--subscriber <ref>', 'Service name, Kind/name, or URL')
+    .option('--reply <ref>', 'where replies go')
+    .option('--name <name>', 'subscription name')
+    .action(async (channel, options, cmd) => {
+      await applyTemplate(runtimeOf(cmd), 'subscription', { channel, subscriber: options.subscriber, reply: options.reply, name: options.name }, options);
+    });
+  return withExamples(command, ['firehose subscribe my-channel --subscriber event-display']);
+}
