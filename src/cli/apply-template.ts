@@ -1,9 +1,10 @@
 import { Command } from '@commander-js/extra-typings';
-import { parseDuration, parseKeyValue } from '../config/duration.js';
+import { parseDuration } from '../config/duration.js';
 import type { DeployedObject } from '../cluster/deploy.js';
 import { parseApiVersionFlag } from '../templates/render.js';
 import { withSpinner } from '../ui/spinner.js';
 import { collect, runtimeOf, withExamples } from './action.js';
+import { parseKeyValue } from './flags.js';
 import type { Runtime } from './runtime.js';
 
 // Applying a template from the command line: the flags every such command shares, the

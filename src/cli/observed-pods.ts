@@ -1,9 +1,9 @@
 // What `tail logs` and `watch pods` share: which pods they follow, on the cluster or in the
 // local lab (`firehose up`), and the hidden --watch-timeout flag.
 import { Option } from '@commander-js/extra-typings';
-import { parsePositiveInt } from '../config/duration.js';
 import type { FirehoseError } from '../errors.js';
 import type { Runtime } from './runtime.js';
+import { parsePositiveInt } from './flags.js';
 
 export const DEFAULT_SERVICE = 'eventinghello';
 

@@ -1,10 +1,10 @@
 import { Command } from '@commander-js/extra-typings';
-import { parseDuration, parsePositiveInt } from '../../config/duration.js';
+import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { consumeTopic } from '../../kafka/consume.js';
 import type { ConsumedRecord } from '../../kafka/records.js';
 import { runtimeOf, withExamples } from '../action.js';
-import { parseOffsetReset } from '../flags.js';
+import { parseOffsetReset, parsePositiveInt } from '../flags.js';
 
 export type RecordFormat = 'value' | 'json';
 

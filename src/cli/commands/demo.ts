@@ -1,9 +1,9 @@
 import { Command } from '@commander-js/extra-typings';
-import { parseDuration, parsePositiveInt } from '../../config/duration.js';
+import { parseDuration } from '../../config/duration.js';
 import { runCommitDemo } from '../../kafka/demo-commit.js';
 import { runOffsetsDemo } from '../../kafka/demo-offsets.js';
 import { runtimeOf, withExamples } from '../action.js';
-import { parseOffsetReset } from '../flags.js';
+import { parseOffsetReset, parsePositiveInt } from '../flags.js';
 
 function offsetsDemoCommand(): Command<any, any, any> {
   const command = new Command('offsets')

@@ -1,6 +1,6 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { readFile } from 'node:fs/promises';
-import { parseDuration, parseKeyValue, parsePositiveInt, parsePort } from '../../config/duration.js';
+import { parseDuration } from '../../config/duration.js';
 import { ENV } from '../../config/env.js';
 import { FirehoseError, UsageError } from '../../errors.js';
 import type { EventSummary } from '../../events/cloudevent.js';
@@ -8,6 +8,7 @@ import { sendCloudEvent } from '../../events/send.js';
 import { startEventSink } from '../../events/sink-server.js';
 import { untilAborted } from '../../util/deadline.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
+import { parseKeyValue, parsePort, parsePositiveInt } from '../flags.js';
 import type { Runtime } from '../runtime.js';
 
 

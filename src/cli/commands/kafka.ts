@@ -1,9 +1,9 @@
 import { Command } from '@commander-js/extra-typings';
 import { writeFile } from 'node:fs/promises';
-import { parseByteSize, parsePositiveInt, parsePort } from '../../config/duration.js';
 import { FirehoseError } from '../../errors.js';
 import { untilAborted } from '../../util/deadline.js';
 import { runtimeOf, withExamples } from '../action.js';
+import { parseByteSize, parsePort, parsePositiveInt } from '../flags.js';
 import type { Runtime } from '../runtime.js';
 
 interface EmbeddedBrokerFlags {

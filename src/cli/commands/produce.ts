@@ -1,10 +1,10 @@
 import { Command } from '@commander-js/extra-typings';
 import { createInterface } from 'node:readline';
-import { parseKeyValue, parsePositiveInt } from '../../config/duration.js';
 import { acksLabel, parseAcks } from '../../kafka/acks.js';
 import { produceLines } from '../../kafka/produce.js';
 import { readLineGroups } from '../../util/lines.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
+import { parseKeyValue, parsePositiveInt } from '../flags.js';
 import type { Runtime } from '../runtime.js';
 
 

@@ -1,8 +1,8 @@
 import { Command } from '@commander-js/extra-typings';
-import { parseKeyValue } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { formatTable } from '../../ui/table.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
+import { parseKeyValue } from '../flags.js';
 
 
 export function renderCommand(): Command<any, any, any> {

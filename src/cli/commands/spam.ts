@@ -1,9 +1,10 @@
 import { Command } from '@commander-js/extra-typings';
-import { parseDuration, parsePositiveInt } from '../../config/duration.js';
+import { parseDuration } from '../../config/duration.js';
 import { parseAcks } from '../../kafka/acks.js';
 import { spamTopic } from '../../kafka/spam.js';
 import { ProgressBar } from '../../ui/progress.js';
 import { runtimeOf, withExamples } from '../action.js';
+import { parsePositiveInt } from '../flags.js';
 
 export function spamCommand(): Command<any, any, any> {
   const command = new Command('spam')

@@ -1,11 +1,12 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import type { ChalkInstance } from 'chalk';
-import { parseDuration, parsePositiveInt } from '../../config/duration.js';
+import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import type { LogEvent } from '../../cluster/logs.js';
 import { followLocalLab } from '../../local/observe-client.js';
 import type { ObserveMessage } from '../../local/observe-server.js';
 import { runtimeOf, withExamples } from '../action.js';
+import { parsePositiveInt } from '../flags.js';
 import { DEFAULT_SERVICE, hiddenWatchTimeout, localLab, parseWatchTimeout, selectorFor } from '../observed-pods.js';
 
 /** chalk colours a pod name can get (readable on dark and light terminals). */

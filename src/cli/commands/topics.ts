@@ -1,5 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
-import { parseDuration, parseKeyValue, parsePositiveInt } from '../../config/duration.js';
+import { parseDuration } from '../../config/duration.js';
 import type { ClusterClient } from '../../cluster/connect.js';
 import { FirehoseError, UsageError } from '../../errors.js';
 import { createTopic, deleteTopic, describeTopic, listTopics, validateTopicName } from '../../kafka/topics.js';
@@ -7,6 +7,7 @@ import { withSpinner } from '../../ui/spinner.js';
 import { formatTable } from '../../ui/table.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
 import { applyTemplate } from '../apply-template.js';
+import { parseKeyValue, parsePositiveInt } from '../flags.js';
 import type { Runtime } from '../runtime.js';
 
 

@@ -1,7 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
-import { parseKeyValue } from '../../config/duration.js';
 import { collect, withExamples } from '../action.js';
 import { createSub } from '../apply-template.js';
+import { parseKeyValue } from '../flags.js';
 
 export function triggerCommand(): Command<any, any, any> {
   const create = createSub('create', 'trigger', 'Create a Trigger: exact attribute filters to a subscriber',

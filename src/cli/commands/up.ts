@@ -1,11 +1,12 @@
 import { Command, Option } from '@commander-js/extra-typings';
-import { parseDuration, parsePositiveInt, parsePort } from '../../config/duration.js';
+import { parseDuration } from '../../config/duration.js';
 import { labDefaults, labNames } from '../../config/user.js';
 import type { LabEvent } from '../../local/lab.js';
 import type { LabKafka } from '../../local/lab-kafka.js';
 import { detachLab, recordLab, refuseIfRunning, stopLab } from '../../local/lab-process.js';
 import type { UpState } from '../../local/up-state.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
+import { parsePort, parsePositiveInt } from '../flags.js';
 import type { Runtime } from '../runtime.js';
 
 function printLabEvent(rt: Runtime, e: LabEvent): void {
