@@ -2,6 +2,7 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, USER_LABEL, managedLabels } from '.
 import { FirehoseError } from '../errors.js';
 import type { ClusterClient } from './connect.js';
 import { resolveResource, servedResources, type ApiResource, type KindRef } from './discovery.js';
+import { kindRef } from './kinds.js';
 
 /** Labels on everything firehose creates. */
 export { MANAGED_BY_LABEL, MANAGED_BY_VALUE, USER_LABEL, managedLabels };
@@ -25,21 +26,10 @@ export interface KubeObject {
 }
 
 /** The kinds firehose creates (what listManaged/cleanup look at). */
-export const MANAGED_KINDS: KindRef[] = [
-  { group: 'kafka.strimzi.io', kind: 'KafkaTopic' },
-  { group: 'kafka.strimzi.io', kind: 'KafkaMirrorMaker2' },
-  { group: 'serving.knative.dev', kind: 'Service' },
-  { group: 'sources.knative.dev', kind: 'KafkaSource' },
-  { group: 'sources.knative.dev', kind: 'PingSource' },
-  { group: 'eventing.knative.dev', kind: 'Broker' },
-  { group: 'eventing.knative.dev', kind: 'Trigger' },
-  { group: 'eventing.knative.dev', kind: 'KafkaSink' },
-  { group: 'messaging.knative.dev', kind: 'Channel' },
-  { group: 'messaging.knative.dev', kind: 'KafkaChannel' },
-  { group: 'messaging.knative.dev', kind: 'InMemoryChannel' },
-  { group: 'messaging.knative.dev', kind: 'Subscription' },
-  { group: '', kind: 'ConfigMap' },
-];
+export const MANAGED_KINDS: KindRef[] = ([
+  'KafkaTopic', 'KafkaMirrorMaker2', 'Service', 'KafkaSource', 'PingSource', 'Broker', 'Trigger', 'KafkaSink',
+  'Channel', 'KafkaChannel', 'InMemoryChannel', 'Subscription', 'ConfigMap',
+] as const).map((kind) => kindRef(kind));
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 

@@ -1,9 +1,6 @@
 import { FirehoseError } from '../errors.js';
 import type { ClusterClient } from './connect.js';
-import { KIND_SOURCES, installHint, kindNotInstalled } from './errors.js';
-
-/** Where each kind comes from and what to install when it is missing (group, install hint). */
-export const KIND_HINTS = KIND_SOURCES;
+import { installHint, kindNotInstalled } from './errors.js';
 
 export interface KindRef {
   group: string;

@@ -2,6 +2,7 @@ import { FirehoseError } from '../errors.js';
 import type { ClusterClient } from './connect.js';
 import { servedResources, type KindRef } from './discovery.js';
 import { installHint } from './errors.js';
+import { byGroup, KINDS } from './kinds.js';
 import { clusterCaSecretName, externalListeners, kafkaListeners, readClusterCa, type KafkaCr } from './kafka-access.js';
 import { decideTunnel, looksInCluster, resolveBrokerAddress, splitHostPort, type HostLookup } from './port-forward.js';
 
@@ -25,13 +26,7 @@ export interface DoctorOptions {
 }
 
 /** The API groups and kinds the lab needs, one check per group. */
-export const DOCTOR_APIS: Array<{ group: string; kinds: string[] }> = [
-  { group: 'kafka.strimzi.io', kinds: ['Kafka', 'KafkaTopic'] },
-  { group: 'sources.knative.dev', kinds: ['KafkaSource'] },
-  { group: 'messaging.knative.dev', kinds: ['Channel', 'Subscription', 'KafkaChannel'] },
-  { group: 'eventing.knative.dev', kinds: ['Broker', 'Trigger'] },
-  { group: 'serving.knative.dev', kinds: ['Service'] },
-];
+export const DOCTOR_APIS: Array<{ group: string; kinds: string[] }> = byGroup(['Kafka', 'KafkaTopic', 'KafkaSource', 'Channel', 'Subscription', 'KafkaChannel', 'Broker', 'Trigger', 'Service']);
 
 export const KNATIVE_NAMESPACES = ['knative-eventing', 'knative-sources'];
 
@@ -76,10 +71,10 @@ export async function runDoctor(client: ClusterClient, options: DoctorOptions = 
   // 3. The Kafka cluster CR.
   const kc = options.kafkaCluster ?? { name: 'my-cluster', namespace: 'kafka' };
   const kafkaName = `Kafka ${kc.name} in ${kc.namespace}`;
-  const kafka = served.find((r) => r.group === 'kafka.strimzi.io' && r.kind === 'Kafka');
+  const kafka = served.find((r) => r.group === KINDS.Kafka.group && r.kind === 'Kafka');
   let kafkaCr: KafkaCr | undefined;
   if (!kafka) {
-    checks.push({ name: kafkaName, ok: false, detail: 'the Kafka kind is not served', hint: `${installHint('Kafka', 'kafka.strimzi.io')}, then create the cluster (workshop kafka-cluster.yml).` });
+    checks.push({ name: kafkaName, ok: false, detail: 'the Kafka kind is not served', hint: `${installHint('Kafka', KINDS.Kafka.group)}, then create the cluster (workshop kafka-cluster.yml).` });
   } else {
     try {
       const res = await client.request('GET', `/apis/${kafka.group}/${kafka.version}/namespaces/${kc.namespace}/${kafka.plural}/${kc.name}`, { what: `read ${kafkaName}` });

@@ -1,4 +1,5 @@
 import { FirehoseError } from '../errors.js';
+import { kindInfo } from './kinds.js';
 
 /** What was being done when the API server answered, for one-line messages. */
 export interface ApiErrorContext {
@@ -109,27 +110,10 @@ function schemaRejected(ctx: ApiErrorContext, detail: string): FirehoseError {
   });
 }
 
-/** Where each kind firehose uses comes from, for "not installed" hints. */
-export const KIND_SOURCES: Record<string, { group: string; install: string }> = {
-  Kafka: { group: 'kafka.strimzi.io', install: 'install the Strimzi operator (AMQ Streams on OpenShift)' },
-  KafkaTopic: { group: 'kafka.strimzi.io', install: 'install the Strimzi operator (AMQ Streams on OpenShift)' },
-  KafkaMirrorMaker2: { group: 'kafka.strimzi.io', install: 'install the Strimzi operator (AMQ Streams on OpenShift)' },
-  KafkaSource: { group: 'sources.knative.dev', install: 'install Knative\'s Kafka source (eventing-kafka-broker\'s kafka-source; KnativeKafka with source.enabled on OpenShift Serverless)' },
-  PingSource: { group: 'sources.knative.dev', install: 'install Knative Eventing' },
-  KafkaChannel: { group: 'messaging.knative.dev', install: 'install Knative\'s Kafka channel (eventing-kafka-broker\'s kafka-channel; KnativeKafka with channel.enabled on OpenShift Serverless)' },
-  Channel: { group: 'messaging.knative.dev', install: 'install Knative Eventing' },
-  InMemoryChannel: { group: 'messaging.knative.dev', install: 'install Knative Eventing (its in-memory channel)' },
-  Subscription: { group: 'messaging.knative.dev', install: 'install Knative Eventing' },
-  Broker: { group: 'eventing.knative.dev', install: 'install Knative Eventing' },
-  Trigger: { group: 'eventing.knative.dev', install: 'install Knative Eventing' },
-  KafkaSink: { group: 'eventing.knative.dev', install: 'install Knative\'s Kafka sink (eventing-kafka-broker\'s kafka-sink; KnativeKafka with sink.enabled on OpenShift Serverless)' },
-  Service: { group: 'serving.knative.dev', install: 'install Knative Serving (OpenShift Serverless)' },
-};
-
 /** The install hint for a kind (by kind, or by group for kinds firehose does not know). */
 export function installHint(kind: string, group?: string): string {
-  const known = KIND_SOURCES[kind];
-  if (known && (!group || known.group === group)) return known.install;
+  const known = kindInfo(kind);
+  if (known?.install && (!group || known.group === group)) return known.install;
   if (group === 'kafka.strimzi.io') return 'install the Strimzi operator (AMQ Streams on OpenShift)';
   if (group?.endsWith('knative.dev')) return 'install Knative (OpenShift Serverless) with the component that provides it';
   return `install the operator that provides ${group ? `${group}/` : ''}${kind}`;
@@ -137,8 +121,8 @@ export function installHint(kind: string, group?: string): string {
 
 export function kindNotInstalled(kind: string, group?: string, servedElsewhere?: string): FirehoseError {
   const install = installHint(kind, group);
-  const label = group && KIND_SOURCES[kind]?.group !== group ? `${kind} (${group})` : kind;
+  const label = group && kindInfo(kind)?.group !== group ? `${kind} (${group})` : kind;
   return new FirehoseError('KIND_NOT_INSTALLED', `${label} is not installed on this cluster: ${install}.`, {
-    hint: servedElsewhere ?? `\`oc api-resources --api-group=${group ?? KIND_SOURCES[kind]?.group ?? ''}\` lists what the cluster serves; ask the cluster admin to ${install}.`,
+    hint: servedElsewhere ?? `\`oc api-resources --api-group=${group ?? kindInfo(kind)?.group ?? ''}\` lists what the cluster serves; ask the cluster admin to ${install}.`,
   });
 }

@@ -5,6 +5,7 @@ import { managedLabels } from '../labels.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultApiVersion, KINDS, type KnownKind } from '../cluster/kinds.js';
 import { FirehoseError, UsageError } from '../errors.js';
 
 export interface TemplateInfo {
@@ -102,22 +103,15 @@ function scalar(value: string): string | number | boolean {
   return value;
 }
 
-// The kinds a sink/subscriber/reply/channel reference may name, with their default apiVersion.
-const REF_KINDS: Record<string, string> = {
-  Service: 'serving.knative.dev/v1',
-  Broker: 'eventing.knative.dev/v1',
-  Channel: 'messaging.knative.dev/v1',
-  InMemoryChannel: 'messaging.knative.dev/v1',
-  KafkaChannel: 'messaging.knative.dev/v1beta1',
-  KafkaSink: 'eventing.knative.dev/v1alpha1',
-};
-const REF_ALIASES: Record<string, string> = { ksvc: 'Service', svc: 'Service' };
+// The kinds a sink/subscriber/reply/channel reference may name (default apiVersion: the catalogue's).
+const REF_KINDS: KnownKind[] = ['Service', 'Broker', 'Channel', 'InMemoryChannel', 'KafkaChannel', 'KafkaSink'];
+const REF_ALIASES: Record<string, KnownKind> = { ksvc: 'Service', svc: 'Service' };
 
 interface Ctx {
   apiVersions: Record<string, string>;
 }
 
-function kReference(key: string, value: string, defaultKind: string, ctx: Ctx, allowed = Object.keys(REF_KINDS)): Obj {
+function kReference(key: string, value: string, defaultKind: KnownKind, ctx: Ctx, allowed: KnownKind[] = REF_KINDS): Obj {
   const slash = value.indexOf('/');
   let kind = defaultKind;
   let name = value;
@@ -129,11 +123,11 @@ function kReference(key: string, value: string, defaultKind: string, ctx: Ctx, a
     name = value.slice(slash + 1);
   }
   objectName(key, name);
-  return { apiVersion: ctx.apiVersions[kind] ?? REF_KINDS[kind], kind, name };
+  return { apiVersion: ctx.apiVersions[kind] ?? defaultApiVersion(kind), kind, name };
 }
 
 /** A Knative Destination: `name` (defaultKind), `Kind/name`, or an http(s) URL. */
-function destination(key: string, value: string, defaultKind: string, ctx: Ctx): Obj {
+function destination(key: string, value: string, defaultKind: KnownKind, ctx: Ctx): Obj {
   if (/^https?:\/\//i.test(value)) {
     try {
       new URL(value);
@@ -162,9 +156,8 @@ interface FamilyDef {
 
 interface TemplateDef {
   name: string;
-  kind: string;
-  group: string;
-  defaultVersion: string;
+  /** Its API group and default version come from the kinds catalogue (cluster/kinds.ts). */
+  kind: KnownKind;
   description: string;
   keys: KeyDef[];
   families?: FamilyDef[];
@@ -228,13 +221,6 @@ const TEMPLATES: TemplateDef[] = [
   {
     name: 'kafka-topic',
     kind: 'KafkaTopic',
-    group: 'kafka.strimzi.io',
-    // Strimzi 0.22-0.4x serve v1beta2 (0.45 also v1beta1/v1alpha1); Strimzi >= 0.49 (1.x) serves
-    // only v1. v1beta2 is what most installed operators (and AMQ Streams 2.x) accept today; use
-    // --api-version KafkaTopic=kafka.strimzi.io/v1 for Strimzi 1.x. The spec (partitions,
-    // replicas, config, topicName) is the same in v1alpha1, v1beta1, v1beta2 and v1: only the
-    // apiVersion string changes.
-    defaultVersion: 'v1beta2',
     description: 'Strimzi KafkaTopic my-topic-<N> on my-cluster: 10 partitions, 1 replica',
     user: (o, n) => {
       o.metadata.name = `my-topic-${n}`;
@@ -250,8 +236,6 @@ const TEMPLATES: TemplateDef[] = [
   {
     name: 'sink',
     kind: 'Service',
-    group: 'serving.knative.dev',
-    defaultVersion: 'v1',
     description: 'Knative Service eventinghello: one event at a time per pod, scales 0..10',
     keys: [
       {
@@ -273,11 +257,6 @@ const TEMPLATES: TemplateDef[] = [
   {
     name: 'kafka-source',
     kind: 'KafkaSource',
-    group: 'sources.knative.dev',
-    // Served at v1beta1 and v1 by eventing-kafka-broker, with the same spec. The legacy
-    // eventing-kafka v0.x adapter served v1beta1 only (same field names); its v1alpha1
-    // took bootstrapServers and topics as comma-separated strings: see adapt().
-    defaultVersion: 'v1',
     description: 'KafkaSource mykafka-source: my-topic-<N>, group knative-group-<N>, sink eventinghello',
     user: (o, n) => {
       o.spec.consumerGroup = `knative-group-${n}`;
@@ -301,8 +280,6 @@ const TEMPLATES: TemplateDef[] = [
   {
     name: 'broker',
     kind: 'Broker',
-    group: 'eventing.knative.dev',
-    defaultVersion: 'v1',
     description: 'Broker default, class MTChannelBasedBroker (or Kafka: durable)',
     keys: [
       nameKey(),
@@ -322,10 +299,6 @@ const TEMPLATES: TemplateDef[] = [
   {
     name: 'trigger',
     kind: 'Trigger',
-    group: 'eventing.knative.dev',
-    // The seeds used v1alpha1/v1beta1, which current Knative no longer serves; broker,
-    // filter.attributes and subscriber have the same shape there, so only the string changes.
-    defaultVersion: 'v1',
     description: 'Trigger my-trigger on broker default to event-display; filter.<attr> narrows it',
     keys: [
       nameKey(),
@@ -347,16 +320,14 @@ const TEMPLATES: TemplateDef[] = [
   {
     name: 'channel',
     kind: 'Channel',
-    group: 'messaging.knative.dev',
-    defaultVersion: 'v1',
     description: "Channel my-channel, backed by the cluster's default channel (or kind=...)",
     keys: [
       nameKey(),
       {
         key: 'kind',
         apply: (o, v, ctx) => {
-          const kind = oneOf('kind', v, ['InMemoryChannel', 'KafkaChannel']);
-          ensure(o, 'spec').channelTemplate = { apiVersion: ctx.apiVersions[kind] ?? REF_KINDS[kind], kind };
+          const kind = oneOf('kind', v, ['InMemoryChannel', 'KafkaChannel']) as KnownKind;
+          ensure(o, 'spec').channelTemplate = { apiVersion: ctx.apiVersions[kind] ?? defaultApiVersion(kind), kind };
         },
       },
     ],
@@ -364,10 +335,6 @@ const TEMPLATES: TemplateDef[] = [
   {
     name: 'kafka-channel',
     kind: 'KafkaChannel',
-    group: 'messaging.knative.dev',
-    // eventing-kafka-broker serves v1beta1 (storage) and v1, same spec; older eventing-kafka
-    // releases (and the workshop's default-ch-webhook config) know only v1beta1.
-    defaultVersion: 'v1beta1',
     description: 'KafkaChannel my-kafka-channel: 1 partition, 1 replica',
     keys: [
       nameKey(),
@@ -385,16 +352,12 @@ const TEMPLATES: TemplateDef[] = [
   {
     name: 'in-memory-channel',
     kind: 'InMemoryChannel',
-    group: 'messaging.knative.dev',
-    defaultVersion: 'v1',
     description: 'InMemoryChannel my-in-memory-channel (not durable)',
     keys: [nameKey()],
   },
   {
     name: 'subscription',
     kind: 'Subscription',
-    group: 'messaging.knative.dev',
-    defaultVersion: 'v1',
     description: 'Subscription my-subscription: channel my-channel to event-display',
     keys: [
       nameKey(),
@@ -406,8 +369,6 @@ const TEMPLATES: TemplateDef[] = [
   {
     name: 'kafka-sink',
     kind: 'KafkaSink',
-    group: 'eventing.knative.dev',
-    defaultVersion: 'v1alpha1',
     description: 'KafkaSink my-kafka-sink: CloudEvents POSTed to it go into my-topic-<N>',
     user: (o, n) => {
       o.spec.topic = `my-topic-${n}`;
@@ -424,9 +385,6 @@ const TEMPLATES: TemplateDef[] = [
   {
     name: 'ping-source',
     kind: 'PingSource',
-    group: 'sources.knative.dev',
-    // v1 (and v1beta2) call the payload `data`; v1alpha2/v1beta1 (the seed's) call it jsonData.
-    defaultVersion: 'v1',
     description: 'PingSource ping-source: {"message": "Hello serverless!"} every minute to broker default',
     keys: [
       nameKey(),
@@ -453,18 +411,12 @@ const TEMPLATES: TemplateDef[] = [
   {
     name: 'event-display',
     kind: 'Service',
-    group: 'serving.knative.dev',
-    defaultVersion: 'v1',
     description: 'Knative Service event-display: logs every CloudEvent it receives',
     keys: [nameKey(serviceName), { key: 'image', apply: (o, v) => void (o.spec.template.spec.containers[0].image = text('image', v)) }],
   },
   {
     name: 'mirror-maker2',
     kind: 'KafkaMirrorMaker2',
-    group: 'kafka.strimzi.io',
-    // v1beta2 as for KafkaTopic (v1alpha1 in Strimzi 0.20 has the same shape); v1 (Strimzi
-    // 1.x) replaced connectCluster/clusters with spec.target and mirrors[].source: adapt().
-    defaultVersion: 'v1beta2',
     description: 'KafkaMirrorMaker2 factory-to-central: all topics and groups, TLS to the target',
     keys: [
       nameKey(),
@@ -544,8 +496,6 @@ const TEMPLATES: TemplateDef[] = [
   {
     name: 'mqtt2kafka',
     kind: 'ConfigMap',
-    group: '',
-    defaultVersion: 'v1',
     description: 'ConfigMap mqtt2kafka-config: MQTT iot-sensor/sw/* to Kafka iot-sensor-sw-*',
     keys: [nameKey()],
     families: [propertyFamily],
@@ -553,8 +503,6 @@ const TEMPLATES: TemplateDef[] = [
   {
     name: 'kafka-to-s3',
     kind: 'ConfigMap',
-    group: '',
-    defaultVersion: 'v1',
     description: 'ConfigMap kafka-to-s3-config: mirrored topics to S3 bucket manuela-data-lake',
     keys: [nameKey()],
     families: [propertyFamily],
@@ -569,9 +517,9 @@ export function listTemplates(): TemplateInfo[] {
   return TEMPLATES.map((t) => ({
     name: t.name,
     kind: t.kind,
-    group: t.group,
+    group: KINDS[t.kind].group,
     description: t.description,
-    defaultVersion: t.defaultVersion,
+    defaultVersion: KINDS[t.kind].defaultVersion,
     keys: keysOf(t),
   }));
 }
@@ -611,16 +559,17 @@ export function parseApiVersionFlag(textValue: string): [kind: string, apiVersio
 }
 
 function resolveApiVersion(def: TemplateDef, apiVersions: Record<string, string>): { apiVersion: string; version: string } {
-  const fallback = def.group ? `${def.group}/${def.defaultVersion}` : def.defaultVersion;
+  const { group: defGroup, defaultVersion } = KINDS[def.kind];
+  const fallback = defaultApiVersion(def.kind);
   const given = apiVersions[def.kind];
-  if (given === undefined) return { apiVersion: fallback, version: def.defaultVersion };
+  if (given === undefined) return { apiVersion: fallback, version: defaultVersion };
   const [, apiVersion] = parseApiVersionFlag(`${def.kind}=${given}`);
   const slash = apiVersion.lastIndexOf('/');
   const group = slash >= 0 ? apiVersion.slice(0, slash) : '';
   const version = apiVersion.slice(slash + 1);
-  if (group !== def.group) {
+  if (group !== defGroup) {
     throw new UsageError(
-      `--api-version ${def.kind}=${given}: template ${def.name} renders a ${def.kind} of API group ${def.group || '(core)'}, not ${group || '(core)'}.`,
+      `--api-version ${def.kind}=${given}: template ${def.name} renders a ${def.kind} of API group ${defGroup || '(core)'}, not ${group || '(core)'}.`,
       `Example: --api-version ${def.kind}=${fallback}`,
     );
   }

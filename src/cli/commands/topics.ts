@@ -1,6 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { parseDuration } from '../../config/duration.js';
 import type { ClusterClient } from '../../cluster/connect.js';
+import { KINDS, kindRef } from '../../cluster/kinds.js';
 import { FirehoseError, UsageError } from '../../errors.js';
 import { createTopic, deleteTopic, describeTopic, listTopics, validateTopicName } from '../../kafka/topics.js';
 import { withSpinner } from '../../ui/spinner.js';
@@ -27,7 +28,7 @@ async function topicCluster(rt: Runtime, via: string): Promise<ClusterClient | u
     return undefined;
   }
   const { resolveApiVersions } = await import('../../cluster/discovery.js');
-  const served = await resolveApiVersions(cluster, [{ group: 'kafka.strimzi.io', kind: 'KafkaTopic' }]).catch((error: unknown) => {
+  const served = await resolveApiVersions(cluster, [kindRef('KafkaTopic')]).catch((error: unknown) => {
     if (via === 'cluster') throw error;
     rt.out.warn(`Kubernetes not usable (${(error as Error).message}); using the Kafka admin API.`);
     return {} as Record<string, string>;
@@ -35,7 +36,7 @@ async function topicCluster(rt: Runtime, via: string): Promise<ClusterClient | u
   if (served.KafkaTopic) return cluster;
   if (via === 'cluster') {
     const { kindNotInstalled } = await import('../../cluster/errors.js');
-    throw kindNotInstalled('KafkaTopic', 'kafka.strimzi.io');
+    throw kindNotInstalled('KafkaTopic', KINDS.KafkaTopic.group);
   }
   return undefined;
 }
