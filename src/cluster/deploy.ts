@@ -1,4 +1,5 @@
-import { getTemplate, listTemplates, renderTemplate, type RenderedObject } from '../templates/render.js';
+import { getTemplate, listTemplates } from '../templates/catalogue.js';
+import { renderTemplate, type RenderedObject } from '../templates/render.js';
 import { applyObject, describeObject, type ApplyAction, type KubeObject } from './apply.js';
 import type { ClusterClient } from './connect.js';
 import { resolveApiVersions } from './discovery.js';

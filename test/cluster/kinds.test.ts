@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { byGroup, defaultApiVersion, kindInfo, kindRef } from '../../src/cluster/kinds.js';
 import { installHint } from '../../src/cluster/errors.js';
 import { DOCTOR_APIS } from '../../src/cluster/doctor.js';
-import { listTemplates } from '../../src/templates/render.js';
+import { listTemplates } from '../../src/templates/catalogue.js';
 
 describe('the kinds catalogue', () => {
   it('gives the default apiVersion, core kinds without a group', () => {

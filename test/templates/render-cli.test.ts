@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { listTemplates } from '../../src/templates/render.js';
+import { listTemplates } from '../../src/templates/catalogue.js';
 import { runCli } from '../support/cli.js';
 
 const dirs: string[] = [];

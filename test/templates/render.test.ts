@@ -6,9 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { FirehoseError, UsageError } from '../../src/errors.js';
+import { getTemplate, listTemplates } from '../../src/templates/catalogue.js';
 import {
-  getTemplate,
-  listTemplates,
   parseApiVersionFlag,
   renderTemplate,
   toYaml,

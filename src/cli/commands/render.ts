@@ -14,7 +14,8 @@ export function renderCommand(): Command<any, any, any> {
     .option('--out <dir>', 'write <template>-<name>.yaml files into dir (created if missing) instead of printing')
     .action(async (template, options, cmd) => {
       const rt = runtimeOf(cmd);
-      const { getTemplate, listTemplates, parseApiVersionFlag, renderTemplate, toYaml, writeRendered } = await import('../../templates/render.js');
+      const { getTemplate, listTemplates } = await import('../../templates/catalogue.js');
+      const { parseApiVersionFlag, renderTemplate, toYaml, writeRendered } = await import('../../templates/render.js');
       if (!template) {
         if (options.set.length || options.apiVersion.length || options.out) {
           throw new UsageError('--set, --api-version and --out need a template.', 'Run `firehose render` to list the templates.');

@@ -1,0 +1,415 @@
+// The template catalogue: each workshop template (its kind, description, --set keys and
+// key families, per-user defaults, adaptations to older API versions) beside the YAML file of
+// the same name under templates/. render.ts loads and renders them.
+import { defaultApiVersion, KINDS, type KnownKind } from '../cluster/kinds.js';
+import { UsageError } from '../errors.js';
+import { bad, destination, hostPorts, kReference, list, objectName, oneOf, scalar, serviceName, text, wholeNumber, type Ctx, type Obj } from './values.js';
+
+export interface TemplateInfo {
+  name: string;
+  kind: string;
+  /** API group ('' for the core group, e.g. ConfigMap). */
+  group: string;
+  description: string;
+  /** The version rendered unless --api-version says otherwise (just the version: 'v1beta2'). */
+  defaultVersion: string;
+  /** Settable --set keys; a key ending in `<...>` is a family (filter.<attr> → filter.type, filter.source). */
+  keys: string[];
+}
+
+
+interface KeyDef {
+  key: string;
+  apply(obj: Obj, value: string, ctx: Ctx): void;
+}
+
+interface FamilyDef {
+  /** e.g. 'filter.' for filter.<attr> */
+  prefix: string;
+  label: string;
+  apply(obj: Obj, sub: string, value: string, ctx: Ctx): void;
+}
+
+export interface TemplateDef {
+  name: string;
+  /** Its API group and default version come from the kinds catalogue (cluster/kinds.ts). */
+  kind: KnownKind;
+  description: string;
+  keys: KeyDef[];
+  families?: FamilyDef[];
+  /** Per-user defaults (my-topic-N, knative-group-N), applied before --set. */
+  user?(obj: Obj, n: number): void;
+  /** Reshapes the rendered object for an apiVersion whose schema differs from the template's. */
+  adapt?(obj: Obj, version: string): void;
+}
+
+const nameKey = (check: (k: string, v: string) => string = objectName): KeyDef => ({
+  key: 'name',
+  apply: (o, v) => {
+    o.metadata.name = check('name', v);
+  },
+});
+
+function ensure(obj: Obj, ...path: string[]): Obj {
+  let at = obj;
+  for (const p of path) {
+    if (at[p] === null || typeof at[p] !== 'object') at[p] = {};
+    at = at[p];
+  }
+  return at;
+}
+
+/** Sets `key=value` in a Java properties text, replacing the key's line or appending one. */
+function setProperty(textBlock: string, key: string, value: string): string {
+  const lines = textBlock.replace(/\n+$/, '').split('\n');
+  const at = lines.findIndex((l) => l.trim().split('=')[0]?.trim() === key);
+  if (at >= 0) lines[at] = `${key}=${value}`;
+  else lines.push(`${key}=${value}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const propertyFamily: FamilyDef = {
+  prefix: 'property.',
+  label: 'property.<key>',
+  apply: (o, sub, v) => {
+    if (!/^[A-Za-z0-9._-]+$/.test(sub)) bad(`property.${sub}`, v, 'property names are letters, digits, ".", "_" and "-"');
+    const data = ensure(o, 'data');
+    data['application.properties'] = setProperty(String(data['application.properties'] ?? ''), sub, v);
+  },
+};
+
+const DURATION_8601 = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
+
+/** The template's two Kafka clusters in the v1beta2 shape (connectCluster = the target). */
+function mm2Clusters(o: Obj): { source: Obj; target: Obj; mirror: Obj } {
+  const spec = o.spec as Obj;
+  const mirror = (spec.mirrors as Obj[])[0]!;
+  const byAlias = (alias: string) => (spec.clusters as Obj[]).find((c) => c.alias === alias)!;
+  return { source: byAlias(mirror.sourceCluster), target: byAlias(mirror.targetCluster), mirror };
+}
+
+function mm2Alias(key: string, value: string): string {
+  if (!/^[a-zA-Z0-9._-]{1,100}$/.test(value)) bad(key, value, `${key} must be 1-100 letters, digits, '.', '_' or '-'`);
+  return value;
+}
+
+const TEMPLATES: TemplateDef[] = [
+  {
+    name: 'kafka-topic',
+    kind: 'KafkaTopic',
+    description: 'Strimzi KafkaTopic my-topic-<N> on my-cluster: 10 partitions, 1 replica',
+    user: (o, n) => {
+      o.metadata.name = `my-topic-${n}`;
+    },
+    keys: [
+      nameKey(),
+      { key: 'partitions', apply: (o, v) => void (o.spec.partitions = wholeNumber('partitions', v)) },
+      { key: 'replicas', apply: (o, v) => void (o.spec.replicas = wholeNumber('replicas', v)) },
+      { key: 'cluster', apply: (o, v) => void (ensure(o, 'metadata', 'labels')['strimzi.io/cluster'] = objectName('cluster', v)) },
+    ],
+    families: [{ prefix: 'config.', label: 'config.<topic-config>', apply: (o, sub, v) => void (ensure(o, 'spec', 'config')[sub] = scalar(v)) }],
+  },
+  {
+    name: 'sink',
+    kind: 'Service',
+    description: 'Knative Service eventinghello: one event at a time per pod, scales 0..10',
+    keys: [
+      {
+        key: 'name',
+        apply: (o, v) => {
+          o.metadata.name = serviceName('name', v);
+          // A revision name must start with its service's name.
+          const meta = ensure(o, 'spec', 'template', 'metadata');
+          if (meta.name) meta.name = `${v}-v1`;
+        },
+      },
+      { key: 'image', apply: (o, v) => void (o.spec.template.spec.containers[0].image = text('image', v)) },
+      { key: 'maxScale', apply: (o, v) => void (ensure(o, 'spec', 'template', 'metadata', 'annotations')['autoscaling.knative.dev/maxScale'] = String(wholeNumber('maxScale', v, 0))) },
+      { key: 'minScale', apply: (o, v) => void (ensure(o, 'spec', 'template', 'metadata', 'annotations')['autoscaling.knative.dev/minScale'] = String(wholeNumber('minScale', v, 0))) },
+      { key: 'target', apply: (o, v) => void (ensure(o, 'spec', 'template', 'metadata', 'annotations')['autoscaling.knative.dev/target'] = String(wholeNumber('target', v))) },
+      { key: 'containerConcurrency', apply: (o, v) => void (o.spec.template.spec.containerConcurrency = wholeNumber('containerConcurrency', v, 0)) },
+    ],
+  },
+  {
+    name: 'kafka-source',
+    kind: 'KafkaSource',
+    description: 'KafkaSource mykafka-source: my-topic-<N>, group knative-group-<N>, sink eventinghello',
+    user: (o, n) => {
+      o.spec.consumerGroup = `knative-group-${n}`;
+      o.spec.topics = [`my-topic-${n}`];
+    },
+    keys: [
+      nameKey(),
+      { key: 'topic', apply: (o, v) => void (o.spec.topics = list('topic', v)) },
+      { key: 'group', apply: (o, v) => void (o.spec.consumerGroup = text('group', v)) },
+      { key: 'bootstrapServers', apply: (o, v) => void (o.spec.bootstrapServers = hostPorts('bootstrapServers', v)) },
+      { key: 'sink', apply: (o, v, ctx) => void (o.spec.sink = destination('sink', v, 'Service', ctx)) },
+      { key: 'initialOffset', apply: (o, v) => void (o.spec.initialOffset = oneOf('initialOffset', v, ['earliest', 'latest'])) },
+      { key: 'ordering', apply: (o, v) => void (o.spec.ordering = oneOf('ordering', v, ['ordered', 'unordered'])) },
+    ],
+    adapt: (o, version) => {
+      if (version !== 'v1alpha1') return;
+      o.spec.bootstrapServers = (o.spec.bootstrapServers as string[]).join(',');
+      o.spec.topics = (o.spec.topics as string[]).join(',');
+    },
+  },
+  {
+    name: 'broker',
+    kind: 'Broker',
+    description: 'Broker default, class MTChannelBasedBroker (or Kafka: durable)',
+    keys: [
+      nameKey(),
+      {
+        key: 'class',
+        apply: (o, v) => {
+          const cls = oneOf('class', v, ['MTChannelBasedBroker', 'Kafka']);
+          ensure(o, 'metadata', 'annotations')['eventing.knative.dev/broker.class'] = cls;
+          const spec = ensure(o, 'spec');
+          // The Kafka broker reads its topic settings and bootstrap servers from this ConfigMap.
+          if (cls === 'Kafka') spec.config = { apiVersion: 'v1', kind: 'ConfigMap', name: 'kafka-broker-config', namespace: 'knative-eventing' };
+          else delete spec.config;
+        },
+      },
+    ],
+  },
+  {
+    name: 'trigger',
+    kind: 'Trigger',
+    description: 'Trigger my-trigger on broker default to event-display; filter.<attr> narrows it',
+    keys: [
+      nameKey(),
+      { key: 'broker', apply: (o, v) => void (o.spec.broker = objectName('broker', v)) },
+      { key: 'subscriber', apply: (o, v, ctx) => void (o.spec.subscriber = destination('subscriber', v, 'Service', ctx)) },
+    ],
+    families: [
+      {
+        prefix: 'filter.',
+        label: 'filter.<attr>',
+        apply: (o, sub, v) => {
+          // CloudEvents attribute names: lower-case letters and digits.
+          if (!/^[a-z0-9]{1,20}$/.test(sub)) bad(`filter.${sub}`, v, `"${sub}" is not a CloudEvents attribute name (lower-case letters and digits, e.g. type, source)`);
+          ensure(o, 'spec', 'filter', 'attributes')[sub] = v;
+        },
+      },
+    ],
+  },
+  {
+    name: 'channel',
+    kind: 'Channel',
+    description: "Channel my-channel, backed by the cluster's default channel (or kind=...)",
+    keys: [
+      nameKey(),
+      {
+        key: 'kind',
+        apply: (o, v, ctx) => {
+          const kind = oneOf('kind', v, ['InMemoryChannel', 'KafkaChannel']) as KnownKind;
+          ensure(o, 'spec').channelTemplate = { apiVersion: ctx.apiVersions[kind] ?? defaultApiVersion(kind), kind };
+        },
+      },
+    ],
+  },
+  {
+    name: 'kafka-channel',
+    kind: 'KafkaChannel',
+    description: 'KafkaChannel my-kafka-channel: 1 partition, 1 replica',
+    keys: [
+      nameKey(),
+      { key: 'partitions', apply: (o, v) => void (o.spec.numPartitions = wholeNumber('partitions', v)) },
+      { key: 'replicas', apply: (o, v) => void (o.spec.replicationFactor = wholeNumber('replicas', v)) },
+      {
+        key: 'retention',
+        apply: (o, v) => {
+          if (!DURATION_8601.test(v)) bad('retention', v, 'retention is an ISO-8601 duration such as PT24H or P7D');
+          o.spec.retentionDuration = v;
+        },
+      },
+    ],
+  },
+  {
+    name: 'in-memory-channel',
+    kind: 'InMemoryChannel',
+    description: 'InMemoryChannel my-in-memory-channel (not durable)',
+    keys: [nameKey()],
+  },
+  {
+    name: 'subscription',
+    kind: 'Subscription',
+    description: 'Subscription my-subscription: channel my-channel to event-display',
+    keys: [
+      nameKey(),
+      { key: 'channel', apply: (o, v, ctx) => void (o.spec.channel = kReference('channel', v, 'Channel', ctx, ['Channel', 'InMemoryChannel', 'KafkaChannel'])) },
+      { key: 'subscriber', apply: (o, v, ctx) => void (o.spec.subscriber = destination('subscriber', v, 'Service', ctx)) },
+      { key: 'reply', apply: (o, v, ctx) => void (o.spec.reply = destination('reply', v, 'Broker', ctx)) },
+    ],
+  },
+  {
+    name: 'kafka-sink',
+    kind: 'KafkaSink',
+    description: 'KafkaSink my-kafka-sink: CloudEvents POSTed to it go into my-topic-<N>',
+    user: (o, n) => {
+      o.spec.topic = `my-topic-${n}`;
+    },
+    keys: [
+      nameKey(),
+      { key: 'topic', apply: (o, v) => void (o.spec.topic = text('topic', v)) },
+      { key: 'bootstrapServers', apply: (o, v) => void (o.spec.bootstrapServers = hostPorts('bootstrapServers', v)) },
+      { key: 'partitions', apply: (o, v) => void (o.spec.numPartitions = wholeNumber('partitions', v)) },
+      { key: 'replicas', apply: (o, v) => void (o.spec.replicationFactor = wholeNumber('replicas', v)) },
+      { key: 'contentMode', apply: (o, v) => void (o.spec.contentMode = oneOf('contentMode', v, ['binary', 'structured'])) },
+    ],
+  },
+  {
+    name: 'ping-source',
+    kind: 'PingSource',
+    description: 'PingSource ping-source: {"message": "Hello serverless!"} every minute to broker default',
+    keys: [
+      nameKey(),
+      {
+        key: 'schedule',
+        apply: (o, v) => {
+          if (!(/^@(yearly|annually|monthly|weekly|daily|midnight|hourly|every\s+\S+)$/.test(v.trim()) || v.trim().split(/\s+/).length === 5)) {
+            bad('schedule', v, 'schedule is a cron expression with 5 fields, e.g. "*/1 * * * *"');
+          }
+          o.spec.schedule = v;
+        },
+      },
+      { key: 'data', apply: (o, v) => void (o.spec.data = v) },
+      { key: 'contentType', apply: (o, v) => void (o.spec.contentType = text('contentType', v)) },
+      { key: 'sink', apply: (o, v, ctx) => void (o.spec.sink = destination('sink', v, 'Broker', ctx)) },
+    ],
+    adapt: (o, version) => {
+      if (!['v1alpha1', 'v1alpha2', 'v1beta1'].includes(version)) return;
+      if (o.spec.data !== undefined) o.spec.jsonData = o.spec.data;
+      delete o.spec.data;
+      delete o.spec.contentType;
+    },
+  },
+  {
+    name: 'event-display',
+    kind: 'Service',
+    description: 'Knative Service event-display: logs every CloudEvent it receives',
+    keys: [nameKey(serviceName), { key: 'image', apply: (o, v) => void (o.spec.template.spec.containers[0].image = text('image', v)) }],
+  },
+  {
+    name: 'mirror-maker2',
+    kind: 'KafkaMirrorMaker2',
+    description: 'KafkaMirrorMaker2 factory-to-central: all topics and groups, TLS to the target',
+    keys: [
+      nameKey(),
+      { key: 'replicas', apply: (o, v) => void (o.spec.replicas = wholeNumber('replicas', v)) },
+      {
+        key: 'sourceAlias',
+        apply: (o, v) => {
+          const { source, mirror } = mm2Clusters(o);
+          source.alias = mirror.sourceCluster = mm2Alias('sourceAlias', v);
+        },
+      },
+      {
+        key: 'targetAlias',
+        apply: (o, v) => {
+          const { target, mirror } = mm2Clusters(o);
+          target.alias = mirror.targetCluster = o.spec.connectCluster = mm2Alias('targetAlias', v);
+        },
+      },
+      { key: 'sourceBootstrap', apply: (o, v) => void (mm2Clusters(o).source.bootstrapServers = hostPorts('sourceBootstrap', v).join(',')) },
+      { key: 'targetBootstrap', apply: (o, v) => void (mm2Clusters(o).target.bootstrapServers = hostPorts('targetBootstrap', v).join(',')) },
+      { key: 'topicsPattern', apply: (o, v) => void (mm2Clusters(o).mirror.topicsPattern = text('topicsPattern', v)) },
+      { key: 'groupsPattern', apply: (o, v) => void (mm2Clusters(o).mirror.groupsPattern = text('groupsPattern', v)) },
+      {
+        key: 'trustedCertificateSecret',
+        apply: (o, v) => {
+          const { target } = mm2Clusters(o);
+          // An empty value turns TLS to the target off (a plain in-cluster listener).
+          if (v === '') return void delete target.tls;
+          const cert = (target.tls?.trustedCertificates?.[0]?.certificate as string | undefined) ?? 'tls.crt';
+          target.tls = { trustedCertificates: [{ secretName: objectName('trustedCertificateSecret', v), certificate: cert }] };
+        },
+      },
+      {
+        key: 'trustedCertificate',
+        apply: (o, v) => {
+          const { target } = mm2Clusters(o);
+          const secretName = (target.tls?.trustedCertificates?.[0]?.secretName as string | undefined) ?? 'kafka-tls-certificate';
+          target.tls = { trustedCertificates: [{ secretName, certificate: text('trustedCertificate', v) }] };
+        },
+      },
+    ],
+    adapt: (o, version) => {
+      if (version !== 'v1') return;
+      const { source, target, mirror } = mm2Clusters(o);
+      const name = o.metadata.name as string;
+      const connectorConfig = (c: Obj | undefined) => (c ? { config: c.config } : undefined);
+      o.spec = {
+        replicas: o.spec.replicas,
+        target: {
+          alias: target.alias,
+          bootstrapServers: target.bootstrapServers,
+          // Required in v1 (v1beta2 defaulted them to mirrormaker2-cluster / -configs / -offsets / -status).
+          groupId: `${name}-group`,
+          configStorageTopic: `${name}-configs`,
+          offsetStorageTopic: `${name}-offsets`,
+          statusStorageTopic: `${name}-status`,
+          ...(target.tls ? { tls: target.tls } : {}),
+          ...(target.config ? { config: target.config } : {}),
+        },
+        mirrors: [
+          {
+            source: {
+              alias: source.alias,
+              bootstrapServers: source.bootstrapServers,
+              ...(source.tls ? { tls: source.tls } : {}),
+            },
+            // v1 has no heartbeat connector.
+            ...(mirror.sourceConnector ? { sourceConnector: connectorConfig(mirror.sourceConnector) } : {}),
+            ...(mirror.checkpointConnector ? { checkpointConnector: connectorConfig(mirror.checkpointConnector) } : {}),
+            topicsPattern: mirror.topicsPattern,
+            groupsPattern: mirror.groupsPattern,
+          },
+        ],
+      };
+    },
+  },
+  {
+    name: 'mqtt2kafka',
+    kind: 'ConfigMap',
+    description: 'ConfigMap mqtt2kafka-config: MQTT iot-sensor/sw/* to Kafka iot-sensor-sw-*',
+    keys: [nameKey()],
+    families: [propertyFamily],
+  },
+  {
+    name: 'kafka-to-s3',
+    kind: 'ConfigMap',
+    description: 'ConfigMap kafka-to-s3-config: mirrored topics to S3 bucket manuela-data-lake',
+    keys: [nameKey()],
+    families: [propertyFamily],
+  },
+];
+
+export function keysOf(def: TemplateDef): string[] {
+  return [...def.keys.map((k) => k.key), ...(def.families ?? []).map((f) => f.label)];
+}
+
+export function listTemplates(): TemplateInfo[] {
+  return TEMPLATES.map((t) => ({
+    name: t.name,
+    kind: t.kind,
+    group: KINDS[t.kind].group,
+    description: t.description,
+    defaultVersion: KINDS[t.kind].defaultVersion,
+    keys: keysOf(t),
+  }));
+}
+
+/** One template's description; a UsageError listing the templates when there is no such one. */
+export function getTemplate(name: string): TemplateInfo {
+  findTemplate(name);
+  return listTemplates().find((t) => t.name === name)!;
+}
+
+export function findTemplate(name: string): TemplateDef {
+  const def = TEMPLATES.find((t) => t.name === name);
+  if (!def) {
+    throw new UsageError(`No template "${name}"; templates: ${TEMPLATES.map((t) => t.name).join(', ')}.`, 'Run `firehose render` to list them with their keys.');
+  }
+  return def;
+}
