@@ -181,7 +181,7 @@ export class DataDir {
 }
 
 const CLEAN_SHUTDOWN = 'clean-shutdown';
-const HINT_WRITABLE = 'pass a --data-dir on a writable local file system that this user can create and write';
+const HINT_WRITABLE = 'use a data dir (kafka start --data-dir, up --kafka-data-dir) on a writable local file system that this user can create and write';
 
 /** A topics.json as written by saveTopics, checked field by field. */
 function parseTopics(text: string, file: string): TopicRecord[] {
@@ -226,7 +226,7 @@ function makeDirectory(target: string, dataDir: string): void {
       }
     }
     if (stat !== undefined) {
-      if (!stat.isDirectory()) throw new FirehoseError('BROKER_DATA_DIR', `cannot use data dir ${dataDir}: ${at} is a file, not a directory`, { hint: 'pass a --data-dir that is a directory or does not exist yet' });
+      if (!stat.isDirectory()) throw new FirehoseError('BROKER_DATA_DIR', `cannot use data dir ${dataDir}: ${at} is a file, not a directory`, { hint: 'use a data dir that is a directory or does not exist yet' });
       break;
     }
     if (path.dirname(at) === at) break;
@@ -257,7 +257,7 @@ function takeLock(lock: string, dir: string): void {
     }
     const pid = readLockPid(lock);
     if (pid !== undefined && isAlive(pid)) {
-      throw new FirehoseError('BROKER_DATA_DIR', `data dir ${dir} is in use by process ${pid}`, { hint: 'stop the broker that holds it, or pass another --data-dir' });
+      throw new FirehoseError('BROKER_DATA_DIR', `data dir ${dir} is in use by process ${pid}`, { hint: 'stop the broker that holds it, or use another data dir' });
     }
     // Left by a broker that died without closing: take it over.
     fs.rmSync(lock, { force: true });

@@ -355,7 +355,7 @@ describe('the embedded broker: bad flags and data dirs', () => {
       const error = jsonError(result);
       expect(error.code).toBe('BROKER_DATA_DIR');
       expect(error.message).toBe(`cannot use data dir ${file}: ${file} is a file, not a directory`);
-      expect(error.hint).toBe('pass a --data-dir that is a directory or does not exist yet');
+      expect(error.hint).toBe('use a data dir that is a directory or does not exist yet');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
