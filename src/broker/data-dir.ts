@@ -292,8 +292,8 @@ function readProducerIdLimit(file: string): bigint {
   }
 }
 
-/** Replaces a file so a crash leaves either the old or the new content. */
-function replaceFile(file: string, content: string): void {
+/** Replaces a small file (tmp + fsync + rename) so a crash leaves either the old or the new content. */
+export function replaceFile(file: string, content: string): void {
   const tmp = `${file}.tmp`;
   const fd = fs.openSync(tmp, 'w');
   try {

@@ -10,6 +10,7 @@ import { checkSequence, isIdempotent, ProducerStates, type ProducerEntry } from 
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import { firstRecordAtOrAfter } from './record-timestamps.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { replaceFile } from './data-dir.js';
 import { claimedOffsets, readProducerId, scanSegment, setBaseOffset, setPartitionLeaderEpoch, splitBatches, type BatchHeader } from './record-batch.js';
 import { storageError } from './storage-error.js';
 
@@ -455,19 +456,6 @@ function readStartOffset(file: string): bigint | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Replaces a small file so a crash leaves the old or the new content. */
-function replaceFile(file: string, content: string): void {
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, content);
-  const fd = fs.openSync(tmp, 'r+');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
 }
 
 function segmentFileName(baseOffset: bigint): string {

@@ -23,11 +23,6 @@ export function describeFsError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** True for an error from the file system (it has an errno code). */
-export function isFsError(error: unknown): boolean {
-  return typeof (error as NodeJS.ErrnoException | undefined)?.code === 'string' && (error as NodeJS.ErrnoException).syscall !== undefined;
-}
-
 /** A write or read the storage could not do, as the KAFKA_STORAGE_ERROR a client is answered with. */
 export function storageError(what: string, error: unknown): KafkaProtocolError {
   if (error instanceof KafkaProtocolError) return error;
