@@ -52,12 +52,12 @@ interface Rule {
   broken: (i: Import) => boolean;
 }
 
-const CORE = new Set(['config', 'kafka', 'cluster', 'templates', 'events', 'local', 'broker', 'protocol', 'root', 'util']);
+const CORE = new Set(['config', 'kafka', 'cluster', 'templates', 'events', 'local', 'embedded-kafka', 'protocol', 'root', 'util']);
 
 const RULES: Rule[] = [
   { name: 'core modules never import cli/ or ui/ (they return data; cli/ renders it)', broken: (i) => CORE.has(partOf(i.from)) && ['cli', 'ui'].includes(partOf(i.to)) },
   { name: 'only cli/ imports ui/', broken: (i) => partOf(i.to) === 'ui' && !['cli', 'ui'].includes(partOf(i.from)) },
-  { name: 'the embedded Kafka broker (broker/) never imports the Kafka client (kafka/) or kafkajs', broken: (i) => partOf(i.from) === 'broker' && (partOf(i.to) === 'kafka' || i.to === 'kafkajs') },
+  { name: 'the embedded Kafka broker (embedded-kafka/) never imports the Kafka client (kafka/) or kafkajs', broken: (i) => partOf(i.from) === 'embedded-kafka' && (partOf(i.to) === 'kafka' || i.to === 'kafkajs') },
   { name: 'the Kafka wire codec (protocol/) imports only the shared root modules: the embedded broker and the Kafka client both build on it', broken: (i) => partOf(i.from) === 'protocol' && i.to.endsWith('.ts') && !['protocol', 'root', 'util'].includes(partOf(i.to)) },
   { name: 'kafkajs is imported only under kafka/ (local/ and the rest see firehose records)', broken: (i) => i.to === 'kafkajs' && partOf(i.from) !== 'kafka' },
   { name: 'the Kubernetes client is imported only under cluster/', broken: (i) => i.to === '@kubernetes/client-node' && partOf(i.from) !== 'cluster' },
@@ -88,17 +88,17 @@ describe('the layering', () => {
   it('would fail on a forbidden import (shown with made-up files)', () => {
     const made = [
       ...importsOf('local/new-thing.ts', "import type { KafkaMessage } from 'kafkajs';\n"),
-      ...importsOf('broker/handlers/new.ts', "import { createKafkaClient } from '../../kafka/connect.js';\n"),
+      ...importsOf('embedded-kafka/handlers/new.ts', "import { createKafkaClient } from '../../kafka/connect.js';\n"),
       ...importsOf('events/new.ts', "const ui = await import('../ui/output.js');\n"),
       ...importsOf('config/new.ts', "import chalk from 'chalk';\n"),
-      ...importsOf('protocol/new.ts', "import { Broker } from '../broker/broker.js';\n"),
+      ...importsOf('protocol/new.ts', "import { Broker } from '../embedded-kafka/broker.js';\n"),
       ...importsOf('cli/commands/new.ts', "import { applyTemplate } from './apply.js';\n"),
     ];
     expect(violations(made)).toEqual([
       'src/events/new.ts:1 imports ui/output.ts: core modules never import cli/ or ui/ (they return data; cli/ renders it)',
       'src/events/new.ts:1 imports ui/output.ts: only cli/ imports ui/',
-      'src/broker/handlers/new.ts:1 imports kafka/connect.ts: the embedded Kafka broker (broker/) never imports the Kafka client (kafka/) or kafkajs',
-      'src/protocol/new.ts:1 imports broker/broker.ts: the Kafka wire codec (protocol/) imports only the shared root modules: the embedded broker and the Kafka client both build on it',
+      'src/embedded-kafka/handlers/new.ts:1 imports kafka/connect.ts: the embedded Kafka broker (embedded-kafka/) never imports the Kafka client (kafka/) or kafkajs',
+      'src/protocol/new.ts:1 imports embedded-kafka/broker.ts: the Kafka wire codec (protocol/) imports only the shared root modules: the embedded broker and the Kafka client both build on it',
       'src/local/new-thing.ts:1 imports kafkajs: kafkajs is imported only under kafka/ (local/ and the rest see firehose records)',
       'src/config/new.ts:1 imports chalk: terminal libraries (chalk, ora, @inquirer/prompts) only in ui/ and cli/',
       'src/cli/commands/new.ts:1 imports cli/commands/apply.ts: command files (cli/commands/) are leaves: what they share lives beside them in cli/',

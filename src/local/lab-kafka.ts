@@ -27,6 +27,6 @@ export function needsLabKafka(connection: ConnectionSettings): boolean {
 }
 
 export async function startLabKafka(options: LabKafkaOptions): Promise<LabKafka> {
-  const { startEmbeddedBroker } = await import('../broker/server.js');
+  const { startEmbeddedBroker } = await import('../embedded-kafka/server.js');
   return startEmbeddedBroker({ port: options.port, dataDir: options.dataDir, log: options.log });
 }

@@ -1,7 +1,7 @@
 // Record batches (magic v2) as a Kafka client writes and reads them: encoding a
 // producer's records into one sealed batch, and decoding the records field of a
 // Fetch answer straight into what the caller gets back. The embedded broker does
-// not decode records (src/broker/record-batch.ts checks headers only).
+// not decode records (src/embedded-kafka/record-batch.ts checks headers only).
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as zlib from 'node:zlib';
 import { crc32c } from './crc32c.js';

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/embedded-kafka/server.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { firehose, lines, newTopic } from '../support/cli-kafka.js';
 import { freePorts } from '../support/kafka.js';

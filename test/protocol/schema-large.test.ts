@@ -5,8 +5,8 @@
 // memory in them; these tests would have caught it. Each decoded body is also
 // checked against the type the handlers see (Decoded<>, from the same schema).
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { SERVED_APIS } from '../../src/broker/apis.js';
-import type { RequestBody, ResponseBody } from '../../src/broker/handlers/context.js';
+import { SERVED_APIS } from '../../src/embedded-kafka/apis.js';
+import type { RequestBody, ResponseBody } from '../../src/embedded-kafka/handlers/context.js';
 import { API_KEY, apiByKey, apiNamed } from '../../src/protocol/api-keys.js';
 import { encodeResponse } from '../../src/protocol/frame.js';
 import { Reader } from '../../src/protocol/reader.js';

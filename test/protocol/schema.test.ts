@@ -1,6 +1,6 @@
 // The schema codec: what it writes, it reads back, at plain and flexible versions.
 import { describe, expect, it } from 'vitest';
-import { API_VERSIONS_BODY, SERVED_APIS, servedApi } from '../../src/broker/apis.js';
+import { API_VERSIONS_BODY, SERVED_APIS, servedApi } from '../../src/embedded-kafka/apis.js';
 import { apiByKey, API_KEY, KAFKA_APIS } from '../../src/protocol/api-keys.js';
 import { decodeRequest, encodeResponse } from '../../src/protocol/frame.js';
 import { FrameError, Reader } from '../../src/protocol/reader.js';
@@ -138,7 +138,7 @@ describe('frames', () => {
   });
 });
 
-describe('the registry of served APIs (src/broker/apis.ts)', () => {
+describe('the registry of served APIs (src/embedded-kafka/apis.ts)', () => {
   it('has one row per API, with the key, name and schemas of the codec', () => {
     expect(new Set(SERVED_APIS.map((a) => a.key)).size).toBe(SERVED_APIS.length);
     for (const served of SERVED_APIS) {

@@ -38,7 +38,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 }
 
 async function startEmbedded(project: TestProject, started: number): Promise<() => Promise<void>> {
-  const { startEmbeddedBroker } = await import('../../src/broker/server.js');
+  const { startEmbeddedBroker } = await import('../../src/embedded-kafka/server.js');
   const logFile = `${stateDir}kafka-last.log`;
   mkdirSync(stateDir, { recursive: true });
   appendFileSync(logFile, '', { flag: 'w' });

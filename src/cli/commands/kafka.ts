@@ -47,7 +47,7 @@ export function kafkaStartCommand(renamedNote?: string): Command<any, any, any> 
     .action(async (options, cmd) => {
       const rt = runtimeOf(cmd);
       if (renamedNote) rt.out.warn(renamedNote);
-      const { startEmbeddedBroker } = await import('../../broker/server.js');
+      const { startEmbeddedBroker } = await import('../../embedded-kafka/server.js');
       const broker = await startEmbeddedBroker(embeddedBrokerOptions(rt, options));
       const where = broker.dataDir ? `data in ${broker.dataDir}` : 'in memory; pass --data-dir to keep data';
       if (rt.out.json) rt.out.data({ event: 'listening', bootstrap: broker.bootstrap, dataDir: broker.dataDir ?? null });

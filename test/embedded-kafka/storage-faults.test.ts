@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_KEY } from '../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/embedded-kafka/server.js';
 import { FirehoseError } from '../../src/errors.js';
 import { runCli } from '../support/cli.js';
 import { RawClient } from '../support/raw-kafka-client.js';

@@ -1,8 +1,8 @@
 // GroupCoordinator: Kafka's classic group protocol as clients see it, with
 // fake timers standing in for session, rebalance and initial-delay timeouts.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GroupCoordinator, type JoinGroupInput, type JoinGroupOutput, type SyncGroupOutput } from '../../src/broker/group-coordinator.js';
-import type { CommittedOffset, OffsetStore } from '../../src/broker/offset-store.js';
+import { GroupCoordinator, type JoinGroupInput, type JoinGroupOutput, type SyncGroupOutput } from '../../src/embedded-kafka/group-coordinator.js';
+import type { CommittedOffset, OffsetStore } from '../../src/embedded-kafka/offset-store.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 
 const SESSION = 10_000;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PartitionLog, type PartitionLogOptions } from '../../src/broker/partition-log.js';
+import { PartitionLog, type PartitionLogOptions } from '../../src/embedded-kafka/partition-log.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { batchWithRecords, encodeBatch, refusal } from '../support/record-batch.js';
 

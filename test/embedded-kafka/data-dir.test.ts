@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataDir, type TopicRecord } from '../../src/broker/data-dir.js';
-import type { CommittedOffset } from '../../src/broker/offset-store.js';
+import { DataDir, type TopicRecord } from '../../src/embedded-kafka/data-dir.js';
+import type { CommittedOffset } from '../../src/embedded-kafka/offset-store.js';
 import { FirehoseError } from '../../src/errors.js';
 
 let root: string;

@@ -4,11 +4,11 @@
 // connection sends, the broker answers it or closes it, and meanwhile keeps
 // answering a bystander connection. Bounded in time; the seed reproduces a run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVED_APIS } from '../../src/broker/apis.js';
+import { SERVED_APIS } from '../../src/embedded-kafka/apis.js';
 import { API_KEY } from '../../src/protocol/api-keys.js';
 import { encodeMessage } from '../../src/protocol/schema.js';
 import { Writer } from '../../src/protocol/writer.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/embedded-kafka/server.js';
 import { MessageGenerator, prng, type Shape } from '../support/protocol-generator.js';
 import { RawClient } from '../support/raw-kafka-client.js';
 import { waitFor } from '../support/wait.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY } from '../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { Reader } from '../../src/protocol/reader.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/embedded-kafka/server.js';
 import { RawClient } from '../support/raw-kafka-client.js';
 import { encodeBatch } from '../support/record-batch.js';
 

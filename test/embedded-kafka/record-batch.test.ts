@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '../../src/protocol/crc32c.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { scanSegment, setBaseOffset, setPartitionLeaderEpoch, splitBatches, type SegmentEntry } from '../../src/broker/record-batch.js';
+import { scanSegment, setBaseOffset, setPartitionLeaderEpoch, splitBatches, type SegmentEntry } from '../../src/embedded-kafka/record-batch.js';
 import { encodeBatch, refusal } from '../support/record-batch.js';
 
 const two = [

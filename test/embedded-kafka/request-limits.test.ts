@@ -7,13 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bufferedRequestBytes } from '../../src/broker/connection.js';
-import { countRequestItems } from '../../src/broker/request-items.js';
+import { bufferedRequestBytes } from '../../src/embedded-kafka/connection.js';
+import { countRequestItems } from '../../src/embedded-kafka/request-items.js';
 import { API_KEY, apiByKey } from '../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { encodeMessage, type Message } from '../../src/protocol/schema.js';
 import { Writer } from '../../src/protocol/writer.js';
-import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from '../../src/broker/server.js';
+import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from '../../src/embedded-kafka/server.js';
 import { RawClient } from '../support/raw-kafka-client.js';
 import { encodeBatch } from '../support/record-batch.js';
 import { waitFor } from '../support/wait.js';

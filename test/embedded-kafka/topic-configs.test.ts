@@ -2,7 +2,7 @@
 // `create-topic --config retention.ms=abc` is INVALID_CONFIG with Kafka's wording.
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, KafkaProtocolError } from '../../src/protocol/error-codes.js';
-import { validateTopicConfigs } from '../../src/broker/topic-configs.js';
+import { validateTopicConfigs } from '../../src/embedded-kafka/topic-configs.js';
 
 function rejection(configs: Record<string, string>): KafkaProtocolError {
   try {

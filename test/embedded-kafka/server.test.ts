@@ -2,12 +2,12 @@
 // the behaviours no other suite reaches (ApiVersions fallback, codecs,
 // auto-create off, record deletion).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVED_APIS } from '../../src/broker/apis.js';
+import { SERVED_APIS } from '../../src/embedded-kafka/apis.js';
 import { API_KEY } from '../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import type { Message } from '../../src/protocol/schema.js';
 import { Writer } from '../../src/protocol/writer.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/server.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/embedded-kafka/server.js';
 import { RawClient } from '../support/raw-kafka-client.js';
 import { encodeBatch } from '../support/record-batch.js';
 
