@@ -1,5 +1,5 @@
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, USER_LABEL, managedLabels } from '../labels.js';
-import { FirehoseError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { ClusterClient } from './connect.js';
 import { resolveResource, servedResources, type ApiResource, type KindRef } from './discovery.js';
 import { kindRef } from './kinds.js';
@@ -60,7 +60,7 @@ export function objectPath(resource: ApiResource, name: string | undefined, name
 
 function checkObject(object: KubeObject): void {
   if (!object?.apiVersion || !object.kind || !object.metadata?.name) {
-    throw new FirehoseError('OBJECT_INVALID', 'A Kubernetes object needs apiVersion, kind and metadata.name.', { exitCode: 2 });
+    throw new UsageError('A Kubernetes object needs apiVersion, kind and metadata.name.', undefined, { code: 'OBJECT_INVALID' });
   }
 }
 

@@ -1,4 +1,4 @@
-import { FirehoseError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { ClusterClient } from './connect.js';
 import { installHint, kindNotInstalled } from './errors.js';
 
@@ -121,9 +121,11 @@ export async function resolveResource(client: ClusterClient, apiVersion: string,
   if (found) return found;
   const other = await servedVersions(client, group, kind);
   if (other.length) {
-    throw new FirehoseError('API_VERSION_NOT_SERVED',
+    throw new UsageError(
       `This cluster serves ${kind} as ${other.map((v) => apiVersionOf(group, v)).join(', ')}, not ${apiVersion}.`,
-      { hint: `Use apiVersion ${apiVersionOf(group, other[0]!)} (the operator installed is another release than the manifest expects).`, exitCode: 2 });
+      `Use apiVersion ${apiVersionOf(group, other[0]!)} (the operator installed is another release than the manifest expects).`,
+      { code: 'API_VERSION_NOT_SERVED' },
+    );
   }
   throw kindNotInstalled(kind, group);
 }

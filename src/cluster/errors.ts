@@ -1,4 +1,4 @@
-import { FirehoseError } from '../errors.js';
+import { FirehoseError, UsageError } from '../errors.js';
 import { kindInfo } from './kinds.js';
 
 /** What was being done when the API server answered, for one-line messages. */
@@ -104,10 +104,11 @@ export function translateStatusError(status: number, body: string, ctx: ApiError
 }
 
 function schemaRejected(ctx: ApiErrorContext, detail: string): FirehoseError {
-  return new FirehoseError('SCHEMA_REJECTED', `The cluster rejected ${ctx.what}: ${oneLine(detail)}`, {
-    hint: 'The object does not match the schema the cluster serves: check the field named above (and the CRD version installed).',
-    exitCode: 2,
-  });
+  return new UsageError(
+    `The cluster rejected ${ctx.what}: ${oneLine(detail)}`,
+    'The object does not match the schema the cluster serves: check the field named above (and the CRD version installed).',
+    { code: 'SCHEMA_REJECTED' },
+  );
 }
 
 /** The install hint for a kind (by kind, or by group for kinds firehose does not know). */

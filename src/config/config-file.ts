@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT_USAGE, FirehoseError } from '../errors.js';
+import { FirehoseError, UsageError } from '../errors.js';
 import { parseBrokers, SASL_MECHANISMS } from './connection.js';
 import { MAX_DURATION_MS } from './duration.js';
 import { ENV, type EnvSource } from './env.js';
@@ -123,8 +123,5 @@ function checkTypes(values: Record<string, unknown>, schema: Schema, prefix: str
 
 function invalidValue(path: string, key: string, wanted: string, value: unknown): FirehoseError {
   const shown = JSON.stringify(value) ?? String(value);
-  return new FirehoseError('CONFIG_INVALID', `${key} in config file ${path} must be ${wanted}, not ${shown}.`, {
-    hint: `Fix or remove ${key} in that file.`,
-    exitCode: EXIT_USAGE,
-  });
+  return new UsageError(`${key} in config file ${path} must be ${wanted}, not ${shown}.`, `Fix or remove ${key} in that file.`, { code: 'CONFIG_INVALID' });
 }

@@ -1,4 +1,4 @@
-import { FirehoseError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { ENV, type EnvSource } from './env.js';
 
 /** Where the user number came from, so commands can say so. */
@@ -50,10 +50,11 @@ export async function resolveUser(input: ResolveUserInput): Promise<ResolvedUser
   const ocNumber = userNumberFromLogin(await input.ocWhoami?.().catch(() => undefined));
   if (ocNumber !== undefined) return { number: ocNumber, source: 'oc-whoami' };
   if (input.ask) return { number: parseUserNumber(await input.ask(), 'the prompt'), source: 'prompt' };
-  throw new FirehoseError('USER_UNKNOWN', 'No user number is set, and this shell is not interactive, so firehose cannot ask for it.', {
-    hint: `Pass --user N, set ${ENV.user}=N, put "user: N" in the config file (firehose config path), or log in as userN (oc login).`,
-    exitCode: 2,
-  });
+  throw new UsageError(
+    'No user number is set, and this shell is not interactive, so firehose cannot ask for it.',
+    `Pass --user N, set ${ENV.user}=N, put "user: N" in the config file (firehose config path), or log in as userN (oc login).`,
+    { code: 'USER_UNKNOWN' },
+  );
 }
 
 /** The lab's per-user names. */

@@ -4,7 +4,7 @@
  * HTTP binding for binary and structured mode. One function, so all of them answer the same
  * 400 with the same reason.
  */
-import { EXIT_USAGE, FirehoseError } from '../errors.js';
+import { FirehoseError, UsageError } from '../errors.js';
 
 /** The spec versions firehose reads and writes. */
 export const SUPPORTED_SPECVERSIONS: readonly string[] = ['1.0', '0.3'];
@@ -24,7 +24,7 @@ export type CheckedHttpEvent =
 
 /** The error every endpoint answers 400 with; the message names what is missing or wrong. */
 function invalid(reason: string): FirehoseError {
-  return new FirehoseError('NOT_A_CLOUDEVENT', `Not a valid CloudEvent: ${reason}.`, { exitCode: EXIT_USAGE });
+  return new UsageError(`Not a valid CloudEvent: ${reason}.`, undefined, { code: 'NOT_A_CLOUDEVENT' });
 }
 
 type HeaderRecord = Record<string, string | string[] | undefined>;

@@ -4,7 +4,7 @@ import { createSecureContext, type ConnectionOptions } from 'node:tls';
 import type { Admin, Consumer, ConsumerConfig, Kafka, KafkaConfig, Producer, ProducerConfig, RetryOptions, SASLOptions } from 'kafkajs';
 import type { ConnectionSettings } from '../config/connection.js';
 import { ENV, type EnvSource } from '../config/env.js';
-import { FirehoseError } from '../errors.js';
+import { FirehoseError, UsageError } from '../errors.js';
 import type { AskSecret, Logger } from '../logger.js';
 import { withDeadline } from '../util/deadline.js';
 import { keepCreateTopicsMessages, rootKafkaError, saslNotOffered, translateKafkaError, unreachable } from './errors.js';
@@ -135,10 +135,7 @@ async function readTlsFile(path: string, flag: string): Promise<Buffer> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permissions)' : (error as Error).message;
-    throw new FirehoseError('TLS_FILE_UNREADABLE', `${flag} file ${path} ${why}.`, {
-      hint: `Check the path given to ${flag}.`,
-      exitCode: 2,
-    });
+    throw new UsageError(`${flag} file ${path} ${why}.`, `Check the path given to ${flag}.`, { code: 'TLS_FILE_UNREADABLE' });
   }
 }
 
@@ -170,24 +167,22 @@ export function checkPemCertificates(pem: Buffer, path: string, flag: string): v
     new X509Certificate(pem);
     der = blocks.length === 0;
   } catch {}
-  throw new FirehoseError('TLS_FILE_INVALID', `${flag} file ${path} is not a valid PEM certificate: ${reason}.`, {
-    hint: der
+  throw new UsageError(
+    `${flag} file ${path} is not a valid PEM certificate: ${reason}.`,
+    der
       ? `It is a DER certificate: convert it with \`openssl x509 -inform der -in ${path} -out cert.pem\` and pass cert.pem.`
       : flag === '--ca-file'
         ? 'Pass the PEM file of the CA that signed the broker certificate (`firehose kafka ca --out ca.crt` writes the lab cluster\'s).'
         : 'Pass the client certificate as PEM, or a PKCS#12 file with --keystore.',
-    exitCode: 2,
-  });
+    { code: 'TLS_FILE_INVALID' },
+  );
 }
 
 async function secretFrom(envName: string, question: string, deps: ConnectDeps, missingHint: string): Promise<string> {
   const fromEnv = deps.env[envName];
   if (fromEnv !== undefined) return fromEnv;
   if (deps.askSecret) return deps.askSecret(question);
-  throw new FirehoseError('SECRET_MISSING', `${question.replace(/:$/, '')} is needed and this shell cannot prompt for it.`, {
-    hint: missingHint,
-    exitCode: 2,
-  });
+  throw new UsageError(`${question.replace(/:$/, '')} is needed and this shell cannot prompt for it.`, missingHint, { code: 'SECRET_MISSING' });
 }
 
 /** Builds Node's TLS options from the profile; checks the keystore password up front. */
@@ -213,10 +208,10 @@ export async function buildTlsOptions(settings: ConnectionSettings, deps: Connec
     } catch (error) {
       const reason = (error as Error).message;
       const wrongPassword = /mac verify|invalid password|bad decrypt/i.test(reason);
-      throw new FirehoseError(
-        wrongPassword ? 'KEYSTORE_PASSWORD' : 'KEYSTORE_INVALID',
+      throw new UsageError(
         wrongPassword ? `Wrong password for keystore ${tls.keystore}.` : `Cannot read keystore ${tls.keystore} as PKCS#12: ${reason}`,
-        { hint: wrongPassword ? `Check ${ENV.keystorePassword}.` : 'Pass a PKCS#12 (.p12) file, or use --cert-file/--key-file for PEM.', exitCode: 2 },
+        wrongPassword ? `Check ${ENV.keystorePassword}.` : 'Pass a PKCS#12 (.p12) file, or use --cert-file/--key-file for PEM.',
+        { code: wrongPassword ? 'KEYSTORE_PASSWORD' : 'KEYSTORE_INVALID' },
       );
     }
     options.pfx = pfx;

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { FirehoseError } from '../errors.js';
+import { FirehoseError, UsageError, withCause, type ErrorCode } from '../errors.js';
 
 interface KafkaJsLikeError extends Error {
   type?: string;
@@ -22,7 +22,7 @@ export function rootKafkaError(error: unknown): KafkaJsLikeError {
   return current;
 }
 
-const TLS_HINTS: Array<[RegExp, string, string]> = [
+const TLS_HINTS: Array<[RegExp, ErrorCode, string]> = [
   [/altnames|Hostname\/IP does not match/i, 'TLS_HOSTNAME', 'The broker certificate does not name the address you connected to. Use the name in the certificate, or --skip-hostname-verification (insecure).'],
   [/self[- ]signed|unable to (get|verify)|UNABLE_TO_VERIFY|certificate chain/i, 'TLS_UNTRUSTED', 'Pass the cluster CA with --ca-file (the PEM that signed the broker certificate).'],
   [/alert bad certificate|alert number 42|certificate required|alert number 116/i, 'TLS_CLIENT_CERT', 'The broker wants a client certificate it trusts: pass --keystore (PKCS#12) or --cert-file/--key-file.'],
@@ -63,9 +63,8 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
         cause: error,
       });
     case 'INVALID_TOPIC_EXCEPTION':
-      return new FirehoseError('TOPIC_INVALID', `Invalid topic name (${what}): ${message}`, {
-        hint: 'Topic names use letters, digits, ".", "_" and "-", at most 249 characters.',
-        exitCode: 2,
+      return new UsageError(`Invalid topic name (${what}): ${message}`, 'Topic names use letters, digits, ".", "_" and "-", at most 249 characters.', {
+        code: 'TOPIC_INVALID',
         cause: error,
       });
     case 'TOPIC_AUTHORIZATION_FAILED':
@@ -82,25 +81,16 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
         cause: error,
       });
     case 'INVALID_REPLICATION_FACTOR':
-      return new FirehoseError('REPLICAS_INVALID', `Cannot ${what}: ${message}`, {
-        hint: 'Use --replicas no larger than the number of brokers.',
-        exitCode: 2,
-        cause: error,
-      });
+      return new UsageError(`Cannot ${what}: ${message}`, 'Use --replicas no larger than the number of brokers.', { code: 'REPLICAS_INVALID', cause: error });
     case 'INVALID_PARTITIONS':
-      return new FirehoseError('PARTITIONS_INVALID', `Cannot ${what}: ${message}`, {
-        hint: 'Use fewer partitions (--partitions).',
-        exitCode: 2,
-        cause: error,
-      });
+      return new UsageError(`Cannot ${what}: ${message}`, 'Use fewer partitions (--partitions).', { code: 'PARTITIONS_INVALID', cause: error });
     case 'INVALID_CONFIG':
-      return new FirehoseError('CONFIG_REJECTED', `Cannot ${what}: ${message}`, {
-        hint: 'Check the --config names and values against Kafka\'s topic configs (e.g. retention.ms=60000).',
-        exitCode: 2,
+      return new UsageError(`Cannot ${what}: ${message}`, "Check the --config names and values against Kafka's topic configs (e.g. retention.ms=60000).", {
+        code: 'CONFIG_REJECTED',
         cause: error,
       });
     case 'POLICY_VIOLATION':
-      return new FirehoseError('KAFKA_REJECTED', `Kafka rejected the request to ${what}: ${message}`, { exitCode: 2, cause: error });
+      return new UsageError(`Kafka rejected the request to ${what}: ${message}`, undefined, { code: 'KAFKA_REJECTED', cause: error });
     default:
       break;
   }
@@ -115,16 +105,16 @@ function aggregate(error: unknown, errors: KafkaJsLikeError[], what: string, bro
   const translated = errors.map((e) => translateKafkaError(e, what, brokers));
   if (translated.length === 1) {
     const [only] = translated as [FirehoseError];
-    return new FirehoseError(only.code, only.message, { hint: only.hint, exitCode: only.exitCode, cause: error });
+    return withCause(only, error);
   }
   const reasons = errors.map((e) => `${e.topic ?? '?'}: ${oneLine(e.message)}`).join('; ');
   const codes = new Set(translated.map((t) => t.code));
   const [first] = translated as [FirehoseError];
-  return new FirehoseError(codes.size === 1 ? first.code : 'KAFKA_REJECTED', `Cannot ${what}: ${reasons}`, {
-    hint: codes.size === 1 ? first.hint : undefined,
-    exitCode: translated.every((t) => t.exitCode === 2) ? 2 : 1,
-    cause: error,
-  });
+  const code = codes.size === 1 ? first.code : 'KAFKA_REJECTED';
+  const hint = codes.size === 1 ? first.hint : undefined;
+  return translated.every((t) => t instanceof UsageError)
+    ? new UsageError(`Cannot ${what}: ${reasons}`, hint, { code, cause: error })
+    : new FirehoseError(code, `Cannot ${what}: ${reasons}`, { hint, cause: error });
 }
 
 function oneLine(text: string | undefined): string {

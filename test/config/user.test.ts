@@ -49,7 +49,7 @@ describe('resolveUser', () => {
   it('without any source and no prompt: USER_UNKNOWN, exit 2, a hint naming every way to set it', async () => {
     const error = await resolveUser({ env: {} }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FirehoseError);
-    expect(error).not.toBeInstanceOf(UsageError);
+    expect(error).toBeInstanceOf(UsageError); // with its own code, not USAGE
     const e = error as FirehoseError;
     expect(e.code).toBe('USER_UNKNOWN');
     expect(e.exitCode).toBe(2);

@@ -15,7 +15,8 @@ async function readData(data: string | undefined): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new FirehoseError('DATA_FILE_UNREADABLE', `Cannot read --data file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { exitCode: 2 });
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`Cannot read --data file ${path}: ${why}.`, 'Check the path after --data @ (or pass the data itself).', { code: 'DATA_FILE_UNREADABLE' });
   }
 }
 

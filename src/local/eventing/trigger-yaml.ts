@@ -3,7 +3,7 @@
  * → the local broker's Trigger objects.
  */
 import { readFile } from 'node:fs/promises';
-import { EXIT_USAGE, FirehoseError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { BackoffPolicy } from '../delivery.js';
 import type { Trigger } from './broker.js';
 import type { DeliverySpec } from './router.js';
@@ -22,9 +22,8 @@ export interface TriggerYamlOptions {
 }
 
 function fail(message: string, hint?: string): never {
-  throw new FirehoseError('BAD_TRIGGER_YAML', message, {
-    exitCode: EXIT_USAGE,
-    hint: hint ?? 'A Trigger needs metadata.name, spec.filter.attributes (optional) and spec.subscriber.uri or spec.subscriber.ref.',
+  throw new UsageError(message, hint ?? 'A Trigger needs metadata.name, spec.filter.attributes (optional) and spec.subscriber.uri or spec.subscriber.ref.', {
+    code: 'BAD_TRIGGER_YAML',
   });
 }
 
@@ -136,7 +135,7 @@ function filterOf(spec: Record<string, unknown>, place: Place): Record<string, s
   return filter;
 }
 
-/** Parses one or more YAML documents of Knative Triggers. Throws FirehoseError BAD_TRIGGER_YAML. */
+/** Parses one or more YAML documents of Knative Triggers. Throws UsageError BAD_TRIGGER_YAML. */
 export async function parseTriggerYaml(text: string, options: TriggerYamlOptions = {}): Promise<Trigger[]> {
   const file = options.file ?? '<input>';
   const YAML = await import('yaml');
@@ -193,7 +192,7 @@ export async function loadTriggerFile(path: string, options: Omit<TriggerYamlOpt
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new FirehoseError('BAD_TRIGGER_YAML', `${path}: cannot read: ${code ?? (error as Error).message}`, { exitCode: EXIT_USAGE, cause: error });
+    throw new UsageError(`${path}: cannot read: ${code ?? (error as Error).message}`, undefined, { code: 'BAD_TRIGGER_YAML', cause: error });
   }
   return parseTriggerYaml(text, { ...options, file: path });
 }
