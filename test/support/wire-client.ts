@@ -1,7 +1,10 @@
 // firehose's own Kafka client (src/kafka/wire/) on the test broker, for its tests. Topics
 // are made with the client itself, so these tests need nothing from the CLI.
 import { Cluster } from '../../src/kafka/wire/cluster.js';
+import { Connection } from '../../src/kafka/wire/connection.js';
 import { responseError } from '../../src/kafka/wire/errors.js';
+import { GroupConsumer, type GroupConsumerOptions } from '../../src/kafka/wire/group.js';
+import { Producer } from '../../src/kafka/wire/producer.js';
 import { kafkaFromTests, uniqueName } from './kafka-env.js';
 
 /** A Cluster on the test broker's plaintext listener; close it in afterEach. */
@@ -23,4 +26,76 @@ export async function newWireTopic(prefix: string, partitions = 3): Promise<stri
     await cluster.close();
   }
   return topic;
+}
+
+/** Writes `values` to `topic` with the wire producer, value i to partition i % partitions (0 when not given). */
+export async function produceWire(topic: string, values: string[], partitions = 1): Promise<void> {
+  const cluster = testCluster();
+  try {
+    const producer = new Producer(cluster, { acks: -1 });
+    await producer.connect();
+    for (const [i, value] of values.entries()) {
+      const wait = producer.send(topic, { key: null, value, partition: i % partitions });
+      if (wait) await wait;
+    }
+    await producer.flush();
+  } finally {
+    await cluster.close();
+  }
+}
+
+/** The group's state and members (member id, client id, partitions assigned per topic) as its coordinator describes them. */
+export async function describeWireGroup(groupId: string): Promise<{ state: string; protocol: string; members: Array<{ memberId: string; clientId: string }> }> {
+  const cluster = testCluster();
+  try {
+    const any = await cluster.connect();
+    const found = await any.request('FindCoordinator', { key: groupId, keyType: 0 });
+    if (found.errorCode !== 0) throw responseError(found.errorCode, `finding the coordinator of ${groupId}`);
+    const coordinator = await Connection.open({ host: found.host, port: found.port, clientId: 'firehose-wire-test' });
+    try {
+      const answer = await coordinator.request('DescribeGroups', { groups: [groupId] });
+      const group = answer.groups[0]!;
+      if (group.errorCode !== 0) throw responseError(group.errorCode, `describing ${groupId}`);
+      return { state: group.groupState, protocol: group.protocolData, members: group.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId })) };
+    } finally {
+      coordinator.close();
+    }
+  } finally {
+    await cluster.close();
+  }
+}
+
+/** A group member reading in the background; what it read so far, in order. */
+export interface RunningMember {
+  consumer: GroupConsumer;
+  records: Array<{ partition: number; offset: number; value: string }>;
+  /** The read loop's failure, if it failed. */
+  error: Error | undefined;
+  /** Closes the member (commit, leave), ends its loop and closes its cluster. */
+  close(): Promise<void>;
+}
+
+/** Starts a wire group member that reads every batch it is given into `records`. */
+export function runGroupMember(options: GroupConsumerOptions, process?: (batch: { partition: number; records: unknown[] }) => Promise<void>): RunningMember {
+  const cluster = testCluster();
+  const consumer = new GroupConsumer(cluster, { offsetReset: 'earliest', sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 20_000, fetch: { maxWaitMs: 100 }, ...options });
+  const member: RunningMember = {
+    consumer,
+    records: [],
+    error: undefined,
+    close: async () => {
+      await consumer.close();
+      await loop;
+      await cluster.close();
+    },
+  };
+  const loop = (async () => {
+    for await (const batch of consumer.batches()) {
+      for (const r of batch.records) member.records.push({ partition: batch.partition, offset: r.offset, value: r.value!.toString() });
+      await process?.(batch);
+    }
+  })().catch((error: Error) => {
+    member.error = error;
+  });
+  return member;
 }

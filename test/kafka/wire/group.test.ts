@@ -1,0 +1,110 @@
+// The wire client's group member on the test broker (Apache Kafka or the embedded one):
+// one member owns every partition and a restarted one goes on from the committed
+// offsets; two members split the partitions and the one left takes over what a closing
+// member had, nothing lost or read twice; heartbeats keep a member in the group while its
+// processing is held up longer than the session timeout.
+import { afterEach, describe, expect, it } from 'vitest';
+import { cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, type Assignor } from '../../../src/kafka/wire/assignors.js';
+import { uniqueName } from '../../support/kafka-env.js';
+import { waitFor } from '../../support/wait.js';
+import { describeWireGroup, newWireTopic, produceWire, runGroupMember, type RunningMember } from '../../support/wire-client.js';
+
+let members: RunningMember[] = [];
+
+function member(...args: Parameters<typeof runGroupMember>): RunningMember {
+  const m = runGroupMember(...args);
+  members.push(m);
+  return m;
+}
+
+afterEach(async () => {
+  await Promise.all(members.map((m) => m.close()));
+  members = [];
+});
+
+const values = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix} ${i}`);
+const owned = (m: RunningMember) => m.consumer.assignment().reduce((n, t) => n + t.partitions.length, 0);
+const sorted = (list: string[]) => [...list].sort();
+
+describe('a group of one', () => {
+  it('gets every partition, and a member started later goes on from the offsets committed on close', async () => {
+    const topic = await newWireTopic('group-one', 3);
+    const groupId = uniqueName('group-one');
+    await produceWire(topic, values('first', 30), 3);
+    const assigned: string[] = [];
+    const first = member({ groupId, topics: [topic], onAssign: (ps) => void assigned.push(...ps.flatMap((p) => p.partitions.map((n) => `${p.topic}-${n}`))) });
+    await waitFor(() => first.records.length >= 30, { timeoutMs: 30_000, what: 'the first member to read 30 records' });
+    expect(sorted(assigned)).toEqual([0, 1, 2].map((p) => `${topic}-${p}`));
+    expect(first.consumer.assignment()).toEqual([{ topic, partitions: [0, 1, 2] }]);
+    await first.close();
+    expect(await describeWireGroup(groupId)).toMatchObject({ state: 'Empty', members: [] });
+
+    await produceWire(topic, values('second', 30), 3);
+    const second = member({ groupId, topics: [topic] });
+    await waitFor(() => second.records.length >= 30, { timeoutMs: 30_000, what: 'the second member to read 30 records' });
+    expect(sorted(first.records.map((r) => r.value))).toEqual(sorted(values('first', 30)));
+    expect(sorted(second.records.map((r) => r.value))).toEqual(sorted(values('second', 30)));
+    await second.consumer.commit();
+    expect(await second.consumer.committed(topic, [0, 1, 2])).toEqual(new Map([[0, 20], [1, 20], [2, 20]]));
+    expect(second.error).toBeUndefined();
+  });
+});
+
+const ASSIGNORS: Array<[string, Assignor[]]> = [
+  ['range (eager)', [rangeAssignor]],
+  ['roundrobin (eager)', [roundRobinAssignor]],
+  ['cooperative-sticky (cooperative)', [cooperativeStickyAssignor]],
+];
+
+describe('two members', () => {
+  for (const [name, assignors] of ASSIGNORS) {
+    it(`${name}: split the partitions, and the one left takes over a closing member's with nothing lost or read twice`, async () => {
+      const topic = await newWireTopic('group-two', 4);
+      const groupId = uniqueName('group-two');
+      await produceWire(topic, values('before', 40), 4);
+      const a = member({ groupId, topics: [topic], assignors });
+      await waitFor(() => owned(a) === 4, { timeoutMs: 30_000, what: 'the first member to own all 4 partitions' });
+      const b = member({ groupId, topics: [topic], assignors });
+      await waitFor(() => owned(a) === 2 && owned(b) === 2 && a.consumer.generationId === b.consumer.generationId, { timeoutMs: 30_000, what: 'two members with 2 partitions each' });
+      await produceWire(topic, values('shared', 40), 4);
+      const all = () => [...a.records, ...b.records].map((r) => r.value);
+      await waitFor(() => all().length >= 80, { timeoutMs: 30_000, what: '80 records read by the two' });
+      expect(b.records.length).toBeGreaterThan(0);
+      expect(new Set(b.records.map((r) => r.partition)).size).toBe(2);
+
+      await a.close();
+      await waitFor(() => owned(b) === 4, { timeoutMs: 30_000, what: 'the member left to own all 4 partitions' });
+      await produceWire(topic, values('after', 40), 4);
+      await waitFor(() => all().length >= 120, { timeoutMs: 30_000, what: '120 records read' });
+      expect(sorted(all())).toEqual(sorted([...values('before', 40), ...values('shared', 40), ...values('after', 40)]));
+      expect(a.error ?? b.error).toBeUndefined();
+      expect((await describeWireGroup(groupId)).members.map((m) => m.memberId)).toEqual([b.consumer.memberId]);
+    });
+  }
+});
+
+describe('heartbeats', () => {
+  it('keep the member in the group while its processing is held up longer than the session timeout', async () => {
+    const topic = await newWireTopic('group-heartbeat', 2);
+    const groupId = uniqueName('group-heartbeat');
+    await produceWire(topic, values('slow', 10), 2);
+    const revoked: string[] = [];
+    let held = 0;
+    const m = member({ groupId, topics: [topic], sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, onRevoke: (ps) => void revoked.push(JSON.stringify(ps)) }, async () => {
+      if (held++ > 0) return;
+      // The processing of the first batch takes longer than the session timeout: only
+      // heartbeats sent meanwhile keep the member in. (Holding up is what is tested, not a wait.)
+      const from = Date.now();
+      const beats = m.consumer.heartbeats;
+      await waitFor(() => Date.now() - from > 7_000 && m.consumer.heartbeats >= beats + 8, { timeoutMs: 30_000, what: 'the processing to be held up past the session timeout' });
+    });
+    await waitFor(() => m.records.length >= 10, { timeoutMs: 45_000, what: 'all 10 records after the slow batch' });
+    const { generationId, memberId } = m.consumer;
+    expect(generationId).toBeGreaterThan(0);
+    expect(revoked).toEqual([]);
+    const group = await describeWireGroup(groupId);
+    expect(group.state).toBe('Stable');
+    expect(group.members.map((x) => x.memberId)).toEqual([memberId]);
+    expect(m.consumer.generationId).toBe(generationId);
+  });
+});
