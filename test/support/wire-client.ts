@@ -44,8 +44,8 @@ export async function produceWire(topic: string, values: string[], partitions = 
   }
 }
 
-/** The group's state and members (member id, client id, partitions assigned per topic) as its coordinator describes them. */
-export async function describeWireGroup(groupId: string): Promise<{ state: string; protocol: string; members: Array<{ memberId: string; clientId: string }> }> {
+/** Runs `work` on a connection to the group's coordinator. */
+async function onCoordinator<T>(groupId: string, work: (coordinator: Connection) => Promise<T>): Promise<T> {
   const cluster = testCluster();
   try {
     const any = await cluster.connect();
@@ -53,16 +53,32 @@ export async function describeWireGroup(groupId: string): Promise<{ state: strin
     if (found.errorCode !== 0) throw responseError(found.errorCode, `finding the coordinator of ${groupId}`);
     const coordinator = await Connection.open({ host: found.host, port: found.port, clientId: 'firehose-wire-test' });
     try {
-      const answer = await coordinator.request('DescribeGroups', { groups: [groupId] });
-      const group = answer.groups[0]!;
-      if (group.errorCode !== 0) throw responseError(group.errorCode, `describing ${groupId}`);
-      return { state: group.groupState, protocol: group.protocolData, members: group.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId })) };
+      return await work(coordinator);
     } finally {
       coordinator.close();
     }
   } finally {
     await cluster.close();
   }
+}
+
+/** The group's state, chosen assignor and members as its coordinator describes them. */
+export async function describeWireGroup(groupId: string): Promise<{ state: string; protocol: string; members: Array<{ memberId: string; clientId: string }> }> {
+  return onCoordinator(groupId, async (coordinator) => {
+    const answer = await coordinator.request('DescribeGroups', { groups: [groupId] });
+    const group = answer.groups[0]!;
+    if (group.errorCode !== 0) throw responseError(group.errorCode, `describing ${groupId}`);
+    return { state: group.groupState, protocol: group.protocolData, members: group.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId })) };
+  });
+}
+
+/** Removes a member from its group from outside (LeaveGroup v3+ naming it), as an admin would: its next heartbeat learns it is gone. */
+export async function removeGroupMember(groupId: string, memberId: string): Promise<void> {
+  await onCoordinator(groupId, async (coordinator) => {
+    const answer = await coordinator.request('LeaveGroup', { groupId, members: [{ memberId, groupInstanceId: null, reason: 'removed by the test' }] });
+    const code = answer.errorCode || answer.members.find((m) => m.errorCode !== 0)?.errorCode || 0;
+    if (code !== 0) throw responseError(code, `removing ${memberId} from ${groupId}`);
+  });
 }
 
 /** A group member reading in the background; what it read so far, in order. */

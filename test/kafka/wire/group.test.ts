@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, type Assignor } from '../../../src/kafka/wire/assignors.js';
 import { uniqueName } from '../../support/kafka-env.js';
 import { waitFor } from '../../support/wait.js';
-import { describeWireGroup, newWireTopic, produceWire, runGroupMember, type RunningMember } from '../../support/wire-client.js';
+import { describeWireGroup, newWireTopic, produceWire, removeGroupMember, runGroupMember, type RunningMember } from '../../support/wire-client.js';
 
 let members: RunningMember[] = [];
 
@@ -106,5 +106,25 @@ describe('heartbeats', () => {
     expect(group.state).toBe('Stable');
     expect(group.members.map((x) => x.memberId)).toEqual([memberId]);
     expect(m.consumer.generationId).toBe(generationId);
+  });
+});
+
+describe('a member dropped by the coordinator', () => {
+  it('learns it from its heartbeat, gives its partitions up as lost (no commit), rejoins and goes on from the last commit', async () => {
+    const topic = await newWireTopic('group-dropped', 2);
+    const groupId = uniqueName('group-dropped');
+    await produceWire(topic, values('kept', 10), 2);
+    const revoked: Array<{ lost: boolean }> = [];
+    const m = member({ groupId, topics: [topic], onRevoke: (_ps, lost) => void revoked.push({ lost }) });
+    await waitFor(() => m.records.length >= 10, { timeoutMs: 30_000, what: 'the first 10 records' });
+    await m.consumer.commit();
+    const dropped = m.consumer.memberId;
+    await removeGroupMember(groupId, dropped);
+    await waitFor(() => m.consumer.memberId !== dropped && owned(m) === 2, { timeoutMs: 30_000, what: 'the member to rejoin under a new id with both partitions' });
+    expect(revoked).toEqual([{ lost: true }]);
+    await produceWire(topic, values('later', 10), 2);
+    await waitFor(() => m.records.length >= 20, { timeoutMs: 30_000, what: '20 records' });
+    expect(sorted(m.records.map((r) => r.value))).toEqual(sorted([...values('kept', 10), ...values('later', 10)]));
+    expect(m.error).toBeUndefined();
   });
 });
