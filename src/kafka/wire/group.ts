@@ -32,7 +32,7 @@ export interface GroupConsumerOptions {
   heartbeatIntervalMs?: number;
   /** Where a partition without a committed offset starts. Default latest (Java's). */
   offsetReset?: 'earliest' | 'latest';
-  /** Commit every this many ms, when the caller asks for the next batch. Default: off (commit() and close() commit). */
+  /** Commit every this many ms what the caller has finished (not the batch it holds). Default: off (commit() and close() commit). */
   autoCommitIntervalMs?: number;
   /** close() commits the positions. Default true. */
   commitOnClose?: boolean;
@@ -98,8 +98,10 @@ export class GroupConsumer {
   private membership: Promise<void> | undefined;
   private changed!: Promise<void>;
   private notifyChanged!: () => void;
-  private lastCommitAt = Date.now();
+  private autoCommitTimer: NodeJS.Timeout | undefined;
   private autoCommitting = false;
+  /** The batch the caller holds: its partition and where it started, what an interval commit writes for it. */
+  private inHand: { topic: string; partition: number; from: number } | undefined;
 
   constructor(
     private readonly cluster: Cluster,
@@ -143,7 +145,8 @@ export class GroupConsumer {
   /**
    * The records of the partitions this member owns, a batch per partition at a time,
    * across rebalances, until close(). A batch's records count as consumed when it is
-   * handed out, as Java's poll() does: commit() and close() commit past them.
+   * handed out, as Java's poll() does: commit() and close() commit past them (an
+   * interval commit stops before the batch the caller holds).
    */
   async *batches(): AsyncGenerator<FetchedRecords> {
     this.start();
@@ -155,7 +158,6 @@ export class GroupConsumer {
       const session = new FetchSession(this.fetcher, this.assigned, this.positions);
       try {
         while (this.state === 'stable' && this.rejoinReason === undefined && epoch === this.epoch) {
-          this.maybeAutoCommit();
           const batch = await session.next(this.changed);
           if (!batch) continue;
           const position = this.positions.get(batch.topic)?.get(batch.partition);
@@ -164,10 +166,12 @@ export class GroupConsumer {
           if (records.length === 0) continue;
           this.positions.get(batch.topic)!.set(batch.partition, records[records.length - 1]!.offset + 1);
           this.handedOut = true;
+          this.inHand = { topic: batch.topic, partition: batch.partition, from: position };
           try {
             yield records.length === batch.records.length ? batch : { ...batch, records };
           } finally {
             this.handedOut = false;
+            this.inHand = undefined;
             this.notify();
           }
         }
@@ -194,6 +198,7 @@ export class GroupConsumer {
     const was = this.state;
     this.state = 'closed';
     this.stopHeartbeats();
+    clearInterval(this.autoCommitTimer);
     this.notify();
     // A JoinGroup in flight holds the coordinator connection until the rebalance ends: LeaveGroup goes on a new one.
     if (was === 'joining') this.forgetCoordinator();
@@ -226,6 +231,7 @@ export class GroupConsumer {
 
   private start(): void {
     if (this.membership || this.isClosed()) return;
+    if (this.autoCommitIntervalMs > 0) this.autoCommitTimer = setInterval(() => this.autoCommit(), this.autoCommitIntervalMs);
     this.membership = this.runMembership().catch((error: Error) => {
       this.failure ??= error;
       this.notify();
@@ -452,10 +458,13 @@ export class GroupConsumer {
 
   // ---- offsets ----
 
-  private maybeAutoCommit(): void {
-    if (this.autoCommitIntervalMs <= 0 || this.autoCommitting || Date.now() - this.lastCommitAt < this.autoCommitIntervalMs) return;
+  /** On its own timer, as Java's is: an idle consumer commits too. Only while stable, so it never races a rebalance's commit. */
+  private autoCommit(): void {
+    if (this.autoCommitting || this.state !== 'stable' || this.rejoinReason !== undefined) return;
+    const offsets = this.currentPositions();
+    if (this.inHand) offsets.get(this.inHand.topic)?.set(this.inHand.partition, this.inHand.from);
     this.autoCommitting = true;
-    void this.commit()
+    void this.commitOffsets(offsets)
       .catch((error: Error) => this.options.onEvent?.({ type: 'commit-failed', error }))
       .finally(() => (this.autoCommitting = false));
   }
@@ -465,7 +474,6 @@ export class GroupConsumer {
       .filter(([, m]) => m.size > 0)
       .map(([name, m]) => ({ name, partitions: [...m].map(([partitionIndex, o]) => ({ partitionIndex, committedOffset: BigInt(o), committedMetadata: '' })) }));
     if (topics.length === 0) return;
-    this.lastCommitAt = Date.now();
     await this.withCoordinator(async (connection) => {
       const answer = await connection.request('OffsetCommit', { groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.groupInstanceId, topics });
       for (const t of answer.topics) {

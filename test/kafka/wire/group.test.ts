@@ -128,3 +128,17 @@ describe('a member dropped by the coordinator', () => {
     expect(m.error).toBeUndefined();
   });
 });
+
+describe('interval commits', () => {
+  it('commit on their own timer, an idle member too', async () => {
+    const topic = await newWireTopic('group-autocommit', 2);
+    const groupId = uniqueName('group-autocommit');
+    await produceWire(topic, values('auto', 10), 2);
+    const m = member({ groupId, topics: [topic], autoCommitIntervalMs: 200 });
+    await waitFor(() => m.records.length >= 10, { timeoutMs: 30_000, what: '10 records' });
+    await waitFor(async () => {
+      const committed = await m.consumer.committed(topic, [0, 1]);
+      return committed.get(0) === 5 && committed.get(1) === 5;
+    }, { timeoutMs: 10_000, what: 'offsets 5 and 5 committed without a commit() call' });
+  });
+});
