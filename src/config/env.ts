@@ -21,6 +21,10 @@ export const ENV = {
   kubeconfig: 'KUBECONFIG',
   xdgConfigHome: 'XDG_CONFIG_HOME',
   xdgStateHome: 'XDG_STATE_HOME',
+  /** Not read but set: what a local sink worker's command sees, as Knative sets them in a pod. */
+  kService: 'K_SERVICE',
+  kRevision: 'K_REVISION',
+  hostname: 'HOSTNAME',
 } as const;
 
 export type EnvSource = Record<string, string | undefined>;

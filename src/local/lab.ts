@@ -6,7 +6,7 @@ import { startChannel, type ChannelHandle } from './eventing/channel.js';
 import type { BrokerEvent } from './eventing/router.js';
 import type { RetryPolicy } from './delivery.js';
 import { runDispatcher, type DispatchEvent, type DispatcherResult } from './dispatcher.js';
-import { startSinkPool, type SinkPoolEvent, type SinkPoolHandle, type SinkPoolOptions } from './sink-pool.js';
+import { startSinkPool, type SinkPoolEvent, type SinkPoolHandle, type SinkPoolOptions } from './sink-pool/pool.js';
 import { parseTriggerFlag } from './eventing/trigger-flag.js';
 import { loadTriggerFile } from './eventing/trigger-yaml.js';
 import { startObserveServer, type ObserveServer } from './observe-server.js';

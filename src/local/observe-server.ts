@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { PodEvent, PodSummary } from '../cluster/pods.js';
 import type { LogEvent } from '../cluster/logs.js';
 import { closeServer, listen } from '../util/http-server.js';
-import type { SinkPoolEvent, WorkerInfo } from './sink-pool.js';
+import type { SinkPoolEvent, WorkerInfo } from './sink-pool/pool.js';
 
 /** One line of the local lab's observe stream: the same events the cluster watch gives. */
 export type ObserveMessage = { stream: 'pod'; event: PodEvent } | { stream: 'log'; event: LogEvent };

@@ -1,10 +1,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEventSink, type SinkEvent, type SinkHandle } from '../../src/events/sink-server.js';
-import { startSinkPool, type SinkPoolEvent, type SinkPoolHandle, type SinkPoolOptions } from '../../src/local/sink-pool.js';
-import { waitFor } from '../support/wait.js';
-import { INVALID_EVENTS, postCases, refusals, VALID_EVENTS } from '../support/cloudevent-cases.js';
+import { startEventSink, type SinkEvent, type SinkHandle } from '../../../src/events/sink-server.js';
+import { startSinkPool, type SinkPoolEvent, type SinkPoolHandle, type SinkPoolOptions } from '../../../src/local/sink-pool/pool.js';
+import { waitFor } from '../../support/wait.js';
+import { INVALID_EVENTS, postCases, refusals, VALID_EVENTS } from '../../support/cloudevent-cases.js';
 
 const WORKER_NAME = /^eventinghello-00001-deployment-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
 
@@ -157,6 +157,19 @@ describe('local sink pool (Knative Service with containerConcurrency 1)', () => 
     expect(failed.status).toBe(500);
     expect(await failed.text()).toMatch(/exited with code 3/);
     expect(ofKind(events, 'rejected')).toMatchObject([{ status: 500, reason: expect.stringMatching(/exited with code 3/) }]);
+  });
+
+  it("runs the command in the environment it is given, with the pod's K_SERVICE, K_REVISION and HOSTNAME set on top", async () => {
+    const script = `console.log([process.env.FROM_CALLER, process.env.FROM_PROCESS, process.env.K_SERVICE, process.env.K_REVISION, process.env.HOSTNAME].join(' '))`;
+    process.env.FROM_PROCESS = 'leaked';
+    try {
+      const { pool, events } = await start({ command: [process.execPath, '-e', script], env: { FROM_CALLER: 'given', HOSTNAME: 'overridden' } });
+      expect((await postEvent(pool.url, 'env-1')).status).toBe(202);
+      const worker = pool.workers()[0]!.name;
+      expect(ofKind(events, 'log')).toContainEqual({ kind: 'log', worker, line: `given  eventinghello eventinghello-00001 ${worker}` });
+    } finally {
+      delete process.env.FROM_PROCESS;
+    }
   });
 
   it('queues at the ingress while the only worker is busy, and answers 503 past maxQueue', async () => {
