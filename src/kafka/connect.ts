@@ -10,6 +10,7 @@ import { withDeadline } from '../util/deadline.js';
 import { keepCreateTopicsMessages, rootKafkaError, saslNotOffered, translateKafkaError, unreachable } from './errors.js';
 import { loadKafkaJs } from './kafkajs.js';
 import type { BrokerTunnel } from './tunnel.js';
+import type { Cluster, ClusterOptions } from './wire/cluster.js';
 
 export interface ConnectDeps {
   env: EnvSource;
@@ -27,6 +28,8 @@ export interface ConnectDeps {
 export class KafkaClient {
   private readonly open = new Set<{ disconnect(): Promise<void> }>();
   private sharedAdmin?: Promise<Admin>;
+  /** Where debug lines go (--verbose); set by createKafkaClient. */
+  log?: Logger;
   /** The last error kafkajs logged: when connect() runs out of time it says why. */
   lastLoggedError?: string;
   /** Waiting connect() calls, told when a tunnel cannot be opened: that will not get better by retrying. */
@@ -37,7 +40,20 @@ export class KafkaClient {
     readonly settings: ConnectionSettings,
     /** The same kafkajs client with other retry settings (patientProducer); without it, `kafka` as is. */
     private readonly kafkaWithRetry?: (retry: RetryOptions) => Kafka,
+    /** How firehose's own client (src/kafka/wire/) reaches the same brokers: TLS, SASL, tunnel. */
+    private readonly wireOptions: ClusterOptions = { bootstrap: settings.brokers, clientId: 'firehose', connectTimeoutMs: Math.min(settings.connectTimeoutMs, 10_000) },
   ) {}
+
+  /**
+   * A cluster of firehose's own client, connected on first request; close() closes it. Each
+   * call gives a new one (a producer owns its connections).
+   */
+  async wireCluster(): Promise<Cluster> {
+    const { Cluster } = await import('./wire/cluster.js');
+    const cluster = new Cluster(this.wireOptions);
+    this.open.add({ disconnect: () => cluster.close() });
+    return cluster;
+  }
 
   get brokers(): string[] {
     return this.settings.brokers;
@@ -261,6 +277,25 @@ export async function createKafkaClient(settings: ConnectionSettings, deps: Conn
     const { tunnelSocketFactory } = await import('./tunnel.js');
     config.socketFactory = tunnelSocketFactory(deps.tunnel, { onOpenError: (error) => client.tunnelFailed(error) });
   }
-  client = new KafkaClient(new Kafka(config), settings, (retry) => new Kafka({ ...config, retry }));
+  const wireOptions: ClusterOptions = {
+    bootstrap: settings.brokers,
+    clientId: 'firehose',
+    connectTimeoutMs: config.connectionTimeout,
+    tls: ssl && {
+      ca: (ssl.ca as Buffer[] | undefined)?.[0],
+      cert: ssl.cert as Buffer | undefined,
+      key: ssl.key as Buffer | undefined,
+      pfx: ssl.pfx as Buffer | undefined,
+      passphrase: ssl.passphrase,
+      skipHostnameVerification: settings.tls?.skipHostnameVerification,
+    },
+    sasl: sasl && { ...(sasl as { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }) },
+  };
+  if (deps.tunnel) {
+    const { tunnelStreamFactory } = await import('./tunnel.js');
+    wireOptions.socketFactory = tunnelStreamFactory(deps.tunnel, { onOpenError: (error) => client.tunnelFailed(error) });
+  }
+  client = new KafkaClient(new Kafka(config), settings, (retry) => new Kafka({ ...config, retry }), wireOptions);
+  client.log = deps.log;
   return client;
 }

@@ -45,8 +45,27 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
   const message = (root?.message ?? String(error)).replace(/\n+$/, '').replace(/\s*\n\s*/g, ' ');
   const at = brokers.join(',');
 
+  // firehose's own client (src/kafka/wire/): a batch that ran out of delivery time says
+  // why through the last error it met.
+  if (root?.name === 'DeliveryTimeoutError') {
+    const last = translateKafkaError((root as Error).cause, what, brokers);
+    if (last.code !== 'KAFKA_UNREACHABLE' && last.code !== 'KAFKA_ERROR') return withCause(last, error);
+    return unreachable(brokers, message, error);
+  }
   for (const [pattern, code, hint] of TLS_HINTS) {
-    if (pattern.test(message)) return new FirehoseError(code, `TLS handshake with ${at} failed: ${message}`, { hint, cause: error });
+    if (pattern.test(message)) return new FirehoseError(code, `TLS handshake with ${at} failed: ${message.replace(/^TLS handshake with \S+ failed: /, '')}`, { hint, cause: error });
+  }
+  if (root?.name === 'KafkaConnectionError') {
+    // A tunnel that could not be opened already said why, with a next step.
+    if (root.cause instanceof FirehoseError) return root.cause;
+    if (/does not accept SASL \S+$/.test(message)) return saslNotOffered(brokers, error);
+    if (/does not accept SASL|^(SASL|SCRAM) .*authentication .*failed/.test(message)) {
+      return new FirehoseError('SASL_FAILED', `Kafka at ${at} rejected the SASL login: ${message}`, {
+        hint: 'Check the user name, the mechanism (--sasl-mechanism) and the password (FIREHOSE_SASL_PASSWORD).',
+        cause: error,
+      });
+    }
+    return unreachable(brokers, message.replace(/^Cannot connect to Kafka at \S+: /, ''), error);
   }
   // What Apache Kafka answers a SASL handshake with on a listener without SASL.
   if (root?.type === 'ILLEGAL_SASL_STATE') return saslNotOffered(brokers, error);

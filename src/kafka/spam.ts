@@ -1,10 +1,10 @@
-import type { Message } from 'kafkajs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FirehoseError } from '../errors.js';
 import { withDeadline } from '../util/deadline.js';
 import type { Acks } from './acks.js';
 import type { KafkaClient } from './connect.js';
-import { requireTopic } from './topics.js';
+import { topicNotFound, validateTopicName } from './topics.js';
+import type { Cluster } from './wire/cluster.js';
 
 export interface SpamOptions {
   topic: string;
@@ -46,26 +46,24 @@ export function spamValue(i: number): string {
   return `{ "message": "Sending Message: ${i}" }`;
 }
 
-/**
- * Records per send(). kafkajs groups each send's records by partition by copying the
- * partition's array once per record (groupMessagesPerPartition), which costs
- * (records per partition)² per send. With 5000, a 1,000,000-record run to 10 partitions spent
- * ~14% of its CPU there (a 1-partition topic far more); 1000 keeps that small while each
- * request still carries ~100 records per partition (bench/RESULTS.md).
- */
+/** Records between two progress reports and rate checks. */
 const DEFAULT_BATCH = 1000;
 
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 60_000;
 
 /**
- * The workshop spammer: `times` keyless, headerless records, sent in bounded batches.
+ * Buffered and in-flight bytes before spam waits for acknowledgements: bounds memory
+ * whatever `times` is (~16 MiB of records, a few hundred thousand spam records).
+ */
+const SPAM_BUFFER_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The workshop spammer: `times` keyless, headerless records through firehose's own producer
+ * (src/kafka/wire/producer.ts: batches per partition, several requests in flight).
  * acks=all uses the idempotent producer, so a retried batch is never written twice.
  *
- * Record i goes to partition i mod partitions, chosen here rather than by kafkajs: its
- * round-robin partitioner moves on with every attempt, so a request retried after a lost
- * answer (a broker restart) would carry other records per partition under the same sequence
- * numbers, which the broker refuses as out of order or, when the counts happen to match,
- * drops as duplicates of records it never got.
+ * Record i goes to partition i mod partitions: every partition gets its share in order, and
+ * a batch retried after a lost answer carries the same records under the same sequence.
  *
  * A batch is retried until it is acknowledged or `deliveryTimeoutMs` has passed; a failure
  * says how many records were acknowledged before it.
@@ -75,45 +73,61 @@ export async function spamTopic(
   options: SpamOptions,
   onProgress: (progress: SpamProgress) => void = () => {},
 ): Promise<SpamResult> {
-  const partitions = await requireTopic(client, options.topic);
+  validateTopicName(options.topic);
   const idempotent = options.acks === -1;
   const deliveryTimeoutMs = options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
-  let sent = 0;
-  const stopped = (error: unknown) => spamStopped(client, error, { sent, times: options.times, acks: options.acks, topic: options.topic });
-  const producer = await client
-    .patientProducer({
-      allowAutoTopicCreation: false,
-      idempotent,
-      // kafkajs keeps ordering (and idempotence) only with one request in flight.
-      maxInFlightRequests: idempotent ? 1 : undefined,
-    }, deliveryTimeoutMs)
-    .catch((error: unknown) => { throw stopped(error); });
-  const batchSize = options.rate
+  const cluster = await client.wireCluster();
+  const { Producer } = await import('./wire/producer.js');
+  const producer = new Producer(cluster, {
+    acks: options.acks,
+    idempotent,
+    deliveryTimeoutMs,
+    bufferBytes: SPAM_BUFFER_BYTES,
+    onRetry: ({ topic, partition, attempt, error }) => client.log?.debug(`spam: retry ${attempt} of a batch to ${topic}-${partition} after: ${describeCause(error)}`),
+  });
+  const stopped = (error: unknown) => spamStopped(client, error, { sent: producer.delivered, times: options.times, acks: options.acks, topic: options.topic });
+  let partitions: number;
+  try {
+    partitions = await withDeadline(topicPartitions(cluster, client, options.topic), client.settings.connectTimeoutMs, () => new Error(`no answer within ${client.settings.connectTimeoutMs / 1000} s`));
+    await withDeadline(producer.connect(), client.settings.connectTimeoutMs, () => new Error(`no answer within ${client.settings.connectTimeoutMs / 1000} s`));
+  } catch (error) {
+    await producer.abort();
+    if (error instanceof FirehoseError) throw error;
+    throw client.translate(error, `send to ${options.topic}`);
+  }
+  const chunk = options.rate
     ? Math.max(1, Math.min(options.batchSize ?? DEFAULT_BATCH, Math.floor(options.rate / 20)))
     : (options.batchSize ?? DEFAULT_BATCH);
   const interrupted = abortPromise(options.signal);
   const started = performance.now();
+  const report = () => onProgress({ sent: producer.delivered, total: options.times, elapsedMs: performance.now() - started });
+  const ticker = setInterval(report, 100);
+  let queued = 0;
   try {
-    while (sent < options.times && !options.signal?.aborted) {
+    while (queued < options.times && !options.signal?.aborted) {
       if (options.rate) {
-        const dueMs = (sent / options.rate) * 1000 - (performance.now() - started);
+        const dueMs = (queued / options.rate) * 1000 - (performance.now() - started);
         if (dueMs > 0) await delay(dueMs, undefined, { signal: options.signal }).catch(() => {});
         if (options.signal?.aborted) break;
       }
-      const count = Math.min(batchSize, options.times - sent);
-      const messages: Message[] = new Array(count);
-      for (let j = 0; j < count; j++) messages[j] = { value: spamValue(sent + j), partition: (sent + j) % partitions };
-      const delivered = withDeadline(producer.send({ topic: options.topic, acks: options.acks, messages }), deliveryTimeoutMs, () => notDelivered(client, deliveryTimeoutMs));
-      // Ctrl-C while kafkajs retries: stop now, with the records acknowledged so far.
-      if ((await Promise.race([delivered.then(() => true), interrupted.promise])) !== true) break;
-      sent += count;
-      onProgress({ sent, total: options.times, elapsedMs: performance.now() - started });
+      const end = Math.min(queued + chunk, options.times);
+      for (; queued < end; queued++) {
+        const wait = producer.send(options.topic, { key: null, value: spamValue(queued), partition: queued % partitions });
+        // Back-pressure (the buffer is full), or Ctrl-C while waiting for it.
+        if (wait && (await Promise.race([wait.then(() => true), interrupted.promise])) !== true) break;
+      }
     }
+    // Everything queued acknowledged, or Ctrl-C: then stop at once with what was acknowledged.
+    if (!options.signal?.aborted) await Promise.race([producer.flush(), interrupted.promise]);
   } catch (error) {
     throw stopped(error);
   } finally {
+    clearInterval(ticker);
     interrupted.dispose();
+    await producer.abort();
   }
+  report();
+  const sent = producer.delivered;
   const seconds = (performance.now() - started) / 1000;
   return {
     topic: options.topic,
@@ -126,6 +140,22 @@ export async function spamTopic(
   };
 }
 
+/** The topic's partition count from the wire client's metadata; TOPIC_NOT_FOUND when it does not exist. */
+async function topicPartitions(cluster: Cluster, client: KafkaClient, topic: string): Promise<number> {
+  try {
+    return (await cluster.topic(topic)).leaders.length;
+  } catch (error) {
+    if ((error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') throw topicNotFound(client, topic);
+    throw error;
+  }
+}
+
+/** An error's message with the errno under it (ECONNREFUSED), for --verbose. */
+function describeCause(error: Error): string {
+  const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  return code ? `${error.message} [${code}]` : error.message;
+}
+
 /** Resolves with false when `signal` aborts; dispose() lets go of the signal. */
 function abortPromise(signal: AbortSignal | undefined): { promise: Promise<false>; dispose(): void } {
   let onAbort = () => {};
@@ -135,12 +165,6 @@ function abortPromise(signal: AbortSignal | undefined): { promise: Promise<false
     else signal?.addEventListener('abort', onAbort, { once: true });
   });
   return { promise, dispose: () => signal?.removeEventListener('abort', onAbort) };
-}
-
-/** No acknowledgement within the delivery timeout: why, as far as kafkajs said. */
-function notDelivered(client: KafkaClient, ms: number): Error {
-  const last = client.lastLoggedError;
-  return new Error(`no acknowledgement within ${ms / 1000} s${last ? ` (last error: ${last})` : ''}`);
 }
 
 /** The failure, translated, with how many records were acknowledged before it. */

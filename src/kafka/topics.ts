@@ -46,12 +46,14 @@ async function topicPartitionCount(client: KafkaClient, topic: string): Promise<
 export async function requireTopic(client: KafkaClient, topic: string): Promise<number> {
   validateTopicName(topic);
   const count = await topicPartitionCount(client, topic);
-  if (count === undefined) {
-    throw new FirehoseError('TOPIC_NOT_FOUND', `Topic ${topic} does not exist on ${client.brokers.join(',')}.`, {
-      hint: 'Create it with `firehose create-topic`, or list topics with `firehose topics`.',
-    });
-  }
+  if (count === undefined) throw topicNotFound(client, topic);
   return count;
+}
+
+export function topicNotFound(client: KafkaClient, topic: string): FirehoseError {
+  return new FirehoseError('TOPIC_NOT_FOUND', `Topic ${topic} does not exist on ${client.brokers.join(',')}.`, {
+    hint: 'Create it with `firehose create-topic`, or list topics with `firehose topics`.',
+  });
 }
 
 function mismatch(topic: string, existing: number, wanted: number): FirehoseError {

@@ -91,3 +91,12 @@ export function tunnelSocketFactory(tunnel: BrokerTunnel, options: TunnelSocketF
     return secure as never;
   };
 }
+
+/** The same tunnel for firehose's own client (src/kafka/wire/): one stream per broker address. */
+export function tunnelStreamFactory(tunnel: BrokerTunnel, options: TunnelSocketFactoryOptions = {}): (host: string, port: number) => Duplex {
+  return (host, port) => {
+    const opening = tunnel.open(host, port);
+    opening.catch((error: unknown) => options.onOpenError?.(error, `${host}:${port}`));
+    return new TunnelSocket(opening);
+  };
+}

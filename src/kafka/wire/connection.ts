@@ -4,6 +4,7 @@
 // or unknown host fails at once with one line; a port that answers but not with a
 // Kafka frame is named as such.
 import { isIP, connect as netConnect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { API_KEY, apiNamed, type ApiName, type ApiNamed } from '../../protocol/api-keys.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -40,6 +41,11 @@ export interface ConnectionOptions {
   requestTimeoutMs?: number;
   /** SASL authentication after version negotiation (SASL_PLAINTEXT, or SASL_SSL with tls). */
   sasl?: SaslOptions;
+  /**
+   * Opens the byte stream to a broker instead of TCP (a Kubernetes port-forward, or a test's
+   * faulty socket). It emits 'connect' when open; TLS, when configured, runs inside it.
+   */
+  socketFactory?: (host: string, port: number) => Duplex;
 }
 
 /** An answer larger than this is not a Kafka frame (Kafka's own socket.request.max.bytes is 100 MiB). */
@@ -87,16 +93,20 @@ export class Connection {
     const timeoutMs = options.connectTimeoutMs ?? 10_000;
     const socket = await new Promise<Socket>((resolve, reject) => {
       const tls = options.tls;
+      const raw = options.socketFactory?.(options.host, options.port);
       const s = tls
         ? tlsConnect({
+            // host also names the broker for the certificate check when a stream is given.
             host: options.host,
-            port: options.port,
+            ...(raw ? { socket: raw } : { port: options.port }),
             // SNI takes names only, never an IP address.
             ...(isIP(options.host) ? {} : { servername: options.host }),
             ...definedOnly({ ca: tls.ca, cert: tls.cert, key: tls.key, pfx: tls.pfx, passphrase: tls.passphrase }),
             ...(tls.skipHostnameVerification ? { checkServerIdentity: () => undefined } : {}),
           })
-        : netConnect({ host: options.host, port: options.port });
+        : ((raw as Socket | undefined) ?? netConnect({ host: options.host, port: options.port }));
+      // A failure of the stream under TLS is the TLS socket's failure.
+      if (raw && tls) raw.once('error', (error) => s.destroy(error));
       const timer = setTimeout(() => {
         s.destroy();
         reject(new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: no answer within ${timeoutMs} ms`));
@@ -315,19 +325,19 @@ function describeError(broker: string, error: Error, tls: boolean): KafkaConnect
   const host = broker.slice(0, broker.lastIndexOf(':'));
   switch (code) {
     case 'ECONNREFUSED':
-      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: connection refused (nothing listens on that port)`);
+      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: connection refused (nothing listens on that port)`, error);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: host "${host}" is unknown`);
+      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: host "${host}" is unknown`, error);
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: ${code === 'ETIMEDOUT' ? 'timed out' : 'unreachable'}`);
+      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: ${code === 'ETIMEDOUT' ? 'timed out' : 'unreachable'}`, error);
     case 'ECONNRESET':
     case 'EPIPE':
-      return new KafkaConnectionError(broker, `Kafka broker ${broker} reset the connection${tls ? '' : ' (does it need TLS?)'}`);
+      return new KafkaConnectionError(broker, `Kafka broker ${broker} reset the connection${tls ? '' : ' (does it need TLS?)'}`, error);
     default:
-      if (tls) return new KafkaConnectionError(broker, `TLS handshake with ${broker} failed: ${error.message.split('\n')[0]}`);
-      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: ${error.message}`);
+      if (tls) return new KafkaConnectionError(broker, `TLS handshake with ${broker} failed: ${error.message.split('\n')[0]}`, error);
+      return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: ${error.message}`, error);
   }
 }

@@ -8,8 +8,10 @@ export class KafkaConnectionError extends Error {
     /** host:port */
     readonly broker: string,
     message: string,
+    /** What the socket (or the stream it came from, a tunnel) failed with. */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'KafkaConnectionError';
   }
 }

@@ -25,9 +25,18 @@ export interface ProducerOptions {
   /** Produce requests in flight per partition (at most 5 with idempotence, as Kafka requires). */
   maxInFlight?: number;
   compression?: CompressionCodec;
-  /** Attempts after the first for a batch that failed with a retriable error. */
+  /** Attempts after the first for a batch that failed with a retriable error. Default: unbounded (deliveryTimeoutMs bounds them). */
   retries?: number;
+  /** The first wait before a retry; it doubles per attempt up to retryBackoffMaxMs. */
   retryBackoffMs?: number;
+  retryBackoffMaxMs?: number;
+  /**
+   * How long a batch may take from sealed to acknowledged, retries included (Kafka's
+   * delivery.timeout.ms): long enough to ride out a broker restart. Default 120 s.
+   */
+  deliveryTimeoutMs?: number;
+  /** Told of every retry (for --verbose). */
+  onRetry?: (retry: { topic: string; partition: number; attempt: number; error: Error }) => void;
   /** The broker's time to wait for acks=all replicas (Produce timeoutMs). */
   ackTimeoutMs?: number;
 }
@@ -44,6 +53,8 @@ interface Batch {
   encoded?: Buffer;
   baseSequence: number;
   attempts: number;
+  /** performance.now() when it was sealed: its delivery timeout counts from here. */
+  sealedAt: number;
 }
 
 interface PartitionState {
@@ -57,6 +68,8 @@ interface PartitionState {
   /** After a failed batch: nothing is sent until the requests in flight have come back. */
   paused: boolean;
   resuming: boolean;
+  /** The wait before the next retry: grows while attempts fail, back to the first after a success. */
+  backoffMs: number;
 }
 
 const RECORD_OVERHEAD = 24;
@@ -70,6 +83,9 @@ export class Producer {
   private readonly maxInFlight: number;
   private readonly retries: number;
   private readonly retryBackoffMs: number;
+  private readonly retryBackoffMaxMs: number;
+  private readonly deliveryTimeoutMs: number;
+  private readonly onRetry: ProducerOptions['onRetry'];
   private readonly ackTimeoutMs: number;
   private readonly compression: CompressionCodec;
   private partitions = new Map<string, PartitionState[]>();
@@ -82,8 +98,11 @@ export class Producer {
   private idleWaiters: Array<() => void> = [];
   private pumpScheduled = false;
   private error: Error | undefined;
+  private aborted = false;
   /** Records acknowledged (or, with acks=0, written). */
   delivered = 0;
+  /** The last error a retried batch met, for the message when delivery times out. */
+  lastError: Error | undefined;
 
   constructor(
     private readonly cluster: Cluster,
@@ -96,8 +115,11 @@ export class Producer {
     this.batchBytes = options.batchBytes ?? 1024 * 1024;
     this.bufferBytes = options.bufferBytes ?? 64 * 1024 * 1024;
     this.maxInFlight = Math.min(options.maxInFlight ?? 5, this.idempotent ? 5 : Infinity);
-    this.retries = options.retries ?? 10;
+    this.retries = options.retries ?? Number.MAX_SAFE_INTEGER;
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.retryBackoffMaxMs = Math.max(this.retryBackoffMs, options.retryBackoffMaxMs ?? 1000);
+    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 120_000;
+    this.onRetry = options.onRetry;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
     this.compression = options.compression ?? 'none';
   }
@@ -114,7 +136,7 @@ export class Producer {
         return;
       }
       const error = responseError(answer.errorCode, 'InitProducerId');
-      if (!error.retriable || attempt >= this.retries) throw error;
+      if (!error.retriable || attempt >= 20) throw error;
       await sleep(this.retryBackoffMs);
     }
   }
@@ -126,6 +148,7 @@ export class Producer {
    */
   send(topic: string, record: OutgoingRecord): Promise<void> | undefined {
     if (this.error) return Promise.reject(this.error);
+    if (this.aborted) return Promise.reject(new Error('the producer was aborted'));
     const states = this.partitions.get(topic);
     if (!states) return this.loadTopic(topic).then(() => this.send(topic, record));
     let partition = record.partition;
@@ -138,7 +161,7 @@ export class Producer {
     const bytes = recordBytes(record);
     let batch = state.open;
     if (!batch) {
-      batch = state.open = { state, records: [], bytes: 0, baseSequence: -1, attempts: 0 };
+      batch = state.open = { state, records: [], bytes: 0, baseSequence: -1, attempts: 0, sealedAt: 0 };
       this.outstanding++;
       state.lingerTimer = setTimeout(() => this.seal(state), this.lingerMs);
     }
@@ -156,8 +179,26 @@ export class Producer {
   /** Sends everything buffered and waits for every answer; throws the first delivery failure. */
   async flush(): Promise<void> {
     for (const states of this.partitions.values()) for (const s of states) if (s.open) this.seal(s);
-    if (this.outstanding > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.outstanding > 0 && !this.aborted) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     if (this.error) throw this.error;
+  }
+
+  /**
+   * Stops at once (Ctrl-C): nothing more is sent or retried, flush() and send() return, and
+   * the connections close. What was acknowledged before stays counted in `delivered`.
+   */
+  async abort(): Promise<void> {
+    this.aborted = true;
+    for (const states of this.partitions.values()) {
+      for (const s of states) {
+        clearTimeout(s.lingerTimer);
+        s.open = undefined;
+        s.queue = [];
+      }
+    }
+    for (const wake of this.spaceWaiters.splice(0)) wake();
+    for (const wake of this.idleWaiters.splice(0)) wake();
+    await this.cluster.close();
   }
 
   /** Flushes, then closes the cluster's connections. */
@@ -172,7 +213,7 @@ export class Producer {
   private async loadTopic(topic: string): Promise<void> {
     const t = await this.cluster.topic(topic);
     if (this.partitions.has(topic)) return;
-    this.partitions.set(topic, t.leaders.map((_, partition) => ({ topic, partition, open: undefined, lingerTimer: undefined, queue: [], inFlight: 0, nextSequence: 0, paused: false, resuming: false })));
+    this.partitions.set(topic, t.leaders.map((_, partition) => ({ topic, partition, open: undefined, lingerTimer: undefined, queue: [], inFlight: 0, nextSequence: 0, paused: false, resuming: false, backoffMs: this.retryBackoffMs })));
   }
 
   private newSticky(topic: string, count: number, previous = -1): number {
@@ -188,6 +229,7 @@ export class Producer {
     clearTimeout(state.lingerTimer);
     state.open = undefined;
     state.lingerTimer = undefined;
+    batch.sealedAt = performance.now();
     state.queue.push(batch);
     // Keyless records move on to another partition once this one's batch is full or due.
     const sticky = this.sticky.get(state.topic);
@@ -206,6 +248,7 @@ export class Producer {
 
   /** Sends every batch that may go now: one request per leader, one batch per partition in it. */
   private pump(): void {
+    if (this.aborted) return;
     const byLeader = new Map<number, Batch[]>();
     for (const states of this.partitions.values()) {
       for (const state of states) {
@@ -296,9 +339,14 @@ export class Producer {
     const state = batch.state;
     const e = error as Partial<KafkaResponseError>;
     const outOfOrder = e.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && state.paused;
-    if ((e.retriable || outOfOrder) && batch.attempts < this.retries) {
+    if (this.aborted) return this.finish(batch);
+    this.lastError = error;
+    const expired = performance.now() - batch.sealedAt >= this.deliveryTimeoutMs;
+    if ((e.retriable || outOfOrder) && batch.attempts < this.retries && !expired) {
       batch.attempts++;
       state.inFlight--;
+      state.backoffMs = Math.min(this.retryBackoffMaxMs, batch.attempts === 1 ? this.retryBackoffMs : state.backoffMs * 2);
+      this.onRetry?.({ topic: state.topic, partition: state.partition, attempt: batch.attempts, error });
       // Back in the queue before the batches sent after it, so sequences stay in order.
       const at = state.queue.findIndex((q) => q.baseSequence < 0 || q.baseSequence > batch.baseSequence);
       state.queue.splice(at < 0 ? state.queue.length : at, 0, batch);
@@ -307,7 +355,7 @@ export class Producer {
       this.resumeWhenDrained(state);
       return;
     }
-    this.finish(batch, error);
+    this.finish(batch, expired ? new DeliveryTimeoutError(this.deliveryTimeoutMs, error) : error);
   }
 
   private resumeWhenDrained(state: PartitionState): void {
@@ -317,7 +365,7 @@ export class Producer {
       state.paused = false;
       state.resuming = false;
       this.schedulePump();
-    }, this.retryBackoffMs);
+    }, state.backoffMs);
   }
 
   private finish(batch: Batch, error?: Error): void {
@@ -326,7 +374,10 @@ export class Producer {
     this.outstanding--;
     this.buffered -= batch.bytes;
     if (error) this.error ??= error;
-    else this.delivered += batch.encoded ? batch.encoded.readInt32BE(BATCH_OFFSETS.recordCount) : 0;
+    else if (!this.aborted) {
+      this.delivered += batch.encoded ? batch.encoded.readInt32BE(BATCH_OFFSETS.recordCount) : 0;
+      state.backoffMs = this.retryBackoffMs;
+    }
     this.resumeWhenDrained(state);
     if (this.buffered <= this.bufferBytes) for (const wake of this.spaceWaiters.splice(0)) wake();
     if (this.outstanding === 0) for (const wake of this.idleWaiters.splice(0)) wake();
@@ -338,4 +389,15 @@ function recordBytes(record: ProducerRecord): number {
   let bytes = RECORD_OVERHEAD + (record.key?.length ?? 0) + (record.value?.length ?? 0);
   if (record.headers) for (const h of record.headers) bytes += h.key.length + (h.value?.length ?? 0) + 4;
   return bytes;
+}
+
+/** A batch was not acknowledged within deliveryTimeoutMs; `cause` is the last error it met. */
+export class DeliveryTimeoutError extends Error {
+  constructor(
+    readonly timeoutMs: number,
+    readonly lastError: Error,
+  ) {
+    super(`no acknowledgement within ${timeoutMs / 1000} s (last error: ${lastError.message})`, { cause: lastError });
+    this.name = 'DeliveryTimeoutError';
+  }
 }
