@@ -18,20 +18,26 @@ import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
 
 const PRODUCE = 0;
 
+/** The `request`-th produce request on the `connection`-th connection that carries produce requests (both 1-based). */
+type RequestAt = { connection: number; request: number };
+
 /**
- * Sockets that misbehave on cue: the answer to the produce requests numbered in
- * `loseAnswerTo` (1-based, counted over all sockets) never arrives, the broker seems to hang
- * up when it would; after `downAfter` produce requests every new connection is refused.
- * Requests are pipelined, so the answer to lose is known by its correlation id.
+ * Sockets that misbehave on cue: the answers to the produce requests in `loseAnswerTo` never
+ * arrive, the broker seems to hang up when it would (and so the answers to the requests
+ * pipelined behind them are lost too); after `downAfter` produce requests (over all
+ * sockets) every new connection is refused. The answer to lose is known by its correlation id.
  */
-function faultySockets(options: { loseAnswerTo: number[]; downAfter?: number; closedPort?: number }) {
+function faultySockets(options: { loseAnswerTo: RequestAt[]; downAfter?: number; closedPort?: number }) {
   let produces = 0;
-  const lost: number[] = [];
+  let producingConnections = 0;
+  const lost: RequestAt[] = [];
   const factory = (host: string, port: number): Duplex => {
     const down = options.downAfter !== undefined && produces >= options.downAfter;
     const socket = net.connect({ host, port: down ? options.closedPort! : port });
+    let connection = 0;
+    let requests = 0;
     /** correlation id → produce request number, for the answers to lose. */
-    const toLose = new Map<number, number>();
+    const toLose = new Map<number, RequestAt>();
     const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
     /** Bytes of the request being written that are still to come (a request may be several chunks). */
     let rest = 0;
@@ -45,7 +51,9 @@ function faultySockets(options: { loseAnswerTo: number[]; downAfter?: number; cl
       rest = 4 + bytes.readInt32BE(0) - bytes.length;
       if (bytes.readInt16BE(4) === PRODUCE) {
         produces++;
-        if (options.loseAnswerTo.includes(produces)) toLose.set(bytes.readInt32BE(8), produces);
+        if (connection === 0) connection = ++producingConnections;
+        const at: RequestAt = { connection, request: ++requests };
+        if (options.loseAnswerTo.some((l) => l.connection === at.connection && l.request === at.request)) toLose.set(bytes.readInt32BE(8), at);
       }
       return write(chunk, ...more);
     }) as typeof socket.write;
@@ -54,12 +62,16 @@ function faultySockets(options: { loseAnswerTo: number[]; downAfter?: number; cl
     const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
     socket.emit = ((event: string | symbol, ...args: unknown[]) => {
       if (event === 'data') {
-        pending = Buffer.concat([pending, args[0] as Buffer]);
+        const chunk = args[0] as Buffer;
+        pending = Buffer.concat([pending, chunk]);
         let at = 0;
         while (pending.length - at >= 8) {
           const number = toLose.get(pending.readInt32BE(at + 4));
           if (number !== undefined) {
             lost.push(number);
+            // The answers before the lost one in this chunk still arrive (they are in order).
+            const before = at - (pending.length - chunk.length);
+            if (before > 0) emit('data', chunk.subarray(0, before));
             socket.destroy();
             return emit('end');
           }
@@ -111,16 +123,19 @@ describe('spam when the answer to a produce request is lost', () => {
   for (const partitions of [1, 3]) {
     it(`stores every record exactly once (${partitions} partition${partitions === 1 ? '' : 's'}, acks=all)`, async () => {
       const topic = await topicWith(partitions);
-      const sockets = faultySockets({ loseAnswerTo: [2, 5] });
+      // The second request's answer is lost, and so is the answer to the first request on the
+      // new connection (a retry of a batch already stored).
+      const loseAnswerTo = [{ connection: 1, request: 2 }, { connection: 2, request: 1 }];
+      const sockets = faultySockets({ loseAnswerTo });
       const client = await clientWith(sockets.factory);
       clients.push(client);
 
       // Paced (1,000 records every 50 ms) so that there are several produce requests to lose.
       const result = await spamTopic(client, { topic, times: 6000, acks: -1, rate: 20_000 });
       expect(result).toMatchObject({ sent: 6000, interrupted: false, idempotent: true });
-      expect(sockets.lost).toEqual([2, 5]);
-      // The requests that carried the records, and the two whose answers were lost again.
-      expect(sockets.produces()).toBeGreaterThanOrEqual(7);
+      expect(sockets.lost).toEqual(loseAnswerTo);
+      // Two on the first connection, at least one on each of the others.
+      expect(sockets.produces()).toBeGreaterThanOrEqual(4);
 
       const records = await readBack(topic, 6000);
       expect(records).toHaveLength(6000);
@@ -133,7 +148,7 @@ describe('spam when the answer to a produce request is lost', () => {
   it('gives up within --delivery-timeout when the broker stays away, saying how many records were acknowledged', async () => {
     const topic = await topicWith(3);
     // The third request's answer is lost and the broker is gone from then on.
-    const sockets = faultySockets({ loseAnswerTo: [3], downAfter: 3, closedPort: await closedPort() });
+    const sockets = faultySockets({ loseAnswerTo: [{ connection: 1, request: 3 }], downAfter: 3, closedPort: await closedPort() });
     const client = await clientWith(sockets.factory);
     clients.push(client);
 
@@ -149,14 +164,19 @@ describe('spam when the answer to a produce request is lost', () => {
     expect(elapsedMs).toBeLessThan(6_000);
 
     // What was acknowledged is there once, and so is the third request's batch (only its
-    // answer was lost): the records stored are one prefix of the spam, longer than acknowledged.
+    // answer was lost): on each partition the records stored are a prefix of the ones spam sent
+    // there (record i goes to partition i mod 3), and there are more of them than acknowledged.
     const acknowledged = Number(match![1]!.replaceAll(',', ''));
     expect(acknowledged).toBeGreaterThan(0);
     const admin = await testKafkaClient();
     clients.push(admin);
     const total = (await (await admin.admin()).fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-    const stored = (await readBack(topic, total)).map((r) => r.value!);
+    const stored = await readBack(topic, total);
     expect(stored.length).toBeGreaterThan(acknowledged);
-    expect(sorted(stored)).toEqual(sorted(values(0, stored.length)));
+    for (const partition of [0, 1, 2]) {
+      const onPartition = stored.filter((r) => r.partition === partition).map((r) => r.value!);
+      const sent = values(0, 10_000).filter((_, i) => i % 3 === partition);
+      expect(onPartition, `partition ${partition}`).toEqual(sent.slice(0, onPartition.length));
+    }
   });
 });
