@@ -72,6 +72,24 @@ function violations(imports: Import[]): string[] {
   return RULES.flatMap((rule) => imports.filter(rule.broken).map((i) => `src/${i.from}:${i.line} imports ${i.to}: ${rule.name}`));
 }
 
+/** Files under src/ whose code (comments aside) reads process.env. */
+function readersOfProcessEnv(files: Record<string, string>): string[] {
+  return Object.entries(files)
+    .filter(([, text]) => /\bprocess\.env\b/.test(text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')))
+    .map(([file]) => file);
+}
+
+describe('the environment', () => {
+  it('is read only by the CLI entry point (cli/main.ts); everything else gets it passed in (rt.env)', () => {
+    const files = Object.fromEntries((fs.readdirSync(SRC, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => [f.split(path.sep).join('/'), fs.readFileSync(path.join(SRC, f), 'utf8')]));
+    expect(readersOfProcessEnv(files)).toEqual(['cli/main.ts']);
+    // Comments do not count; code does.
+    expect(readersOfProcessEnv({ 'a.ts': '// nothing here reads process.env\n', 'b.ts': 'const e = process.env.HOME;\n' })).toEqual(['b.ts']);
+  });
+});
+
 describe('the layering', () => {
   it('reads the imports of every file under src/', () => {
     const imports = allImports();

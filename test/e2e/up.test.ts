@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEventSink, type SinkHandle } from '../../src/events/sink-server.js';
 import { buildCli } from '../support/build.js';
 import { spawnCli, startCli } from '../support/cli.js';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectOk, firehose, randomUser } from '../support/cli-kafka.js';
@@ -51,6 +51,27 @@ describe('firehose up (built CLI)', () => {
       const exit = await second.child;
       expect(exit.exitCode, exit.stderr).toBe(130);
       expect(second.output.stderr).toContain('Lab stopped:');
+    }
+  });
+
+  it('--sink-command runs per event in the caller\'s environment, with the pod\'s K_SERVICE on top', { timeout: 90_000 }, async () => {
+    const user = String(randomUser());
+    const out = join(await mkdtemp(join(tmpdir(), 'firehose-sink-command-')), 'events');
+    expectOk(await firehose(['create-topic', '--user', user]));
+    expectOk(await firehose(['spam', '--user', user, '--times', '5']));
+    // Each event as one line: the caller's SINK_OUT, the pod's K_SERVICE, then the event JSON.
+    // Workers run side by side: each writes its line with one append.
+    const command = 'line="$SINK_OUT $K_SERVICE $(tr -d "\\n")"; printf "%s\\n" "$line" >> "$SINK_OUT"';
+    const lab = startCli(['up', '--user', user, '--sink-command', command, '--initial-offset', 'earliest', '--no-broker', '--bootstrap', kafkaFromTests().bootstrap], { env: { SINK_OUT: out } });
+    const lines = () => readFile(out, 'utf8').then((t) => t.split('\n').filter(Boolean), () => [] as string[]);
+    try {
+      await waitFor(async () => (await lines()).length >= 5 || lab.child.exitCode !== null, { timeoutMs: 60_000, what: '5 events through the sink command' });
+      const seen = await lines();
+      expect(seen, lab.output.stderr).toHaveLength(5);
+      for (const line of seen) expect(line).toMatch(new RegExp(`^${out} eventinghello \\{.*Sending Message: \\d`));
+    } finally {
+      lab.child.kill('SIGTERM');
+      expect((await lab.child).exitCode, lab.output.stderr).toBe(130);
     }
   });
 

@@ -153,6 +153,7 @@ async function runLab(rt: Runtime, user: number, topic: string, options: UpOptio
       idleMs: parseDuration(options.idle, '--idle'),
       coldStartMs: parseDuration(options.coldStart, '--cold-start', { allowZero: true }),
       command: options.sinkCommand,
+      env: rt.env,
     },
     initialOffset: options.initialOffset as 'earliest' | 'latest',
     ordering: options.ordering as 'ordered' | 'unordered',

@@ -47,7 +47,8 @@ export interface SinkPoolOptions {
   command?: string | string[];
   /**
    * The environment `command` runs in (the caller's, e.g. the CLI's `rt.env`); K_SERVICE,
-   * K_REVISION and HOSTNAME are set on top, as in a Knative pod. Default: this process's.
+   * K_REVISION and HOSTNAME are set on top, as in a Knative pod. Default: none but those three
+   * (core modules never read process.env; only the CLI's entry point does).
    */
   env?: EnvSource;
   cwd?: string;
@@ -125,8 +126,7 @@ export async function startSinkPool(options: SinkPoolOptions, onEvent: (event: S
     workMs,
     targetUrl: options.targetUrl,
     command: options.command,
-    // TODO(issue 12): the default belongs to the caller; `up` should pass `env: rt.env`.
-    env: options.env ?? process.env,
+    env: options.env ?? {},
     cwd: options.cwd,
   }, emit);
 
