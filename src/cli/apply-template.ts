@@ -52,7 +52,7 @@ export async function applyTemplate(rt: Runtime, template: string, values: Recor
     signal: rt.signal,
   };
   const results = await withSpinner(rt.out, `Applying ${template} for user ${user} in ${cluster.namespace}`, () => deployTemplate(cluster, options));
-  if (rt.out.json) {
+  if (rt.out.structured) {
     rt.out.data(results.map(({ object, ...rest }) => (flags.dryRun ? { ...rest, object } : rest)));
     return results;
   }

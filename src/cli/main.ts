@@ -3,13 +3,14 @@ import { EXIT_FAILURE, EXIT_USAGE, isFirehoseError } from '../errors.js';
 import { attachIO, existingRuntime } from './action.js';
 import { buildProgram } from './program.js';
 import type { RuntimeIO } from './runtime.js';
+import { renderDocument, type OutputFormat } from '../ui/output.js';
 
 export const EXIT_INTERRUPTED = 130;
 
-function writeError(io: RuntimeIO, json: boolean, verbose: boolean, error: unknown): number {
+function writeError(io: RuntimeIO, format: OutputFormat, verbose: boolean, error: unknown): number {
   if (isFirehoseError(error)) {
-    if (json) {
-      io.stderr.write(`${JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint } })}\n`);
+    if (format !== 'text') {
+      io.stderr.write(renderDocument({ error: { code: error.code, message: error.message, hint: error.hint } }, format, true));
     } else {
       io.stderr.write(`error: ${error.message}\n`);
       if (error.hint) io.stderr.write(`hint: ${error.hint}\n`);
@@ -41,7 +42,8 @@ export async function run(argv: string[], io: RuntimeIO): Promise<number> {
   };
   configure(program as unknown as CommandUnknownOpts);
   const verbose = argv.includes('--verbose');
-  const json = argv.includes('--output=json') || argv.join(' ').includes('-o json') || argv.join(' ').includes('--output json');
+  // The format errors are written in, should the run fail before its runtime exists.
+  const given = /(?:^| )(?:-o|--output)[ =](json|yaml)(?: |$)/.exec(argv.join(' '))?.[1] as OutputFormat | undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
     return io.signal.aborted ? EXIT_INTERRUPTED : 0;
@@ -53,7 +55,7 @@ export async function run(argv: string[], io: RuntimeIO): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     const runtime = existingRuntime(program);
-    return writeError(io, runtime?.out.json ?? json, runtime?.out.verbose ?? verbose, error);
+    return writeError(io, runtime?.out.format ?? given ?? 'text', runtime?.out.verbose ?? verbose, error);
   } finally {
     await existingRuntime(program)?.close();
   }

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { parseBrokers } from '../config/connection.js';
 import { parseDuration } from '../config/duration.js';
 import { ENV } from '../config/env.js';
+import { OUTPUT_FORMATS } from '../ui/output.js';
 import { applyCommand } from './commands/apply.js';
 import { brokerCommand } from './commands/broker.js';
 import { channelCommand } from './commands/channel.js';
@@ -66,7 +67,7 @@ export function buildProgram(): Command {
     .option('--via-cluster', `reach Kafka through the Kubernetes API (port-forward to the broker pods); automatic when the bootstrap is a cluster service name that does not resolve here; env ${ENV.viaCluster}=1`)
     .option('--namespace <ns>', 'Kubernetes namespace')
     .option('--context <name>', 'kubeconfig context')
-    .addOption(new Option('-o, --output <format>', `text or json; env ${ENV.output}`).choices(['text', 'json']))
+    .addOption(new Option('-o, --output <format>', `text, json or yaml; env ${ENV.output}`).choices(OUTPUT_FORMATS))
     .option('--no-color', `plain output (also ${ENV.noColor})`)
     .option('--verbose', 'debug logs and stack traces');
 

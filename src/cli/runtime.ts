@@ -7,7 +7,7 @@ import type { ClusterClient } from '../cluster/connect.js';
 import type { KafkaClient } from '../kafka/connect.js';
 import type { BrokerTunnel } from '../kafka/tunnel.js';
 import type { AskSecret } from '../logger.js';
-import { Output, type OutputFormat } from '../ui/output.js';
+import { OUTPUT_FORMATS, Output, type OutputFormat } from '../ui/output.js';
 
 /** The options every command accepts (declared once on the root program). */
 export interface GlobalFlags extends ConnectionFlags {
@@ -35,10 +35,10 @@ export interface RuntimeIO {
   relaunch?: readonly string[];
 }
 
-function parseFormat(text: string | undefined): OutputFormat {
-  if (text === undefined || text === 'text') return 'text';
-  if (text === 'json') return 'json';
-  throw new UsageError(`--output must be text or json, not "${text}".`);
+export function parseFormat(text: string | undefined): OutputFormat {
+  if (text === undefined) return 'text';
+  if ((OUTPUT_FORMATS as readonly string[]).includes(text)) return text as OutputFormat;
+  throw new UsageError(`--output must be ${OUTPUT_FORMATS.join(', ')}, not "${text}".`);
 }
 
 /**

@@ -1,8 +1,28 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import type { Logger } from '../logger.js';
 
-export type OutputFormat = 'text' | 'json';
+/** `--output`: text for people; json (one document per line) and yaml (a `---` stream) for programs. */
+export type OutputFormat = 'text' | 'json' | 'yaml';
+
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'yaml'];
+
+/** yaml is loaded on first use only (most runs never print YAML; `--help` stays fast). */
+let yamlStringify: ((value: unknown) => string) | undefined;
+function toYaml(value: unknown): string {
+  yamlStringify ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).stringify;
+  return yamlStringify(value);
+}
+
+/**
+ * One data document in a machine-readable format: a JSON line, or a YAML document (the ones
+ * after the first start with `---`, so a stream of them parses as YAML's multi-document stream).
+ */
+export function renderDocument(value: unknown, format: Exclude<OutputFormat, 'text'>, first: boolean): string {
+  if (format === 'json') return `${JSON.stringify(value)}\n`;
+  return `${first ? '' : '---\n'}${toYaml(value)}`;
+}
 
 export interface OutputOptions {
   format: OutputFormat;
@@ -13,8 +33,10 @@ export interface OutputOptions {
 }
 
 /**
- * The one place that writes to the terminal. Data goes to stdout (text, or JSON in
- * `--output json`); progress, warnings and diagnostics go to stderr.
+ * The one place that writes to the terminal, and its rule: data goes to stdout (text, or
+ * documents in `--output json`/`yaml`: one shape per command, one document per item for
+ * streams); status, progress, summaries, warnings and diagnostics go to stderr, so a pipe
+ * of stdout sees data only.
  */
 export class Output {
   readonly format: OutputFormat;
@@ -34,13 +56,16 @@ export class Output {
     this.style = new Chalk({ level: options.color ? 1 : 0 });
   }
 
-  get json(): boolean {
-    return this.format === 'json';
+  /** json or yaml: stdout carries documents only, and stderr no decoration for people. */
+  get structured(): boolean {
+    return this.format !== 'text';
   }
 
-  /** Spinners and bars only where a person watches, and never in JSON mode. */
+  private documents = 0;
+
+  /** Spinners and bars only where a person watches, and never with --output json/yaml. */
   get interactive(): boolean {
-    return Boolean(this.stderr.isTTY) && !this.json;
+    return Boolean(this.stderr.isTTY) && !this.structured;
   }
 
   /** A line of data on stdout (text mode). */
@@ -53,14 +78,19 @@ export class Output {
     if (!this.stdout.write(text)) return new Promise((resolve) => this.stdout.once('drain', resolve));
   }
 
-  /** One JSON document (or one JSON line for streams) on stdout. */
-  data(value: unknown): void {
-    this.stdout.write(`${JSON.stringify(value)}\n`);
+  /** The text of one data document in this run's format (JSON when the format is text). */
+  document(value: unknown): string {
+    return renderDocument(value, this.format === 'yaml' ? 'yaml' : 'json', this.documents++ === 0);
   }
 
-  /** Text for a person: shown in text mode, dropped in JSON mode (stdout stays pure data). */
+  /** One data document on stdout: a JSON line, or a YAML document of the stream. */
+  data(value: unknown): void {
+    this.stdout.write(this.document(value));
+  }
+
+  /** Text for a person: shown in text mode, dropped with --output json/yaml (stdout stays pure data). */
   result(text: string): void {
-    if (!this.json) this.line(text);
+    if (!this.structured) this.line(text);
   }
 
   /** Status lines on stderr, which pipes of data never see. */

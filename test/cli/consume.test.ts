@@ -1,6 +1,7 @@
 // consume: where it starts and why, exact counts, group commits across runs, JSON records.
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { run } from '../../src/cli/main.js';
 import { cleanEnv } from '../support/cli.js';
 import { expectOk, firehose, jsonLines, lines, newTopic, produce, sorted, spamValues, type RecordJson } from '../support/cli-kafka.js';
@@ -111,6 +112,10 @@ describe('consume', () => {
     // --output json alone means --format json for records; status stays on stderr.
     const viaOutput = expectOk(await firehose(['consume', topic, '--from-beginning', '--max-messages', '2', '--output', 'json']));
     expect(jsonLines<RecordJson>(viaOutput.stdout).map((r) => r.value)).toEqual(['v1', 'v2']);
+
+    // --output yaml: the same records, one YAML document each.
+    const viaYaml = expectOk(await firehose(['consume', topic, '--from-beginning', '--max-messages', '2', '--output', 'yaml']));
+    expect(parseAllDocuments(viaYaml.stdout).map((d) => d.toJS() as RecordJson)).toEqual(records);
   });
 
   it('stops with exit 130 when interrupted, having printed what it read', async () => {

@@ -248,9 +248,9 @@ describe('bad flag values are usage errors (exit 2)', () => {
     const unknown = await runCli(['spam', '--tims', '3']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("error: unknown option '--tims'");
-    const output = await runCli(['topics', '--output', 'yaml']);
+    const output = await runCli(['topics', '--output', 'toml']);
     expect(output.code).toBe(2);
-    expect(output.stderr).toContain("option '-o, --output <format>' argument 'yaml' is invalid");
+    expect(output.stderr).toContain("option '-o, --output <format>' argument 'toml' is invalid");
   });
 
   it('with --output json a usage error is a JSON object on stderr', async () => {

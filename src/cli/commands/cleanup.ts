@@ -12,7 +12,7 @@ export function cleanupCommand(): Command<any, any, any> {
       const cluster = await rt.cluster();
       const { cleanup } = await import('../../cluster/apply.js');
       const removed = await cleanup(cluster, { user, namespace: options.allNamespaces ? undefined : cluster.namespace, dryRun: Boolean(options.dryRun) });
-      if (rt.out.json) return rt.out.data(removed);
+      if (rt.out.structured) return rt.out.data(removed);
       if (removed.length === 0) return rt.out.info(`Nothing of user ${user}'s to delete in ${options.allNamespaces ? 'any namespace' : cluster.namespace}.`);
       for (const o of removed) rt.out.line(`${options.dryRun ? 'would delete' : `${rt.out.paint('green', '✓')} deleted`} ${o.kind} ${o.name}${o.namespace ? ` (namespace ${o.namespace})` : ''}`);
     });

@@ -22,7 +22,7 @@ export function configCommand(): Command<any, any, any> {
           viaCluster: connection.viaCluster,
         },
       };
-      if (rt.out.json) return rt.out.data(view);
+      if (rt.out.structured) return rt.out.data(view);
       rt.out.line(`config file:  ${path}`);
       rt.out.line(`user:         ${user ? `${user.number} (from ${user.source})` : 'not set'}`);
       rt.out.line(`bootstrap:    ${view.kafka.bootstrap} (from ${connection.bootstrapSource})`);

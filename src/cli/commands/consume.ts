@@ -27,11 +27,11 @@ export function consumeCommand(): Command<any, any, any> {
     .option('--offset-reset <where>', 'earliest or latest, for a group with no committed offsets')
     .option('--max-messages <n>', 'stop after this many records')
     .option('--idle-timeout <duration>', 'stop when nothing arrived for this long (e.g. 5s)')
-    .option('--format <format>', 'value or json (topic, partition, offset, timestamp, key, headers, value)')
+    .option('--format <format>', 'value or json (topic, partition, offset, timestamp, key, headers, value; YAML documents with --output yaml)')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
       const topic = await rt.topicOrDefault(topicArg);
-      const format = parseRecordFormat(options.format ?? (rt.out.json ? 'json' : 'value'));
+      const format = parseRecordFormat(options.format ?? (rt.out.structured ? 'json' : 'value'));
       const client = await rt.kafka();
       const result = await consumeTopic(
         client,
@@ -47,7 +47,8 @@ export function consumeCommand(): Command<any, any, any> {
         {
           onStart: (position) => rt.out.info(rt.out.paint('gray', `Start: ${position.reason}.`)),
           onAssign: (t, partitions) => rt.out.info(rt.out.paint('gray', `Assigned ${t} partitions [${partitions.join(', ')}]`)),
-          onRecords: (records) => rt.out.write(records.map((r) => `${formatRecord(r, format)}\n`).join('')),
+          // --format json with --output yaml: each record a YAML document.
+          onRecords: (records) => rt.out.write(records.map((r) => (format === 'json' && rt.out.structured ? rt.out.document(r) : `${formatRecord(r, format)}\n`)).join('')),
         },
       );
       const committed = result.anonymous ? 'nothing committed (anonymous group)' : `offsets committed for group ${result.group}`;

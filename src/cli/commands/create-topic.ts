@@ -65,14 +65,14 @@ export function createTopicCommand(): Command<any, any, any> {
         const values: Record<string, string> = { name: topic, partitions: String(partitions), replicas: String(replicas), cluster: options.kafkaCluster };
         for (const [key, value] of Object.entries(configs)) values[`config.${key}`] = value;
         await applyTemplate(rt, 'kafka-topic', values, { set: [], apiVersion: options.apiVersion, dryRun: options.dryRun, wait: options.wait, timeout: options.timeout });
-        if (!rt.out.json) rt.out.info(`(through the KafkaTopic custom resource; the Strimzi topic operator creates the topic in Kafka cluster ${options.kafkaCluster})`);
+        if (!rt.out.structured) rt.out.info(`(through the KafkaTopic custom resource; the Strimzi topic operator creates the topic in Kafka cluster ${options.kafkaCluster})`);
         return;
       }
       const client = await rt.kafka();
       const result = await withSpinner(rt.out, `Creating topic ${topic}`, () =>
         createTopic(client, { topic, partitions, replicas, configs }),
       );
-      if (rt.out.json) return rt.out.data(result);
+      if (rt.out.structured) return rt.out.data(result);
       rt.out.line(
         result.created
           ? `${rt.out.paint('green', '✓')} Created topic ${topic} (${partitions} partitions, ${replicas} replica${replicas === 1 ? '' : 's'}) through the Kafka admin API`

@@ -10,7 +10,7 @@ export function deleteTopicCommand(): Command<any, any, any> {
       const rt = runtimeOf(cmd);
       const topic = await rt.topicOrDefault(name);
       const result = await deleteTopic(await rt.kafka(), topic);
-      if (rt.out.json) return rt.out.data(result);
+      if (rt.out.structured) return rt.out.data(result);
       rt.out.line(`${rt.out.paint('green', '✓')} Deleted topic ${topic}`);
     });
   return withExamples(command, ['firehose delete-topic --user 7', 'firehose delete-topic orders']);

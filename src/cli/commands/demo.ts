@@ -19,14 +19,14 @@ function offsetsDemoCommand(): Command<any, any, any> {
         await rt.kafka(),
         { topic, newRecords: parsePositiveInt(options.newRecords, '--new-records'), timeoutMs: parseDuration(options.timeout, '--timeout'), signal: rt.signal },
         (event) => {
-          if (out.json) return;
+          if (out.structured) return;
           if (event.kind === 'existing') out.line(`${topic} holds ${event.count} record${event.count === 1 ? '' : 's'} already.`);
           if (event.kind === 'joined') out.line(`[${event.reset.padEnd(8)}] group ${event.group} assigned partitions [${event.partitions.join(', ')}]`);
           if (event.kind === 'produced') out.line(`Sent ${event.count} new records now that both groups have joined.`);
           if (event.kind === 'record') out.line(`[${event.reset.padEnd(8)}] ${out.paint('gray', `p${event.record.partition}@${event.record.offset}`)} ${event.record.value ?? ''}`);
         },
       );
-      if (out.json) return out.data(result);
+      if (out.structured) return out.data(result);
       out.line('');
       out.line(`earliest read ${result.earliest.consumed}: ${result.earliest.oldRecords} old + ${result.earliest.newRecords} new. A group with no commits and auto.offset.reset=earliest starts at the oldest record.`);
       out.line(`latest   read ${result.latest.consumed}: ${result.latest.oldRecords} old + ${result.latest.newRecords} new. With latest it skips everything written before it joined.`);
@@ -52,7 +52,7 @@ function commitDemoCommand(): Command<any, any, any> {
       const order = options.commitBeforeStore
         ? 'Order: commit, then store. At-most-once: a message whose store is interrupted is already committed, so it is lost to this group.'
         : 'Order: store, then commit. At-least-once: a message whose store is interrupted is not committed, so it is read again.';
-      if (!out.json) out.info(order);
+      if (!out.structured) out.info(order);
       const result = await runCommitDemo(
         await rt.kafka(),
         {
@@ -66,7 +66,7 @@ function commitDemoCommand(): Command<any, any, any> {
           signal: rt.signal,
         },
         (event) => {
-          if (out.json) {
+          if (out.structured) {
             if (event.kind === 'start') return out.data({ event: 'start', ...event.position });
             if (event.kind === 'assign') return out.data({ event: 'assign', partitions: event.partitions });
             return out.data({ event: event.kind, partition: event.record.partition, offset: event.record.offset, value: event.record.value });
@@ -79,7 +79,7 @@ function commitDemoCommand(): Command<any, any, any> {
           if (event.kind === 'committed') out.line('Message committed');
         },
       );
-      if (out.json) return out.data(result);
+      if (out.structured) return out.data(result);
       out.info(`Processed ${result.processed} message${result.processed === 1 ? '' : 's'} (${result.order}, ${result.guarantee}); stopped by ${result.stoppedBy}.`);
     });
   return withExamples(command, [

@@ -17,7 +17,7 @@ export function doctorCommand(): Command<any, any, any> {
         : undefined;
       const connection = await rt.connection();
       const checks = await runDoctor(cluster, { kafkaCheck, kafkaAccess: { brokers: connection.brokers, viaCluster: connection.viaCluster } });
-      if (rt.out.json) rt.out.data(checks);
+      if (rt.out.structured) rt.out.data(checks);
       else {
         for (const c of checks) {
           rt.out.line(`${c.ok ? rt.out.paint('green', '✓') : rt.out.paint('red', '✗')} ${c.name}: ${c.detail}`);

@@ -9,7 +9,7 @@ export function groupsCommand(): Command<any, any, any> {
     .action(async (_options, cmd) => {
       const rt = runtimeOf(cmd);
       const groups = await listGroups(await rt.kafka());
-      if (rt.out.json) return rt.out.data(groups);
+      if (rt.out.structured) return rt.out.data(groups);
       if (groups.length === 0) return rt.out.info('No consumer groups.');
       rt.out.line(formatTable(['GROUP', 'STATE', 'TYPE'], groups.map((g) => [g.groupId, g.state, g.protocolType || '-'])));
     });
@@ -20,7 +20,7 @@ export function groupsCommand(): Command<any, any, any> {
     .action(async (group, _options, cmd) => {
       const rt = runtimeOf(cmd);
       const d = await describeGroup(await rt.kafka(), group);
-      if (rt.out.json) return rt.out.data(d);
+      if (rt.out.structured) return rt.out.data(d);
       rt.out.line(`Group ${rt.out.paint('bold', d.groupId)}: ${d.state}, ${d.members.length} member${d.members.length === 1 ? '' : 's'}, total lag ${d.totalLag}`);
       const owner = new Map<string, string>();
       for (const m of d.members) for (const [t, ps] of Object.entries(m.assignments)) for (const p of ps) owner.set(`${t}/${p}`, `${m.clientId} ${m.clientHost}`);
@@ -41,7 +41,7 @@ export function groupsCommand(): Command<any, any, any> {
       const client = await rt.kafka();
       const plan = await planOffsetReset(client, { groupId: group, topic: options.topic, to: parseResetTarget(options.to) });
       const rows = options.execute ? await executeOffsetReset(client, plan) : plan.rows;
-      if (rt.out.json) return rt.out.data({ groupId: group, executed: Boolean(options.execute), rows });
+      if (rt.out.structured) return rt.out.data({ groupId: group, executed: Boolean(options.execute), rows });
       rt.out.line(formatTable(['TOPIC', 'PARTITION', 'CURRENT', 'NEW'], rows.map((r) => [r.topic, r.partition, r.current ?? '-', r.target])));
       rt.out.info(options.execute ? `Offsets of group ${group} reset.` : 'Plan only: nothing changed. Add --execute to apply it.');
     });

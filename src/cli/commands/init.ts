@@ -49,7 +49,7 @@ export function initCommand(): Command<any, any, any> {
           sasl: flags.saslMechanism ? { mechanism: flags.saslMechanism, username: flags.saslUsername } : undefined,
         },
       });
-      if (rt.out.json) return rt.out.data({ path, config: written });
+      if (rt.out.structured) return rt.out.data({ path, config: written });
       rt.out.line(`${rt.out.paint('green', '✓')} Wrote ${path}`);
       rt.out.info('Passwords are not stored: set FIREHOSE_KEYSTORE_PASSWORD / FIREHOSE_SASL_PASSWORD, or firehose will ask.');
     });

@@ -50,11 +50,11 @@ export function kafkaStartCommand(renamedNote?: string): Command<any, any, any> 
       const { startEmbeddedBroker } = await import('../../embedded-kafka/server.js');
       const broker = await startEmbeddedBroker(embeddedBrokerOptions(rt, options));
       const where = broker.dataDir ? `data in ${broker.dataDir}` : 'in memory; pass --data-dir to keep data';
-      if (rt.out.json) rt.out.data({ event: 'listening', bootstrap: broker.bootstrap, dataDir: broker.dataDir ?? null });
+      if (rt.out.structured) rt.out.data({ event: 'listening', bootstrap: broker.bootstrap, dataDir: broker.dataDir ?? null });
       else rt.out.info(`Kafka-compatible broker listening on ${broker.bootstrap} (${where}). Ctrl-C stops it.`);
       await untilAborted(rt.signal);
       await broker.stop();
-      if (rt.out.json) rt.out.data({ event: 'stopped' });
+      if (rt.out.structured) rt.out.data({ event: 'stopped' });
       else rt.out.info('Broker stopped.');
     });
   return withExamples(command, [
@@ -86,7 +86,7 @@ export function kafkaCommand(): Command<any, any, any> {
           throw new FirehoseError('WRITE_FAILED', `Cannot write ${options.out}: ${(error as Error).message}`, { hint: 'Pick another path with --out.' });
         }
       }
-      if (rt.out.json) return rt.out.data({ ...result, file: options.out ?? null });
+      if (rt.out.structured) return rt.out.data({ ...result, file: options.out ?? null });
       if (!options.out) return rt.out.line(result.pem.replace(/\n$/, ''));
       rt.out.info(`${rt.out.paint('green', '✓')} Wrote the cluster CA of ${result.cluster} (Secret ${result.secret} in ${result.namespace}) to ${options.out}: pass --ca-file ${options.out}`);
     });

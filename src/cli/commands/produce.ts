@@ -43,16 +43,16 @@ export function produceCommand(): Command<any, any, any> {
         interactive,
       };
       const client = await rt.kafka();
-      const prompt = () => { if (interactive && !rt.out.json) rt.io.stderr.write('> '); };
+      const prompt = () => { if (interactive && !rt.out.structured) rt.io.stderr.write('> '); };
       if (interactive) rt.out.info(`Producing to ${topic}: type a line and press Enter to send it; Ctrl-D to finish.`);
       const lines = interactive ? promptedLines(rt, prompt) : readLineGroups(rt.io.stdin as AsyncIterable<Buffer>);
       const result = await produceLines(client, lines, produceOptions, (ack, line) => {
-        if (rt.out.json) rt.out.data({ topic, partition: ack.partition, offset: ack.offset, value: line });
+        if (rt.out.structured) rt.out.data({ topic, partition: ack.partition, offset: ack.offset, value: line });
         else rt.out.info(rt.out.paint('gray', `  sent to partition ${ack.partition}${ack.offset === null ? '' : `, offset ${ack.offset}`}`));
         prompt();
       });
-      if (interactive && !rt.out.json) rt.io.stderr.write('\n');
-      if (rt.out.json) return rt.out.data(result);
+      if (interactive && !rt.out.structured) rt.io.stderr.write('\n');
+      if (rt.out.structured) return rt.out.data(result);
       rt.out.info(`Sent ${result.sent} record${result.sent === 1 ? '' : 's'} to ${topic} (acks=${acksLabel(acks)})`);
     });
   return withExamples(command, [

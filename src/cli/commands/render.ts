@@ -21,7 +21,7 @@ export function renderCommand(): Command<any, any, any> {
           throw new UsageError('--set, --api-version and --out need a template.', 'Run `firehose render` to list the templates.');
         }
         const templates = listTemplates();
-        if (rt.out.json) return rt.out.data(templates);
+        if (rt.out.structured) return rt.out.data(templates);
         rt.out.line(formatTable(
           ['TEMPLATE', 'KIND', 'API VERSION', 'DESCRIPTION'],
           templates.map((t) => [t.name, t.kind, t.group ? `${t.group}/${t.defaultVersion}` : t.defaultVersion, t.description]),
@@ -46,12 +46,12 @@ export function renderCommand(): Command<any, any, any> {
       const objects = await renderTemplate(template, { user, namespace: rt.flags.namespace, values, apiVersions });
       if (options.out) {
         const written = await writeRendered(options.out, template, objects);
-        if (rt.out.json) return rt.out.data({ written });
+        if (rt.out.structured) return rt.out.data({ written });
         for (const path of written) rt.out.line(`${rt.out.paint('green', '✓')} Wrote ${path}`);
         return;
       }
       // One object as is, several as a List: both are what `kubectl apply -f -` takes.
-      if (rt.out.json) return rt.out.data(objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects });
+      if (rt.out.structured) return rt.out.data(objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects });
       await rt.out.write(await toYaml(objects));
     });
   return withExamples(command, [

@@ -77,7 +77,7 @@ export function sendCommand(): Command<any, any, any> {
         specversion: options.specversion as '1.0' | '0.3',
         timeoutMs,
       });
-      if (rt.out.json) rt.out.data(result);
+      if (rt.out.structured) rt.out.data(result);
       else {
         rt.out.line(`${result.status >= 200 && result.status < 300 ? rt.out.paint('green', '✓') : rt.out.paint('red', '✗')} ${result.status} from ${result.url} for event ${result.sent.attributes.id}`);
         if (result.reply) {

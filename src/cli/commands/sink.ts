@@ -27,7 +27,7 @@ export function sinkCommand(): Command<any, any, any> {
         { port: parsePort(options.port, '--port'), host: options.host, reply },
         (event) => {
           if (event.kind === 'rejected') return rt.out.warn(`rejected a request from ${event.remote}: ${event.reason}`);
-          if (rt.out.json) return rt.out.data({ ...event.event, reply: event.reply });
+          if (rt.out.structured) return rt.out.data({ ...event.event, reply: event.reply });
           for (const line of describeEvent(rt, event.event)) rt.out.line(line);
           if (event.reply) rt.out.line(rt.out.paint('gray', `  replied with ${event.reply.attributes.type} [${event.reply.attributes.id}]`));
         },

@@ -25,7 +25,7 @@ export function spamCommand(): Command<any, any, any> {
       const bar = new ProgressBar(rt.out, 'spam', times);
       const result = await spamTopic(client, { topic, times, acks, rate, deliveryTimeoutMs, signal: rt.signal }, (p) => bar.update(p.sent, p.elapsedMs));
       bar.done();
-      if (rt.out.json) return rt.out.data(result);
+      if (rt.out.structured) return rt.out.data(result);
       const rounded = Math.round(result.rate).toLocaleString('en-US');
       rt.out.line(`Sent ${result.sent} messages to ${topic} in ${result.seconds.toFixed(2)} s (${rounded} msg/s)`);
       if (result.interrupted) rt.out.warn(`Interrupted after ${result.sent} of ${times} messages.`);

@@ -53,7 +53,7 @@ export function tailCommand(): Command<any, any, any> {
       const onLogEvent = (event: LogEvent) => {
         switch (event.kind) {
           case 'line':
-            if (rt.out.json) {
+            if (rt.out.structured) {
               rt.out.data({ pod: event.pod, container: event.container, time: event.time, line: event.line });
             } else {
               const prefix = `${paintPod(rt.out.style, event.pod)}${showContainer ? ` ${rt.out.paint('gray', event.container)}` : ''}`;

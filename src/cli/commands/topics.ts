@@ -10,7 +10,7 @@ export function topicsCommand(): Command<any, any, any> {
     .action(async (options, cmd) => {
       const rt = runtimeOf(cmd);
       const topics = await listTopics(await rt.kafka(), { includeInternal: Boolean(options.all) });
-      if (rt.out.json) return rt.out.data(topics);
+      if (rt.out.structured) return rt.out.data(topics);
       if (topics.length === 0) return rt.out.info('No topics. Create one with `firehose create-topic`.');
       rt.out.line(formatTable(['TOPIC', 'PARTITIONS', 'REPLICAS', 'END OFFSETS (SUM)'], topics.map((t) => [t.topic, t.partitions, t.replicas, t.messages])));
     });
@@ -21,7 +21,7 @@ export function topicsCommand(): Command<any, any, any> {
       const rt = runtimeOf(cmd);
       const topic = await rt.topicOrDefault(name);
       const description = await describeTopic(await rt.kafka(), topic);
-      if (rt.out.json) return rt.out.data(description);
+      if (rt.out.structured) return rt.out.data(description);
       rt.out.line(`Topic ${rt.out.paint('bold', topic)}: ${description.partitions.length} partitions`);
       for (const [key, value] of Object.entries(description.configs)) rt.out.line(`  ${key}=${value}`);
       rt.out.line(formatTable(

@@ -11,7 +11,7 @@ import type { Runtime } from '../runtime.js';
 
 function printLabEvent(rt: Runtime, e: LabEvent): void {
   const out = rt.out;
-  if (out.json) return out.data(e);
+  if (out.structured) return out.data(e);
   const tag = (name: string) => out.paint('cyan', `[${name}]`);
   switch (e.from) {
     case 'topic':
@@ -68,7 +68,7 @@ interface UpOptions {
 }
 
 function printDetached(rt: Runtime, state: UpState, logFile: string): void {
-  if (rt.out.json) return rt.out.data(state);
+  if (rt.out.structured) return rt.out.data(state);
   rt.out.line(`Lab running in the background (pid ${state.pid}); sink ${state.sinkUrl}${state.brokerUrl ? `, broker ${state.brokerUrl}` : ''}; log ${logFile}. Stop it with \`firehose down\`.`);
 }
 
@@ -134,7 +134,7 @@ async function startKafkaIfNeeded(rt: Runtime, options: { kafkaPort: string; kaf
   });
   rt.useBootstrap(kafka.bootstrap);
   const kept = kafka.dataDir ? `data in ${kafka.dataDir}` : 'in memory';
-  if (!rt.out.json) rt.out.info(`${rt.out.paint('cyan', '[kafka]')} embedded broker on ${kafka.bootstrap} (${kept}; --bootstrap uses another Kafka)`);
+  if (!rt.out.structured) rt.out.info(`${rt.out.paint('cyan', '[kafka]')} embedded broker on ${kafka.bootstrap} (${kept}; --bootstrap uses another Kafka)`);
   return kafka;
 }
 
@@ -168,7 +168,7 @@ async function runLab(rt: Runtime, user: number, topic: string, options: UpOptio
   const bootstrap = (await rt.connection()).brokers.join(',');
   const summary = { bootstrap, embeddedKafka, topic, group: lab.group, sinkUrl: lab.sinkUrl, brokerUrl: lab.brokerUrl, channelUrl: lab.channelUrl, triggers: lab.triggers };
   if (lab.observeUrl) rt.out.debug(`observe: ${lab.observeUrl}watch`);
-  if (rt.out.json) rt.out.data({ event: 'up', ...summary });
+  if (rt.out.structured) rt.out.data({ event: 'up', ...summary });
   else {
     rt.out.info(`Lab up for user ${user}: topic ${topic} → KafkaSource (group ${lab.group}) → sink ${lab.sinkUrl}`);
     if (lab.channelUrl) rt.out.info(`Channel ingress ${lab.channelUrl} (${options.subscribe.length} subscription${options.subscribe.length === 1 ? '' : 's'}: every event to each)`);
@@ -195,7 +195,7 @@ export function downCommand(): Command<any, any, any> {
       const rt = runtimeOf(cmd);
       const user = (await rt.user()).number;
       const { pid } = await stopLab({ user, env: rt.env, timeoutMs: parseDuration(options.timeout, '--timeout') });
-      rt.out.json ? rt.out.data({ stopped: pid }) : rt.out.line(`Stopped the lab for user ${user} (pid ${pid}).`);
+      rt.out.structured ? rt.out.data({ stopped: pid }) : rt.out.line(`Stopped the lab for user ${user} (pid ${pid}).`);
     });
   return withExamples(command, ['firehose down --user 7']);
 }

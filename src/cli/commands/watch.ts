@@ -62,7 +62,7 @@ async function watchPodsAction(rt: Runtime, service: string | undefined, options
   };
   const onPodEvent = (event: PodEvent) => {
       counter.apply(event);
-      if (rt.out.json) {
+      if (rt.out.structured) {
         rt.out.data({ type: event.type, pod: event.pod, ready: counter.ready, maxReady: counter.max });
       } else if (live) {
         if (synced) redraw();
@@ -97,7 +97,7 @@ async function watchPodsAction(rt: Runtime, service: string | undefined, options
   } finally {
     if (ticker) clearInterval(ticker);
   }
-  if (!rt.out.json) rt.out.info(rt.out.paint('gray', `Stopped: ${counter.summary()}.`));
+  if (!rt.out.structured) rt.out.info(rt.out.paint('gray', `Stopped: ${counter.summary()}.`));
 }
 
 export function watchCommand(): Command<any, any, any> {
