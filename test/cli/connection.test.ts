@@ -44,7 +44,7 @@ describe('TLS with a client certificate', () => {
     const created = expectOk(await overTls(['create-topic', topic, '--partitions', '2', ...keystore]));
     expect(created.stdout).toContain(`Created topic ${topic} (2 partitions, 1 replica)`);
     const spam = expectOk(await overTls(['spam', topic, '--times', '10', ...keystore]));
-    expect(spam.stdout).toMatch(new RegExp(`^Sent 10 messages to ${topic} in `));
+    expect(spam.stderr).toMatch(new RegExp(`^Sent 10 messages to ${topic} in `));
     // --verbose prints kafkajs's logs too: the password must not be among them.
     const read = expectOk(await overTls(['consume', topic, '--from-beginning', '--max-messages', '10', '--verbose', ...keystore]));
     expect(sorted(lines(read.stdout))).toEqual(sorted(spamValues(10)));

@@ -8,11 +8,12 @@ describe('spam', () => {
   it('--times 10 writes exactly the ten spammer values, keyless and headerless', async () => {
     const topic = await newTopic('spam-10');
     const result = expectOk(await firehose(['spam', topic, '--times', '10']));
-    const [line, ...rest] = result.stdout.split('\n');
+    // The summary is status: on stderr, with nothing on stdout.
+    const [line, ...rest] = result.stderr.split('\n');
     expect(rest).toEqual(['']);
     expect(line).toMatch(SUMMARY);
     expect(SUMMARY.exec(line!)!.slice(1, 3)).toEqual(['10', topic]);
-    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('');
 
     const records = await readBack(topic, 10);
     expect(sorted(records.map((r) => r.value))).toEqual(sorted(spamValues(10)));
@@ -27,7 +28,7 @@ describe('spam', () => {
     const user = randomUser();
     expectOk(await firehose(['create-topic', '--user', String(user), '--partitions', '1']));
     const result = expectOk(await firehose(['spam'], { env: { FIREHOSE_USER: String(user) } }));
-    expect(result.stdout).toMatch(new RegExp(`^Sent 1 messages? to my-topic-${user} in `));
+    expect(result.stderr).toMatch(new RegExp(`^Sent 1 messages? to my-topic-${user} in `));
     expect((await readBack(`my-topic-${user}`, 1)).map((r) => r.value)).toEqual(spamValues(1));
     expectOk(await firehose(['delete-topic', '--user', String(user)]));
   });

@@ -102,7 +102,7 @@ describe('the built CLI against Kafka', () => {
     expect(created.exitCode, created.stderr).toBe(0);
     const spam = await spawnCli(['spam', topic, '--times', '10', ...B]);
     expect(spam.exitCode, spam.stderr).toBe(0);
-    expect(spam.stdout).toMatch(new RegExp(`^Sent 10 messages to ${topic} in [\\d.]+ s \\([\\d,]+ msg/s\\)$`));
+    expect(spam.stderr).toMatch(new RegExp(`^Sent 10 messages to ${topic} in [\\d.]+ s \\([\\d,]+ msg/s\\)$`));
     const consumed = await spawnCli(['consume', topic, '--from-beginning', '--max-messages', '10', ...B]);
     expect(consumed.exitCode, consumed.stderr).toBe(0);
     expect(sorted(lines(consumed.stdout))).toEqual(sorted(spamValues(10)));

@@ -72,14 +72,14 @@ function commitDemoCommand(): Command<any, any, any> {
             return out.data({ event: event.kind, partition: event.record.partition, offset: event.record.offset, value: event.record.value });
           }
           if (event.kind === 'start') out.info(out.paint('gray', `Start: ${event.position.reason}.`));
-          if (event.kind === 'assign') out.line(`Assigned partitions: [${event.partitions.join(', ')}]`);
+          if (event.kind === 'assign') out.info(out.paint('gray', `Assigned partitions: [${event.partitions.join(', ')}]`));
           if (event.kind === 'message') out.line(`${out.paint('gray', `p${event.record.partition}@${event.record.offset}`)} ${event.record.value ?? ''}`);
           if (event.kind === 'store-start') out.line('Start Storing');
           if (event.kind === 'store-end') out.line('End Storing');
           if (event.kind === 'committed') out.line('Message committed');
         },
       );
-      if (out.structured) return out.data(result);
+      if (out.structured) return out.data({ event: 'result', ...result });
       out.info(`Processed ${result.processed} message${result.processed === 1 ? '' : 's'} (${result.order}, ${result.guarantee}); stopped by ${result.stoppedBy}.`);
     });
   return withExamples(command, [

@@ -27,7 +27,8 @@ export function spamCommand(): Command<any, any, any> {
       bar.done();
       if (rt.out.structured) return rt.out.data(result);
       const rounded = Math.round(result.rate).toLocaleString('en-US');
-      rt.out.line(`Sent ${result.sent} messages to ${topic} in ${result.seconds.toFixed(2)} s (${rounded} msg/s)`);
+      // A summary is status, not data: stderr (stdout stays empty for pipes), as produce does.
+      rt.out.info(`Sent ${result.sent} messages to ${topic} in ${result.seconds.toFixed(2)} s (${rounded} msg/s)`);
       if (result.interrupted) rt.out.warn(`Interrupted after ${result.sent} of ${times} messages.`);
     });
   return withExamples(command, ['firehose spam --times 10', 'firehose spam my-topic-7 --times 1000000 --acks 1', 'firehose spam --times 100 --rate 10']);
