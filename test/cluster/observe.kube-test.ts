@@ -4,11 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Chalk } from 'chalk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { paintPod, podColour } from '../../src/cli/commands/tail.js';
-import { podTable, ReadyCounter } from '../../src/cli/commands/watch.js';
-import { formatAge, type PodSummary } from '../../src/cluster/pods.js';
 import { normalizeTimestamp } from '../../src/cluster/logs.js';
 import { PassThrough } from 'node:stream';
 import { run } from '../../src/cli/main.js';
@@ -100,39 +96,10 @@ function firehose(argv: string[]) {
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
-describe('pod colours', () => {
-  it('gives each pod a stable colour, and none with colour off', () => {
-    expect(podColour('eventinghello-abc')).toBe(podColour('eventinghello-abc'));
-    const names = Array.from({ length: 20 }, (_, i) => `eventinghello-${i}`);
-    expect(new Set(names.map(podColour)).size).toBeGreaterThan(3);
-    expect(paintPod(new Chalk({ level: 1 }), 'p-1')).toMatch(/^\x1b\[\d+mp-1\x1b\[\d+m$/);
-    expect(paintPod(new Chalk({ level: 0 }), 'p-1')).toBe('p-1');
-  });
-
+describe('log timestamps', () => {
   it('compares timestamps of any precision', () => {
     expect(normalizeTimestamp('2026-11-24T14:15:06.12Z')).toBe('2026-11-24T14:15:06.120000000Z');
     expect(normalizeTimestamp('2026-11-24T14:15:06Z') < normalizeTimestamp('2026-11-24T14:15:06.000000001Z')).toBe(true);
-  });
-});
-
-describe('the watch pods table', () => {
-  it('lines up NAME READY STATUS RESTARTS AGE and counts ready pods and their maximum', () => {
-    const now = Date.parse('2026-11-24T12:00:00Z');
-    const pod = (name: string, ready: boolean, status = 'Running'): PodSummary => ({
-      name, ready: ready ? '2/2' : '0/2', status, restarts: 0, startTime: '2026-11-24T11:57:00Z', containers: ['user-container', 'queue-proxy'], running: status === 'Running', allReady: ready,
-    });
-    expect(podTable([pod('eventinghello-b', false, 'Pending'), pod('eventinghello-a', true)], now, formatAge)).toEqual([
-      'NAME              READY   STATUS    RESTARTS   AGE',
-      'eventinghello-a   2/2     Running   0          3m',
-      'eventinghello-b   0/2     Pending   0          3m',
-    ]);
-    const counter = new ReadyCounter();
-    counter.apply({ type: 'added', pod: pod('a', true) });
-    counter.apply({ type: 'added', pod: pod('b', true) });
-    counter.apply({ type: 'modified', pod: pod('b', false, 'Terminating') });
-    expect(counter.summary()).toBe('ready 1 (max 2)');
-    counter.apply({ type: 'deleted', pod: pod('a', true) });
-    expect(counter.summary()).toBe('ready 0 (max 2)');
   });
 });
 

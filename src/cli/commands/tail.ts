@@ -1,5 +1,4 @@
 import { Command, Option } from '@commander-js/extra-typings';
-import type { ChalkInstance } from 'chalk';
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import type { LogEvent } from '../../cluster/logs.js';
@@ -7,24 +6,8 @@ import { followLocalLab } from '../../local/observe-client.js';
 import type { ObserveMessage } from '../../local/observe-server.js';
 import { runtimeOf, withExamples } from '../action.js';
 import { parsePositiveInt } from '../flags.js';
+import { paintPod } from '../../ui/pods.js';
 import { DEFAULT_SERVICE, hiddenWatchTimeout, localLab, parseWatchTimeout, selectorFor } from '../observed-pods.js';
-
-/** chalk colours a pod name can get (readable on dark and light terminals). */
-const POD_COLOURS = ['cyan', 'green', 'yellow', 'blue', 'magenta', 'red', 'cyanBright', 'greenBright', 'yellowBright', 'blueBright', 'magentaBright', 'redBright'] as const;
-
-/** The same pod always gets the same colour (FNV-1a of its name). */
-export function podColour(name: string): (typeof POD_COLOURS)[number] {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return POD_COLOURS[h % POD_COLOURS.length]!;
-}
-
-export function paintPod(style: ChalkInstance, name: string): string {
-  return style[podColour(name)](name);
-}
 
 export function tailCommand(): Command<any, any, any> {
   const logs = new Command('logs')

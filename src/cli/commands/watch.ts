@@ -4,6 +4,7 @@ import type { PodEvent, PodSummary } from '../../cluster/pods.js';
 import { runtimeOf, withExamples } from '../action.js';
 import { DEFAULT_SERVICE, hiddenWatchTimeout, localLab, parseWatchTimeout, selectorFor } from '../observed-pods.js';
 import type { Runtime } from '../runtime.js';
+import { LiveBlock, podTable } from '../../ui/pods.js';
 
 /** Counts of ready pods: now, and the most seen at once. */
 export class ReadyCounter {
@@ -27,14 +28,6 @@ export class ReadyCounter {
   }
 }
 
-export function podTable(pods: PodSummary[], now = Date.now(), formatAge: (start: string, now: number) => string): string[] {
-  const rows = [['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], ...[...pods]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((p) => [p.name, p.ready, p.status, String(p.restarts), formatAge(p.startTime, now)])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join(''));
-}
-
 /** Streams the local lab's pod events until the signal aborts or the lab stops. */
 function localPods(observeUrl: string, signal: AbortSignal, onPodEvent: (event: PodEvent) => void): Promise<void> {
   return followLocalLab(observeUrl, signal, (message) => {
@@ -48,13 +41,9 @@ async function watchPodsAction(rt: Runtime, service: string | undefined, options
   const watchTimeoutSeconds = parseWatchTimeout(options.watchTimeout);
   const counter = new ReadyCounter();
   const live = rt.out.interactive && Boolean(rt.out.stdout.isTTY);
-  let drawn = 0;
+  const block = new LiveBlock(rt.out.stdout);
   let synced = false;
-  const redraw = () => {
-    const lines = [...podTable([...counter.pods.values()], Date.now(), formatAge), '', rt.out.paint('bold', counter.summary())];
-    rt.out.stdout.write(`${drawn ? `\x1b[${drawn}A\x1b[J` : ''}${lines.join('\n')}\n`);
-    drawn = lines.length;
-  };
+  const redraw = () => block.draw([...podTable([...counter.pods.values()], Date.now(), formatAge), '', rt.out.paint('bold', counter.summary())]);
   const onSync = (pods: unknown[]) => {
     if (!synced && pods.length === 0) rt.out.info(rt.out.paint('gray', 'waiting for pods...'));
     synced = true;
