@@ -88,11 +88,6 @@ export class Output {
     this.stdout.write(this.document(value));
   }
 
-  /** Text for a person: shown in text mode, dropped with --output json/yaml (stdout stays pure data). */
-  result(text: string): void {
-    if (!this.structured) this.line(text);
-  }
-
   /** Status lines on stderr, which pipes of data never see. */
   info(text: string): void {
     this.stderr.write(`${text}\n`);

@@ -18,10 +18,9 @@ function capture(format: OutputFormat) {
 const docs = [{ topic: 'a', partitions: 3 }, { topic: 'b', nested: { list: [1, 'two'] } }];
 
 describe('the output rule', () => {
-  it('json: one document per line on stdout, status on stderr, text for people dropped', () => {
+  it('json: one document per line on stdout, status and warnings on stderr', () => {
     const { out, text } = capture('json');
     out.info('Assigned partitions [0]');
-    out.result('a table for people');
     for (const d of docs) out.data(d);
     out.warn('careful');
     expect(text.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(docs);
@@ -32,7 +31,6 @@ describe('the output rule', () => {
 
   it('yaml: a multi-document YAML stream that parses back to the same values', () => {
     const { out, text } = capture('yaml');
-    out.result('a table for people');
     for (const d of docs) out.data(d);
     expect(text.stdout.startsWith('---')).toBe(false);
     expect(text.stdout).toContain('\n---\n');
@@ -42,7 +40,7 @@ describe('the output rule', () => {
 
   it('text: results for people on stdout, status on stderr', () => {
     const { out, text } = capture('text');
-    out.result('TOPIC  PARTITIONS');
+    out.line('TOPIC  PARTITIONS');
     out.info('Done.');
     expect(text).toEqual({ stdout: 'TOPIC  PARTITIONS\n', stderr: 'Done.\n' });
     expect(out.structured).toBe(false);

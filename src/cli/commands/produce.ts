@@ -46,9 +46,9 @@ export function produceCommand(): Command<any, any, any> {
       const prompt = () => { if (interactive && !rt.out.structured) rt.io.stderr.write('> '); };
       if (interactive) rt.out.info(`Producing to ${topic}: type a line and press Enter to send it; Ctrl-D to finish.`);
       const lines = interactive ? promptedLines(rt, prompt) : readLineGroups(rt.io.stdin as AsyncIterable<Buffer>);
-      const result = await produceLines(client, lines, produceOptions, (ack, line) => {
-        if (rt.out.structured) rt.out.data({ topic, partition: ack.partition, offset: ack.offset, value: line });
-        else rt.out.info(rt.out.paint('gray', `  sent to partition ${ack.partition}${ack.offset === null ? '' : `, offset ${ack.offset}`}`));
+      const result = await produceLines(client, lines, produceOptions, (ack) => {
+        // With --output json/yaml the one document is the summary at the end (one shape).
+        if (!rt.out.structured) rt.out.info(rt.out.paint('gray', `  sent to partition ${ack.partition}${ack.offset === null ? '' : `, offset ${ack.offset}`}`));
         prompt();
       });
       if (interactive && !rt.out.structured) rt.io.stderr.write('\n');
