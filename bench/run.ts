@@ -69,7 +69,7 @@ async function main(): Promise<void> {
         const fh = check(await timed(process.execPath, firehose(['spam', fhTopic, '--times', String(N), '--acks', acks], B)), 'firehose spam');
         await expectRecords(fhTopic, 'firehose spam');
         row.firehoseMs.push(fh.ms);
-        const self = /\(([\d,]+) msg\/s\)/.exec(fh.stdout)?.[1];
+        const self = /\(([\d,]+) msg\/s\)/.exec(fh.stderr)?.[1];
         if (self) row.firehoseSelfRate.push(Number(self.replace(/,/g, '')));
         if (source === undefined) source = fhTopic;
         else await drop(fhTopic);
