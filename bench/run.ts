@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     }
 
     // (b) consume the same 1,000,000 records (the first acks=1 spam topic) to /dev/null.
-    const consumeRow: Row = { what: 'consume (anonymous group)', firehoseMs: [], firehoseSelfRate: [], kcatMs: [] };
+    const consumeRow: Row = { what: 'consume (no group)', firehoseMs: [], firehoseSelfRate: [], kcatMs: [] };
     const groupRow: Row = { what: 'consume --group (commits)', firehoseMs: [], firehoseSelfRate: [], kcatMs: consumeRow.kcatMs };
     for (let r = 1; r <= REPEAT; r++) {
       console.error(`[${r}/${REPEAT}] firehose consume ${source} --from-beginning --max-messages ${N} > /dev/null ...`);

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { FirehoseError } from '../errors.js';
 import type { KafkaClient } from './connect.js';
-import { toConsumedRecord, type ConsumedRecord } from './records.js';
+import { fromWireRecord, toConsumedRecord, type ConsumedRecord } from './records.js';
 import { explainStartPosition, resetPolicy, type OffsetReset, type StartPosition } from './start-position.js';
 import { runUntilStopped, StopSignal, watchGroup, type StopReason } from './stop-signal.js';
 import { requireTopic } from './topics.js';
 
 export interface ConsumeOptions {
   topic: string;
-  /** A named group commits what was printed; without one, a fresh anonymous group commits nothing. */
+  /** A named group commits what was printed; without one, every partition is read and nothing is committed (as kcat -C). */
   group?: string;
   fromBeginning: boolean;
   offsetReset?: OffsetReset;
@@ -45,6 +45,43 @@ export function anonymousGroupName(): string {
 }
 
 /**
+ * Without a group (kcat -C's way): every partition from the earliest or latest offset, on
+ * firehose's own client (src/kafka/wire/), nothing committed. Returns when `stop` fires.
+ */
+async function consumeWithoutGroup(client: KafkaClient, options: ConsumeOptions, events: ConsumeEvents, stop: StopSignal, start: 'earliest' | 'latest'): Promise<{ consumed: number; stoppedBy: StopReason }> {
+  const what = `consume ${options.topic}`;
+  const cluster = await client.wireCluster();
+  const { Fetcher } = await import('./wire/fetcher.js');
+  const fetcher = new Fetcher(cluster, { maxWaitMs: 500 });
+  const abort = new AbortController();
+  void stop.done.then(() => abort.abort());
+  let consumed = 0;
+  try {
+    const partitions = (await cluster.topic(options.topic)).leaders.map((_, i) => i);
+    const positions = await fetcher.listOffsets(options.topic, partitions, start);
+    if (stop.stopped) return { consumed, stoppedBy: await stop.done };
+    events.onAssign?.(options.topic, partitions);
+    stop.touch();
+    for await (const fetched of fetcher.fetch(options.topic, positions, abort.signal)) {
+      if (stop.stopped) break;
+      const room = options.maxMessages === undefined ? fetched.records.length : options.maxMessages - consumed;
+      const records = fetched.records.slice(0, room).map((r) => fromWireRecord(fetched.topic, fetched.partition, r));
+      if (records.length === 0) continue;
+      await events.onRecords(records);
+      consumed += records.length;
+      stop.touch();
+      if (options.maxMessages !== undefined && consumed >= options.maxMessages) stop.stop('max-messages');
+    }
+  } catch (error) {
+    if (!stop.stopped) throw client.translate(error, what);
+  } finally {
+    stop.stop('done');
+    await cluster.close();
+  }
+  return { consumed, stoppedBy: await stop.done };
+}
+
+/**
  * Consumes `topic` until a stop condition, handing records to `events.onRecords`. With a
  * named group, offsets are committed only after onRecords has returned for them, so a
  * consumer killed mid-way re-reads what it had not finished (at-least-once).
@@ -57,6 +94,10 @@ export async function consumeTopic(client: KafkaClient, options: ConsumeOptions,
   events.onStart?.(await explainStartPosition(client, options.topic, choice), group);
 
   const stop = new StopSignal(options.idleTimeoutMs, options.signal);
+  if (anonymous) {
+    const read = await consumeWithoutGroup(client, options, events, stop, resetPolicy(choice));
+    return { topic: options.topic, group, anonymous, consumed: read.consumed, committed: {}, stoppedBy: read.stoppedBy };
+  }
   const consumer = await client.consumer({ groupId: group, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
   const nextOffsets = new Map<number, string>();
   let consumed = 0;

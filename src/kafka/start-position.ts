@@ -28,7 +28,7 @@ export async function explainStartPosition(client: KafkaClient, topic: string, c
   const why = choice.fromBeginning ? '--from-beginning' : choice.offsetReset ? `--offset-reset ${choice.offsetReset}` : 'the default';
   if (choice.anonymous) {
     return reset === 'earliest'
-      ? { from: 'earliest', reason: `reading ${topic} from the earliest offset (${why}) in a fresh group that commits nothing` }
+      ? { from: 'earliest', reason: `reading ${topic} from the earliest offset (${why}); no group, nothing committed` }
       : { from: 'latest', reason: `reading only new records on ${topic} (latest, ${why}); add --from-beginning to read what is already there` };
   }
   const admin = await client.admin();

@@ -26,10 +26,13 @@ describe('consume', () => {
 
     const status = lines(result.stderr);
     expect(status).toEqual([
-      `Start: reading ${topic} from the earliest offset (--from-beginning) in a fresh group that commits nothing.`,
+      `Start: reading ${topic} from the earliest offset (--from-beginning); no group, nothing committed.`,
       `Assigned ${topic} partitions [0, 1, 2]`,
-      `Consumed 4 records from ${topic}; nothing committed (anonymous group); stopped by max-messages.`,
+      `Consumed 4 records from ${topic}; nothing committed (no group); stopped by max-messages.`,
     ]);
+    // Without --group no group is joined (as kcat -C): none is left behind either.
+    const groups = JSON.parse(expectOk(await firehose(['groups', 'list', '--output', 'json'])).stdout) as Array<{ groupId: string }>;
+    expect(groups.filter((g) => g.groupId.startsWith('firehose-consume-'))).toEqual([]);
   });
 
   it('a 600-partition topic: create-topic, spam and consume every record (answers over 16 KiB)', { timeout: 120_000 }, async () => {
@@ -43,7 +46,7 @@ describe('consume', () => {
     const topic = await spammedTopic('consume-all');
     const result = expectOk(await firehose(['consume', topic, '--from-beginning', '--idle-timeout', '2s']));
     expect(sorted(lines(result.stdout))).toEqual(sorted(spamValues(10)));
-    expect(result.stderr).toContain(`Consumed 10 records from ${topic}; nothing committed (anonymous group); stopped by idle-timeout.`);
+    expect(result.stderr).toContain(`Consumed 10 records from ${topic}; nothing committed (no group); stopped by idle-timeout.`);
   });
 
   it('by default starts at the latest offset: records written before it are not shown', async () => {
@@ -53,7 +56,7 @@ describe('consume', () => {
     expect(lines(result.stderr)).toEqual([
       `Start: reading only new records on ${topic} (latest, the default); add --from-beginning to read what is already there.`,
       `Assigned ${topic} partitions [0, 1, 2]`,
-      `Consumed 0 records from ${topic}; nothing committed (anonymous group); stopped by idle-timeout.`,
+      `Consumed 0 records from ${topic}; nothing committed (no group); stopped by idle-timeout.`,
     ]);
   });
 
@@ -138,7 +141,7 @@ describe('consume', () => {
     }
     expect(await running).toBe(130);
     expect(lines(out)).toEqual(spamValues(10));
-    expect(err).toContain(`Consumed 10 records from ${topic}; nothing committed (anonymous group); stopped by interrupted.`);
+    expect(err).toContain(`Consumed 10 records from ${topic}; nothing committed (no group); stopped by interrupted.`);
   });
 
   it('rejects bad --format and --offset-reset values as usage errors', async () => {

@@ -49,7 +49,7 @@ export async function produce(topic: string, values: string[], extra: string[] =
 }
 
 /**
- * Reads `count` records from the beginning with an anonymous group. The idle timeout only
+ * Reads `count` records from the beginning without a group. The idle timeout only
  * guards against a hang: fewer records than expected fail the length check, not a timeout.
  */
 export async function readBack(topic: string, count: number, options: RunOptions & { argv?: string[] } = {}): Promise<RecordJson[]> {

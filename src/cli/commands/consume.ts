@@ -23,7 +23,7 @@ export function consumeCommand(): Command<any, any, any> {
     .description('Print records from a topic (default my-topic-<N>) until stopped')
     .argument('[topic]', 'topic (default: my-topic-<N>)')
     .option('--from-beginning', 'start at the earliest offset (where the group has no commits)')
-    .option('--group <group>', 'consumer group; commits what was printed (default: a fresh group that commits nothing)')
+    .option('--group <group>', 'consumer group; commits what was printed (default: no group, every partition, nothing committed)')
     .option('--offset-reset <where>', 'earliest or latest, for a group with no committed offsets')
     .option('--max-messages <n>', 'stop after this many records')
     .option('--idle-timeout <duration>', 'stop when nothing arrived for this long (e.g. 5s)')
@@ -51,7 +51,7 @@ export function consumeCommand(): Command<any, any, any> {
           onRecords: (records) => rt.out.write(records.map((r) => (format === 'json' && rt.out.structured ? rt.out.document(r) : `${formatRecord(r, format)}\n`)).join('')),
         },
       );
-      const committed = result.anonymous ? 'nothing committed (anonymous group)' : `offsets committed for group ${result.group}`;
+      const committed = result.anonymous ? 'nothing committed (no group)' : `offsets committed for group ${result.group}`;
       rt.out.info(rt.out.paint('gray', `Consumed ${result.consumed} record${result.consumed === 1 ? '' : 's'} from ${topic}; ${committed}; stopped by ${result.stoppedBy}.`));
     });
   return withExamples(command, [

@@ -92,9 +92,10 @@ export class Fetcher {
 
   /**
    * Fetches `topic` from `positions` (partition → next offset) until the caller stops
-   * iterating. One Fetch per leader is in flight or waiting to be taken at any time.
+   * iterating or `signal` aborts (which also ends a wait for records that may never come:
+   * the generator then returns). One Fetch per leader is in flight or waiting to be taken.
    */
-  async *fetch(topic: string, positions: Map<number, number>): AsyncGenerator<FetchedRecords> {
+  async *fetch(topic: string, positions: Map<number, number>, signal?: AbortSignal): AsyncGenerator<FetchedRecords> {
     const ready: FetchedRecords[] = [];
     let failure: Error | undefined;
     let wake: (() => void) | undefined;
@@ -180,8 +181,10 @@ export class Fetcher {
       notify();
     };
     void loop([...positions.keys()]).catch(fail);
+    signal?.addEventListener('abort', notify, { once: true });
     try {
       for (;;) {
+        if (signal?.aborted) return;
         if (ready.length > 0) {
           const next = ready.shift()!;
           if (ready.length <= 1) for (const resume of taken.splice(0)) resume();
@@ -192,6 +195,7 @@ export class Fetcher {
         await new Promise<void>((resolve) => (wake = resolve));
       }
     } finally {
+      signal?.removeEventListener('abort', notify);
       stopped = true;
       for (const resume of taken.splice(0)) resume();
       taken = [];
