@@ -10,6 +10,7 @@ import { withDeadline } from '../util/deadline.js';
 import { keepCreateTopicsMessages, rootKafkaError, saslNotOffered, translateKafkaError, unreachable } from './errors.js';
 import { loadKafkaJs } from './kafkajs.js';
 import type { BrokerTunnel } from './tunnel.js';
+import type { Admin as WireAdmin } from './wire/admin.js';
 import type { Cluster, ClusterOptions } from './wire/cluster.js';
 
 export interface ConnectDeps {
@@ -28,6 +29,7 @@ export interface ConnectDeps {
 export class KafkaClient {
   private readonly open = new Set<{ disconnect(): Promise<void> }>();
   private sharedAdmin?: Promise<Admin>;
+  private sharedWireAdmin?: Promise<WireAdmin>;
   /** Where debug lines go (--verbose); set by createKafkaClient. */
   log?: Logger;
   /** The last error kafkajs logged: when connect() runs out of time it says why. */
@@ -53,6 +55,18 @@ export class KafkaClient {
     const cluster = new Cluster(this.wireOptions);
     this.open.add({ disconnect: () => cluster.close() });
     return cluster;
+  }
+
+  /**
+   * The admin client of firehose's own client (topics, offsets, groups), one per client on
+   * its own cluster connection; nothing connects until its first request.
+   */
+  wireAdmin(): Promise<WireAdmin> {
+    this.sharedWireAdmin ??= (async () => {
+      const { Admin } = await import('./wire/admin.js');
+      return new Admin(await this.wireCluster(), Math.max(this.settings.connectTimeoutMs, 30_000));
+    })();
+    return this.sharedWireAdmin;
   }
 
   get brokers(): string[] {
@@ -103,6 +117,7 @@ export class KafkaClient {
     const all = [...this.open];
     this.open.clear();
     this.sharedAdmin = undefined;
+    this.sharedWireAdmin = undefined;
     await Promise.allSettled(all.map((c) => c.disconnect()));
   }
 

@@ -42,7 +42,10 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
     return aggregate(error, root.errors as KafkaJsLikeError[], what, brokers);
   }
   // OpenSSL's messages end in a newline: errors are one line.
-  const message = (root?.message ?? String(error)).replace(/\n+$/, '').replace(/\s*\n\s*/g, ' ');
+  const fullMessage = (root?.message ?? String(error)).replace(/\n+$/, '').replace(/\s*\n\s*/g, ' ');
+  let message = fullMessage;
+  // firehose's own client prefixes the code's name, which the switch below turns into words.
+  if (root?.name === 'KafkaResponseError' && root.type && message.startsWith(`${root.type}: `)) message = message.slice(root.type.length + 2);
   const at = brokers.join(',');
 
   // firehose's own client (src/kafka/wire/): a batch that ran out of delivery time says
@@ -116,7 +119,7 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|Connection timeout|Connection error|KafkaJSConnection|closed connection|brokers? (is|are) not available/i.test(`${root?.name} ${message} ${root?.code ?? ''}`)) {
     return unreachable(brokers, message, error);
   }
-  return new FirehoseError('KAFKA_ERROR', `Failed to ${what}: ${message}`, { cause: error });
+  return new FirehoseError('KAFKA_ERROR', `Failed to ${what}: ${fullMessage}`, { cause: error });
 }
 
 /** One error for a batch: the single topic's own, or every topic with its reason. */

@@ -1,10 +1,9 @@
 // Consumer groups: list them, describe their members, committed offsets and lag,
 // and plan/execute offset resets (the `kafka-consumer-groups --reset-offsets` job).
-import type { GroupDescription as KafkaGroupDescription, MemberDescription } from 'kafkajs';
 import { FirehoseError, UsageError } from '../errors.js';
 import type { KafkaClient } from './connect.js';
-import { loadKafkaJs } from './kafkajs.js';
 import { validateTopicName } from './topics.js';
+import type { GroupDescriptionRaw, GroupMemberDescription } from './wire/admin.js';
 
 export interface GroupSummary {
   /** The group id consumers join with. */
@@ -98,19 +97,24 @@ const notFound = (groupId: string) =>
 const byTopicPartition = (a: { topic: string; partition: number }, b: { topic: string; partition: number }) =>
   a.topic.localeCompare(b.topic) || a.partition - b.partition;
 
-async function describeRaw(client: KafkaClient, groupIds: string[]): Promise<KafkaGroupDescription[]> {
-  const admin = await client.admin();
+async function describeRaw(client: KafkaClient, groupIds: string[]): Promise<GroupDescriptionRaw[]> {
+  const admin = await client.wireAdmin();
   try {
-    return (await admin.describeGroups(groupIds)).groups;
+    return await admin.describeGroups(groupIds);
   } catch (error) {
     throw client.translate(error, `describe consumer group ${groupIds.join(', ')}`);
   }
 }
 
+async function listTopicNames(client: KafkaClient): Promise<string[]> {
+  const admin = await client.wireAdmin();
+  return admin.listTopics(true).catch((e) => { throw client.translate(e, 'list topics'); });
+}
+
 /** Every group the brokers know, with its state (ListGroups alone has no state). */
 export async function listGroups(client: KafkaClient): Promise<GroupSummary[]> {
-  const admin = await client.admin();
-  const { groups } = await admin.listGroups().catch((e) => { throw client.translate(e, 'list consumer groups'); });
+  const admin = await client.wireAdmin();
+  const groups = await admin.listGroups().catch((e) => { throw client.translate(e, 'list consumer groups'); });
   if (groups.length === 0) return [];
   const states = new Map((await describeRaw(client, groups.map((g) => g.groupId))).map((g) => [g.groupId, g.state]));
   return groups
@@ -120,43 +124,39 @@ export async function listGroups(client: KafkaClient): Promise<GroupSummary[]> {
 
 /** Committed offsets of the group, keyed "topic:partition"; partitions without a commit are left out. */
 async function committedOffsets(client: KafkaClient, groupId: string, topics?: string[]): Promise<Map<string, string>> {
-  const admin = await client.admin();
-  let result;
+  const admin = await client.wireAdmin();
+  let result: Map<string, Map<number, number>>;
   try {
-    // Without `topics` kafkajs asks for all topics the group committed to.
-    result = await admin.fetchOffsets({ groupId, topics });
+    // Without `topics`, every topic the group committed to.
+    const asked = topics && new Map(await Promise.all(topics.map(async (t) => [t, await admin.partitions(t)] as const)));
+    result = await admin.committedOffsets(groupId, asked);
   } catch (error) {
     throw client.translate(error, `fetch committed offsets of group ${groupId}`);
   }
   const committed = new Map<string, string>();
-  for (const { topic, partitions } of result) {
-    // -1 is how Kafka says "no commit for this partition".
-    for (const p of partitions) if (Number(p.offset) >= 0) committed.set(`${topic}:${p.partition}`, p.offset);
-  }
+  for (const [topic, partitions] of result) for (const [partition, offset] of partitions) committed.set(`${topic}:${partition}`, String(offset));
   return committed;
 }
 
 interface PartitionRange { partition: number; low: string; high: string }
 
 async function partitionRanges(client: KafkaClient, topic: string): Promise<PartitionRange[]> {
-  const admin = await client.admin();
+  const admin = await client.wireAdmin();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.map(({ partition, low, high }) => ({ partition, low, high })).sort((a, b) => a.partition - b.partition);
+    return (await admin.offsets(topic)).map(({ partition, earliest, latest }) => ({ partition, low: String(earliest), high: String(latest) }));
   } catch (error) {
     throw client.translate(error, `fetch offsets of topic ${topic}`);
   }
 }
 
 /** A member's assignment is opaque bytes in the protocol; consumer groups use the standard encoding. */
-function decodeAssignment(buffer: Buffer, AssignerProtocol: typeof import('kafkajs').AssignerProtocol): Record<string, number[]> {
-  if (buffer.length === 0) return {};
+async function decodeMemberAssignment(bytes: Buffer): Promise<Record<string, number[]>> {
+  if (bytes.length === 0) return {};
+  const { decodeAssignment } = await import('./wire/assignors.js');
   try {
-    const decoded = AssignerProtocol.MemberAssignment.decode(buffer);
     const sorted: Record<string, number[]> = {};
-    for (const topic of Object.keys(decoded?.assignment ?? {}).sort()) {
-      sorted[topic] = [...decoded!.assignment[topic]!].sort((a, b) => a - b);
-    }
+    const decoded = decodeAssignment(bytes);
+    for (const topic of [...decoded.keys()].sort()) sorted[topic] = [...decoded.get(topic)!].sort((a, b) => a - b);
     return sorted;
   } catch {
     // Non-consumer groups (e.g. Kafka Connect) encode assignments their own way.
@@ -164,16 +164,14 @@ function decodeAssignment(buffer: Buffer, AssignerProtocol: typeof import('kafka
   }
 }
 
-async function toMembers(members: MemberDescription[]): Promise<GroupMember[]> {
-  const { AssignerProtocol } = await loadKafkaJs();
-  return members
-    .map((m) => ({
-      memberId: m.memberId,
-      clientId: m.clientId,
-      clientHost: m.clientHost,
-      assignments: decodeAssignment(m.memberAssignment, AssignerProtocol),
-    }))
-    .sort((a, b) => a.clientId.localeCompare(b.clientId) || a.memberId.localeCompare(b.memberId));
+async function toMembers(members: GroupMemberDescription[]): Promise<GroupMember[]> {
+  const out = await Promise.all(members.map(async (m) => ({
+    memberId: m.memberId,
+    clientId: m.clientId,
+    clientHost: m.clientHost,
+    assignments: await decodeMemberAssignment(m.assignment),
+  })));
+  return out.sort((a, b) => a.clientId.localeCompare(b.clientId) || a.memberId.localeCompare(b.memberId));
 }
 
 /** Rows for every partition of `topic`; a deleted topic keeps its committed rows with an unknown end. */
@@ -201,7 +199,7 @@ export async function describeGroup(client: KafkaClient, groupId: string): Promi
   const members = await toMembers(described.members);
   const topics = new Set([...committed.keys()].map((key) => key.slice(0, key.lastIndexOf(':'))));
   for (const m of members) for (const topic of Object.keys(m.assignments)) topics.add(topic);
-  const existing = new Set(topics.size === 0 ? [] : await (await client.admin()).listTopics().catch((e) => { throw client.translate(e, 'list topics'); }));
+  const existing = new Set(topics.size === 0 ? [] : await listTopicNames(client));
   const offsets: GroupPartitionOffset[] = [];
   for (const topic of [...topics].sort()) offsets.push(...await offsetRows(client, topic, existing.has(topic), committed));
   offsets.sort(byTopicPartition);
@@ -254,21 +252,20 @@ async function targetsFor(client: KafkaClient, topic: string, to: ResetTarget): 
   if (to.kind !== 'timestamp') {
     return new Map(ranges.map((r) => [r.partition, to.kind === 'earliest' ? r.low : to.kind === 'latest' ? r.high : clamp(BigInt(to.offset), r)]));
   }
-  const admin = await client.admin();
-  const found = await admin.fetchTopicOffsetsByTimestamp(topic, to.timestamp)
+  const admin = await client.wireAdmin();
+  // Past the last record's time the answer is the end: the group starts there.
+  const byPartition = await admin.offsetsFor(topic, { timestamp: to.timestamp })
     .catch((e) => { throw client.translate(e, `look up offsets of topic ${topic} by time`); });
-  const byPartition = new Map(found.map((f) => [f.partition, f.offset]));
-  // -1 means no record at or after that time: the group starts at the end.
   return new Map(ranges.map((r) => {
-    const offset = BigInt(byPartition.get(r.partition) ?? '-1');
-    return [r.partition, offset < 0n ? r.high : clamp(offset, r)];
+    const offset = byPartition.get(r.partition);
+    return [r.partition, offset === undefined || offset < 0 ? r.high : clamp(BigInt(offset), r)];
   }));
 }
 
 async function topicsToReset(client: KafkaClient, groupId: string, topic: string | undefined, committed: Map<string, string>): Promise<string[]> {
   if (topic !== undefined) {
     validateTopicName(topic);
-    const names = await (await client.admin()).listTopics().catch((e) => { throw client.translate(e, 'list topics'); });
+    const names = await listTopicNames(client);
     if (!names.includes(topic)) {
       throw new FirehoseError('TOPIC_NOT_FOUND', `Topic ${topic} does not exist on ${client.brokers.join(',')}.`, {
         hint: 'List topics with `firehose topics`.',
@@ -304,31 +301,36 @@ const groupActive = (groupId: string, state: string) =>
   });
 
 /**
- * Commits the plan's targets. Kafka refuses while consumers are in the group, so check
- * first for a clear error. Takes about 5 s per topic: kafkajs setOffsets joins the group with a
- * helper consumer and waits out one idle fetch (maxWaitTimeInMs, 5 s).
+ * Commits the plan's targets from outside the group, as `kafka-consumer-groups
+ * --reset-offsets --execute` does. Kafka refuses while consumers are in the group, so
+ * check first for a clear error.
  */
 export async function executeOffsetReset(client: KafkaClient, plan: OffsetResetPlan): Promise<OffsetResetRow[]> {
   const [described] = await describeRaw(client, [plan.groupId]);
   const state = described?.state ?? 'Dead';
   if (state !== 'Empty' && state !== 'Dead') throw groupActive(plan.groupId, state);
-  const admin = await client.admin();
-  for (const topic of [...new Set(plan.rows.map((r) => r.topic))]) {
-    const partitions = plan.rows.filter((r) => r.topic === topic).map((r) => ({ partition: r.partition, offset: r.target }));
-    try {
-      await admin.setOffsets({ groupId: plan.groupId, topic, partitions });
-    } catch (error) {
-      // A consumer may have joined between our check and kafkajs's own check.
-      const current = /must have no running instances, current state: (\w+)/.exec(String((error as Error)?.message));
-      if (current) throw groupActive(plan.groupId, current[1]!);
-      throw client.translate(error, `set offsets of group ${plan.groupId} on topic ${topic}`);
+  const admin = await client.wireAdmin();
+  const offsets = new Map<string, Map<number, number>>();
+  for (const r of plan.rows) {
+    if (!offsets.has(r.topic)) offsets.set(r.topic, new Map());
+    offsets.get(r.topic)!.set(r.partition, Number(r.target));
+  }
+  try {
+    await admin.commitOffsets(plan.groupId, offsets);
+  } catch (error) {
+    // A consumer joined between our check and the commit: the coordinator refuses outside commits then.
+    const type = (error as { type?: string }).type;
+    if (type === 'UNKNOWN_MEMBER_ID' || type === 'ILLEGAL_GENERATION' || type === 'REBALANCE_IN_PROGRESS') {
+      const [now] = await describeRaw(client, [plan.groupId]);
+      throw groupActive(plan.groupId, now?.state ?? 'unknown');
     }
+    throw client.translate(error, `set offsets of group ${plan.groupId}`);
   }
   await verifyApplied(client, plan);
   return plan.rows;
 }
 
-/** kafkajs's setOffsets silently skips partitions its helper consumer was not assigned (a consumer joined meanwhile). */
+/** Reads the commits back: what the table shows is what the group will read next. */
 async function verifyApplied(client: KafkaClient, plan: OffsetResetPlan): Promise<void> {
   const committed = await committedOffsets(client, plan.groupId, [...new Set(plan.rows.map((r) => r.topic))]);
   const missed = plan.rows.filter((r) => committed.get(`${r.topic}:${r.partition}`) !== r.target);

@@ -17,7 +17,7 @@ export interface StartChoice {
   offsetReset?: OffsetReset;
 }
 
-/** Which reset policy kafkajs should use for partitions without commits. */
+/** Which reset policy applies to partitions without commits. */
 export function resetPolicy(choice: StartChoice): OffsetReset {
   return choice.fromBeginning ? 'earliest' : (choice.offsetReset ?? 'latest');
 }
@@ -31,11 +31,11 @@ export async function explainStartPosition(client: KafkaClient, topic: string, c
       ? { from: 'earliest', reason: `reading ${topic} from the earliest offset (${why}); no group, nothing committed` }
       : { from: 'latest', reason: `reading only new records on ${topic} (latest, ${why}); add --from-beginning to read what is already there` };
   }
-  const admin = await client.admin();
+  const admin = await client.wireAdmin();
   const committed = await admin
-    .fetchOffsets({ groupId: choice.group, topics: [topic] })
+    .committedOffsets(choice.group, new Map([[topic, await admin.partitions(topic)]]))
     .catch((e) => { throw client.translate(e, `fetch offsets of group ${choice.group}`); });
-  const hasCommits = committed.some((t) => t.partitions.some((p) => Number(p.offset) >= 0));
+  const hasCommits = (committed.get(topic)?.size ?? 0) > 0;
   if (hasCommits) {
     return {
       from: 'committed',

@@ -1,8 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { FirehoseError, UsageError } from '../errors.js';
 import type { KafkaClient } from './connect.js';
-import { rootKafkaError } from './errors.js';
-import { loadKafkaJs } from './kafkajs.js';
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
@@ -35,11 +33,9 @@ export interface CreateTopicResult {
 }
 
 async function topicPartitionCount(client: KafkaClient, topic: string): Promise<number | undefined> {
-  const admin = await client.admin();
-  const names = await admin.listTopics().catch((e) => { throw client.translate(e, 'list topics'); });
-  if (!names.includes(topic)) return undefined;
-  const meta = await admin.fetchTopicMetadata({ topics: [topic] }).catch((e) => { throw client.translate(e, `describe topic ${topic}`); });
-  return meta.topics[0]?.partitions.length;
+  const admin = await client.wireAdmin();
+  const meta = await admin.topic(topic).catch((e) => { throw client.translate(e, `describe topic ${topic}`); });
+  return meta?.partitions.length;
 }
 
 /** The topic's partition count; TOPIC_NOT_FOUND when it does not exist. */
@@ -72,24 +68,13 @@ export async function createTopic(client: KafkaClient, options: CreateTopicOptio
     if (existing !== partitions) throw mismatch(topic, existing, partitions);
     return { ...result, created: false };
   }
-  const admin = await client.admin();
+  const admin = await client.wireAdmin();
   let created: boolean;
   try {
-    created = await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{
-        topic,
-        numPartitions: partitions,
-        replicationFactor: replicas,
-        configEntries: Object.entries(options.configs).map(([name, value]) => ({ name, value })),
-      }],
-    });
+    const answer = await admin.createTopics([{ name: topic, partitions, replicationFactor: replicas, configs: options.configs }]);
+    created = answer.get(topic) ?? false;
   } catch (error) {
-    // After a successful CreateTopics kafkajs waits for leaders, but gives up when the
-    // broker's metadata does not list the new topic yet (KRaft applies it a moment
-    // later): the topic was created, and waitUntilServed below waits for it.
-    if (rootKafkaError(error)?.type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw client.translate(error, `create topic ${topic}`);
-    created = true;
+    throw client.translate(error, `create topic ${topic}`);
   }
   if (!created) {
     // Someone else created it between our check and our request.
@@ -100,22 +85,20 @@ export async function createTopic(client: KafkaClient, options: CreateTopicOptio
   return { ...result, created };
 }
 
-const NOT_SERVED_YET = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION']);
-
 /**
  * The metadata names a leader for a new partition a moment before that leader serves it
  * (KRaft), so an offsets request right after CreateTopics can fail with "not the leader".
  * Returns once every partition answers, so `create-topic && topics describe` works.
  */
 async function waitUntilServed(client: KafkaClient, topic: string): Promise<void> {
-  const admin = await client.admin();
-  const deadline = Date.now() + client.settings.connectTimeoutMs;
+  const admin = await client.wireAdmin();
+  const deadline = Date.now() + Math.max(client.settings.connectTimeoutMs, 30_000);
   for (;;) {
     try {
-      await admin.fetchTopicOffsets(topic);
+      await admin.offsets(topic);
       return;
     } catch (error) {
-      if (!NOT_SERVED_YET.has(rootKafkaError(error)?.type ?? '') || Date.now() > deadline) {
+      if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) {
         throw client.translate(error, `read offsets of new topic ${topic}`);
       }
       await delay(100);
@@ -125,9 +108,9 @@ async function waitUntilServed(client: KafkaClient, topic: string): Promise<void
 
 export async function deleteTopic(client: KafkaClient, topic: string): Promise<{ topic: string; deleted: boolean }> {
   await requireTopic(client, topic);
-  const admin = await client.admin();
+  const admin = await client.wireAdmin();
   try {
-    await admin.deleteTopics({ topics: [topic], timeout: client.settings.connectTimeoutMs });
+    await admin.deleteTopics([topic]);
   } catch (error) {
     throw client.translate(error, `delete topic ${topic}`);
   }
@@ -143,21 +126,16 @@ export interface TopicSummary {
 }
 
 export async function listTopics(client: KafkaClient, { includeInternal = false } = {}): Promise<TopicSummary[]> {
-  const admin = await client.admin();
+  const admin = await client.wireAdmin();
   try {
-    const names = (await admin.listTopics()).filter((t) => includeInternal || !t.startsWith('__')).sort();
-    if (names.length === 0) return [];
-    const meta = await admin.fetchTopicMetadata({ topics: names });
-    const summaries: TopicSummary[] = [];
-    for (const t of meta.topics) {
-      const offsets = await admin.fetchTopicOffsets(t.name);
-      summaries.push({
-        topic: t.name,
-        partitions: t.partitions.length,
-        replicas: t.partitions[0]?.replicas.length ?? 0,
-        messages: offsets.reduce((sum, o) => sum + Number(o.high), 0),
-      });
-    }
+    const { topics } = await admin.metadata();
+    const shown = topics.filter((t) => includeInternal || !(t.internal || t.name.startsWith('__')));
+    const summaries = await Promise.all(shown.map(async (t) => ({
+      topic: t.name,
+      partitions: t.partitions.length,
+      replicas: t.partitions[0]?.replicas.length ?? 0,
+      messages: (await admin.offsets(t.name)).reduce((sum, o) => sum + o.latest, 0),
+    })));
     return summaries.sort((a, b) => a.topic.localeCompare(b.topic));
   } catch (error) {
     throw client.translate(error, 'list topics');
@@ -183,29 +161,21 @@ export interface TopicDescription {
 
 export async function describeTopic(client: KafkaClient, topic: string): Promise<TopicDescription> {
   await requireTopic(client, topic);
-  const admin = await client.admin();
+  const admin = await client.wireAdmin();
   try {
-    const { ConfigResourceTypes } = await loadKafkaJs();
-    const [meta, offsets, configs] = await Promise.all([
-      admin.fetchTopicMetadata({ topics: [topic] }),
-      admin.fetchTopicOffsets(topic),
-      admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] }),
-    ]);
+    const [meta, offsets, configs] = await Promise.all([admin.topic(topic), admin.offsets(topic), admin.topicConfigs(topic)]);
+    if (!meta) throw topicNotFound(client, topic);
     const byPartition = new Map(offsets.map((o) => [o.partition, o]));
-    const partitions = meta.topics[0]!.partitions
-      .map((p) => ({
-        partition: p.partitionId,
-        leader: p.leader,
-        replicas: p.replicas,
-        isr: p.isr,
-        startOffset: byPartition.get(p.partitionId)?.low ?? '0',
-        endOffset: byPartition.get(p.partitionId)?.high ?? '0',
-      }))
-      .sort((a, b) => a.partition - b.partition);
+    const partitions = meta.partitions.map((p) => ({
+      partition: p.partition,
+      leader: p.leader,
+      replicas: p.replicas,
+      isr: p.isr,
+      startOffset: String(byPartition.get(p.partition)?.earliest ?? 0),
+      endOffset: String(byPartition.get(p.partition)?.latest ?? 0),
+    }));
     const overridden: Record<string, string> = {};
-    for (const entry of configs.resources[0]?.configEntries ?? []) {
-      if (!entry.isDefault && entry.configValue !== null) overridden[entry.configName] = entry.configValue;
-    }
+    for (const entry of configs) if (entry.overridden && entry.value !== null) overridden[entry.name] = entry.value;
     return { topic, partitions, configs: overridden };
   } catch (error) {
     throw client.translate(error, `describe topic ${topic}`);

@@ -67,7 +67,7 @@ export class Cluster {
       topics: topics.map((name) => ({ name })),
       allowAutoTopicCreation: false,
     });
-    for (const b of answer.brokers) this.brokers.set(b.nodeId, { host: b.host, port: b.port });
+    for (const b of answer.brokers) this.remember(b.nodeId, b.host, b.port);
     for (const t of answer.topics) {
       if (t.errorCode !== ErrorCode.NONE || t.name === null) continue;
       const leaders: number[] = [];
@@ -92,7 +92,9 @@ export class Cluster {
         const t = this.topics.get(name);
         if (t && !t.leaders.includes(-1)) return t;
       } catch (error) {
-        if (!(error as { retriable?: boolean }).retriable || attempt >= 20) throw error;
+        // A topic just created may be unknown to a broker for a moment; one that stays unknown does not exist.
+        const unknown = (error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION';
+        if (!(error as { retriable?: boolean }).retriable || attempt >= (unknown ? 4 : 20)) throw error;
       }
       if (attempt >= 20) return this.topics.get(name)!;
       await sleep(100);
@@ -111,6 +113,18 @@ export class Cluster {
   /** Forget a topic's leaders, so the next topic() call asks again. */
   invalidate(topic: string): void {
     this.topics.delete(topic);
+  }
+
+  /** Learns a broker's address (from Metadata or FindCoordinator). */
+  remember(nodeId: number, host: string, port: number): void {
+    const known = this.brokers.get(nodeId);
+    if (known && (known.host !== host || known.port !== port)) this.connections.delete(nodeId);
+    this.brokers.set(nodeId, { host, port });
+  }
+
+  /** The node ids of the brokers seen in Metadata answers. */
+  brokerIds(): number[] {
+    return [...this.brokers.keys()].sort((a, b) => a - b);
   }
 
   /** The connection to broker `nodeId`, opened on first use and reopened after a failure. */

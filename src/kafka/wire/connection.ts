@@ -64,6 +64,8 @@ export class Connection {
   readonly broker: string;
   /** Per API key, the version negotiated with this broker. */
   private versions = new Map<number, number>();
+  /** Every API key the broker listed in its ApiVersions answer, including ones this client has no schema for. */
+  private served = new Set<number>();
   private pending = new Map<number, Pending>();
   private correlation = 0;
   private chunks: Buffer[] = [];
@@ -131,6 +133,11 @@ export class Connection {
       throw error;
     }
     return connection;
+  }
+
+  /** Whether the broker listed API `key` (SaslHandshake, for one) in its ApiVersions answer. */
+  serves(key: number): boolean {
+    return this.served.has(key);
   }
 
   /** The version this connection uses for `name`; throws when the broker serves none this client speaks. */
@@ -222,6 +229,7 @@ export class Connection {
       }
       if (answer.errorCode !== ErrorCode.NONE) throw new KafkaConnectionError(this.broker, `Kafka broker ${this.broker} refused ApiVersions (error ${answer.errorCode})`);
       this.versions = negotiate(answer.apiKeys, (name) => API_KEY[name]);
+      this.served = new Set(answer.apiKeys.map((k) => k.apiKey));
       return;
     }
   }
@@ -335,6 +343,8 @@ function describeError(broker: string, error: Error, tls: boolean): KafkaConnect
       return new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: ${code === 'ETIMEDOUT' ? 'timed out' : 'unreachable'}`, error);
     case 'ECONNRESET':
     case 'EPIPE':
+      // A plaintext Kafka port drops a TLS ClientHello: "disconnected before secure TLS connection was established".
+      if (tls && /secure TLS/.test(error.message)) return new KafkaConnectionError(broker, `TLS handshake with ${broker} failed: ${error.message.split('\n')[0]}`, error);
       return new KafkaConnectionError(broker, `Kafka broker ${broker} reset the connection${tls ? '' : ' (does it need TLS?)'}`, error);
     default:
       if (tls) return new KafkaConnectionError(broker, `TLS handshake with ${broker} failed: ${error.message.split('\n')[0]}`, error);
