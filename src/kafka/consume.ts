@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Consumer, EachBatchPayload } from 'kafkajs';
-import { FirehoseError } from '../errors.js';
 import type { KafkaClient } from './connect.js';
-import { fromWireRecord, toConsumedRecord, type ConsumedRecord } from './records.js';
+import { fromWireRecord, type ConsumedRecord } from './records.js';
 import { explainStartPosition, resetPolicy, type OffsetReset, type StartPosition } from './start-position.js';
-import { runUntilStopped, StopSignal, watchGroup, type StopReason } from './stop-signal.js';
+import { StopSignal, type StopReason } from './stop-signal.js';
 import { requireTopic } from './topics.js';
 
 export interface ConsumeOptions {
@@ -82,6 +80,75 @@ async function consumeWithoutGroup(client: KafkaClient, options: ConsumeOptions,
 }
 
 /**
+ * As a member of `group` on firehose's own client: the group's commits decide where each
+ * partition starts (`start` where there are none), partitions move between members on
+ * rebalances (every assignment goes to onAssign), and what onRecords has finished is
+ * committed every second, on a rebalance and at the end. A consumer killed mid-way
+ * re-reads at most about a second of records (at-least-once).
+ */
+async function consumeWithGroup(client: KafkaClient, options: ConsumeOptions, events: ConsumeEvents, stop: StopSignal, group: string, start: 'earliest' | 'latest'): Promise<{ consumed: number; committed: Record<string, string>; stoppedBy: StopReason }> {
+  const what = `consume ${options.topic}`;
+  const cluster = await client.wireCluster();
+  const { GroupConsumer } = await import('./wire/group.js');
+  const consumer = new GroupConsumer(cluster, {
+    groupId: group,
+    topics: [options.topic],
+    offsetReset: start,
+    autoCommitIntervalMs: 1_000,
+    // Heartbeats run on their own timer, so a short session only matters when the process
+    // dies: the group then hands its partitions on after 10 s instead of Java's 45.
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 1_000,
+    fetch: { maxWaitMs: 500 },
+    onEvent: (event) => {
+      if (event.type === 'joined') {
+        events.onAssign?.(options.topic, event.assignment.find((t) => t.topic === options.topic)?.partitions ?? []);
+        stop.touch();
+      } else if (event.type === 'rejoin') client.log?.debug(`group ${group}: rejoining (${event.reason})`);
+      else client.log?.debug(`group ${group}: ${event.type}: ${event.error.message}`);
+    },
+  });
+  const nextOffsets = new Map<number, string>();
+  let consumed = 0;
+  let processing = false;
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= consumer.close());
+  // A stop while records are being handed on waits for them; otherwise it ends the wait for the next batch.
+  void stop.done.then(() => { if (!processing) void close(); });
+  try {
+    for await (const batch of consumer.batches()) {
+      if (stop.stopped) break;
+      processing = true;
+      const room = options.maxMessages === undefined ? batch.records.length : options.maxMessages - consumed;
+      const records = batch.records.slice(0, room).map((r) => fromWireRecord(batch.topic, batch.partition, r));
+      if (records.length > 0) await events.onRecords(records);
+      processing = false;
+      if (records.length === 0) continue;
+      const next = Number(records[records.length - 1]!.offset) + 1;
+      // Only part of the batch was used (--max-messages): the commit stops after it.
+      if (records.length < batch.records.length) consumer.seek(batch.topic, batch.partition, next);
+      nextOffsets.set(batch.partition, String(next));
+      consumed += records.length;
+      stop.touch();
+      if (options.maxMessages !== undefined && consumed >= options.maxMessages) stop.stop('max-messages');
+      if (stop.stopped) break;
+    }
+  } catch (error) {
+    if (!stop.stopped) {
+      await close().catch(() => undefined);
+      await cluster.close();
+      throw client.translate(error, what);
+    }
+  } finally {
+    processing = false;
+  }
+  stop.stop('done');
+  await close();
+  await cluster.close();
+  return { consumed, committed: Object.fromEntries(nextOffsets), stoppedBy: await stop.done };
+}
+
+/**
  * Consumes `topic` until a stop condition, handing records to `events.onRecords`. With a
  * named group, offsets are committed only after onRecords has returned for them, so a
  * consumer killed mid-way re-reads what it had not finished (at-least-once).
@@ -98,52 +165,6 @@ export async function consumeTopic(client: KafkaClient, options: ConsumeOptions,
     const read = await consumeWithoutGroup(client, options, events, stop, resetPolicy(choice));
     return { topic: options.topic, group, anonymous, consumed: read.consumed, committed: {}, stoppedBy: read.stoppedBy };
   }
-  const consumer = await client.consumer({ groupId: group, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
-  const nextOffsets = new Map<number, string>();
-  let consumed = 0;
-
-  watchGroup(consumer, options.topic, stop, events.onAssign);
-
-  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
-    if (stop.stopped) return;
-    const records: ConsumedRecord[] = [];
-    for (const message of batch.messages) {
-      if (options.maxMessages !== undefined && consumed + records.length >= options.maxMessages) break;
-      records.push(toConsumedRecord(batch.topic, batch.partition, message));
-    }
-    if (records.length === 0 || !isRunning() || isStale()) return;
-    await events.onRecords(records);
-    const last = records[records.length - 1]!.offset;
-    resolveOffset(last);
-    nextOffsets.set(batch.partition, (BigInt(last) + 1n).toString());
-    consumed += records.length;
-    if (!anonymous) await commit(consumer, options.topic, batch.partition, last, client);
-    await heartbeat();
-    stop.touch();
-    if (options.maxMessages !== undefined && consumed >= options.maxMessages) stop.stop('max-messages');
-  };
-
-  const stoppedBy = await runUntilStopped(client, consumer, stop, { topic: options.topic, fromBeginning: resetPolicy(choice) === 'earliest' },
-    { autoCommit: false, eachBatchAutoResolve: false, eachBatch }, `consume ${options.topic}`);
-  return {
-    topic: options.topic,
-    group,
-    anonymous,
-    consumed,
-    committed: anonymous ? {} : Object.fromEntries(nextOffsets),
-    stoppedBy,
-  };
-}
-
-async function commit(consumer: Consumer, topic: string, partition: number, lastOffset: string, client: KafkaClient): Promise<void> {
-  try {
-    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
-  } catch (error) {
-    // A rebalance took the partition away: the new owner re-reads from the last commit.
-    if ((error as { type?: string }).type === 'REBALANCE_IN_PROGRESS' || (error as { type?: string }).type === 'ILLEGAL_GENERATION') return;
-    throw new FirehoseError('COMMIT_FAILED', `Could not commit offset ${lastOffset} on ${topic}[${partition}]: ${(error as Error).message}`, {
-      hint: 'The records were printed but not committed; the group will read them again.',
-      cause: client.translate(error, 'commit offsets'),
-    });
-  }
+  const read = await consumeWithGroup(client, options, events, stop, group, resetPolicy(choice));
+  return { topic: options.topic, group, anonymous, ...read };
 }

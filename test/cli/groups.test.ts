@@ -1,5 +1,7 @@
 // groups list/describe/reset-offsets after real consumes. The topic has two partitions with
-// all ten records on partition 0, so committed offsets and lag are exact numbers.
+// all ten records on partition 0, so committed offsets and lag are exact numbers. A member
+// commits its position on every partition it owns, as Java's consumer does: the empty
+// partition 1 is committed at 0, so records written there later are read by the next run.
 import { PassThrough, Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
@@ -40,7 +42,7 @@ describe('groups describe', () => {
       members: [],
       offsets: [
         { topic, partition: 0, committed: '4', end: '10', lag: 6 },
-        { topic, partition: 1, committed: null, end: '0', lag: null },
+        { topic, partition: 1, committed: '0', end: '0', lag: 0 },
       ],
       totalLag: 6,
     });
@@ -49,7 +51,7 @@ describe('groups describe', () => {
     expect(text.stdout).toMatch(new RegExp(`^Group ${group}: Empty, 0 members, total lag 6$`, 'm'));
     expect(text.stdout).toMatch(/^TOPIC\s+PARTITION\s+COMMITTED\s+END\s+LAG\s+MEMBER$/m);
     expect(text.stdout).toMatch(new RegExp(`^${topic}\\s+0\\s+4\\s+10\\s+6\\s+-$`, 'm'));
-    expect(text.stdout).toMatch(new RegExp(`^${topic}\\s+1\\s+-\\s+0\\s+-\\s+-$`, 'm'));
+    expect(text.stdout).toMatch(new RegExp(`^${topic}\\s+1\\s+0\\s+0\\s+0\\s+-$`, 'm'));
   });
 
   it('shows the running member and its partitions while a consume runs', async () => {
@@ -108,7 +110,7 @@ describe('groups reset-offsets', () => {
     const group = await groupThatRead(4);
     const expectedRows: OffsetResetRow[] = [
       { topic, partition: 0, current: '4', target: '0' },
-      { topic, partition: 1, current: null, target: '0' },
+      { topic, partition: 1, current: '0', target: '0' },
     ];
 
     const plan = expectOk(await firehose(['groups', 'reset-offsets', group, '--to', 'earliest', '--output', 'json']));

@@ -128,6 +128,28 @@ describe('the built CLI against Kafka', () => {
     expect(lines(result.stdout)).toEqual(spamValues(3));
     expect(result.stderr).toContain(`Consumed 3 records from ${topic}; nothing committed (no group); stopped by interrupted.`);
   });
+
+  it('SIGKILL of a consume --group loses nothing: what it printed was committed on its timer, the next run reads only the rest', async () => {
+    const topic = await newTopic('e2e-kill-group', 3);
+    const group = uniqueName('e2e-kill-group');
+    expectOk(await runCli(['spam', topic, '--times', '300', ...B]));
+    const running = start(['consume', topic, '--group', group, '--from-beginning']);
+    await waitFor(() => lines(running.output.stdout).length === 300, { timeoutMs: 30_000, what: '300 records on stdout' });
+    // Nothing more to read: the member commits what it printed within about a second.
+    await waitFor(async () => {
+      const result = await runCli(['groups', 'describe', group, '--output', 'json', ...B]);
+      const offsets = result.code === 0 ? (JSON.parse(result.stdout) as { offsets: Array<{ committed: string | null; lag: number | null }> }).offsets : [];
+      return offsets.length === 3 && offsets.every((o) => o.committed !== null && o.lag === 0);
+    }, { timeoutMs: 30_000, what: `group ${group} to have committed every partition with no lag` });
+    running.child.kill('SIGKILL');
+    await running.child.catch(() => undefined);
+    expect(running.child.signalCode).toBe('SIGKILL');
+
+    expectOk(await runCli(['produce', topic, ...B], { stdin: 'after-1\nafter-2\n' }));
+    const next = await runCli(['consume', topic, '--group', group, '--from-beginning', '--idle-timeout', '3s', ...B]);
+    expect(next.code).toBe(0);
+    expect(sorted(lines(next.stdout)), next.stderr).toEqual(['after-1', 'after-2']);
+  });
 });
 
 describe('demo commit: a stop in the middle of storing', () => {

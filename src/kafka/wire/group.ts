@@ -181,6 +181,20 @@ export class GroupConsumer {
     }
   }
 
+  /**
+   * Moves a partition this member owns to `offset`: its next batch starts there and a
+   * commit writes it (a caller that used only part of a batch seeks past what it used).
+   * Does nothing for a partition not owned now.
+   */
+  seek(topic: string, partition: number, offset: number): void {
+    const positions = this.positions.get(topic);
+    if (!positions?.has(partition)) return;
+    positions.set(partition, offset);
+    // A new fetch session, from the positions as they are now.
+    this.epoch++;
+    this.notify();
+  }
+
   /** Commits the positions of the partitions owned now. */
   async commit(): Promise<void> {
     await this.commitOffsets(this.positions);
