@@ -1,8 +1,8 @@
-import type { Message, Producer } from 'kafkajs';
 import { UsageError } from '../errors.js';
 import type { Acks } from './acks.js';
 import type { KafkaClient } from './connect.js';
 import { requireTopic } from './topics.js';
+import type { DeliveryReport, OutgoingRecord } from './wire/producer.js';
 
 export interface ProduceOptions {
   topic: string;
@@ -32,10 +32,9 @@ export interface ProduceResult {
   sent: number;
 }
 
-const PIPE_BATCH = 1000;
-
-export function lineToMessage(line: string, options: ProduceOptions): Message {
-  let key: string | undefined = options.key;
+/** A record for firehose's own producer: the line's key, value, headers and partition. */
+export function lineToRecord(line: string, options: ProduceOptions): OutgoingRecord {
+  let key: string | null = options.key ?? null;
   let value = line;
   if (options.keySeparator) {
     const at = line.indexOf(options.keySeparator);
@@ -48,28 +47,17 @@ export function lineToMessage(line: string, options: ProduceOptions): Message {
     key = line.slice(0, at);
     value = line.slice(at + options.keySeparator.length);
   }
-  const message: Message = { value };
-  if (key !== undefined) message.key = key;
-  if (Object.keys(options.headers).length > 0) message.headers = { ...options.headers };
-  if (options.partition !== undefined) message.partition = options.partition;
-  return message;
-}
-
-async function sendMessages(client: KafkaClient, producer: Producer, options: ProduceOptions, messages: Message[]): Promise<ProducedRecord[]> {
-  try {
-    const metadata = await producer.send({ topic: options.topic, acks: options.acks, messages });
-    if (options.acks === 0) return messages.map((m) => ({ partition: m.partition ?? -1, offset: null }));
-    // With several records per partition, kafkajs reports the base offset of each partition's batch.
-    return metadata.map((m) => ({ partition: m.partition, offset: m.baseOffset ?? null }));
-  } catch (error) {
-    throw client.translate(error, `produce to ${options.topic}`);
-  }
+  const record: OutgoingRecord = { key, value };
+  const headers = Object.entries(options.headers);
+  if (headers.length > 0) record.headers = headers.map(([name, text]) => ({ key: name, value: Buffer.from(text, 'utf8') }));
+  if (options.partition !== undefined) record.partition = options.partition;
+  return record;
 }
 
 /**
- * Sends one record per line. Interactive: each line is sent at once and `onAck` gets its
- * partition and offset. Piped: the lines of each input chunk go out as one batch.
- * Resolves after the last batch is acknowledged.
+ * Sends one record per line on firehose's own producer. Interactive: each line is sent at
+ * once and `onAck` gets its partition and offset. Piped: lines are batched per partition
+ * (linger 5 ms) with back-pressure. Resolves after every record is acknowledged.
  */
 export async function produceLines(
   client: KafkaClient,
@@ -81,22 +69,39 @@ export async function produceLines(
   if (options.partition !== undefined && options.partition >= partitions) {
     throw new UsageError(`Topic ${options.topic} has partitions 0..${partitions - 1}; there is no partition ${options.partition}.`);
   }
-  const producer = await client.producer({ allowAutoTopicCreation: false });
+  const cluster = await client.wireCluster();
+  const { Producer } = await import('./wire/producer.js');
+  const delivered: { last?: DeliveryReport } = {};
+  const producer = new Producer(cluster, {
+    acks: options.acks,
+    idempotent: options.acks === -1,
+    onDelivered: (report) => { delivered.last = report; },
+    onRetry: ({ topic, partition, attempt, error }) => client.log?.debug(`produce: retry ${attempt} of a batch to ${topic}-${partition} after: ${error.message}`),
+  });
+  const what = `produce to ${options.topic}`;
   let sent = 0;
-  for await (const lines of lineGroups) {
-    if (options.interactive) {
+  try {
+    await producer.connect();
+    for await (const lines of lineGroups) {
       for (const line of lines) {
-        const [ack] = await sendMessages(client, producer, options, [lineToMessage(line, options)]);
+        const record = lineToRecord(line, options);
+        const wait = producer.send(options.topic, record);
+        if (wait) await wait;
+        if (!options.interactive) continue;
+        delivered.last = undefined;
+        await producer.flush();
         sent += 1;
-        onAck(ack!, line);
+        const ack = delivered.last as DeliveryReport | undefined;
+        onAck({ partition: ack?.partition ?? record.partition ?? -1, offset: ack?.baseOffset == null ? null : String(ack.baseOffset) }, line);
       }
-      continue;
+      if (!options.interactive) sent += lines.length;
     }
-    for (let start = 0; start < lines.length; start += PIPE_BATCH) {
-      const batch = lines.slice(start, start + PIPE_BATCH).map((line) => lineToMessage(line, options));
-      await sendMessages(client, producer, options, batch);
-      sent += batch.length;
-    }
+    await producer.flush();
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw client.translate(error, what);
+  } finally {
+    await producer.abort().catch(() => undefined);
   }
   return { topic: options.topic, sent };
 }

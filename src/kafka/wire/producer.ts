@@ -39,6 +39,16 @@ export interface ProducerOptions {
   onRetry?: (retry: { topic: string; partition: number; attempt: number; error: Error }) => void;
   /** The broker's time to wait for acks=all replicas (Produce timeoutMs). */
   ackTimeoutMs?: number;
+  /** Told of every batch acknowledged (or, with acks=0, written): where its records landed. */
+  onDelivered?: (report: DeliveryReport) => void;
+}
+
+export interface DeliveryReport {
+  topic: string;
+  partition: number;
+  /** The offset of the batch's first record; null with acks=0, where the broker does not answer. */
+  baseOffset: number | null;
+  count: number;
 }
 
 /** A record for send(): a ProducerRecord, optionally with its partition chosen by the caller. */
@@ -53,6 +63,8 @@ interface Batch {
   encoded?: Buffer;
   baseSequence: number;
   attempts: number;
+  /** From the broker's answer. */
+  baseOffset?: number;
   /** performance.now() when it was sealed: its delivery timeout counts from here. */
   sealedAt: number;
 }
@@ -86,6 +98,7 @@ export class Producer {
   private readonly retryBackoffMaxMs: number;
   private readonly deliveryTimeoutMs: number;
   private readonly onRetry: ProducerOptions['onRetry'];
+  private readonly onDelivered: ProducerOptions['onDelivered'];
   private readonly ackTimeoutMs: number;
   private readonly compression: CompressionCodec;
   private partitions = new Map<string, PartitionState[]>();
@@ -120,6 +133,7 @@ export class Producer {
     this.retryBackoffMaxMs = Math.max(this.retryBackoffMs, options.retryBackoffMaxMs ?? 1000);
     this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 120_000;
     this.onRetry = options.onRetry;
+    this.onDelivered = options.onDelivered;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
     this.compression = options.compression ?? 'none';
   }
@@ -320,12 +334,15 @@ export class Producer {
         return;
       }
       const answer = await connection.request('Produce', body);
-      const results = new Map<string, { errorCode: number; errorMessage: string | null }>();
+      const results = new Map<string, { errorCode: number; errorMessage: string | null; baseOffset: bigint }>();
       for (const t of answer.responses) for (const p of t.partitionResponses) results.set(`${t.name}\0${p.index}`, p);
       for (const b of batches) {
         const result = results.get(`${b.state.topic}\0${b.state.partition}`);
         if (!result) this.failed(b, responseError(ErrorCode.UNKNOWN_SERVER_ERROR, `no answer for ${b.state.topic}-${b.state.partition}`));
-        else if (result.errorCode === ErrorCode.NONE || result.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.finish(b);
+        else if (result.errorCode === ErrorCode.NONE || result.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+          b.baseOffset = Number(result.baseOffset);
+          this.finish(b);
+        }
         else this.failed(b, responseError(result.errorCode, `producing to ${b.state.topic}-${b.state.partition}${result.errorMessage ? `: ${result.errorMessage}` : ''}`));
       }
     } catch (error) {
@@ -375,8 +392,10 @@ export class Producer {
     this.buffered -= batch.bytes;
     if (error) this.error ??= error;
     else if (!this.aborted) {
-      this.delivered += batch.encoded ? batch.encoded.readInt32BE(BATCH_OFFSETS.recordCount) : 0;
+      const count = batch.encoded ? batch.encoded.readInt32BE(BATCH_OFFSETS.recordCount) : 0;
+      this.delivered += count;
       state.backoffMs = this.retryBackoffMs;
+      this.onDelivered?.({ topic: state.topic, partition: state.partition, baseOffset: batch.baseOffset ?? null, count });
     }
     this.resumeWhenDrained(state);
     if (this.buffered <= this.bufferBytes) for (const wake of this.spaceWaiters.splice(0)) wake();
