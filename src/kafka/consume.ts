@@ -80,72 +80,29 @@ async function consumeWithoutGroup(client: KafkaClient, options: ConsumeOptions,
 }
 
 /**
- * As a member of `group` on firehose's own client: the group's commits decide where each
- * partition starts (`start` where there are none), partitions move between members on
- * rebalances (every assignment goes to onAssign), and what onRecords has finished is
- * committed every second, on a rebalance and at the end. A consumer killed mid-way
- * re-reads at most about a second of records (at-least-once).
+ * As a member of `group` (src/kafka/group-member.ts): the group's commits decide where each
+ * partition starts (`start` where there are none), every assignment goes to onAssign, and
+ * what onRecords has finished is committed every second, on a rebalance and at the end.
  */
 async function consumeWithGroup(client: KafkaClient, options: ConsumeOptions, events: ConsumeEvents, stop: StopSignal, group: string, start: 'earliest' | 'latest'): Promise<{ consumed: number; committed: Record<string, string>; stoppedBy: StopReason }> {
-  const what = `consume ${options.topic}`;
-  const cluster = await client.wireCluster();
-  const { GroupConsumer } = await import('./wire/group.js');
-  const consumer = new GroupConsumer(cluster, {
-    groupId: group,
-    topics: [options.topic],
-    offsetReset: start,
-    autoCommitIntervalMs: 1_000,
-    // Heartbeats run on their own timer, so a short session only matters when the process
-    // dies: the group then hands its partitions on after 10 s instead of Java's 45.
-    sessionTimeoutMs: 10_000,
-    heartbeatIntervalMs: 1_000,
-    fetch: { maxWaitMs: 500 },
-    onEvent: (event) => {
-      if (event.type === 'joined') {
-        events.onAssign?.(options.topic, event.assignment.find((t) => t.topic === options.topic)?.partitions ?? []);
-        stop.touch();
-      } else if (event.type === 'rejoin') client.log?.debug(`group ${group}: rejoining (${event.reason})`);
-      else client.log?.debug(`group ${group}: ${event.type}: ${event.error.message}`);
-    },
-  });
+  const { runGroupMember } = await import('./group-member.js');
   const nextOffsets = new Map<number, string>();
   let consumed = 0;
-  let processing = false;
-  let closing: Promise<void> | undefined;
-  const close = () => (closing ??= consumer.close());
-  // A stop while records are being handed on waits for them; otherwise it ends the wait for the next batch.
-  void stop.done.then(() => { if (!processing) void close(); });
-  try {
-    for await (const batch of consumer.batches()) {
-      if (stop.stopped) break;
-      processing = true;
-      const room = options.maxMessages === undefined ? batch.records.length : options.maxMessages - consumed;
-      const records = batch.records.slice(0, room).map((r) => fromWireRecord(batch.topic, batch.partition, r));
-      if (records.length > 0) await events.onRecords(records);
-      processing = false;
-      if (records.length === 0) continue;
-      const next = Number(records[records.length - 1]!.offset) + 1;
-      // Only part of the batch was used (--max-messages): the commit stops after it.
-      if (records.length < batch.records.length) consumer.seek(batch.topic, batch.partition, next);
-      nextOffsets.set(batch.partition, String(next));
-      consumed += records.length;
-      stop.touch();
-      if (options.maxMessages !== undefined && consumed >= options.maxMessages) stop.stop('max-messages');
-      if (stop.stopped) break;
-    }
-  } catch (error) {
-    if (!stop.stopped) {
-      await close().catch(() => undefined);
-      await cluster.close();
-      throw client.translate(error, what);
-    }
-  } finally {
-    processing = false;
-  }
-  stop.stop('done');
-  await close();
-  await cluster.close();
-  return { consumed, committed: Object.fromEntries(nextOffsets), stoppedBy: await stop.done };
+  const memberOptions = { group, topic: options.topic, offsetReset: start, commit: 'timer' as const, stop, what: `consume ${options.topic}`, onAssign: (partitions: number[]) => events.onAssign?.(options.topic, partitions) };
+  const stoppedBy = await runGroupMember(client, memberOptions, async (batch, member) => {
+    const room = options.maxMessages === undefined ? batch.records.length : options.maxMessages - consumed;
+    const records = batch.records.slice(0, room).map((r) => fromWireRecord(batch.topic, batch.partition, r));
+    if (records.length === 0) return;
+    await events.onRecords(records);
+    const next = Number(records[records.length - 1]!.offset) + 1;
+    // Only part of the batch was used (--max-messages): the commit stops after it.
+    if (records.length < batch.records.length) member.seek(batch.partition, next);
+    nextOffsets.set(batch.partition, String(next));
+    consumed += records.length;
+    stop.touch();
+    if (options.maxMessages !== undefined && consumed >= options.maxMessages) stop.stop('max-messages');
+  });
+  return { consumed, committed: Object.fromEntries(nextOffsets), stoppedBy };
 }
 
 /**

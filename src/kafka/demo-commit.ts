@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KafkaClient } from './connect.js';
-import { toConsumedRecord, type ConsumedRecord } from './records.js';
+import { fromWireRecord, type ConsumedRecord } from './records.js';
 import { explainStartPosition, type OffsetReset, type StartPosition } from './start-position.js';
-import { runUntilStopped, StopSignal, watchGroup, type StopReason } from './stop-signal.js';
+import { StopSignal, type StopReason } from './stop-signal.js';
 import { requireTopic } from './topics.js';
 
 export interface CommitDemoOptions {
@@ -44,15 +44,8 @@ export async function runCommitDemo(client: KafkaClient, options: CommitDemoOpti
   await requireTopic(client, options.topic);
   onEvent({ kind: 'start', position: await explainStartPosition(client, options.topic, { group: options.group, anonymous: false, fromBeginning: false, offsetReset: options.offsetReset }) });
   const stop = new StopSignal(options.idleTimeoutMs, options.signal);
-  const consumer = await client.consumer({ groupId: options.group, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
-  watchGroup(consumer, options.topic, stop, (_topic, partitions) => onEvent({ kind: 'assign', partitions }));
   let processed = 0;
 
-  const commit = async (record: ConsumedRecord) => {
-    const nextOffset = (BigInt(record.offset) + 1n).toString();
-    await consumer.commitOffsets([{ topic: record.topic, partition: record.partition, offset: nextOffset }]);
-    onEvent({ kind: 'committed', record, nextOffset });
-  };
   const store = async (record: ConsumedRecord): Promise<boolean> => {
     onEvent({ kind: 'store-start', record });
     await delay(options.storeMs, undefined, { signal: options.signal }).catch(() => {});
@@ -61,14 +54,27 @@ export async function runCommitDemo(client: KafkaClient, options: CommitDemoOpti
     return true;
   };
 
-  const stoppedBy = await runUntilStopped(client, consumer, stop, { topic: options.topic, fromBeginning: options.offsetReset === 'earliest' }, {
-    autoCommit: false,
-    eachMessage: async ({ topic, partition, message, pause }) => {
-      if (stop.stopped) {
-        pause(); // leave the rest uncommitted and unprinted
-        return;
-      }
-      const record = toConsumedRecord(topic, partition, message);
+  const { runGroupMember } = await import('./group-member.js');
+  const memberOptions = {
+    group: options.group,
+    topic: options.topic,
+    offsetReset: options.offsetReset,
+    // Only the demo's own per-message commits: nothing is committed on the way out.
+    commit: 'manual' as const,
+    stop,
+    what: `consume ${options.topic}`,
+    onAssign: (partitions: number[]) => onEvent({ kind: 'assign', partitions }),
+  };
+  const stoppedBy = await runGroupMember(client, memberOptions, async (batch, member) => {
+    const commit = async (record: ConsumedRecord) => {
+      const nextOffset = Number(record.offset) + 1;
+      await member.commit(record.partition, nextOffset);
+      onEvent({ kind: 'committed', record, nextOffset: String(nextOffset) });
+    };
+    for (const raw of batch.records) {
+      // Stopped: leave the rest uncommitted and unprinted.
+      if (stop.stopped) return;
+      const record = fromWireRecord(batch.topic, batch.partition, raw);
       onEvent({ kind: 'message', record });
       if (options.commitBeforeStore) {
         await commit(record);
@@ -79,9 +85,12 @@ export async function runCommitDemo(client: KafkaClient, options: CommitDemoOpti
       }
       processed += 1;
       stop.touch();
-      if (options.maxMessages !== undefined && processed >= options.maxMessages) stop.stop('max-messages');
-    },
-  }, `consume ${options.topic}`);
+      if (options.maxMessages !== undefined && processed >= options.maxMessages) {
+        stop.stop('max-messages');
+        return;
+      }
+    }
+  });
   return {
     topic: options.topic,
     group: options.group,

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Consumer } from 'kafkajs';
 import { FirehoseError } from '../errors.js';
 import type { KafkaClient } from './connect.js';
-import { toConsumedRecord, type ConsumedRecord } from './records.js';
+import { fromWireRecord, type ConsumedRecord } from './records.js';
+import { StopSignal } from './stop-signal.js';
 import type { OffsetReset } from './start-position.js';
 import { requireTopic } from './topics.js';
 import { withDeadline } from '../util/deadline.js';
@@ -47,9 +47,9 @@ const MARKER = 'firehose demo offsets: new record';
  */
 export async function runOffsetsDemo(client: KafkaClient, options: OffsetsDemoOptions, onEvent: (event: OffsetsDemoEvent) => void): Promise<OffsetsDemoResult> {
   await requireTopic(client, options.topic);
-  const admin = await client.admin();
-  const offsets = await admin.fetchTopicOffsets(options.topic).catch((e) => { throw client.translate(e, `read offsets of ${options.topic}`); });
-  const existing = offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+  const admin = await client.wireAdmin();
+  const offsets = await admin.offsets(options.topic).catch((e) => { throw client.translate(e, `read offsets of ${options.topic}`); });
+  const existing = offsets.reduce((sum, o) => sum + o.latest - o.earliest, 0);
   onEvent({ kind: 'existing', count: existing });
 
   const suffix = randomBytes(4).toString('hex');
@@ -60,44 +60,49 @@ export async function runOffsetsDemo(client: KafkaClient, options: OffsetsDemoOp
   const expected = { earliest: existing + options.newRecords, latest: options.newRecords };
   let wake = () => {};
   const changed = () => wake();
-  const consumers: Consumer[] = [];
-  const readyToProduce: Promise<void>[] = [];
+  const stops: StopSignal[] = [];
+  const members: Promise<unknown>[] = [];
+  const joinedAll: Promise<void>[] = [];
+  const { runGroupMember } = await import('./group-member.js');
 
   try {
     for (const reset of ['earliest', 'latest'] as const) {
       const side = sides[reset];
-      const consumer = await client.consumer({ groupId: side.group, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
-      consumers.push(consumer);
-      // A latest consumer fixes its position on its first fetch; records sent before that would count as old.
-      readyToProduce.push(new Promise((resolve) => {
-        let joined = false;
-        consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-          joined = true;
-          onEvent({ kind: 'joined', reset, group: side.group, partitions: [...(payload.memberAssignment[options.topic] ?? [])].sort((a, b) => a - b) });
-        });
-        consumer.on(consumer.events.FETCH, () => { if (joined) resolve(); });
-      }));
-      await consumer.subscribe({ topics: [options.topic], fromBeginning: reset === 'earliest' });
-      await consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ topic, partition, message }) => {
-          const record = toConsumedRecord(topic, partition, message);
+      const stop = new StopSignal(undefined, options.signal);
+      stops.push(stop);
+      // A member's positions are fixed (committed, or the reset policy's) before it reports its assignment.
+      let joined!: () => void;
+      joinedAll.push(new Promise((resolve) => (joined = resolve)));
+      const member = runGroupMember(client, {
+        group: side.group,
+        topic: options.topic,
+        offsetReset: reset,
+        commit: 'manual',
+        maxWaitMs: 200,
+        stop,
+        what: `run the offsets demo on ${options.topic}`,
+        onAssign: (partitions) => {
+          onEvent({ kind: 'joined', reset, group: side.group, partitions: [...partitions].sort((a, b) => a - b) });
+          joined();
+        },
+      }, async (batch) => {
+        for (const raw of batch.records) {
+          const record = fromWireRecord(batch.topic, batch.partition, raw);
           side.consumed += 1;
           if (record.value?.startsWith(MARKER) && record.value.endsWith(suffix)) side.newRecords += 1;
           else side.oldRecords += 1;
           onEvent({ kind: 'record', reset, record });
-          changed();
-        },
+        }
+        changed();
       });
+      members.push(member);
     }
-    await withDeadline(Promise.all(readyToProduce), options.timeoutMs, () => new FirehoseError('DEMO_TIMEOUT',
+    // A member that fails (it returns only when stopped) ends the wait with its error.
+    const failed = Promise.race(members).then(() => new Promise<never>(() => {}));
+    await withDeadline(Promise.race([Promise.all(joinedAll), failed]), options.timeoutMs, () => new FirehoseError('DEMO_TIMEOUT',
       `Timed out after ${options.timeoutMs / 1000} s waiting for both demo consumers to join.`,
       { hint: 'Is the group coordinator healthy? Try `firehose groups`.' }));
-    const producer = await client.producer({ allowAutoTopicCreation: false });
-    await producer.send({
-      topic: options.topic,
-      messages: Array.from({ length: options.newRecords }, (_, i) => ({ value: `${MARKER} ${i} ${suffix}` })),
-    });
+    await produceMarkers(client, options.topic, Array.from({ length: options.newRecords }, (_, i) => `${MARKER} ${i} ${suffix}`));
     onEvent({ kind: 'produced', count: options.newRecords });
 
     const deadline = Date.now() + options.timeoutMs;
@@ -112,6 +117,24 @@ export async function runOffsetsDemo(client: KafkaClient, options: OffsetsDemoOp
   } catch (error) {
     throw client.translate(error, `run the offsets demo on ${options.topic}`);
   } finally {
-    await Promise.allSettled(consumers.map((c) => c.disconnect()));
+    for (const stop of stops) stop.stop('done');
+    await Promise.allSettled(members);
+  }
+}
+
+/** The demo's new records, through firehose's own producer. */
+async function produceMarkers(client: KafkaClient, topic: string, values: string[]): Promise<void> {
+  const cluster = await client.wireCluster();
+  const { Producer } = await import('./wire/producer.js');
+  const producer = new Producer(cluster, { acks: -1 });
+  try {
+    await producer.connect();
+    for (const value of values) {
+      const wait = producer.send(topic, { key: null, value });
+      if (wait) await wait;
+    }
+    await producer.flush();
+  } finally {
+    await producer.abort().catch(() => undefined);
   }
 }

@@ -35,7 +35,8 @@ describe('consume --group: rebalancing between two consumers', () => {
       }, { timeoutMs: 60_000, what: `both consumers assigned (a: ${a.output.stderr} b: ${b.output.stderr})` });
 
       const first = Array.from({ length: 100 }, (_, i) => `first-${i}`);
-      await produce(topic, first);
+      // Keyed, so the records spread over every partition (keyless ones stick to one per batch).
+      await produce(topic, first.map((v) => `${v}:${v}`), ['--key-separator', ':']);
       await waitFor(() => values(a.output.stdout).length + values(b.output.stdout).length >= 100, { timeoutMs: 30_000, what: 'the first 100 records' });
       expect(values(a.output.stdout).length).toBeGreaterThan(0);
       expect(values(b.output.stdout).length).toBeGreaterThan(0);
@@ -45,7 +46,7 @@ describe('consume --group: rebalancing between two consumers', () => {
       await waitFor(() => lastAssignment(a.output.stderr)?.length === PARTITIONS, { timeoutMs: 60_000, what: `consumer a takes over every partition (${a.output.stderr})` });
 
       const second = Array.from({ length: 100 }, (_, i) => `second-${i}`);
-      await produce(topic, second);
+      await produce(topic, second.map((v) => `${v}:${v}`), ['--key-separator', ':']);
       await waitFor(() => values(a.output.stdout).filter((v) => v.startsWith('second-')).length >= 100, { timeoutMs: 30_000, what: 'the second 100 records at consumer a' });
       const everything = [...values(a.output.stdout), ...values(b.output.stdout)];
       expect(sorted(everything)).toEqual(sorted([...first, ...second]));

@@ -483,7 +483,8 @@ export class GroupConsumer {
       .finally(() => (this.autoCommitting = false));
   }
 
-  private async commitOffsets(offsets: Map<string, Map<number, number>>): Promise<void> {
+  /** Commits these offsets (topic → partition → next offset) in the current generation. */
+  async commitOffsets(offsets: Map<string, Map<number, number>>): Promise<void> {
     const topics = [...offsets]
       .filter(([, m]) => m.size > 0)
       .map(([name, m]) => ({ name, partitions: [...m].map(([partitionIndex, o]) => ({ partitionIndex, committedOffset: BigInt(o), committedMetadata: '' })) }));

@@ -1,0 +1,95 @@
+// One consumer-group member for firehose's commands, on its own client's GroupConsumer
+// (src/kafka/wire/group.ts): joins, hands each batch to the caller, reports every
+// assignment, stops on the StopSignal (waiting for the batch in hand) and leaves the group.
+// How offsets are committed is the caller's choice:
+// - 'timer': what the caller finished is committed every second, on a rebalance and at
+//   the end; a killed process re-reads about a second of records (at-least-once);
+// - 'manual': only what the caller commits itself (the commit demo's per-message commits).
+import type { KafkaClient } from './connect.js';
+import type { StopReason, StopSignal } from './stop-signal.js';
+import type { FetchedRecords } from './wire/fetcher.js';
+
+export interface GroupMemberOptions {
+  group: string;
+  topic: string;
+  /** Where partitions without a committed offset start. */
+  offsetReset: 'earliest' | 'latest';
+  commit: 'timer' | 'manual';
+  stop: StopSignal;
+  /** Names the work in errors ("consume my-topic-1"). */
+  what: string;
+  /** Longest a fetch waits for records. Default 500 ms. */
+  maxWaitMs?: number;
+  /** Every (re)assignment: the partitions of `topic` this member owns now. */
+  onAssign?(partitions: number[]): void;
+}
+
+/** What a batch handler may do with the member. */
+export interface GroupMemberControl {
+  /** The next batch of `partition` starts at `offset`, and a timer commit writes it (a batch used only in part). */
+  seek(partition: number, offset: number): void;
+  /** Commits `nextOffset` for `partition` now. */
+  commit(partition: number, nextOffset: number): Promise<void>;
+}
+
+/**
+ * Runs a member of `options.group` on `options.topic` until `options.stop` fires (or the
+ * member fails: the error is thrown as a FirehoseError naming `what`). `handle` gets one
+ * batch at a time; a stop waits for the batch in hand.
+ */
+export async function runGroupMember(client: KafkaClient, options: GroupMemberOptions, handle: (batch: FetchedRecords, control: GroupMemberControl) => Promise<void>): Promise<StopReason> {
+  const { stop, topic, group } = options;
+  const cluster = await client.wireCluster();
+  const { GroupConsumer } = await import('./wire/group.js');
+  const timer = options.commit === 'timer';
+  const consumer = new GroupConsumer(cluster, {
+    groupId: group,
+    topics: [topic],
+    offsetReset: options.offsetReset,
+    autoCommitIntervalMs: timer ? 1_000 : 0,
+    commitOnClose: timer,
+    // Heartbeats run on their own timer, so a short session only matters when the process
+    // dies: the group then hands its partitions on after 10 s instead of Java's 45.
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 1_000,
+    fetch: { maxWaitMs: options.maxWaitMs ?? 500 },
+    onEvent: (event) => {
+      if (event.type === 'joined') {
+        options.onAssign?.(event.assignment.find((t) => t.topic === topic)?.partitions ?? []);
+        stop.touch();
+      } else if (event.type === 'rejoin') client.log?.debug(`group ${group}: rejoining (${event.reason})`);
+      else client.log?.debug(`group ${group}: ${event.type}: ${event.error.message}`);
+    },
+  });
+  const control: GroupMemberControl = {
+    seek: (partition, offset) => consumer.seek(topic, partition, offset),
+    commit: (partition, nextOffset) => consumer.commitOffsets(new Map([[topic, new Map([[partition, nextOffset]])]])),
+  };
+  let processing = false;
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= consumer.close());
+  // A stop while a batch is handled waits for it; otherwise it ends the wait for the next batch.
+  void stop.done.then(() => { if (!processing) void close(); });
+  try {
+    for await (const batch of consumer.batches()) {
+      if (stop.stopped) break;
+      processing = true;
+      try {
+        await handle(batch, control);
+      } finally {
+        processing = false;
+      }
+      if (stop.stopped) break;
+    }
+  } catch (error) {
+    if (!stop.stopped) {
+      await close().catch(() => undefined);
+      await cluster.close();
+      throw client.translate(error, options.what);
+    }
+  }
+  stop.stop('done');
+  await close();
+  await cluster.close();
+  return stop.done;
+}
