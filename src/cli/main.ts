@@ -63,11 +63,6 @@ export async function run(argv: string[], io: RuntimeIO): Promise<number> {
 
 /** The process entry point: wires Ctrl-C to an AbortSignal and sets the exit code. */
 export async function main(): Promise<void> {
-  // kafkajs schedules a negative timeout on Node 24 (kafkajs#1751): harmless, but noisy.
-  process.removeAllListeners('warning');
-  process.on('warning', (warning) => {
-    if (warning.name !== 'TimeoutNegativeWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
-  });
   // `firehose consume | head` closes our stdout early: that is a normal end, not a crash.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
@@ -75,8 +70,8 @@ export async function main(): Promise<void> {
       throw error;
     });
   }
-  // kafkajs can reject a request promise nobody awaits any more after a failure we already
-  // reported; that must not turn a clean error into a crash.
+  // A connection that fails with requests in flight rejects promises nobody awaits any more
+  // once the failure was reported; that must not turn a clean error into a crash.
   process.on('unhandledRejection', (reason) => {
     if (process.argv.includes('--verbose')) process.stderr.write(`(ignored after shutdown) ${String(reason)}\n`);
   });
@@ -98,6 +93,6 @@ export async function main(): Promise<void> {
     relaunch: [process.execPath, ...process.execArgv, ...process.argv.slice(1, 2)],
   });
   process.exitCode = code;
-  // Sockets kafkajs left behind must not keep a finished command alive.
+  // Sockets or timers left behind must not keep a finished command alive.
   setTimeout(() => process.exit(code), 2000).unref();
 }

@@ -2,7 +2,7 @@
 // the cluster (my-cluster-kafka-bootstrap.kafka:9092, and the per-pod addresses Kafka
 // advertises) are mapped to pods, and each connection becomes one port-forward stream
 // through the API server (pods/portforward, websocket). Nothing listens on local ports.
-// src/kafka/tunnel.ts turns these streams into sockets for kafkajs.
+// src/kafka/tunnel.ts turns these streams into sockets for firehose's Kafka client.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Duplex, PassThrough } from 'node:stream';
@@ -232,7 +232,7 @@ export async function openPortForward(client: ClusterClient, target: PodTarget):
       fromPod.end();
     }
   });
-  // Our side done (kafkajs ended or destroyed the socket): close the websocket.
+  // Our side done (the Kafka client ended or destroyed the socket): close the websocket.
   stream.on('close', () => ws.close());
   return stream;
 }
@@ -260,7 +260,7 @@ export interface ClusterTunnel {
   resolve(host: string, port: number): Promise<PodTarget>;
   /** A new port-forward stream to what `host:port` names. */
   open(host: string, port: number): Promise<Duplex>;
-  /** Resolves the bootstrap addresses now, so a missing Service fails before kafkajs starts retrying. */
+  /** Resolves the bootstrap addresses now, so a missing Service fails before the Kafka client starts retrying. */
   check(brokers: string[]): Promise<PodTarget[]>;
 }
 

@@ -387,7 +387,7 @@ export class Group {
   }
 
   private expire(member: Member): void {
-    // A follower blocked in SyncGroup cannot heartbeat (kafkajs, librdkafka): wait for the leader.
+    // A follower blocked in SyncGroup cannot heartbeat (librdkafka, some clients): wait for the leader.
     if (member.syncWaiter) {
       this.touch(member);
       return;

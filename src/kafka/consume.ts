@@ -48,7 +48,7 @@ export function anonymousGroupName(): string {
  */
 async function consumeWithoutGroup(client: KafkaClient, options: ConsumeOptions, events: ConsumeEvents, stop: StopSignal, start: 'earliest' | 'latest'): Promise<{ consumed: number; stoppedBy: StopReason }> {
   const what = `consume ${options.topic}`;
-  const cluster = await client.wireCluster();
+  const cluster = await client.cluster();
   const { Fetcher } = await import('./wire/fetcher.js');
   const fetcher = new Fetcher(cluster, { maxWaitMs: 500 });
   const abort = new AbortController();

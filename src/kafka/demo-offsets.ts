@@ -47,7 +47,7 @@ const MARKER = 'firehose demo offsets: new record';
  */
 export async function runOffsetsDemo(client: KafkaClient, options: OffsetsDemoOptions, onEvent: (event: OffsetsDemoEvent) => void): Promise<OffsetsDemoResult> {
   await requireTopic(client, options.topic);
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   const offsets = await admin.offsets(options.topic).catch((e) => { throw client.translate(e, `read offsets of ${options.topic}`); });
   const existing = offsets.reduce((sum, o) => sum + o.latest - o.earliest, 0);
   onEvent({ kind: 'existing', count: existing });
@@ -124,7 +124,7 @@ export async function runOffsetsDemo(client: KafkaClient, options: OffsetsDemoOp
 
 /** The demo's new records, through firehose's own producer. */
 async function produceMarkers(client: KafkaClient, topic: string, values: string[]): Promise<void> {
-  const cluster = await client.wireCluster();
+  const cluster = await client.cluster();
   const { Producer } = await import('./wire/producer.js');
   const producer = new Producer(cluster, { acks: -1 });
   try {

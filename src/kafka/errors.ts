@@ -1,25 +1,14 @@
-import { createRequire } from 'node:module';
 import { FirehoseError, UsageError, withCause, type ErrorCode } from '../errors.js';
 
-interface KafkaJsLikeError extends Error {
+/** What firehose's Kafka client throws (src/kafka/wire/errors.ts), as this file reads it. */
+interface KafkaError extends Error {
+  /** A response error's code name (UNKNOWN_TOPIC_OR_PARTITION ...). */
   type?: string;
+  /** Node's errno code under a connection error. */
   code?: string;
-  broker?: string;
-  originalError?: unknown;
   cause?: unknown;
-  errors?: unknown[];
+  /** The topic a response error was about. */
   topic?: string;
-}
-
-/** Follows kafkajs's retry wrappers down to the error that actually happened. */
-export function rootKafkaError(error: unknown): KafkaJsLikeError {
-  let current = error as KafkaJsLikeError;
-  for (let depth = 0; depth < 5; depth++) {
-    const inner = current?.originalError ?? (current?.name === 'KafkaJSNumberOfRetriesExceeded' ? current.cause : undefined);
-    if (!inner) break;
-    current = inner as KafkaJsLikeError;
-  }
-  return current;
 }
 
 const TLS_HINTS: Array<[RegExp, ErrorCode, string]> = [
@@ -30,17 +19,12 @@ const TLS_HINTS: Array<[RegExp, ErrorCode, string]> = [
 ];
 
 /**
- * Turns whatever kafkajs threw into a FirehoseError with a next step. `what` names the
- * operation ("create topic my-topic-1") and `brokers` the addresses tried.
+ * Turns what the Kafka client threw into a FirehoseError with a next step. `what` names
+ * the operation ("create topic my-topic-1") and `brokers` the addresses tried.
  */
 export function translateKafkaError(error: unknown, what: string, brokers: string[]): FirehoseError {
   if (error instanceof FirehoseError) return error;
-  const root = rootKafkaError(error);
-  // CreateTopics (and kafkajs's other batch calls) throw one KafkaJSAggregateError whose
-  // message is only "Topic creation errors": the reasons are in its errors, one per topic.
-  if (root?.name === 'KafkaJSAggregateError' && Array.isArray(root.errors) && root.errors.length > 0) {
-    return aggregate(error, root.errors as KafkaJsLikeError[], what, brokers);
-  }
+  const root = error as KafkaError | undefined;
   // OpenSSL's messages end in a newline: errors are one line.
   const fullMessage = (root?.message ?? String(error)).replace(/\n+$/, '').replace(/\s*\n\s*/g, ' ');
   let message = fullMessage;
@@ -72,7 +56,7 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
   }
   // What Apache Kafka answers a SASL handshake with on a listener without SASL.
   if (root?.type === 'ILLEGAL_SASL_STATE') return saslNotOffered(brokers, error);
-  if (root?.name === 'KafkaJSSASLAuthenticationError' || /SASL|authentication/i.test(root?.type ?? '')) {
+  if (/SASL|authentication/i.test(root?.type ?? '')) {
     return new FirehoseError('SASL_FAILED', `Kafka at ${at} rejected the SASL login: ${message}`, {
       hint: 'Check the user name, the mechanism (--sasl-mechanism) and the password (FIREHOSE_SASL_PASSWORD).',
       cause: error,
@@ -97,7 +81,7 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
         cause: error,
       });
     case 'KAFKA_STORAGE_ERROR':
-      // kafkajs keeps only the code's generic text; the broker's log has the file and the errno.
+      // The answer carries only the code; the broker's log has the file and the errno.
       return new FirehoseError('KAFKA_STORAGE', `Kafka at ${at} could not write to its disk (${what}): ${message}: the disk is full (ENOSPC) or failing; nothing of this request was stored.`, {
         hint: "Free space in the broker's data dir (the broker's log names the file and the error) and try again; what was acknowledged before is kept.",
         cause: error,
@@ -116,31 +100,10 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
     default:
       break;
   }
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|Connection timeout|Connection error|KafkaJSConnection|closed connection|brokers? (is|are) not available/i.test(`${root?.name} ${message} ${root?.code ?? ''}`)) {
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|Connection timeout|Connection error|closed connection|brokers? (is|are) not available/i.test(`${root?.name} ${message} ${root?.code ?? ''}`)) {
     return unreachable(brokers, message, error);
   }
   return new FirehoseError('KAFKA_ERROR', `Failed to ${what}: ${fullMessage}`, { cause: error });
-}
-
-/** One error for a batch: the single topic's own, or every topic with its reason. */
-function aggregate(error: unknown, errors: KafkaJsLikeError[], what: string, brokers: string[]): FirehoseError {
-  const translated = errors.map((e) => translateKafkaError(e, what, brokers));
-  if (translated.length === 1) {
-    const [only] = translated as [FirehoseError];
-    return withCause(only, error);
-  }
-  const reasons = errors.map((e) => `${e.topic ?? '?'}: ${oneLine(e.message)}`).join('; ');
-  const codes = new Set(translated.map((t) => t.code));
-  const [first] = translated as [FirehoseError];
-  const code = codes.size === 1 ? first.code : 'KAFKA_REJECTED';
-  const hint = codes.size === 1 ? first.hint : undefined;
-  return translated.every((t) => t instanceof UsageError)
-    ? new UsageError(`Cannot ${what}: ${reasons}`, hint, { code, cause: error })
-    : new FirehoseError(code, `Cannot ${what}: ${reasons}`, { hint, cause: error });
-}
-
-function oneLine(text: string | undefined): string {
-  return (text ?? '').replace(/\n+$/, '').replace(/\s*\n\s*/g, ' ');
 }
 
 /** SASL was asked for, and the listener has none: not a login failure. */
@@ -149,41 +112,6 @@ export function saslNotOffered(brokers: string[], cause?: unknown): FirehoseErro
     hint: 'Drop --sasl-mechanism (and kafka.sasl in the config file) for this broker, or use the broker\'s SASL listener.',
     cause,
   });
-}
-
-/**
- * kafkajs decodes the broker's per-topic error message of a CreateTopics answer (v1+) and
- * then drops it: its errors say only "Replication-factor is invalid". Keep the broker's
- * text ("Invalid value abc for configuration retention.ms: Not a number of type LONG").
- * kafkajs 2.x is frozen, so wrapping its response parser is stable; if the layout ever
- * differs this does nothing and the generic messages remain.
- */
-export function keepCreateTopicsMessages(): void {
-  const require = createRequire(import.meta.url);
-  for (const version of ['v1', 'v2', 'v3']) {
-    let response: { parse?: (data: unknown) => Promise<unknown>; firehoseKeepsMessages?: boolean };
-    try {
-      response = require(`kafkajs/src/protocol/requests/createTopics/${version}/response.js`);
-    } catch {
-      return;
-    }
-    const parse = response.parse;
-    if (response.firehoseKeepsMessages || typeof parse !== 'function') continue;
-    response.parse = async (data: unknown) => {
-      try {
-        return await parse(data);
-      } catch (error) {
-        const answers = (data as { topicErrors?: Array<{ topic: string; errorMessage?: string | null }> }).topicErrors ?? [];
-        for (const topicError of (error as KafkaJsLikeError).errors ?? []) {
-          const e = topicError as KafkaJsLikeError;
-          const said = answers.find((a) => a.topic === e.topic)?.errorMessage;
-          if (said) e.message = said;
-        }
-        throw error;
-      }
-    };
-    response.firehoseKeepsMessages = true;
-  }
 }
 
 export function unreachable(brokers: string[], reason: string, cause?: unknown): FirehoseError {

@@ -39,7 +39,7 @@ export interface GroupMemberControl {
  */
 export async function runGroupMember(client: KafkaClient, options: GroupMemberOptions, handle: (batch: FetchedRecords, control: GroupMemberControl) => Promise<void>): Promise<StopReason> {
   const { stop, topic, group } = options;
-  const cluster = await client.wireCluster();
+  const cluster = await client.cluster();
   const { GroupConsumer } = await import('./wire/group.js');
   const timer = options.commit === 'timer';
   const consumer = new GroupConsumer(cluster, {
@@ -48,6 +48,7 @@ export async function runGroupMember(client: KafkaClient, options: GroupMemberOp
     offsetReset: options.offsetReset,
     autoCommitIntervalMs: timer ? 1_000 : 0,
     commitOnClose: timer,
+    commitOnRebalance: timer,
     // Heartbeats run on their own timer, so a short session only matters when the process
     // dies: the group then hands its partitions on after 10 s instead of Java's 45.
     sessionTimeoutMs: 10_000,

@@ -98,7 +98,7 @@ const byTopicPartition = (a: { topic: string; partition: number }, b: { topic: s
   a.topic.localeCompare(b.topic) || a.partition - b.partition;
 
 async function describeRaw(client: KafkaClient, groupIds: string[]): Promise<GroupDescriptionRaw[]> {
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   try {
     return await admin.describeGroups(groupIds);
   } catch (error) {
@@ -107,13 +107,13 @@ async function describeRaw(client: KafkaClient, groupIds: string[]): Promise<Gro
 }
 
 async function listTopicNames(client: KafkaClient): Promise<string[]> {
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   return admin.listTopics(true).catch((e) => { throw client.translate(e, 'list topics'); });
 }
 
 /** Every group the brokers know, with its state (ListGroups alone has no state). */
 export async function listGroups(client: KafkaClient): Promise<GroupSummary[]> {
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   const groups = await admin.listGroups().catch((e) => { throw client.translate(e, 'list consumer groups'); });
   if (groups.length === 0) return [];
   const states = new Map((await describeRaw(client, groups.map((g) => g.groupId))).map((g) => [g.groupId, g.state]));
@@ -124,7 +124,7 @@ export async function listGroups(client: KafkaClient): Promise<GroupSummary[]> {
 
 /** Committed offsets of the group, keyed "topic:partition"; partitions without a commit are left out. */
 async function committedOffsets(client: KafkaClient, groupId: string, topics?: string[]): Promise<Map<string, string>> {
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   let result: Map<string, Map<number, number>>;
   try {
     // Without `topics`, every topic the group committed to.
@@ -141,7 +141,7 @@ async function committedOffsets(client: KafkaClient, groupId: string, topics?: s
 interface PartitionRange { partition: number; low: string; high: string }
 
 async function partitionRanges(client: KafkaClient, topic: string): Promise<PartitionRange[]> {
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   try {
     return (await admin.offsets(topic)).map(({ partition, earliest, latest }) => ({ partition, low: String(earliest), high: String(latest) }));
   } catch (error) {
@@ -252,7 +252,7 @@ async function targetsFor(client: KafkaClient, topic: string, to: ResetTarget): 
   if (to.kind !== 'timestamp') {
     return new Map(ranges.map((r) => [r.partition, to.kind === 'earliest' ? r.low : to.kind === 'latest' ? r.high : clamp(BigInt(to.offset), r)]));
   }
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   // Past the last record's time the answer is the end: the group starts there.
   const byPartition = await admin.offsetsFor(topic, { timestamp: to.timestamp })
     .catch((e) => { throw client.translate(e, `look up offsets of topic ${topic} by time`); });
@@ -309,7 +309,7 @@ export async function executeOffsetReset(client: KafkaClient, plan: OffsetResetP
   const [described] = await describeRaw(client, [plan.groupId]);
   const state = described?.state ?? 'Dead';
   if (state !== 'Empty' && state !== 'Dead') throw groupActive(plan.groupId, state);
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   const offsets = new Map<string, Map<number, number>>();
   for (const r of plan.rows) {
     if (!offsets.has(r.topic)) offsets.set(r.topic, new Map());

@@ -69,7 +69,7 @@ export async function produceLines(
   if (options.partition !== undefined && options.partition >= partitions) {
     throw new UsageError(`Topic ${options.topic} has partitions 0..${partitions - 1}; there is no partition ${options.partition}.`);
   }
-  const cluster = await client.wireCluster();
+  const cluster = await client.cluster();
   const { Producer } = await import('./wire/producer.js');
   const delivered: { last?: DeliveryReport } = {};
   const producer = new Producer(cluster, {

@@ -76,7 +76,7 @@ export async function spamTopic(
   validateTopicName(options.topic);
   const idempotent = options.acks === -1;
   const deliveryTimeoutMs = options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
-  const cluster = await client.wireCluster();
+  const cluster = await client.cluster();
   const { Producer } = await import('./wire/producer.js');
   const producer = new Producer(cluster, {
     acks: options.acks,

@@ -31,7 +31,7 @@ export async function explainStartPosition(client: KafkaClient, topic: string, c
       ? { from: 'earliest', reason: `reading ${topic} from the earliest offset (${why}); no group, nothing committed` }
       : { from: 'latest', reason: `reading only new records on ${topic} (latest, ${why}); add --from-beginning to read what is already there` };
   }
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   const committed = await admin
     .committedOffsets(choice.group, new Map([[topic, await admin.partitions(topic)]]))
     .catch((e) => { throw client.translate(e, `fetch offsets of group ${choice.group}`); });

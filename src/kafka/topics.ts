@@ -33,7 +33,7 @@ export interface CreateTopicResult {
 }
 
 async function topicPartitionCount(client: KafkaClient, topic: string): Promise<number | undefined> {
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   const meta = await admin.topic(topic).catch((e) => { throw client.translate(e, `describe topic ${topic}`); });
   return meta?.partitions.length;
 }
@@ -68,7 +68,7 @@ export async function createTopic(client: KafkaClient, options: CreateTopicOptio
     if (existing !== partitions) throw mismatch(topic, existing, partitions);
     return { ...result, created: false };
   }
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   let created: boolean;
   try {
     const answer = await admin.createTopics([{ name: topic, partitions, replicationFactor: replicas, configs: options.configs }]);
@@ -91,7 +91,7 @@ export async function createTopic(client: KafkaClient, options: CreateTopicOptio
  * Returns once every partition answers, so `create-topic && topics describe` works.
  */
 async function waitUntilServed(client: KafkaClient, topic: string): Promise<void> {
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   const deadline = Date.now() + Math.max(client.settings.connectTimeoutMs, 30_000);
   for (;;) {
     try {
@@ -108,7 +108,7 @@ async function waitUntilServed(client: KafkaClient, topic: string): Promise<void
 
 export async function deleteTopic(client: KafkaClient, topic: string): Promise<{ topic: string; deleted: boolean }> {
   await requireTopic(client, topic);
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   try {
     await admin.deleteTopics([topic]);
   } catch (error) {
@@ -126,7 +126,7 @@ export interface TopicSummary {
 }
 
 export async function listTopics(client: KafkaClient, { includeInternal = false } = {}): Promise<TopicSummary[]> {
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   try {
     const { topics } = await admin.metadata();
     const shown = topics.filter((t) => includeInternal || !(t.internal || t.name.startsWith('__')));
@@ -161,7 +161,7 @@ export interface TopicDescription {
 
 export async function describeTopic(client: KafkaClient, topic: string): Promise<TopicDescription> {
   await requireTopic(client, topic);
-  const admin = await client.wireAdmin();
+  const admin = await client.admin();
   try {
     const [meta, offsets, configs] = await Promise.all([admin.topic(topic), admin.offsets(topic), admin.topicConfigs(topic)]);
     if (!meta) throw topicNotFound(client, topic);

@@ -1,12 +1,8 @@
-// kafkajs's socketFactory for a Kafka that is only reachable through a tunnel (the
-// Kubernetes API's port-forward, src/cluster/port-forward.ts): every address kafkajs
+// The socket factory for a Kafka that is only reachable through a tunnel (the
+// Kubernetes API's port-forward, src/cluster/port-forward.ts): every address the client
 // dials, the bootstrap and each broker address from Metadata, becomes a stream from
-// `BrokerTunnel.open(host, port)`. kafkajs sees a socket that "connects" once the
-// stream is open.
-import { isIP } from 'node:net';
+// `BrokerTunnel.open(host, port)`, which "connects" once the stream is open.
 import { Duplex } from 'node:stream';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import type { ISocketFactory } from 'kafkajs';
 
 /** Opens a byte stream to the broker at `host:port` (the address as Kafka names it). */
 export interface BrokerTunnel {
@@ -15,8 +11,7 @@ export interface BrokerTunnel {
 
 /**
  * A net.Socket stand-in over a stream that is still being opened: writes wait for it,
- * a failure to open becomes the socket's 'error'. kafkajs only uses on/write/end/
- * destroy/setKeepAlive/unref.
+ * a failure to open becomes the socket's 'error'.
  */
 export class TunnelSocket extends Duplex {
   private inner?: Duplex;
@@ -78,21 +73,7 @@ export interface TunnelSocketFactoryOptions {
   onOpenError?: (error: unknown, address: string) => void;
 }
 
-/** The socketFactory for kafkajs's KafkaConfig: TLS, when configured, runs inside the tunnel. */
-export function tunnelSocketFactory(tunnel: BrokerTunnel, options: TunnelSocketFactoryOptions = {}): ISocketFactory {
-  return ({ host, port, ssl, onConnect }) => {
-    const opening = tunnel.open(host, port);
-    opening.catch((error: unknown) => options.onOpenError?.(error, `${host}:${port}`));
-    if (!ssl) return new TunnelSocket(opening, onConnect) as never;
-    const raw = new TunnelSocket(opening);
-    // The certificate names the broker's in-cluster address: verify against that.
-    const secure = tlsConnect({ ...(ssl as ConnectionOptions), socket: raw, ...(isIP(host) ? {} : { servername: host }) }, onConnect);
-    raw.on('error', (error) => secure.destroy(error));
-    return secure as never;
-  };
-}
-
-/** The same tunnel for firehose's own client (src/kafka/wire/): one stream per broker address. */
+/** The socketFactory for firehose's client (src/kafka/wire/): one stream per broker address; TLS, when configured, runs inside it. */
 export function tunnelStreamFactory(tunnel: BrokerTunnel, options: TunnelSocketFactoryOptions = {}): (host: string, port: number) => Duplex {
   return (host, port) => {
     const opening = tunnel.open(host, port);

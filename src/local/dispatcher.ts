@@ -5,6 +5,10 @@ import { StopSignal, type StopReason } from '../kafka/stop-signal.js';
 import { requireTopic } from '../kafka/topics.js';
 import type { RetryPolicy } from './delivery.js';
 import { deliverWithRetry, postEvent } from './http-delivery.js';
+import { limiter } from '../util/limit.js';
+
+/** Unordered delivery's bound on events in flight: Knative's is max.poll.records, 500 by default. */
+const MAX_IN_FLIGHT = 500;
 
 export interface DispatcherOptions {
   topic: string;
@@ -46,6 +50,7 @@ export async function runDispatcher(client: KafkaClient, options: DispatcherOpti
   await requireTopic(client, options.topic);
   const stop = new StopSignal(undefined, options.signal);
   const counts = { delivered: 0, deadLettered: 0, dropped: 0 };
+  const inFlight = limiter(MAX_IN_FLIGHT);
 
   /** Delivers one record until it is settled (2xx, dead letter, or a final 4xx); false if stopped. */
   const settle = async (record: RawRecord): Promise<boolean> => {
@@ -84,8 +89,9 @@ export async function runDispatcher(client: KafkaClient, options: DispatcherOpti
       }
       return;
     }
-    // unordered: the whole batch in flight at once; offsets resolve in order as a prefix settles.
-    const settled = await Promise.all(batch.records.map((record) => settle(record)));
+    // unordered: the batch in flight at once, at most MAX_IN_FLIGHT events for the whole
+    // dispatcher (Knative caps them at max.poll.records); offsets resolve in order as a prefix settles.
+    const settled = await Promise.all(batch.records.map((record) => inFlight(() => settle(record))));
     for (let i = 0; i < settled.length && settled[i]; i++) resolveOffset(batch.records[i]!.offset);
     await heartbeat();
   };

@@ -14,8 +14,8 @@ const { tls } = kafka;
 const password = { FIREHOSE_KEYSTORE_PASSWORD: tls.keystorePassword };
 const keystore = ['--ca-file', tls.caFile, '--keystore', tls.keystoreFile];
 const pem = ['--ca-file', tls.caFile, '--cert-file', tls.certFile, '--key-file', tls.keyFile];
-// The negative cases: give kafkajs's own retries (about 7 s) time to surface the real TLS
-// error instead of our generic "no answer within" deadline.
+// The negative cases: a generous deadline, so a test that fails shows the TLS error it got
+// rather than a generic "no answer within".
 const patient = ['--connect-timeout', '20s'];
 
 function overTls(argv: string[], bootstrap = kafka.tlsBootstrap, env: Record<string, string> = password): Promise<CliResult> {
@@ -45,7 +45,7 @@ describe('TLS with a client certificate', () => {
     expect(created.stdout).toContain(`Created topic ${topic} (2 partitions, 1 replica)`);
     const spam = expectOk(await overTls(['spam', topic, '--times', '10', ...keystore]));
     expect(spam.stderr).toMatch(new RegExp(`^Sent 10 messages to ${topic} in `));
-    // --verbose prints kafkajs's logs too: the password must not be among them.
+    // --verbose prints the client's debug lines too: the password must not be among them.
     const read = expectOk(await overTls(['consume', topic, '--from-beginning', '--max-messages', '10', '--verbose', ...keystore]));
     expect(sorted(lines(read.stdout))).toEqual(sorted(spamValues(10)));
     expect(read.stderr).toContain('over TLS');

@@ -322,7 +322,7 @@ describe('the same refusals from the embedded broker (whichever broker the suite
     expect(jsonError(result).message).toBe(message.replace('%s', topic));
   });
 
-  it('SASL: the broker does not offer it (kafkajs alone says "does not support the requested API version")', async () => {
+  it('SASL: the broker does not offer it (it lists no SaslHandshake): SASL_NOT_OFFERED, not a login failure', async () => {
     const result = await runCli(
       ['topics', '--bootstrap', broker.bootstrap, '--sasl-mechanism', 'scram-sha-256', '--sasl-username', 'alice', '--output', 'json'],
       { env: { FIREHOSE_SASL_PASSWORD: 'not-a-secret-2' } },

@@ -57,8 +57,8 @@ const bootstrap = () => `127.0.0.1:${port}`;
 async function recordCount(topic: string): Promise<number> {
   const client = await createKafkaClient(resolveConnection({ bootstrap: bootstrap(), connectTimeout: '5s' }, {}, {}), { env: {}, log: silentLogger });
   try {
-    const offsets = await (await client.admin()).fetchTopicOffsets(topic);
-    return offsets.reduce((sum, o) => sum + Number(o.high), 0);
+    const offsets = await (await client.admin()).offsets(topic);
+    return offsets.reduce((sum, o) => sum + o.latest, 0);
   } finally {
     await client.close();
   }
@@ -110,7 +110,7 @@ describe('spam --acks all while the broker restarts', () => {
     for (const [signal, at] of [['SIGTERM', 5_000], ['SIGKILL', 12_000]] as const) {
       await untilRecords(topic, at, spam, done);
       await broker.kill(signal);
-      // Down long enough that spam retries many times (more than kafkajs's default patience).
+      // Down long enough that spam retries many times (many seconds).
       const before = refusals(spam.output.stderr);
       await waitFor(() => {
         if (done()) throw new Error(`spam gave up while the broker was down: ${spam.output.stdout}`);
@@ -135,7 +135,7 @@ describe('spam --acks all while the broker restarts', () => {
     const broker = await startBroker();
     expectOk(await runCli(['create-topic', topic, '--partitions', '3', '--via', 'admin', '--bootstrap', bootstrap()]));
 
-    // The built CLI in its own process: when it exits, kafkajs's retries of the unacknowledged
+    // The built CLI in its own process: when it exits, the producer's retries of the unacknowledged
     // batch end with it (in this process they would go on, and could deliver it after the restart).
     const spam = startCli(['spam', topic, '--times', String(times), '--rate', '5000', '--delivery-timeout', '3s', '--output', 'json', '--bootstrap', bootstrap()]);
     processes.push(spam.child);

@@ -176,8 +176,8 @@ describe('demo commit: a stop in the middle of storing', () => {
     expect(await demoCommitJson(topic, group, ['--max-messages', '1'])).toEqual([stored]);
   });
 
-  // After SIGKILL the dead member stays in the group until its session times out (kafkajs's
-  // default sessionTimeout, 30 s); the next join would wait for that anyway. Waiting for the
+  // After SIGKILL the dead member stays in the group until its session times out (10 s for
+  // firehose's commands); the next join would wait for that anyway. Waiting for the
   // group to be Empty first makes the cause visible. Both cases run side by side to wait once.
   const SESSION_EXPIRY = { timeoutMs: 60_000, intervalMs: 1000 };
 

@@ -1,7 +1,6 @@
 // Consumer groups against the real broker: a group consumes and commits, then
 // describe/lag, reset planning (no side effects) and reset execution are checked
 // with exact offsets.
-import type { Consumer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConnection } from '../../src/config/connection.js';
 import { FirehoseError, UsageError } from '../../src/errors.js';
@@ -15,6 +14,8 @@ import {
   type GroupPartitionOffset,
   type OffsetResetRow,
 } from '../../src/kafka/groups.js';
+import { GroupConsumer } from '../../src/kafka/wire/group.js';
+import { Producer } from '../../src/kafka/wire/producer.js';
 import { silentLogger } from '../../src/logger.js';
 import { createTestTopic } from '../support/kafka-client.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
@@ -28,7 +29,7 @@ const T = Date.now() - 3_600_000;
 const WAIT = { timeoutMs: 30_000 };
 
 let client: KafkaClient;
-const consumers: Consumer[] = [];
+const consumers: GroupConsumer[] = [];
 
 async function newClient(): Promise<KafkaClient> {
   const settings = resolveConnection({ bootstrap: kafka.bootstrap }, {}, {});
@@ -37,28 +38,29 @@ async function newClient(): Promise<KafkaClient> {
 
 /** `count` records on `partition` with timestamps T + i s, for i from `first`. */
 async function produce(partition: number, first: number, count: number): Promise<void> {
-  const producer = await client.producer();
-  const messages = Array.from({ length: count }, (_, i) => ({
-    partition,
-    value: `p${partition}-${first + i}`,
-    timestamp: String(T + (first + i) * 1000),
-  }));
-  await producer.send({ topic, messages });
-  await producer.disconnect();
+  const producer = new Producer(await client.cluster(), { acks: -1 });
+  await producer.connect();
+  for (let i = 0; i < count; i++) {
+    const wait = producer.send(topic, { key: null, value: `p${partition}-${first + i}`, partition, timestamp: T + (first + i) * 1000 });
+    if (wait) await wait;
+  }
+  await producer.flush();
 }
 
-async function startConsumer(group: string, onMessage: () => void = () => {}): Promise<Consumer> {
-  const consumer = await client.consumer({ groupId: group });
+/** A member of `group` reading the topic from the earliest offsets; it commits only what the test tells it to. */
+async function startConsumer(group: string, onRecords: (count: number) => void = () => {}): Promise<GroupConsumer> {
+  const consumer = new GroupConsumer(await client.cluster(), { groupId: group, topics: [topic], offsetReset: 'earliest', commitOnClose: false, fetch: { maxWaitMs: 100 } });
   consumers.push(consumer);
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  void consumer.run({ eachMessage: async () => onMessage() });
+  void (async () => {
+    for await (const batch of consumer.batches()) onRecords(batch.records.length);
+  })().catch(() => {});
   return consumer;
 }
 
 async function committedNow(group: string): Promise<Record<string, string>> {
   const admin = await client.admin();
-  const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-  return Object.fromEntries((offsets?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  const offsets = (await admin.committedOffsets(group, new Map([[topic, [0, 1, 2]]]))).get(topic) ?? new Map<number, number>();
+  return Object.fromEntries([...offsets].map(([p, o]) => [p, String(o)]));
 }
 
 const row = (partition: number, committed: string | null, end: string | null, lag: number | null): GroupPartitionOffset =>
@@ -79,23 +81,24 @@ beforeAll(async () => {
 
   // The group reads all 8 records and commits p0=5, p1=3 (nothing on the empty p2).
   let seen = 0;
-  const consumer = await startConsumer(groupId, () => { seen++; });
+  const consumer = await startConsumer(groupId, (n) => { seen += n; });
   await waitFor(() => seen === 8, { ...WAIT, what: 'the consumer to read 8 records' });
+  await consumer.commitOffsets(new Map([[topic, new Map([[0, 5], [1, 3]])]]));
   await waitFor(async () => {
     const c = await committedNow(groupId);
     return c[0] === '5' && c[1] === '3';
   }, { ...WAIT, what: 'commits p0=5, p1=3' });
-  await consumer.disconnect();
+  await consumer.close();
   await waitFor(async () => (await describeGroup(client, groupId)).state === 'Empty', { ...WAIT, what: `${groupId} to be Empty` });
 
   // After the group left: p0 gets 2 more (lag 2), p2 gets 4 of which the first is deleted (low 1).
   await produce(0, 5, 2);
   await produce(2, 0, 4);
-  await (await client.admin()).deleteTopicRecords({ topic, partitions: [{ partition: 2, offset: '1' }] });
+  await (await client.admin()).deleteRecords(topic, new Map([[2, 1]]));
 });
 
 afterEach(async () => {
-  await Promise.allSettled(consumers.splice(0).map((c) => c.disconnect()));
+  await Promise.allSettled(consumers.splice(0).map((c) => c.close()));
 });
 
 afterAll(async () => {

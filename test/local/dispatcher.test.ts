@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KafkaClient } from '../../src/kafka/connect.js';
 import { spamTopic } from '../../src/kafka/spam.js';
+import { Producer } from '../../src/kafka/wire/producer.js';
 import { runDispatcher, type DispatchEvent, type DispatcherOptions } from '../../src/local/dispatcher.js';
 import { createTestTopic, testKafkaClient } from '../support/kafka-client.js';
 import { uniqueName } from '../support/kafka-env.js';
@@ -157,13 +158,15 @@ describe('local KafkaSource dispatcher', () => {
     const { CloudEvent, Kafka } = await import('cloudevents');
     const binary = new CloudEvent({ id: 'sdk-binary-1', source: '/sdk/test', type: 'com.example.sdk', subject: 'thing', datacontenttype: 'application/json', data: { hello: 'kafka' }, myext: 'yes' });
     const structured = new CloudEvent({ id: 'sdk-structured-1', source: '/sdk/test', type: 'com.example.sdk', datacontenttype: 'text/plain', data: 'plain words' });
-    const producer = await client.producer();
     const toRecord = (m: { key?: unknown; value: unknown; headers: Record<string, unknown> }) => ({
       key: (m.key as string | undefined) ?? null,
       value: typeof m.value === 'string' || Buffer.isBuffer(m.value) ? m.value : JSON.stringify(m.value),
-      headers: Object.fromEntries(Object.entries(m.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
+      headers: Object.entries(m.headers).filter(([, v]) => v !== undefined).map(([key, v]) => ({ key, value: Buffer.from(String(v)) })),
     });
-    await producer.send({ topic, messages: [toRecord(Kafka.binary(binary) as never), toRecord(Kafka.structured(structured) as never)] });
+    const producer = new Producer(await client.cluster(), { acks: -1 });
+    await producer.connect();
+    for (const message of [Kafka.binary(binary), Kafka.structured(structured)]) await producer.send(topic, toRecord(message as never));
+    await producer.flush();
     start({ sinkUrl: sink.url });
     await waitFor(() => sink.received.length >= 2, { timeoutMs: 30_000, what: 'both SDK events' });
     const byId = new Map(sink.received.map((r) => [r.headers['ce-id'], r]));

@@ -9,16 +9,12 @@ export async function testKafkaClient(): Promise<KafkaClient> {
   return createKafkaClient(resolveConnection({ bootstrap: kafkaFromTests().bootstrap }, {}, {}), { env: {}, log: silentLogger });
 }
 
-/**
- * Creates a topic with `partitions` partitions through the admin API and waits until every
- * partition has a leader. kafkajs's own wait gives up when a busy controller answers
- * UNKNOWN_TOPIC_OR_PARTITION for a moment, so the wait is ours, with a deadline.
- */
+/** Creates a topic with `partitions` partitions through the admin API and waits until every partition has a leader. */
 export async function createTestTopic(client: KafkaClient, topic: string, partitions = 3): Promise<void> {
   const admin = await client.admin();
-  await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  await admin.createTopics([{ name: topic, partitions, replicationFactor: 1 }]);
   await waitFor(async () => {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    return topics[0]?.partitions.length === partitions && topics[0].partitions.every((p) => p.leader >= 0);
+    const t = await admin.topic(topic);
+    return t?.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0);
   }, { timeoutMs: 30_000, what: `topic ${topic} to have a leader for each of its ${partitions} partitions` });
 }

@@ -12,7 +12,7 @@ export function doctorCommand(): Command<any, any, any> {
       const kafkaCheck = options.kafka
         ? async () => {
             const client = await rt.kafka();
-            await (await client.wireAdmin()).listTopics();
+            await (await client.admin()).listTopics();
           }
         : undefined;
       const connection = await rt.connection();

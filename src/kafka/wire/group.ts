@@ -36,6 +36,11 @@ export interface GroupConsumerOptions {
   autoCommitIntervalMs?: number;
   /** close() commits the positions. Default true. */
   commitOnClose?: boolean;
+  /**
+   * A rebalance commits the positions of the partitions given up. Default true; a caller
+   * that commits only what it settled (onRevoke is its moment) turns it off.
+   */
+  commitOnRebalance?: boolean;
   /** Static membership (Kafka's group.instance.id). */
   groupInstanceId?: string;
   fetch?: FetcherOptions;
@@ -78,6 +83,7 @@ export class GroupConsumer {
   private readonly offsetReset: 'earliest' | 'latest';
   private readonly autoCommitIntervalMs: number;
   private readonly commitOnClose: boolean;
+  private readonly commitOnRebalance: boolean;
   private readonly groupInstanceId: string | null;
   private readonly fetcher: Fetcher;
   private state: State = 'idle';
@@ -120,6 +126,7 @@ export class GroupConsumer {
     this.offsetReset = options.offsetReset ?? 'latest';
     this.autoCommitIntervalMs = options.autoCommitIntervalMs ?? 0;
     this.commitOnClose = options.commitOnClose ?? true;
+    this.commitOnRebalance = options.commitOnRebalance ?? true;
     this.groupInstanceId = options.groupInstanceId ?? null;
     this.fetcher = new Fetcher(cluster, options.fetch);
     this.resetChanged();
@@ -291,7 +298,7 @@ export class GroupConsumer {
     if (this.lost) {
       await this.giveUp(this.assigned, true);
     } else if (this.rebalanceProtocol === 'eager') {
-      await this.commit().catch((error: Error) => this.options.onEvent?.({ type: 'commit-failed', error }));
+      if (this.commitOnRebalance) await this.commit().catch((error: Error) => this.options.onEvent?.({ type: 'commit-failed', error }));
       await this.giveUp(this.assigned, false);
     }
   }
@@ -403,7 +410,7 @@ export class GroupConsumer {
       if (gone.length > 0) revoked.set(topic, gone);
     }
     if (revoked.size > 0) {
-      await this.commitOffsets(pick(this.positions, revoked)).catch((error: Error) => this.options.onEvent?.({ type: 'commit-failed', error }));
+      if (this.commitOnRebalance) await this.commitOffsets(pick(this.positions, revoked)).catch((error: Error) => this.options.onEvent?.({ type: 'commit-failed', error }));
       await this.giveUp(revoked, false);
     }
     const added: Assignment = new Map();
