@@ -96,7 +96,7 @@ async function main(): Promise<void> {
         console.error(`[${r}/${REPEAT}] kcat -C ${source} -o beginning -e -c ${N} > /dev/null ...`);
         consumeRow.kcatMs.push(check(await timed('kcat', ['-C', '-b', B, '-t', source!, '-o', 'beginning', '-e', '-q', '-c', String(N)], { discardStdout: true }), 'kcat -C').ms);
       }
-      // The same with a named group: commits after each printed batch (at-least-once).
+      // The same with a named group: it joins, then commits every second and at the end (at-least-once).
       console.error(`[${r}/${REPEAT}] firehose consume ${source} --group bench-${tag}-${r} --from-beginning --max-messages ${N} > /dev/null ...`);
       const grouped = check(await timed(process.execPath, firehose(['consume', source!, '--group', `bench-${tag}-${r}`, '--from-beginning', '--max-messages', String(N)], B), { discardStdout: true }), 'firehose consume --group');
       if (!grouped.stderr.includes(`Consumed ${N} records`)) throw new Error(`firehose consume --group did not report ${N} records:\n${grouped.stderr}`);
@@ -150,7 +150,7 @@ are included for both tools), ${REPEAT} times, on fresh ${PARTITIONS}-partition 
   a file of the same N values, one per line. Record counts are checked afterwards.
 - consume: \`firehose consume T --from-beginning --max-messages N > /dev/null\` vs
   \`kcat -C -b B -t T -o beginning -e -q -c N > /dev/null\`, same topic; then firehose again
-  with \`--group\` (a new group each time; it commits after each printed batch), against
+  with \`--group\` (a new group each time; it commits every second and at the end), against
   the same kcat figure.
 - start-up: \`firehose --help\` vs \`node -e 0\`, median of ${STARTUP_RUNS}.
 
