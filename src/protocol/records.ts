@@ -4,6 +4,7 @@
 // not decode records (src/embedded-kafka/record-batch.ts checks headers only).
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as zlib from 'node:zlib';
+import { lz4Decompress, snappyDecompress } from './codecs.js';
 import { crc32c } from './crc32c.js';
 import { FrameError } from './reader.js';
 
@@ -36,7 +37,7 @@ const zstd = zlib as unknown as { zstdCompressSync?: (b: Buffer) => Buffer; zstd
 
 export class UnsupportedCodecError extends Error {
   constructor(readonly codec: string) {
-    super(`${codec} compression is not available in this firehose on Node ${process.version}: use gzip or none`);
+    super(`${codec} compression is not available in this firehose on Node ${process.version}: use gzip or none${codec === 'zstd' ? ' (or Node 22.15 or later, which has zstd)' : ''}`);
     this.name = 'UnsupportedCodecError';
   }
 }
@@ -49,6 +50,8 @@ function compress(codec: CompressionCodec, plain: Buffer): Buffer {
 
 function decompress(code: number, body: Buffer): Buffer {
   if (code === 1) return gunzipSync(body);
+  if (code === 2) return snappyDecompress(body);
+  if (code === 3) return lz4Decompress(body);
   if (code === 4 && zstd.zstdDecompressSync) return zstd.zstdDecompressSync(body);
   throw new UnsupportedCodecError(COMPRESSION_CODECS[code] ?? `codec ${code}`);
 }

@@ -1,10 +1,12 @@
 // The wire client against the real brokers: what its producer writes kcat reads exactly
 // once (keyed records on the partitions librdkafka's murmur2_random picks), and its
-// fetcher reads what kcat wrote, plain and gzip.
+// fetcher reads what kcat wrote, plain and with every codec (stored compressed, as the batch
+// attributes show; zstd where the running Node has it).
 import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../../src/kafka/wire/cluster.js';
 import { Fetcher, type FetchedRecords } from '../../../src/kafka/wire/fetcher.js';
+import { BATCH_OFFSETS, COMPRESSION_CODECS, UnsupportedCodecError } from '../../../src/protocol/records.js';
 import { Producer } from '../../../src/kafka/wire/producer.js';
 import { kafkaFromTests } from '../../support/kafka-env.js';
 import { KCAT, kcatRead, requireKcat } from '../../support/kcat.js';
@@ -133,12 +135,34 @@ describe('the wire fetcher', () => {
   });
 });
 
+/** The codec of the first batch stored in `topic`-`partition` (its attributes' low bits), read with a raw Fetch. */
+async function storedCodec(topic: string, partition: number): Promise<string> {
+  const c = cluster();
+  const t = await c.topic(topic);
+  const connection = await c.connection(t.leaders[partition]!);
+  const answer = await connection.request('Fetch', {
+    replicaId: -1, maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+    topics: [{ topic, partitions: [{ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '',
+  });
+  const records = answer.responses[0]!.partitions[0]!.records!;
+  return COMPRESSION_CODECS[records.readInt16BE(BATCH_OFFSETS.attributes) & 7]!;
+}
+
+const hasZstd = typeof (await import('node:zlib') as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
+
 describe('the wire fetcher reads what kcat wrote', () => {
-  for (const codec of ['none', 'gzip']) {
-    it(`compression ${codec}`, async () => {
+  for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
+    // kcat will not send zstd to the embedded broker (its Produce versions predate zstd: issue 19).
+    it.skipIf(codec === 'zstd' && kafka.flavour === 'embedded')(`compression ${codec}${codec === 'zstd' && !hasZstd ? ' (this Node has no zstd: a clear error naming it)' : ''}`, async () => {
       const topic = await newWireTopic(`wire-fetch-${codec}`, 2);
-      const values = Array.from({ length: N }, (_, i) => `kcat value ${i} ✓`);
+      const values = Array.from({ length: N }, (_, i) => `kcat value ${i} ✓ ${'repeated text compresses '.repeat(i % 5)}`);
       await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', topic, '-z', codec, '-K:', '-H', 'origin=kcat'], { input: values.map((v, i) => `k${i % 10}:${v}\n`).join('') });
+      // The embedded broker stores what it is sent; kcat there may fall back to no compression (issue 19).
+      if (kafka.flavour !== 'embedded') expect(await storedCodec(topic, 0)).toBe(codec);
+      if (codec === 'zstd' && !hasZstd) {
+        await expect(fetchAll(topic, 2, N)).rejects.toThrow(UnsupportedCodecError);
+        return;
+      }
       const records = await fetchAll(topic, 2, N);
       expect(records).toHaveLength(N);
       expect(sorted(records.map((r) => r.value!.toString()))).toEqual(sorted(values));
