@@ -52,6 +52,12 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
         cause: error,
       });
     }
+    if (/ sent a malformed /.test(message)) {
+      return new FirehoseError('KAFKA_MALFORMED', `${message} (${what}).`, {
+        hint: 'The answer was damaged on the way or by the broker; try again, and if it stays, check the broker\'s log and version.',
+        cause: error,
+      });
+    }
     return unreachable(brokers, message.replace(/^Cannot connect to Kafka at \S+: /, ''), error);
   }
   // What Apache Kafka answers a SASL handshake with on a listener without SASL.

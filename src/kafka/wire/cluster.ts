@@ -136,7 +136,10 @@ export class Cluster {
       this.connections.delete(nodeId);
     }
     const address = this.brokers.get(nodeId);
-    if (!address) throw new KafkaConnectionError(this.options.bootstrap.join(','), `no address known for Kafka broker ${nodeId}`);
+    if (!address) {
+      const at = this.options.bootstrap.join(',');
+      throw new KafkaConnectionError(at, `Kafka at ${at} named broker ${nodeId} (a partition leader or coordinator) but listed no address for it`);
+    }
     const opening = Connection.open({ ...this.options, ...address });
     this.connections.set(nodeId, opening);
     opening.catch(() => this.connections.delete(nodeId));

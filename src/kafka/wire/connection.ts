@@ -93,6 +93,10 @@ export class Connection {
   static async open(options: ConnectionOptions): Promise<Connection> {
     const broker = `${options.host}:${options.port}`;
     const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    // An address from a damaged or odd Metadata answer: a clear error, not Node's RangeError.
+    if (!Number.isInteger(options.port) || options.port <= 0 || options.port > 65535 || options.host === '') {
+      throw new KafkaConnectionError(broker, `Cannot connect to Kafka at ${broker}: not a host and port (from the broker list Kafka sent)`);
+    }
     const socket = await new Promise<Socket>((resolve, reject) => {
       const tls = options.tls;
       const raw = options.socketFactory?.(options.host, options.port);
@@ -153,7 +157,21 @@ export class Connection {
     const version = options.version ?? this.version(name);
     const frame = await this.send(api.key, version, api.request.flexibleFrom <= version, (w) => encodeMessage(w, api.request, version, body as never), options.noResponse, options.timeoutMs);
     if (options.noResponse) return undefined as never;
-    return decodeMessage(answerBody(frame, version >= api.response.flexibleFrom && api.key !== API_KEY.ApiVersions), api.response, version) as ResponseBody<Name>;
+    try {
+      return decodeMessage(answerBody(frame, version >= api.response.flexibleFrom && api.key !== API_KEY.ApiVersions), api.response, version) as ResponseBody<Name>;
+    } catch (error) {
+      throw this.malformed(`${name} v${version}`, error);
+    }
+  }
+
+  /**
+   * An answer that does not decode: this connection is not to be trusted any more (the
+   * next request opens a new one), and the error names the broker and the API.
+   */
+  malformed(what: string, error: unknown): KafkaConnectionError {
+    const failure = new KafkaConnectionError(this.broker, `Kafka broker ${this.broker} sent a malformed ${what} answer (${(error as Error)?.message ?? String(error)})`, error);
+    this.fail(failure);
+    return failure;
   }
 
   /**
@@ -161,7 +179,12 @@ export class Connection {
    * non-flexible version; resolves with a reader at the start of the answer's body.
    */
   async rawRequest(apiKey: number, version: number, encode: (w: Writer) => void): Promise<Reader> {
-    return answerBody(await this.send(apiKey, version, false, encode), false);
+    const frame = await this.send(apiKey, version, false, encode);
+    try {
+      return answerBody(frame, false);
+    } catch (error) {
+      throw this.malformed(`API ${apiKey} v${version}`, error);
+    }
   }
 
   private send(apiKey: number, version: number, flexible: boolean, encode: (w: Writer) => void, noResponse = false, timeoutMs = this.requestTimeoutMs): Promise<Buffer> {

@@ -1,7 +1,7 @@
 // Reading partitions: ListOffsets (earliest, latest, by time) and a Fetch loop per
 // leader that keeps one answer ahead of the caller, yielding each partition's decoded
 // records as they come.
-import { BATCH_OFFSETS, decodeRecordBatches, RECORD_BATCH_HEADER_SIZE, type ConsumedRecord } from '../../protocol/records.js';
+import { BATCH_OFFSETS, decodeRecordBatches, RECORD_BATCH_HEADER_SIZE, UnsupportedCodecError, type ConsumedRecord } from '../../protocol/records.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { sleep, type Cluster } from './cluster.js';
 import { KafkaConnectionError, responseError, type KafkaResponseError } from './errors.js';
@@ -157,8 +157,16 @@ export class Fetcher {
             const from = positions.get(p.partitionIndex)!;
             const bytes = p.records;
             if (!bytes || bytes.length < RECORD_BATCH_HEADER_SIZE) continue;
-            const records = decodeRecordBatches(bytes, from);
-            const next = nextOffset(bytes);
+            let records: FetchedRecords['records'];
+            let next: number;
+            try {
+              records = decodeRecordBatches(bytes, from);
+              next = nextOffset(bytes);
+            } catch (error) {
+              if (error instanceof UnsupportedCodecError) throw error;
+              // A batch that fails its CRC or does not decode: fetched again on a new connection (up to 5 times).
+              throw connection.malformed(`Fetch (the records of ${topic}-${p.partitionIndex} at offset ${from})`, error);
+            }
             if (next > from) positions.set(p.partitionIndex, next);
             if (records.length > 0) {
               ready.push({ topic, partition: p.partitionIndex, records, highWatermark: Number(p.highWatermark) });
