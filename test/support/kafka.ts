@@ -224,7 +224,7 @@ export function javaBin(): string {
   return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 }
 
-function jvmArgs(libs: string, dir: string): string[] {
+export function jvmArgs(libs: string, dir: string): string[] {
   return [
     '-Xms128m', '-Xmx512m',
     '-Djava.awt.headless=true',
@@ -274,6 +274,70 @@ export async function stopProcess(pid: number, exited: () => boolean = () => !al
   throw new Error(`Kafka process ${pid} did not exit after SIGKILL`);
 }
 
+/** A cluster id as Kafka's Uuid writes it, never starting with '-' (it would read as a CLI flag). */
+export function newClusterId(): string {
+  let clusterId: string;
+  do clusterId = randomBytes(16).toString('base64url'); while (clusterId.startsWith('-'));
+  return clusterId;
+}
+
+/** kafka-storage format for one node (a static controller.quorum.voters needs no --standalone/--initial-controllers). */
+export async function formatStorage(libs: string, dir: string, config: string, clusterId: string, logFile: string, extraArgs: string[] = []): Promise<void> {
+  await run(javaBin(), [...jvmArgs(libs, dir), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, ...extraArgs])
+    .catch(async (err: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(`kafka-storage format failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}\n${await logTail(logFile)}`);
+    });
+}
+
+/** A broker JVM started on `config`; it dies with this process unless detached. */
+export interface KafkaNode {
+  child: ChildProcess;
+  pid: number;
+  exited(): boolean;
+  spawnError(): Error | undefined;
+  killOnExit(): void;
+}
+
+export function spawnNode(libs: string, dir: string, config: string, logFile: string, detached = false): KafkaNode {
+  // stdout/stderr (JVM errors) go to the same file as log4j; both append.
+  const out = openSync(logFile, 'a');
+  const java = [...jvmArgs(libs, dir), 'kafka.Kafka', config];
+  // Not detached: setpriv's parent-death signal kills the broker even if
+  // this process is SIGKILLed (no exit handler runs then).
+  const usePdeathsig = !detached && existsSync('/usr/bin/setpriv');
+  const child = usePdeathsig
+    ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', javaBin(), ...java], { stdio: ['ignore', out, out] })
+    : spawn(javaBin(), java, { stdio: ['ignore', out, out], detached });
+  closeSync(out);
+  let spawnError: Error | undefined;
+  child.once('error', (e) => { spawnError = e; });
+  const killOnExit = () => { try { child.kill('SIGKILL'); } catch { /* gone */ } };
+  if (detached) child.unref();
+  else process.once('exit', killOnExit);
+  return {
+    child,
+    pid: child.pid ?? 0,
+    exited: () => child.exitCode !== null || child.signalCode !== null || spawnError !== undefined,
+    spawnError: () => spawnError,
+    killOnExit,
+  };
+}
+
+/** Resolves once the node logged "Kafka Server started" (after `since` bytes of its log) and its port answers. */
+export async function waitUntilServing(node: KafkaNode, logFile: string, port: number, startedAt: number, since = 0): Promise<void> {
+  const deadline = startedAt + START_TIMEOUT_MS;
+  for (;;) {
+    if (node.exited()) {
+      throw new Error(`Kafka exited during startup (${node.spawnError()?.message ?? `code ${node.child.exitCode}, signal ${node.child.signalCode}`}). Log tail:\n${await logTail(logFile)}`);
+    }
+    if ((await readFile(logFile, 'utf8')).slice(since).includes('Kafka Server started') && await tcpOpen(port)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`Kafka did not start within ${START_TIMEOUT_MS} ms. Log tail:\n${await logTail(logFile)}`);
+    }
+    await sleep(100);
+  }
+}
+
 /** Starts a broker and resolves once it serves clients. */
 export async function startKafka(options: StartOptions = {}): Promise<KafkaHandle> {
   const startedAt = Date.now();
@@ -294,47 +358,13 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaHandl
     await writeFile(config, serverProperties(dir, { plain, ssl, ssl2, sasl: saslPort, controller, extra }, tls, sasl));
     const logFile = join(dir, 'server.log');
 
-    // Kafka's Uuid never starts with '-' (it would read as a CLI flag); do the same.
-    let clusterId: string;
-    do clusterId = randomBytes(16).toString('base64url'); while (clusterId.startsWith('-'));
-    // A static controller.quorum.voters needs no --standalone/--initial-controllers.
-    await run(javaBin(), [...jvmArgs(libs, dir), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config,
-      ...['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${sasl.username},password=${sasl.password}]`])])
-      .catch(async (err: { stdout?: string; stderr?: string; message: string }) => {
-        throw new Error(`kafka-storage format failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}\n${await logTail(logFile)}`);
-      });
-
-    // stdout/stderr (JVM errors) go to the same file as log4j; both append.
-    const out = openSync(logFile, 'a');
-    const java = [...jvmArgs(libs, dir), 'kafka.Kafka', config];
-    // Not detached: setpriv's parent-death signal kills the broker even if
-    // this process is SIGKILLed (no exit handler runs then).
-    const usePdeathsig = !options.detached && existsSync('/usr/bin/setpriv');
-    child = usePdeathsig
-      ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', javaBin(), ...java], { stdio: ['ignore', out, out] })
-      : spawn(javaBin(), java, { stdio: ['ignore', out, out], detached: !!options.detached });
-    closeSync(out);
-    const proc = child;
-    let spawnError: Error | undefined;
-    proc.once('error', (e) => { spawnError = e; });
-    const exited = () => proc.exitCode !== null || proc.signalCode !== null || spawnError !== undefined;
-    const pid = proc.pid ?? 0;
-
-    const killOnExit = () => { try { proc.kill('SIGKILL'); } catch { /* gone */ } };
-    if (options.detached) proc.unref();
-    else process.once('exit', killOnExit);
-
-    const deadline = startedAt + START_TIMEOUT_MS;
-    for (;;) {
-      if (exited()) {
-        throw new Error(`Kafka exited during startup (${spawnError?.message ?? `code ${proc.exitCode}, signal ${proc.signalCode}`}). Log tail:\n${await logTail(logFile)}`);
-      }
-      if ((await readFile(logFile, 'utf8')).includes('Kafka Server started') && await tcpOpen(plain)) break;
-      if (Date.now() > deadline) {
-        throw new Error(`Kafka did not start within ${START_TIMEOUT_MS} ms. Log tail:\n${await logTail(logFile)}`);
-      }
-      await sleep(100);
-    }
+    const clusterId = newClusterId();
+    await formatStorage(libs, dir, config, clusterId, logFile,
+      ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${sasl.username},password=${sasl.password}]`]));
+    const node = spawnNode(libs, dir, config, logFile, options.detached);
+    child = node.child;
+    const { pid, exited, killOnExit } = node;
+    await waitUntilServing(node, logFile, plain, startedAt);
 
     const info: KafkaInfo = {
       bootstrap: `127.0.0.1:${plain}`,
