@@ -2,7 +2,7 @@
 // broker and controller, loopback, replication factor 3 and min.insync.replicas 2, so one
 // broker may be down and acks=all still succeeds. Nodes can be killed (SIGKILL), stopped
 // (SIGTERM) and started again on their data. Same jars as the single broker (kafka.ts).
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureKafkaJars, formatStorage, freePorts, newClusterId, spawnNode, stopProcess, waitUntilServing, type KafkaNode } from './kafka.js';
@@ -73,7 +73,9 @@ export async function startKafkaCluster(): Promise<KafkaCluster> {
     await Promise.all([1, 2, 3].map(async (id) => {
       const dir = join(root, `node-${id}`);
       const config = join(root, `node-${id}.properties`);
-      const logFile = join(root, `node-${id}.log`);
+      // log4j writes to kafka.logs.dir, the node's dir (kafka.ts's jvmArgs).
+      const logFile = join(dir, 'server.log');
+      await mkdir(dir, { recursive: true });
       await writeFile(config, properties(dir, id, plain, controller));
       await formatStorage(libs, dir, config, clusterId, logFile);
       const node: ClusterNode & { process?: KafkaNode } = {
@@ -100,8 +102,9 @@ export async function startKafkaCluster(): Promise<KafkaCluster> {
     nodes.sort((a, b) => a.id - b.id);
     // The controllers need each other for a quorum: start all three at once.
     await Promise.all(nodes.map(async (n) => {
-      n.process = spawnNode(libs, join(root, `node-${n.id}`), join(root, `node-${n.id}.properties`), join(root, `node-${n.id}.log`));
-      await waitUntilServing(n.process, join(root, `node-${n.id}.log`), plain[n.id - 1]!, startedAt);
+      const dir = join(root, `node-${n.id}`);
+      n.process = spawnNode(libs, dir, join(root, `node-${n.id}.properties`), join(dir, 'server.log'));
+      await waitUntilServing(n.process, join(dir, 'server.log'), plain[n.id - 1]!, startedAt);
     }));
   } catch (error) {
     await Promise.allSettled(nodes.map((n) => n.stop('SIGKILL')));
