@@ -4,6 +4,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ConsumedRecord } from '../protocol/records.js';
 import type { KafkaClient } from './connect.js';
+import { memberEvents } from './group-member.js';
 import type { StopReason, StopSignal } from './stop-signal.js';
 
 /** A record as it was stored: raw key, value and header bytes. */
@@ -108,13 +109,7 @@ export async function consumeBatches(client: KafkaClient, options: BatchConsumer
         committed.delete(p);
       }
     },
-    onEvent: (event) => {
-      if (event.type === 'joined') {
-        options.onAssign?.(event.assignment.find((t) => t.topic === topic)?.partitions ?? []);
-        stop.touch();
-      } else if (event.type === 'rejoin') client.log?.debug(`group ${options.groupId}: rejoining (${event.reason})`);
-      else logFailure(event.type)(event.error);
-    },
+    onEvent: memberEvents(client, options.groupId, topic, stop, options.onAssign),
   });
   const timer = setInterval(() => void commitResolved().catch(logFailure('commit failed')), options.commitIntervalMs);
 

@@ -8,6 +8,7 @@
 import type { KafkaClient } from './connect.js';
 import type { StopReason, StopSignal } from './stop-signal.js';
 import type { FetchedRecords } from './wire/fetcher.js';
+import type { GroupEvent } from './wire/group.js';
 
 export interface GroupMemberOptions {
   group: string;
@@ -33,6 +34,21 @@ export interface GroupMemberControl {
 }
 
 /**
+ * A GroupConsumer's onEvent for firehose's commands: every assignment of `topic` goes to
+ * `onAssign` and restarts the idle countdown; rejoins and failed heartbeats or commits are
+ * debug lines (--verbose).
+ */
+export function memberEvents(client: KafkaClient, group: string, topic: string, stop: StopSignal, onAssign?: (partitions: number[]) => void): (event: GroupEvent) => void {
+  return (event) => {
+    if (event.type === 'joined') {
+      onAssign?.(event.assignment.find((t) => t.topic === topic)?.partitions ?? []);
+      stop.touch();
+    } else if (event.type === 'rejoin') client.log?.debug(`group ${group}: rejoining (${event.reason})`);
+    else client.log?.debug(`group ${group}: ${event.type}: ${event.error.message}`);
+  };
+}
+
+/**
  * Runs a member of `options.group` on `options.topic` until `options.stop` fires (or the
  * member fails: the error is thrown as a FirehoseError naming `what`). `handle` gets one
  * batch at a time; a stop waits for the batch in hand.
@@ -54,13 +70,7 @@ export async function runGroupMember(client: KafkaClient, options: GroupMemberOp
     sessionTimeoutMs: 10_000,
     heartbeatIntervalMs: 1_000,
     fetch: { maxWaitMs: options.maxWaitMs ?? 500 },
-    onEvent: (event) => {
-      if (event.type === 'joined') {
-        options.onAssign?.(event.assignment.find((t) => t.topic === topic)?.partitions ?? []);
-        stop.touch();
-      } else if (event.type === 'rejoin') client.log?.debug(`group ${group}: rejoining (${event.reason})`);
-      else client.log?.debug(`group ${group}: ${event.type}: ${event.error.message}`);
-    },
+    onEvent: memberEvents(client, group, topic, stop, options.onAssign),
   });
   const control: GroupMemberControl = {
     seek: (partition, offset) => consumer.seek(topic, partition, offset),
