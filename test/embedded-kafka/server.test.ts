@@ -10,6 +10,7 @@ import { Writer } from '../../src/protocol/writer.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/embedded-kafka/server.js';
 import { RawClient } from '../support/raw-kafka-client.js';
 import { encodeBatch } from '../support/record-batch.js';
+import { seededRandom } from '../support/random.js';
 
 let broker: EmbeddedBroker;
 const logged: string[] = [];
@@ -125,20 +126,9 @@ describe('embedded broker: protocol edges', () => {
 });
 
 describe('embedded broker: random frames', () => {
-  /** A small seeded PRNG (mulberry32), so a failure names a seed that reproduces it. */
-  function random(seed: number): () => number {
-    let a = seed;
-    return () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   it('answers or closes the connection for 300 random requests to served APIs, and keeps serving', async () => {
     const seed = 20261124;
-    const next = random(seed);
+    const next = seededRandom(seed);
     for (let i = 0; i < 300; i++) {
       const api = SERVED_APIS[Math.floor(next() * SERVED_APIS.length)]!;
       const version = api.minVersion + Math.floor(next() * (api.maxVersion - api.minVersion + 1));

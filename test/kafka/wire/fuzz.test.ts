@@ -11,18 +11,8 @@ import { KafkaConnectionError, KafkaResponseError } from '../../../src/kafka/wir
 import { Fetcher } from '../../../src/kafka/wire/fetcher.js';
 import { withDeadline } from '../../../src/util/deadline.js';
 import { kafkaFromTests } from '../../support/kafka-env.js';
+import { seededRandom } from '../../support/random.js';
 import { newWireTopic, produceWire } from '../../support/wire-client.js';
-
-/** A small deterministic generator (mulberry32), so a failing seed can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Damages one answer frame (size prefix included): a few flipped bytes, or the body cut short. */
 function damage(frame: Buffer, next: () => number): Buffer {
@@ -43,7 +33,7 @@ function damage(frame: Buffer, next: () => number): Buffer {
 
 /** A socket factory to the real broker whose answers, after the first on each connection (ApiVersions), are damaged. */
 function damagingSockets(seed: number) {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return (host: string, port: number): Duplex => {
     const socket = connect({ host, port });
     let pending = Buffer.alloc(0);
