@@ -47,10 +47,13 @@ async function fetchAll(topic: string, partitions: number, count: number): Promi
   const all = Array.from({ length: partitions }, (_, p) => p);
   const positions = await fetcher.listOffsets(topic, all, 'earliest');
   const out: FetchedRecords['records'] = [];
-  for await (const batch of fetcher.fetch(topic, positions)) {
+  // A deadline, so records that never come fail the test with a count instead of hanging it.
+  const abort = AbortSignal.timeout(30_000);
+  for await (const batch of fetcher.fetch(topic, positions, abort)) {
     out.push(...batch.records);
     if (out.length >= count) break;
   }
+  if (out.length < count) throw new Error(`fetched ${out.length} of ${count} records of ${topic} within 30 s`);
   return out;
 }
 
