@@ -5,6 +5,7 @@
 // - 'timer': what the caller finished is committed every second, on a rebalance and at
 //   the end; a killed process re-reads about a second of records (at-least-once);
 // - 'manual': only what the caller commits itself (the commit demo's per-message commits).
+import { FirehoseError } from '../errors.js';
 import type { KafkaClient } from './connect.js';
 import type { StopReason, StopSignal } from './stop-signal.js';
 import type { FetchedRecords } from './wire/fetcher.js';
@@ -58,6 +59,8 @@ export async function runGroupMember(client: KafkaClient, options: GroupMemberOp
   const cluster = await client.cluster();
   const { GroupConsumer } = await import('./wire/group.js');
   const timer = options.commit === 'timer';
+  const events = memberEvents(client, group, topic, stop, options.onAssign);
+  let finalCommitFailure: Error | undefined;
   const consumer = new GroupConsumer(cluster, {
     groupId: group,
     topics: [topic],
@@ -70,7 +73,11 @@ export async function runGroupMember(client: KafkaClient, options: GroupMemberOp
     sessionTimeoutMs: 10_000,
     heartbeatIntervalMs: 1_000,
     fetch: { maxWaitMs: options.maxWaitMs ?? 500 },
-    onEvent: memberEvents(client, group, topic, stop, options.onAssign),
+    onEvent: (event) => {
+      // The last commit (on the way out) failed: say so, the group will read those records again.
+      if (event.type === 'commit-failed' && closing) finalCommitFailure = event.error;
+      events(event);
+    },
   });
   const control: GroupMemberControl = {
     seek: (partition, offset) => consumer.seek(topic, partition, offset),
@@ -102,5 +109,11 @@ export async function runGroupMember(client: KafkaClient, options: GroupMemberOp
   stop.stop('done');
   await close();
   await cluster.close();
+  if (finalCommitFailure) {
+    throw new FirehoseError('COMMIT_FAILED', `Could not commit the offsets of group ${group} on ${topic} at the end: ${finalCommitFailure.message}`, {
+      hint: 'What was read was handed on but not committed; the group will read it again.',
+      cause: client.translate(finalCommitFailure, `commit offsets of group ${group}`),
+    });
+  }
   return stop.done;
 }
