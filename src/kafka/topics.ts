@@ -128,13 +128,12 @@ export interface TopicSummary {
 export async function listTopics(client: KafkaClient, { includeInternal = false } = {}): Promise<TopicSummary[]> {
   const admin = await client.admin();
   try {
-    const { topics } = await admin.metadata();
-    const shown = topics.filter((t) => includeInternal || !(t.internal || t.name.startsWith('__')));
+    const shown = await admin.allTopics(includeInternal);
     const summaries = await Promise.all(shown.map(async (t) => ({
       topic: t.name,
       partitions: t.partitions.length,
       replicas: t.partitions[0]?.replicas.length ?? 0,
-      messages: (await admin.offsets(t.name)).reduce((sum, o) => sum + o.latest, 0),
+      messages: [...(await admin.offsetsFor(t.name, 'latest')).values()].reduce((sum, o) => sum + o, 0),
     })));
     return summaries.sort((a, b) => a.topic.localeCompare(b.topic));
   } catch (error) {

@@ -100,21 +100,25 @@ export class Admin {
     for (const t of answer.topics) {
       if (t.name === null || t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) continue;
       if (t.errorCode !== ErrorCode.NONE && t.errorCode !== ErrorCode.LEADER_NOT_AVAILABLE) throw responseError(t.errorCode, `topic "${t.name}"`);
-      out.push({
-        name: t.name,
-        internal: t.isInternal,
-        partitions: t.partitions
-          .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, replicas: [...p.replicaNodes], isr: [...p.isrNodes] }))
-          .sort((a, b) => a.partition - b.partition),
-      });
+      const partitions = t.partitions
+        .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, replicas: [...p.replicaNodes], isr: [...p.isrNodes] }))
+        .sort((a, b) => a.partition - b.partition);
+      out.push({ name: t.name, internal: t.isInternal, partitions });
+      // The cluster's cache saves the next request on this topic its own Metadata round trip.
+      if (partitions.every((p, i) => p.partition === i && p.leader >= 0)) this.cluster.rememberTopic(t.name, partitions.map((p) => p.leader));
     }
     return { controller: answer.controllerId, topics: out.sort((a, b) => a.name.localeCompare(b.name)) };
   }
 
-  /** The names of every topic; internal ones (__consumer_offsets ...) only when asked. */
-  async listTopics(includeInternal = false): Promise<string[]> {
+  /** Every topic with its partitions; Kafka's own (__consumer_offsets ...) only when asked. */
+  async allTopics(includeInternal = false): Promise<TopicMetadata[]> {
     const { topics } = await this.metadata();
-    return topics.filter((t) => includeInternal || !(t.internal || t.name.startsWith('__'))).map((t) => t.name);
+    return topics.filter((t) => includeInternal || !(t.internal || t.name.startsWith('__')));
+  }
+
+  /** The names of every topic; internal ones only when asked. */
+  async listTopics(includeInternal = false): Promise<string[]> {
+    return (await this.allTopics(includeInternal)).map((t) => t.name);
   }
 
   /** One topic's metadata; undefined when it does not exist. */
@@ -179,15 +183,14 @@ export class Admin {
 
   /** Earliest and latest offset of each partition of `topic`. */
   async offsets(topic: string): Promise<PartitionOffsets[]> {
-    const partitions = (await this.cluster.topic(topic)).leaders.map((_, i) => i);
+    const partitions = await this.partitions(topic);
     const [earliest, latest] = await Promise.all([this.fetcher.listOffsets(topic, partitions, 'earliest'), this.fetcher.listOffsets(topic, partitions, 'latest')]);
     return partitions.map((partition) => ({ partition, earliest: earliest.get(partition) ?? 0, latest: latest.get(partition) ?? 0 }));
   }
 
   /** The offset per partition that `spec` names (for a time: the first record at or after it, else the end). */
   async offsetsFor(topic: string, spec: OffsetSpec): Promise<Map<number, number>> {
-    const partitions = (await this.cluster.topic(topic)).leaders.map((_, i) => i);
-    return this.fetcher.listOffsets(topic, partitions, spec);
+    return this.fetcher.listOffsets(topic, await this.partitions(topic), spec);
   }
 
   /** The topic's configs, with which of them are set on the topic itself. */

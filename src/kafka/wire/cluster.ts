@@ -122,6 +122,11 @@ export class Cluster {
     this.brokers.set(nodeId, { host, port });
   }
 
+  /** Learns a topic's leaders from a Metadata answer asked for elsewhere (the admin client's). */
+  rememberTopic(name: string, leaders: number[]): void {
+    this.topics.set(name, { name, leaders });
+  }
+
   /** The node ids of the brokers seen in Metadata answers. */
   brokerIds(): number[] {
     return [...this.brokers.keys()].sort((a, b) => a - b);
