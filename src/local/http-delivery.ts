@@ -3,6 +3,8 @@
  * retries with backoff for the answers worth another try. The local broker, channel and the
  * KafkaSource dispatcher deliver (and dead-letter) through it.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
 import { toBinaryHttp, type CloudEvent } from '../events/cloudevent.js';
 import { backoffDelay, isRetryableStatus, type RetryPolicy } from './delivery.js';
@@ -21,26 +23,81 @@ export interface PostOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Kept-alive connections per sink, shared by every delivery in the process: a POST reuses an
+ * idle socket instead of opening one (fetch() spent ~28% of the dispatcher's CPU per POST).
+ * The number of POSTs in flight is bounded by the callers (ordered: one per partition;
+ * unordered: the dispatcher's limit).
+ */
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo' }),
+  'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
+};
+
 /** POSTs the event in binary mode; never throws (a failure to connect is a retryable result). */
 export async function postEvent(url: string, event: CloudEvent, options: PostOptions): Promise<AttemptResult> {
   const { headers, body } = toBinaryHttp(event);
-  const signals = [AbortSignal.timeout(options.timeoutMs)];
-  if (options.signal) signals.push(options.signal);
   try {
-    const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.any(signals) });
-    const answer = Buffer.from(await response.arrayBuffer());
+    const response = await post(url, headers, body, options);
     return {
       status: response.status,
       ok: response.status >= 200 && response.status < 300,
       retryable: isRetryableStatus(response.status),
-      headers: Object.fromEntries(response.headers.entries()),
-      body: answer,
+      headers: response.headers,
+      body: response.body,
     };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    const status = cause?.code ?? ((error as Error).name === 'TimeoutError' ? 'TIMEOUT' : (error as Error).name);
+    const status = (error as NodeJS.ErrnoException).code ?? (error as Error).name;
     return { status, ok: false, retryable: true, headers: {}, body: Buffer.alloc(0) };
   }
+}
+
+/** One POST through the shared agents; fails with code TIMEOUT after timeoutMs, or ABORTED on the signal. */
+function post(url: string, headers: Record<string, string>, body: Buffer, options: PostOptions): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const agent = agents[target.protocol as keyof typeof agents];
+    if (!agent) return reject(Object.assign(new Error(`unsupported protocol ${target.protocol}`), { code: 'ERR_INVALID_URL' }));
+    const client = target.protocol === 'https:' ? https : http;
+    let settled = false;
+    const fail = (code: string) => {
+      if (settled) return;
+      settled = true;
+      request.destroy(Object.assign(new Error(code), { code }));
+      reject(Object.assign(new Error(code), { code }));
+    };
+    const onAbort = () => fail('ABORTED');
+    const timer = setTimeout(() => fail('TIMEOUT'), options.timeoutMs);
+    const done = () => {
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+    const request = client.request(target, { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', (error) => {
+        if (settled) return;
+        done();
+        reject(error);
+      });
+      response.on('end', () => {
+        if (settled) return;
+        done();
+        const answerHeaders: Record<string, string> = {};
+        for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) answerHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
+        resolve({ status: response.statusCode ?? 0, headers: answerHeaders, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+      });
+    });
+    request.on('error', (error) => {
+      if (settled) return;
+      done();
+      reject(error);
+    });
+    if (options.signal?.aborted) return fail('ABORTED');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    request.end(body);
+  });
 }
 
 export interface DeliveryOutcome {
