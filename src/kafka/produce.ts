@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { Acks } from './acks.js';
+import type { CompressionCodec } from './compression.js';
 import type { KafkaClient } from './connect.js';
 import { requireTopic } from './topics.js';
 import type { DeliveryReport, OutgoingRecord } from './wire/producer.js';
@@ -13,6 +14,8 @@ export interface ProduceOptions {
   headers: Record<string, string>;
   partition?: number;
   acks: Acks;
+  /** Record-batch codec; default none. */
+  compression?: CompressionCodec;
   /**
    * Send and acknowledge each line as it arrives (a person typing); otherwise lines are
    * batched for speed (a pipe).
@@ -75,6 +78,7 @@ export async function produceLines(
   const producer = new Producer(cluster, {
     acks: options.acks,
     idempotent: options.acks === -1,
+    compression: options.compression,
     onDelivered: (report) => { delivered.last = report; },
     onRetry: ({ topic, partition, attempt, error }) => client.log?.debug(`produce: retry ${attempt} of a batch to ${topic}-${partition} after: ${error.message}`),
   });

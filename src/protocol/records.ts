@@ -4,7 +4,7 @@
 // not decode records (src/embedded-kafka/record-batch.ts checks headers only).
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as zlib from 'node:zlib';
-import { lz4Decompress, snappyDecompress } from './codecs.js';
+import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from './codecs.js';
 import { crc32c } from './crc32c.js';
 import { FrameError } from './reader.js';
 
@@ -37,13 +37,15 @@ const zstd = zlib as unknown as { zstdCompressSync?: (b: Buffer) => Buffer; zstd
 
 export class UnsupportedCodecError extends Error {
   constructor(readonly codec: string) {
-    super(`${codec} compression is not available in this firehose on Node ${process.version}: use gzip or none${codec === 'zstd' ? ' (or Node 22.15 or later, which has zstd)' : ''}`);
+    super(`${codec} compression is not available in this firehose on Node ${process.version}: use gzip, snappy, lz4 or none${codec === 'zstd' ? ' (or Node 22.15 or later, which has zstd)' : ''}`);
     this.name = 'UnsupportedCodecError';
   }
 }
 
 function compress(codec: CompressionCodec, plain: Buffer): Buffer {
   if (codec === 'gzip') return gzipSync(plain);
+  if (codec === 'snappy') return snappyCompress(plain);
+  if (codec === 'lz4') return lz4Compress(plain);
   if (codec === 'zstd' && zstd.zstdCompressSync) return zstd.zstdCompressSync(plain);
   throw new UnsupportedCodecError(codec);
 }
@@ -119,96 +121,156 @@ function writeVarlong(buf: Buffer, at: number, value: number): number {
   return at;
 }
 
-function headerKeyBytes(records: readonly ProducerRecord[]): Buffer[][] | undefined {
-  if (!records.some((r) => r.headers?.length)) return undefined;
-  return records.map((r) => (r.headers ?? []).map((h) => Buffer.from(h.key, 'utf8')));
-}
-
-function byteLength(data: Buffer | string | null): number {
+function dataLength(data: Buffer | string | null): number {
   if (data === null) return -1;
   return typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
 }
 
-/** The size of one record's body (after its own length varint). */
-function recordBodySize(record: ProducerRecord, index: number, timestampDelta: number, headerKeys: Buffer[] | undefined, keyLength: number, valueLength: number): number {
-  let size = 1 + varlongSize(timestampDelta) + varintSize(index) + varintSize(keyLength) + Math.max(0, keyLength) + varintSize(valueLength) + Math.max(0, valueLength);
-  const headers = record.headers ?? [];
-  size += varintSize(headers.length);
-  for (let h = 0; h < headers.length; h++) {
-    const k = headerKeys![h]!;
-    const v = headers[h]!.value;
-    size += varintSize(k.length) + k.length + varintSize(v ? v.length : -1) + (v ? v.length : 0);
+/**
+ * Builds one record batch (v2, CRC32C) record by record: each record is written into the
+ * batch's buffer as it is appended, so a producer holds bytes, not record objects, while a
+ * batch fills. finish() writes the header (baseOffset 0: the broker assigns offsets),
+ * compresses the records when asked, and seals the CRC.
+ */
+export class RecordBatchBuilder {
+  private buf: Buffer;
+  private at = RECORD_BATCH_HEADER_SIZE;
+  private firstTimestamp = 0;
+  private maxTimestamp = 0;
+  /** Records appended so far. */
+  count = 0;
+
+  constructor(initialBytes = 4096) {
+    this.buf = Buffer.allocUnsafe(Math.max(initialBytes, RECORD_BATCH_HEADER_SIZE + 64));
   }
-  return size;
+
+  /** Bytes written so far, header included (before compression). */
+  get length(): number {
+    return this.at;
+  }
+
+  /**
+   * Writes one record and returns the bytes it took; `now` stands in for a record without a
+   * timestamp. Returns 0, writing nothing, when the record would take the batch past
+   * `maxBytes` (a batch's first record is always written).
+   */
+  append(record: ProducerRecord, now: number, maxBytes = Infinity): number {
+    const timestamp = record.timestamp ?? now;
+    const delta = this.count === 0 ? 0 : timestamp - this.firstTimestamp;
+    const key = record.key;
+    const value = record.value;
+    const keyLength = dataLength(key);
+    const valueLength = dataLength(value);
+    const headers = record.headers;
+    let size = 1 + varlongSize(delta) + varintSize(this.count) + varintSize(keyLength) + Math.max(0, keyLength) + varintSize(valueLength) + Math.max(0, valueLength);
+    let headerKeys: Buffer[] | undefined;
+    if (headers && headers.length > 0) {
+      headerKeys = headers.map((h) => Buffer.from(h.key, 'utf8'));
+      size += varintSize(headers.length);
+      for (let h = 0; h < headers.length; h++) {
+        const k = headerKeys[h]!;
+        const v = headers[h]!.value;
+        size += varintSize(k.length) + k.length + varintSize(v ? v.length : -1) + (v ? v.length : 0);
+      }
+    } else size += 1;
+    const total = varintSize(size) + size;
+    if (this.at + total > maxBytes && this.count > 0) return 0;
+    this.reserve(total);
+    const buf = this.buf;
+    const start = this.at;
+    let at = writeVarint(buf, start, size);
+    buf[at++] = 0; // attributes
+    at = writeVarlong(buf, at, delta);
+    at = writeVarint(buf, at, this.count);
+    at = writeData(buf, at, key, keyLength);
+    at = writeData(buf, at, value, valueLength);
+    if (headerKeys) {
+      at = writeVarint(buf, at, headerKeys.length);
+      for (let h = 0; h < headerKeys.length; h++) {
+        at = writeBytes(buf, at, headerKeys[h]!);
+        at = writeBytes(buf, at, headers![h]!.value);
+      }
+    } else buf[at++] = 0; // no headers
+    this.at = at;
+    if (this.count === 0) this.firstTimestamp = this.maxTimestamp = timestamp;
+    else if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+    this.count++;
+    return at - start;
+  }
+
+  /**
+   * Writes one keyless, headerless record whose value is `source[start, end)` (no view or
+   * string per record); returns as append() does.
+   */
+  appendValue(source: Buffer, start: number, end: number, timestamp: number, maxBytes = Infinity): number {
+    const delta = this.count === 0 ? 0 : timestamp - this.firstTimestamp;
+    const valueLength = end - start;
+    // attributes, delta, offset delta, null key (-1: one byte), value, no headers (one byte)
+    const size = 1 + varlongSize(delta) + varintSize(this.count) + 1 + varintSize(valueLength) + valueLength + 1;
+    const total = varintSize(size) + size;
+    if (this.at + total > maxBytes && this.count > 0) return 0;
+    this.reserve(total);
+    const buf = this.buf;
+    let at = writeVarint(buf, this.at, size);
+    buf[at++] = 0;
+    at = writeVarlong(buf, at, delta);
+    at = writeVarint(buf, at, this.count);
+    buf[at++] = 1; // zigzag -1: no key
+    at = writeVarint(buf, at, valueLength);
+    at = copyBytes(source, start, end, buf, at);
+    buf[at++] = 0;
+    this.at = at;
+    if (this.count === 0) this.firstTimestamp = this.maxTimestamp = timestamp;
+    else if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+    this.count++;
+    return total;
+  }
+
+  /** The sealed batch. The builder must not be used afterwards. */
+  finish(options: BatchOptions = {}): Buffer {
+    if (this.count === 0) throw new Error('a record batch needs at least one record');
+    const codec = options.compression ?? 'none';
+    let batch = this.buf.subarray(0, this.at);
+    if (codec !== 'none') {
+      const compressed = compress(codec, batch.subarray(RECORD_BATCH_HEADER_SIZE));
+      batch = Buffer.allocUnsafe(RECORD_BATCH_HEADER_SIZE + compressed.length);
+      compressed.copy(batch, RECORD_BATCH_HEADER_SIZE);
+    }
+    const o = BATCH_OFFSETS;
+    batch.writeBigInt64BE(0n, o.baseOffset);
+    batch.writeInt32BE(batch.length - LOG_OVERHEAD, o.batchLength);
+    batch.writeInt32BE(-1, o.partitionLeaderEpoch);
+    batch.writeInt8(2, o.magic);
+    batch.writeInt16BE(COMPRESSION_CODECS.indexOf(codec), o.attributes);
+    batch.writeInt32BE(this.count - 1, o.lastOffsetDelta);
+    batch.writeBigInt64BE(BigInt(this.firstTimestamp), o.baseTimestamp);
+    batch.writeBigInt64BE(BigInt(this.maxTimestamp), o.maxTimestamp);
+    batch.writeBigInt64BE(options.producerId ?? -1n, o.producerId);
+    batch.writeInt16BE(options.producerEpoch ?? -1, o.producerEpoch);
+    batch.writeInt32BE(options.baseSequence ?? -1, o.baseSequence);
+    batch.writeInt32BE(this.count, o.recordCount);
+    batch.writeUInt32BE(crc32c(batch, o.attributes), o.crc);
+    return batch;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.at + bytes <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + bytes));
+    this.buf.copy(grown, 0, 0, this.at);
+    this.buf = grown;
+  }
 }
 
 /**
- * One sealed record batch (v2, CRC32C) holding `records`, with baseOffset 0 (the broker
- * assigns offsets). The records are written into one buffer sized up front.
+ * One sealed record batch holding `records` (see RecordBatchBuilder), with baseOffset 0
+ * (the broker assigns offsets); the first record's timestamp is the batch's base.
  */
 export function encodeRecordBatch(records: readonly ProducerRecord[], options: BatchOptions = {}): Buffer {
   if (records.length === 0) throw new Error('a record batch needs at least one record');
+  const builder = new RecordBatchBuilder(RECORD_BATCH_HEADER_SIZE + records.length * 64);
   const now = Date.now();
-  let baseTimestamp = records[0]!.timestamp ?? now;
-  let maxTimestamp = baseTimestamp;
-  for (const r of records) {
-    const t = r.timestamp ?? now;
-    if (t < baseTimestamp) baseTimestamp = t;
-    if (t > maxTimestamp) maxTimestamp = t;
-  }
-  const headerKeys = headerKeyBytes(records);
-  const bodySizes = new Array<number>(records.length);
-  // Byte lengths of text keys and values, measured once (-1: null; Buffers need no entry).
-  const keyLengths = new Array<number>(records.length);
-  const valueLengths = new Array<number>(records.length);
-  let recordsSize = 0;
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]!;
-    const keyLength = (keyLengths[i] = byteLength(record.key));
-    const valueLength = (valueLengths[i] = byteLength(record.value));
-    const body = recordBodySize(record, i, (record.timestamp ?? now) - baseTimestamp, headerKeys?.[i], keyLength, valueLength);
-    bodySizes[i] = body;
-    recordsSize += varintSize(body) + body;
-  }
-  const codec = options.compression ?? 'none';
-  const plain = Buffer.allocUnsafe(codec === 'none' ? RECORD_BATCH_HEADER_SIZE + recordsSize : recordsSize);
-  let at = codec === 'none' ? RECORD_BATCH_HEADER_SIZE : 0;
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]!;
-    at = writeVarint(plain, at, bodySizes[i]!);
-    plain[at++] = 0; // attributes
-    at = writeVarlong(plain, at, (record.timestamp ?? now) - baseTimestamp);
-    at = writeVarint(plain, at, i);
-    at = writeData(plain, at, record.key, keyLengths[i]!);
-    at = writeData(plain, at, record.value, valueLengths[i]!);
-    const headers = record.headers ?? [];
-    at = writeVarint(plain, at, headers.length);
-    for (let h = 0; h < headers.length; h++) {
-      at = writeBytes(plain, at, headerKeys![i]![h]!);
-      at = writeBytes(plain, at, headers[h]!.value);
-    }
-  }
-  let batch = plain;
-  if (codec !== 'none') {
-    const compressed = compress(codec, plain);
-    batch = Buffer.allocUnsafe(RECORD_BATCH_HEADER_SIZE + compressed.length);
-    compressed.copy(batch, RECORD_BATCH_HEADER_SIZE);
-  }
-  const o = BATCH_OFFSETS;
-  batch.writeBigInt64BE(0n, o.baseOffset);
-  batch.writeInt32BE(batch.length - LOG_OVERHEAD, o.batchLength);
-  batch.writeInt32BE(-1, o.partitionLeaderEpoch);
-  batch.writeInt8(2, o.magic);
-  batch.writeInt16BE(COMPRESSION_CODECS.indexOf(codec), o.attributes);
-  batch.writeInt32BE(records.length - 1, o.lastOffsetDelta);
-  batch.writeBigInt64BE(BigInt(baseTimestamp), o.baseTimestamp);
-  batch.writeBigInt64BE(BigInt(maxTimestamp), o.maxTimestamp);
-  batch.writeBigInt64BE(options.producerId ?? -1n, o.producerId);
-  batch.writeInt16BE(options.producerEpoch ?? -1, o.producerEpoch);
-  batch.writeInt32BE(options.baseSequence ?? -1, o.baseSequence);
-  batch.writeInt32BE(records.length, o.recordCount);
-  batch.writeUInt32BE(crc32c(batch, o.attributes), o.crc);
-  return batch;
+  for (const record of records) builder.append(record, now);
+  return builder.finish(options);
 }
 
 function writeData(buf: Buffer, at: number, data: Buffer | string | null, length: number): number {
@@ -217,11 +279,21 @@ function writeData(buf: Buffer, at: number, data: Buffer | string | null, length
   return at + buf.write(data, at, length, 'utf8');
 }
 
+/**
+ * Copies source[start, end) to target at `at`; returns the position after. Short ranges are
+ * copied here: Buffer.copy allocates a view per call, which costs more than the bytes.
+ */
+function copyBytes(source: Buffer, start: number, end: number, target: Buffer, at: number): number {
+  if (end - start > 64) return at + source.copy(target, at, start, end);
+  for (let i = start; i < end; i++) target[at++] = source[i]!;
+  return at;
+}
+
 function writeBytes(buf: Buffer, at: number, bytes: Buffer | null): number {
   if (bytes === null) return writeVarint(buf, at, -1);
-  at = writeVarint(buf, at, bytes.length);
-  bytes.copy(buf, at);
-  return at + bytes.length;
+  const length = bytes.length;
+  at = writeVarint(buf, at, length);
+  return copyBytes(bytes, 0, length, buf, at);
 }
 
 /** A record as a consumer gets it; key, value and header values are views into the fetched bytes. */

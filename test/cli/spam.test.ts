@@ -53,6 +53,18 @@ describe('spam', () => {
     });
   }
 
+  it('-z lz4 (kcat\'s flag) compresses the batches; the records read back unchanged', async () => {
+    const topic = await newTopic('spam-lz4');
+    expectOk(await firehose(['spam', topic, '--times', '500', '-z', 'lz4']));
+    expect(sorted((await readBack(topic, 500)).map((r) => r.value))).toEqual(sorted(spamValues(500)));
+  });
+
+  it('an unknown --compression is a usage error naming the codecs', async () => {
+    const result = await firehose(['spam', 'any-topic', '--compression', 'brotli']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--compression must be one of none, gzip, snappy, lz4, zstd, not "brotli"/);
+  });
+
   it('--rate 100 spreads --times 20 over at least ~150 ms', async () => {
     const topic = await newTopic('spam-rate', 1);
     const started = performance.now();

@@ -1,6 +1,6 @@
 // The spammer's values must match the workshop's kafka-python spammer byte for byte.
 import { describe, expect, it } from 'vitest';
-import { spamValue } from '../../src/kafka/spam.js';
+import { spamValue, spamValues } from '../../src/kafka/spam.js';
 
 describe('spamValue', () => {
   it.each([
@@ -25,5 +25,14 @@ describe('spamValue', () => {
 
   it('never groups digits (no locale formatting)', () => {
     expect(spamValue(1234567)).toContain('1234567');
+  });
+});
+
+describe('spamValues', () => {
+  it('holds spamValue(from) … spamValue(to - 1) back to back, with where each ends', () => {
+    const { bytes, ends } = spamValues(998, 1003);
+    const cut = Array.from(ends, (end, k) => bytes.subarray(k === 0 ? 0 : ends[k - 1], end).toString('latin1'));
+    expect(cut).toEqual([998, 999, 1000, 1001, 1002].map(spamValue));
+    expect(ends.at(-1)).toBe(bytes.length);
   });
 });

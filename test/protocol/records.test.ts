@@ -1,8 +1,9 @@
 // Record batch v2: what encodeRecordBatch writes, an independent decoder (test/support/
 // record-batch.ts) reads, and decodeRecordBatches reads what either side wrote.
+import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '../../src/protocol/crc32c.js';
-import { BATCH_OFFSETS, decodeRecordBatches, encodeRecordBatch, UnsupportedCodecError } from '../../src/protocol/records.js';
+import { BATCH_OFFSETS, decodeRecordBatches, encodeRecordBatch, RecordBatchBuilder, UnsupportedCodecError } from '../../src/protocol/records.js';
 import { decodeBatchValues, encodeBatch } from '../support/record-batch.js';
 
 const text = (b: Buffer | null) => (b === null ? null : b.toString('utf8'));
@@ -24,7 +25,8 @@ describe('encodeRecordBatch', () => {
       { key: Buffer.from('k3'), value: null, timestamp: 1_699_999_999_000 },
     ]);
     expect(crc32c(batch, BATCH_OFFSETS.attributes)).toBe(batch.readUInt32BE(BATCH_OFFSETS.crc));
-    expect(batch.readBigInt64BE(BATCH_OFFSETS.baseTimestamp)).toBe(1_699_999_999_000n);
+    // The first record's timestamp is the base, as Java writes it: the third record's delta is negative.
+    expect(batch.readBigInt64BE(BATCH_OFFSETS.baseTimestamp)).toBe(1_700_000_000_000n);
     expect(batch.readBigInt64BE(BATCH_OFFSETS.maxTimestamp)).toBe(1_700_000_000_500n);
     const records = decodeRecordBatches(asStored(batch, 40));
     expect(records.map((r) => [r.offset, text(r.key), text(r.value), r.timestamp])).toEqual([
@@ -56,11 +58,45 @@ describe('encodeRecordBatch', () => {
     expect(decodeRecordBatches(batch).map((r) => text(r.value))).toEqual(values.map((v) => text(v.value)));
   });
 
-  it('names a codec this Node cannot write', () => {
-    for (const codec of ['snappy', 'lz4'] as const) {
-      expect(() => encodeRecordBatch([{ key: null, value: Buffer.from('x') }], { compression: codec })).toThrow(UnsupportedCodecError);
-      expect(() => encodeRecordBatch([{ key: null, value: Buffer.from('x') }], { compression: codec })).toThrow(new RegExp(`^${codec} compression`));
+  it.each(['gzip', 'snappy', 'lz4', 'zstd'] as const)('%s: compresses the records and reads them back (or names the codec this Node lacks)', (codec) => {
+    const values = Array.from({ length: 2000 }, (_, i) => ({ key: `k${i % 7}`, value: `{ "message": "Sending Message: ${i}" }`, headers: i % 3 === 0 ? [{ key: 'h', value: Buffer.from(String(i)) }] : undefined }));
+    const write = () => encodeRecordBatch(values, { compression: codec, producerId: 7n, producerEpoch: 2, baseSequence: 1000 });
+    if (codec === 'zstd' && !('zstdCompressSync' in zlib)) {
+      expect(write).toThrow(UnsupportedCodecError);
+      expect(write).toThrow(/^zstd compression is not available .*Node 22\.15/);
+      return;
     }
+    const batch = write();
+    expect(batch.readInt16BE(BATCH_OFFSETS.attributes) & 7).toBe(['none', 'gzip', 'snappy', 'lz4', 'zstd'].indexOf(codec));
+    expect(batch.length).toBeLessThan(encodeRecordBatch(values).length / 3);
+    expect(decodeRecordBatches(batch).map((r) => [text(r.key), text(r.value), r.headers.map((h) => text(h.value))])).toEqual(values.map((v) => [v.key, v.value, v.headers?.map((h) => text(h.value)) ?? []]));
+  });
+});
+
+describe('RecordBatchBuilder', () => {
+  it('writes records as they come and refuses one that would take the batch past its bound', () => {
+    const builder = new RecordBatchBuilder(70); // grows as records come
+    let written = 0;
+    for (let i = 0; ; i++) {
+      const bytes = builder.append({ key: `k${i}`, value: 'v'.repeat(20) }, 1_000 + i, 1000);
+      if (bytes === 0) break;
+      written++;
+      expect(builder.length).toBeLessThanOrEqual(1000);
+    }
+    expect(written).toBeGreaterThan(20);
+    expect(builder.count).toBe(written);
+    const batch = builder.finish({ producerId: 3n, producerEpoch: 0, baseSequence: 9 });
+    expect(batch.length).toBeLessThanOrEqual(1000);
+    expect(batch.readInt32BE(BATCH_OFFSETS.baseSequence)).toBe(9);
+    const records = decodeRecordBatches(asStored(batch, 0));
+    expect(records.map((r) => [text(r.key), r.timestamp])).toEqual(Array.from({ length: written }, (_, i) => [`k${i}`, 1_000 + i]));
+  });
+
+  it('always takes the first record of a batch, however large', () => {
+    const builder = new RecordBatchBuilder();
+    expect(builder.append({ key: null, value: Buffer.alloc(5000, 1) }, 1, 1000)).toBeGreaterThan(5000);
+    expect(builder.append({ key: null, value: 'x' }, 1, 1000)).toBe(0);
+    expect(decodeRecordBatches(builder.finish()).map((r) => r.value!.length)).toEqual([5000]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { createInterface } from 'node:readline';
 import { acksLabel, parseAcks } from '../../kafka/acks.js';
+import { parseCompression } from '../../kafka/compression.js';
 import { produceLines } from '../../kafka/produce.js';
 import { readLineGroups } from '../../util/lines.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
@@ -28,6 +29,7 @@ export function produceCommand(): Command<any, any, any> {
     .option('--header <key=value>', 'record header, repeatable', collect, [])
     .option('--partition <n>', 'write to this partition only')
     .option('--acks <acks>', 'acknowledgements: 0, 1 or all', 'all')
+    .option('-z, --compression <codec>', 'record batches compressed with none, gzip, snappy, lz4 or zstd (kcat -z)', 'none')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
       const topic = await rt.topicOrDefault(topicArg);
@@ -40,6 +42,7 @@ export function produceCommand(): Command<any, any, any> {
         headers: Object.fromEntries(options.header.map((h) => parseKeyValue(h, '--header'))),
         partition: options.partition === undefined ? undefined : parsePositiveInt(options.partition, '--partition', { allowZero: true }),
         acks,
+        compression: parseCompression(options.compression),
         interactive,
       };
       const client = await rt.kafka();

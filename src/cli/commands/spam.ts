@@ -1,6 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { parseDuration } from '../../config/duration.js';
 import { parseAcks } from '../../kafka/acks.js';
+import { parseCompression } from '../../kafka/compression.js';
 import { spamTopic } from '../../kafka/spam.js';
 import { ProgressBar } from '../../ui/progress.js';
 import { runtimeOf, withExamples } from '../action.js';
@@ -12,6 +13,7 @@ export function spamCommand(): Command<any, any, any> {
     .argument('[topic]', 'topic (default: my-topic-<N>)')
     .option('--times <n>', 'how many messages', '1')
     .option('--acks <acks>', 'acknowledgements: 0, 1 or all (all = idempotent producer)', 'all')
+    .option('-z, --compression <codec>', 'record batches compressed with none, gzip, snappy, lz4 or zstd (kcat -z)', 'none')
     .option('--rate <n>', 'at most this many messages per second')
     .option('--delivery-timeout <duration>', 'give up when a batch is not acknowledged within this long, retries included; rides out a broker restart', '60s')
     .action(async (topicArg, options, cmd) => {
@@ -20,10 +22,11 @@ export function spamCommand(): Command<any, any, any> {
       const times = parsePositiveInt(options.times, '--times');
       const rate = options.rate === undefined ? undefined : parsePositiveInt(options.rate, '--rate');
       const acks = parseAcks(options.acks);
+      const compression = parseCompression(options.compression);
       const deliveryTimeoutMs = parseDuration(options.deliveryTimeout, '--delivery-timeout');
       const client = await rt.kafka();
       const bar = new ProgressBar(rt.out, 'spam', times);
-      const result = await spamTopic(client, { topic, times, acks, rate, deliveryTimeoutMs, signal: rt.signal }, (p) => bar.update(p.sent, p.elapsedMs));
+      const result = await spamTopic(client, { topic, times, acks, compression, rate, deliveryTimeoutMs, signal: rt.signal }, (p) => bar.update(p.sent, p.elapsedMs));
       bar.done();
       if (rt.out.structured) return rt.out.data(result);
       const rounded = Math.round(result.rate).toLocaleString('en-US');

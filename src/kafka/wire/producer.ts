@@ -4,7 +4,7 @@
 // Java/librdkafka murmur2 partitioner, keyless ones stick to one partition per batch.
 // With idempotence (the default for acks=all) every batch carries the producer id and
 // its sequence, so retries after a lost answer are never stored twice and order holds.
-import { BATCH_OFFSETS, encodeRecordBatch, type CompressionCodec, type ProducerRecord } from '../../protocol/records.js';
+import { BATCH_OFFSETS, RecordBatchBuilder, type CompressionCodec, type ProducerRecord } from '../../protocol/records.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { sleep, type Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
@@ -58,7 +58,8 @@ export interface OutgoingRecord extends ProducerRecord {
 
 interface Batch {
   state: PartitionState;
-  records: OutgoingRecord[];
+  /** The records written so far; dropped once the batch is encoded. */
+  builder: RecordBatchBuilder | undefined;
   bytes: number;
   encoded?: Buffer;
   baseSequence: number;
@@ -82,9 +83,12 @@ interface PartitionState {
   resuming: boolean;
   /** The wait before the next retry: grows while attempts fail, back to the first after a success. */
   backoffMs: number;
+  /** Bytes of the last batch sealed here. */
+  lastBatchBytes: number;
 }
 
-const RECORD_OVERHEAD = 24;
+/** A new batch's first buffer; it doubles as records come (up to batchBytes and a record). */
+const FIRST_BATCH_BYTES = 16 * 1024;
 
 export class Producer {
   private readonly acks: 0 | 1 | -1;
@@ -172,22 +176,57 @@ export class Producer {
     }
     const state = states[partition];
     if (!state) return Promise.reject(new Error(`topic "${topic}" has no partition ${partition}`));
-    const bytes = recordBytes(record);
-    let batch = state.open;
-    if (!batch) {
-      batch = state.open = { state, records: [], bytes: 0, baseSequence: -1, attempts: 0, sealedAt: 0 };
-      this.outstanding++;
-      state.lingerTimer = setTimeout(() => this.seal(state), this.lingerMs);
-    }
-    batch.records.push(record);
+    const now = Date.now();
+    const bytes = (state.open ?? this.open(state)).builder!.append(record, now, this.batchBytes);
+    if (bytes > 0) return this.taken(state, bytes, false);
+    // The record does not fit: this batch goes, and the record starts the next one.
+    this.seal(state);
+    return this.taken(state, this.open(state).builder!.append(record, now, this.batchBytes), true);
+  }
+
+  /**
+   * Queues one keyless, headerless record whose value is `source[start, end)`, to a chosen
+   * partition: the bytes are copied into the batch, so a caller holding many values in one
+   * buffer (lines read from a file, spam's values) allocates nothing per record. Returns as
+   * send() does.
+   */
+  sendValue(topic: string, partition: number, source: Buffer, start: number, end: number): Promise<void> | undefined {
+    if (this.error) return Promise.reject(this.error);
+    if (this.aborted) return Promise.reject(new Error('the producer was aborted'));
+    const states = this.partitions.get(topic);
+    if (!states) return this.loadTopic(topic).then(() => this.sendValue(topic, partition, source, start, end));
+    const state = states[partition];
+    if (!state) return Promise.reject(new Error(`topic "${topic}" has no partition ${partition}`));
+    const now = Date.now();
+    const bytes = (state.open ?? this.open(state)).builder!.appendValue(source, start, end, now, this.batchBytes);
+    if (bytes > 0) return this.taken(state, bytes, false);
+    this.seal(state);
+    return this.taken(state, this.open(state).builder!.appendValue(source, start, end, now, this.batchBytes), true);
+  }
+
+  /** Bookkeeping after a record of `bytes` went into the partition's open batch. */
+  private taken(state: PartitionState, bytes: number, sealed: boolean): Promise<void> | undefined {
+    const batch = state.open!;
     batch.bytes += bytes;
     this.buffered += bytes;
+    if (batch.bytes >= this.batchBytes) {
+      this.seal(state);
+      sealed = true;
+    }
     if (this.buffered > this.bufferBytes) return new Promise((resolve) => this.spaceWaiters.push(resolve));
-    if (batch.bytes < this.batchBytes) return undefined;
-    this.seal(state);
+    if (!sealed) return undefined;
     // A caller sending in a loop never leaves it otherwise: let the sealed batch go out
     // (and answers come in) while the next one fills.
     return new Promise((resolve) => setImmediate(resolve));
+  }
+
+  private open(state: PartitionState): Batch {
+    // As large as this partition's last batch was: a steady stream writes without regrowing.
+    const batch: Batch = { state, builder: new RecordBatchBuilder(Math.min(this.batchBytes, Math.max(FIRST_BATCH_BYTES, state.lastBatchBytes))), bytes: 0, baseSequence: -1, attempts: 0, sealedAt: 0 };
+    state.open = batch;
+    this.outstanding++;
+    state.lingerTimer = setTimeout(() => this.seal(state), this.lingerMs);
+    return batch;
   }
 
   /** Sends everything buffered and waits for every answer; throws the first delivery failure. */
@@ -227,7 +266,7 @@ export class Producer {
   private async loadTopic(topic: string): Promise<void> {
     const t = await this.cluster.topic(topic);
     if (this.partitions.has(topic)) return;
-    this.partitions.set(topic, t.leaders.map((_, partition) => ({ topic, partition, open: undefined, lingerTimer: undefined, queue: [], inFlight: 0, nextSequence: 0, paused: false, resuming: false, backoffMs: this.retryBackoffMs })));
+    this.partitions.set(topic, t.leaders.map((_, partition) => ({ topic, partition, open: undefined, lingerTimer: undefined, queue: [], inFlight: 0, nextSequence: 0, paused: false, resuming: false, backoffMs: this.retryBackoffMs, lastBatchBytes: 0 })));
   }
 
   private newSticky(topic: string, count: number, previous = -1): number {
@@ -244,6 +283,7 @@ export class Producer {
     state.open = undefined;
     state.lingerTimer = undefined;
     batch.sealedAt = performance.now();
+    state.lastBatchBytes = batch.builder!.length;
     state.queue.push(batch);
     // Keyless records move on to another partition once this one's batch is full or due.
     const sticky = this.sticky.get(state.topic);
@@ -302,10 +342,10 @@ export class Producer {
     if (this.idempotent) {
       batch.baseSequence = state.nextSequence;
       // Sequences wrap to 0 after 2^31 - 1, as Kafka's do.
-      state.nextSequence = (state.nextSequence + batch.records.length) % 0x80000000;
+      state.nextSequence = (state.nextSequence + batch.builder!.count) % 0x80000000;
     }
-    batch.encoded = encodeRecordBatch(batch.records, { compression: this.compression, producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence: batch.baseSequence });
-    batch.records = [];
+    batch.encoded = batch.builder!.finish({ compression: this.compression, producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence: batch.baseSequence });
+    batch.builder = undefined;
     return batch.encoded;
   }
 
@@ -402,12 +442,6 @@ export class Producer {
     if (this.outstanding === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     this.schedulePump();
   }
-}
-
-function recordBytes(record: ProducerRecord): number {
-  let bytes = RECORD_OVERHEAD + (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  if (record.headers) for (const h of record.headers) bytes += h.key.length + (h.value?.length ?? 0) + 4;
-  return bytes;
 }
 
 /** A batch was not acknowledged within deliveryTimeoutMs; `cause` is the last error it met. */

@@ -6,8 +6,9 @@ import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../../src/kafka/wire/cluster.js';
 import { Fetcher, type FetchedRecords } from '../../../src/kafka/wire/fetcher.js';
-import { BATCH_OFFSETS, COMPRESSION_CODECS, UnsupportedCodecError } from '../../../src/protocol/records.js';
+import { BATCH_OFFSETS, COMPRESSION_CODECS, UnsupportedCodecError, type CompressionCodec } from '../../../src/protocol/records.js';
 import { Producer } from '../../../src/kafka/wire/producer.js';
+import { ensureConsoleTools, runKafkaTool } from '../../support/java-console.js';
 import { kafkaFromTests } from '../../support/kafka-env.js';
 import { KCAT, kcatRead, requireKcat } from '../../support/kcat.js';
 import { newWireTopic, testCluster } from '../../support/wire-client.js';
@@ -152,6 +153,41 @@ async function storedCodec(topic: string, partition: number): Promise<string> {
 }
 
 const hasZstd = typeof (await import('node:zlib') as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
+
+describe('what the wire producer compressed, read by kcat and Java', () => {
+  const values = Array.from({ length: N }, (_, i) => `{ "message": "Sending Message: ${i}" } ✓ ${'repeated text compresses '.repeat(i % 5)}`);
+
+  async function produceCompressed(topic: string, compression: CompressionCodec): Promise<void> {
+    const producer = new Producer(cluster(), { acks: -1, compression, batchBytes: 64 * 1024 });
+    await producer.connect();
+    for (const [i, value] of values.entries()) {
+      const wait = producer.send(topic, { key: `k${i % 10}`, value, headers: [{ key: 'codec', value: Buffer.from(compression) }] });
+      if (wait) await wait;
+    }
+    await producer.flush();
+  }
+
+  for (const codec of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
+    it.skipIf(codec === 'zstd' && !hasZstd)(`${codec}: stored compressed, every record read back by kcat`, async () => {
+      const topic = await newWireTopic(`wire-produce-${codec}`, 2);
+      await produceCompressed(topic, codec);
+      expect(await storedCodec(topic, 0)).toBe(codec);
+      const records = await kcatRead(topic);
+      expect(sorted(records.map((r) => r.value.toString()))).toEqual(sorted(values));
+      expect(records.every((r) => r.headers === `codec=${codec}`)).toBe(true);
+    });
+  }
+
+  it.skipIf(kafka.flavour === 'embedded')('snappy (xerial) and lz4 (frame checksum) batches are read by the Java console consumer', async () => {
+    const topic = await newWireTopic('wire-produce-java', 2);
+    await produceCompressed(topic, 'snappy');
+    await produceCompressed(topic, 'lz4');
+    const tools = await ensureConsoleTools();
+    const result = await runKafkaTool(tools, tools.consumer, ['--bootstrap-server', kafka.bootstrap, '--topic', topic, '--from-beginning', '--max-messages', String(2 * N), '--timeout-ms', '30000']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(sorted(result.stdout.split('\n').filter((l) => l !== ''))).toEqual(sorted([...values, ...values]));
+  });
+});
 
 describe('the wire fetcher reads what kcat wrote', () => {
   for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
