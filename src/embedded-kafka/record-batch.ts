@@ -116,11 +116,12 @@ export function splitBatches(records: Buffer): BatchHeader[] {
     const problem = checkBatch(records, position);
     if (problem !== undefined) throw new KafkaProtocolError(problem.errorCode, problem.message);
     const header = readBatchHeader(records, position);
-    if (header.compression > 1) {
-      const codec = COMPRESSION_NAMES[header.compression] ?? `unknown codec ${header.compression}`;
+    // Batches are stored and served as they came, whatever their codec (none, gzip, snappy,
+    // lz4, zstd): the broker never inflates them. Only a codec Kafka does not define is refused.
+    if (COMPRESSION_NAMES[header.compression] === undefined) {
       throw new KafkaProtocolError(
         ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
-        `the embedded broker stores none and gzip batches; this producer used ${codec}: set the producer's compression to gzip or none`,
+        `record batch at byte ${position} uses compression codec ${header.compression}, which Kafka does not define (none, gzip, snappy, lz4, zstd)`,
       );
     }
     if (header.control) {

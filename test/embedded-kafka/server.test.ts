@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => broker?.stop());
 
 /** One batch holding `values` without keys (0 none, 1 gzip, 2 snappy bits). */
-function recordBatch(values: string[], compression: 0 | 1 | 2 = 0): Buffer {
+function recordBatch(values: string[], compression = 0): Buffer {
   return encodeBatch({ records: values.map((value) => ({ key: null, value })), compression, timestamp: BigInt(Date.now()) });
 }
 
@@ -73,14 +73,16 @@ describe('embedded broker: protocol edges', () => {
     client.close();
   });
 
-  it('stores gzip batches and names the codec it lacks', async () => {
+  it('stores batches of any codec as they came, and names a codec Kafka does not define', async () => {
     const client = await RawClient.open(broker.port);
     await createTopic(client, 'codecs');
     const gz = await produce(client, 'codecs', recordBatch(['a', 'b'], 1));
     expect(gz.responses[0].partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
-    const snappy = await client.request(API_KEY.Produce, 8, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'codecs', partitionData: [{ index: 0, records: recordBatch(['c'], 2) }] }] });
-    expect(snappy.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
-    expect(snappy.responses[0].partitionResponses[0].errorMessage).toMatch(/snappy/);
+    const snappy = await produce(client, 'codecs', recordBatch(['c'], 2));
+    expect(snappy.responses[0].partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 2n });
+    const undefinedCodec = await client.request(API_KEY.Produce, 8, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'codecs', partitionData: [{ index: 0, records: recordBatch(['d'], 6) }] }] });
+    expect(undefinedCodec.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    expect(undefinedCodec.responses[0].partitionResponses[0].errorMessage).toMatch(/codec 6, which Kafka does not define/);
     client.close();
   });
 
