@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KafkaClient } from './connect.js';
+import type { GroupProtocol } from './group-member.js';
 import { fromWireRecord, type ConsumedRecord } from './records.js';
 import { explainStartPosition, resetPolicy, type OffsetReset, type StartPosition } from './start-position.js';
 import { StopSignal, type StopReason } from './stop-signal.js';
@@ -9,6 +10,8 @@ export interface ConsumeOptions {
   topic: string;
   /** A named group commits what was printed; without one, every partition is read and nothing is committed (as kcat -C). */
   group?: string;
+  /** The group's protocol: classic (default) or consumer (KIP-848). */
+  groupProtocol?: GroupProtocol;
   fromBeginning: boolean;
   offsetReset?: OffsetReset;
   /** Stop after this many records. */
@@ -88,7 +91,7 @@ async function consumeWithGroup(client: KafkaClient, options: ConsumeOptions, ev
   const { runGroupMember } = await import('./group-member.js');
   const nextOffsets = new Map<number, string>();
   let consumed = 0;
-  const memberOptions = { group, topic: options.topic, offsetReset: start, commit: 'timer' as const, stop, what: `consume ${options.topic}`, onAssign: (partitions: number[]) => events.onAssign?.(options.topic, partitions) };
+  const memberOptions = { group, groupProtocol: options.groupProtocol, topic: options.topic, offsetReset: start, commit: 'timer' as const, stop, what: `consume ${options.topic}`, onAssign: (partitions: number[]) => events.onAssign?.(options.topic, partitions) };
   const stoppedBy = await runGroupMember(client, memberOptions, async (batch, member) => {
     const room = options.maxMessages === undefined ? batch.records.length : options.maxMessages - consumed;
     const records = batch.records.slice(0, room).map((r) => fromWireRecord(batch.topic, batch.partition, r));

@@ -42,6 +42,12 @@ export function translateKafkaError(error: unknown, what: string, brokers: strin
   for (const [pattern, code, hint] of TLS_HINTS) {
     if (pattern.test(message)) return new FirehoseError(code, `TLS handshake with ${at} failed: ${message.replace(/^TLS handshake with \S+ failed: /, '')}`, { hint, cause: error });
   }
+  if (root?.name === 'GroupProtocolUnsupportedError') {
+    return new FirehoseError('GROUP_PROTOCOL_UNSUPPORTED', `${message} (${what}).`, {
+      hint: 'Use --group-protocol classic (the default), or Kafka 4.0 or later.',
+      cause: error,
+    });
+  }
   if (root?.name === 'KafkaConnectionError') {
     // A tunnel that could not be opened already said why, with a next step.
     if (root.cause instanceof FirehoseError) return root.cause;

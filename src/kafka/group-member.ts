@@ -9,7 +9,16 @@ import { FirehoseError } from '../errors.js';
 import type { KafkaClient } from './connect.js';
 import type { StopReason, StopSignal } from './stop-signal.js';
 import type { FetchedRecords } from './wire/fetcher.js';
-import type { GroupEvent } from './wire/group.js';
+import { UsageError } from '../errors.js';
+import type { GroupEvent, GroupProtocol } from './wire/group.js';
+
+export type { GroupProtocol };
+
+/** `--group-protocol classic|consumer` (Java's group.protocol). */
+export function parseGroupProtocol(text: string | undefined): GroupProtocol | undefined {
+  if (text === undefined || text === 'classic' || text === 'consumer') return text;
+  throw new UsageError(`--group-protocol must be classic or consumer, not "${text}".`, 'consumer is KIP-848\'s protocol (Kafka 4.0 or later): the coordinator assigns the partitions.');
+}
 
 export interface GroupMemberOptions {
   group: string;
@@ -17,6 +26,8 @@ export interface GroupMemberOptions {
   /** Where partitions without a committed offset start. */
   offsetReset: 'earliest' | 'latest';
   commit: 'timer' | 'manual';
+  /** classic (default) or consumer (KIP-848). */
+  groupProtocol?: GroupProtocol;
   stop: StopSignal;
   /** Names the work in errors ("consume my-topic-1"). */
   what: string;
@@ -63,6 +74,7 @@ export async function runGroupMember(client: KafkaClient, options: GroupMemberOp
   let finalCommitFailure: Error | undefined;
   const consumer = new GroupConsumer(cluster, {
     groupId: group,
+    protocol: options.groupProtocol,
     topics: [topic],
     offsetReset: options.offsetReset,
     autoCommitIntervalMs: timer ? 1_000 : 0,

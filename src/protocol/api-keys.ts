@@ -43,6 +43,8 @@ export const KAFKA_APIS = [
   api(32, 'DescribeConfigs', admin.DescribeConfigsRequest, admin.DescribeConfigsResponse),
   api(37, 'CreatePartitions', admin.CreatePartitionsRequest, admin.CreatePartitionsResponse),
   api(42, 'DeleteGroups', groups.DeleteGroupsRequest, groups.DeleteGroupsResponse),
+  api(68, 'ConsumerGroupHeartbeat', groups.ConsumerGroupHeartbeatRequest, groups.ConsumerGroupHeartbeatResponse),
+  api(69, 'ConsumerGroupDescribe', groups.ConsumerGroupDescribeRequest, groups.ConsumerGroupDescribeResponse),
 ];
 
 type AnyApi = (typeof KAFKA_APIS)[number];

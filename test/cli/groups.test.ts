@@ -54,6 +54,47 @@ describe('groups describe', () => {
     expect(text.stdout).toMatch(new RegExp(`^${topic}\\s+1\\s+0\\s+0\\s+0\\s+-$`, 'm'));
   });
 
+  it.skipIf(kafkaFromTests().flavour === 'embedded')('consume --group-protocol consumer (KIP-848): the coordinator assigns; groups describe shows the member, its partitions and the assignor', async () => {
+    const group = uniqueName('kip848');
+    const stdout = new PassThrough();
+    const printed: string[] = [];
+    stdout.on('data', (chunk: Buffer) => printed.push(...chunk.toString().split('\n').filter((l) => l !== '')));
+    const controller = new AbortController();
+    const consuming = run(['consume', topic, '--group', group, '--group-protocol', 'consumer', '--from-beginning', '--bootstrap', kafkaFromTests().bootstrap], {
+      env: cleanEnv(), stdin: Readable.from([]), stdout, stderr: new PassThrough().resume(), signal: controller.signal,
+    });
+    try {
+      const live = await waitFor(async () => {
+        const d = await describeGroup(group).catch(() => undefined);
+        return d?.state === 'Stable' && d.offsets.find((o) => o.partition === 0)?.committed === '10' ? d : undefined;
+      }, { timeoutMs: 30_000, what: `group ${group} to be Stable with everything committed` });
+      expect(live).toMatchObject({ protocolType: 'consumer', protocol: 'uniform' });
+      expect(live.members).toHaveLength(1);
+      expect(live.members[0]).toMatchObject({ clientId: 'firehose', assignments: { [topic]: [0, 1] } });
+      expect(printed).toEqual(VALUES);
+    } finally {
+      controller.abort();
+      expect(await consuming).toBe(130);
+    }
+    // It left the group on Ctrl-C, its offsets stay.
+    const after = await describeGroup(group);
+    expect(after).toMatchObject({ state: 'Empty', members: [] });
+    expect(after.offsets.find((o) => o.partition === 0)?.committed).toBe('10');
+  });
+
+  it.runIf(kafkaFromTests().flavour === 'embedded')('consume --group-protocol consumer on a broker without KIP-848 is one clear error', async () => {
+    const result = await firehose(['consume', topic, '--group', uniqueName('kip848'), '--group-protocol', 'consumer', '--max-messages', '1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: Kafka at \S+ does not serve the consumer group protocol \(KIP-848/m);
+    expect(result.stderr).toMatch(/^hint: Use --group-protocol classic/m);
+  });
+
+  it('--group-protocol takes classic or consumer', async () => {
+    const result = await firehose(['consume', topic, '--group', 'g', '--group-protocol', 'eager']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--group-protocol must be classic or consumer, not "eager"/);
+  });
+
   it('shows the running member and its partitions while a consume runs', async () => {
     const group = uniqueName('live');
     const stdout = new PassThrough().resume();

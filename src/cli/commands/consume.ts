@@ -2,6 +2,7 @@ import { Command } from '@commander-js/extra-typings';
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { consumeTopic } from '../../kafka/consume.js';
+import { parseGroupProtocol } from '../../kafka/group-member.js';
 import type { ConsumedRecord } from '../../kafka/records.js';
 import { runtimeOf, withExamples } from '../action.js';
 import { parseOffsetReset, parsePositiveInt } from '../flags.js';
@@ -24,6 +25,7 @@ export function consumeCommand(): Command<any, any, any> {
     .argument('[topic]', 'topic (default: my-topic-<N>)')
     .option('--from-beginning', 'start at the earliest offset (where the group has no commits)')
     .option('--group <group>', 'consumer group; commits what was printed (default: no group, every partition, nothing committed)')
+    .option('--group-protocol <protocol>', 'classic (default) or consumer: KIP-848, the coordinator assigns (Kafka 4.0+)')
     .option('--offset-reset <where>', 'earliest or latest, for a group with no committed offsets')
     .option('--max-messages <n>', 'stop after this many records')
     .option('--idle-timeout <duration>', 'stop when nothing arrived for this long (e.g. 5s)')
@@ -38,6 +40,7 @@ export function consumeCommand(): Command<any, any, any> {
         {
           topic,
           group: options.group,
+          groupProtocol: parseGroupProtocol(options.groupProtocol),
           fromBeginning: Boolean(options.fromBeginning),
           offsetReset: parseOffsetReset(options.offsetReset),
           maxMessages: options.maxMessages === undefined ? undefined : parsePositiveInt(options.maxMessages, '--max-messages'),

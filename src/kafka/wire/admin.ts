@@ -3,7 +3,9 @@
 // describe, delete, read and move committed offsets). Requests that need the controller
 // go to it, group requests to the group's coordinator; every answer's error codes
 // become KafkaResponseErrors naming what they were about.
+import { API_KEY } from '../../protocol/api-keys.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
+import { encodeAssignment, encodeSubscription } from './assignors.js';
 import { sleep, type Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
 import { KafkaConnectionError, KafkaResponseError, responseError } from './errors.js';
@@ -260,8 +262,11 @@ export class Admin {
       const answer = await c.request('DescribeGroups', { groups: [groupId], includeAuthorizedOperations: false });
       const g = answer.groups[0];
       if (!g) throw responseError(ErrorCode.UNKNOWN_SERVER_ERROR, `no description of group "${groupId}" in the answer`);
-      // Newer brokers say a group they do not know is not found; older ones describe it as Dead.
-      if (g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) return { groupId, state: 'Dead', protocolType: '', protocol: '', members: [] };
+      // Newer brokers say a group they do not know is not found; older ones describe it as
+      // Dead. Kafka 4.x says so of a KIP-848 group too: ConsumerGroupDescribe knows it.
+      if (g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND || g.groupState === 'Dead') {
+        return (await this.describeConsumerGroup(c, groupId)) ?? { groupId, state: 'Dead', protocolType: '', protocol: '', members: [] };
+      }
       if (g.errorCode !== ErrorCode.NONE) throw withGroup(responseError(g.errorCode, `describing group "${groupId}"`), groupId);
       return {
         groupId,
@@ -271,6 +276,35 @@ export class Admin {
         members: g.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, metadata: m.memberMetadata, assignment: m.memberAssignment })),
       };
     })));
+  }
+
+  /**
+   * A KIP-848 group as DescribeGroups would show a classic one (its members' subscriptions
+   * and assignments encoded in the consumer protocol's bytes); undefined when the broker
+   * has no such API or no such group.
+   */
+  private async describeConsumerGroup(c: Connection, groupId: string): Promise<GroupDescriptionRaw | undefined> {
+    if (!c.serves(API_KEY.ConsumerGroupDescribe)) return undefined;
+    const answer = await c.request('ConsumerGroupDescribe', { groupIds: [groupId], includeAuthorizedOperations: false });
+    const g = answer.groups[0];
+    if (!g || g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) return undefined;
+    if (g.errorCode !== ErrorCode.NONE) throw withGroup(responseError(g.errorCode, `describing group "${groupId}"${g.errorMessage ? `: ${g.errorMessage}` : ''}`), groupId);
+    const byTopic = (list: Array<{ topicName: string; partitions: number[] }>) => new Map(list.map((t) => [t.topicName, [...t.partitions].sort((a, b) => a - b)]));
+    return {
+      groupId,
+      // Kafka names consumer-group states in lower case (stable, empty, reconciling ...); shown as the classic ones are.
+      state: g.groupState.charAt(0).toUpperCase() + g.groupState.slice(1),
+      protocolType: 'consumer',
+      protocol: g.assignorName,
+      members: g.members.map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.instanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        metadata: encodeSubscription({ topics: m.subscribedTopicNames, userData: null, ownedPartitions: [], generationId: m.memberEpoch }),
+        assignment: encodeAssignment(byTopic(m.assignment?.topicPartitions ?? [])),
+      })),
+    };
   }
 
   /** Deletes groups (they must have no members: NON_EMPTY_GROUP otherwise). */

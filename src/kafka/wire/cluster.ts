@@ -13,6 +13,8 @@ export interface TopicPartitions {
   name: string;
   /** Leader node id per partition index (-1 while there is none). */
   leaders: number[];
+  /** The topic's id (hex), from Metadata v10+; absent from older brokers and admin answers. */
+  topicId?: string;
 }
 
 interface BrokerAddress {
@@ -72,7 +74,7 @@ export class Cluster {
       if (t.errorCode !== ErrorCode.NONE || t.name === null) continue;
       const leaders: number[] = [];
       for (const p of t.partitions) leaders[p.partitionIndex] = p.errorCode === ErrorCode.NONE || p.leaderId >= 0 ? p.leaderId : -1;
-      this.topics.set(t.name, { name: t.name, leaders });
+      this.topics.set(t.name, { name: t.name, leaders, topicId: t.topicId });
     }
     for (const t of answer.topics) {
       if (t.errorCode !== ErrorCode.NONE && t.errorCode !== ErrorCode.LEADER_NOT_AVAILABLE) {

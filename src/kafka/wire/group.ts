@@ -1,4 +1,4 @@
-// A member of a consumer group (classic protocol) on the wire client: FindCoordinator,
+// A member of a consumer group on the wire client. The classic protocol: FindCoordinator,
 // JoinGroup and SyncGroup (the leader runs the assignor the coordinator chose, so Java
 // and librdkafka members can share the group), heartbeats on their own timer whatever
 // the caller's processing does, starting positions from OffsetFetch (or the reset
@@ -8,6 +8,13 @@
 // the batch the caller holds is finished (it asks for the next, or leaves the loop;
 // at most rebalanceTimeoutMs), then an eager member commits and revokes everything
 // before it rejoins, and a cooperative one only what the new assignment takes away.
+//
+// With `protocol: 'consumer'` (KIP-848, Kafka 4.0+) the coordinator assigns: one
+// ConsumerGroupHeartbeat carries membership, subscription and the partitions owned; an
+// answer with a new assignment is reconciled (the batch in hand finished, what went
+// committed and revoked, what came looked up) and acknowledged by the next heartbeat.
+import { randomBytes } from 'node:crypto';
+import { API_KEY } from '../../protocol/api-keys.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { CONSUMER_PROTOCOL_TYPE } from '../../protocol/apis/consumer-protocol.js';
 import { cooperativeStickyAssignor, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, rangeAssignor, type Assignment, type Assignor, type MemberSubscription, type TopicPartitions } from './assignors.js';
@@ -20,6 +27,8 @@ export type { TopicPartitions } from './assignors.js';
 
 export interface GroupConsumerOptions {
   groupId: string;
+  /** 'classic' (JoinGroup/SyncGroup, the default, as Java's) or 'consumer' (KIP-848: the coordinator assigns). */
+  protocol?: GroupProtocol;
   /** The topics to subscribe to. */
   topics: string[];
   /** Offered in this order of preference. Default: range, then cooperative-sticky (Java 4.x's default). */
@@ -52,6 +61,16 @@ export interface GroupConsumerOptions {
   onEvent?(event: GroupEvent): void;
 }
 
+export type GroupProtocol = 'classic' | 'consumer';
+
+/** The broker has no KIP-848 consumer groups (before Kafka 4.0, or turned off): not retried. */
+export class GroupProtocolUnsupportedError extends Error {
+  constructor(readonly broker: string) {
+    super(`Kafka at ${broker} does not serve the consumer group protocol (KIP-848: Kafka 4.0 or later, with group.coordinator.rebalance.protocols including consumer)`);
+    this.name = 'GroupProtocolUnsupportedError';
+  }
+}
+
 export type GroupEvent =
   | { type: 'joined'; generationId: number; memberId: string; leader: boolean; protocol: string; assignment: TopicPartitions[] }
   | { type: 'rejoin'; reason: string }
@@ -75,6 +94,7 @@ export class GroupConsumer {
   /** Heartbeats the coordinator answered without error (diagnostics, tests). */
   heartbeats = 0;
   private readonly topics: string[];
+  private readonly groupProtocol: GroupProtocol;
   private readonly assignors: Assignor[];
   private readonly rebalanceProtocol: 'eager' | 'cooperative';
   private readonly sessionTimeoutMs: number;
@@ -108,6 +128,11 @@ export class GroupConsumer {
   private autoCommitting = false;
   /** The batch the caller holds: its partition and where it started, what an interval commit writes for it. */
   private inHand: { topic: string; partition: number; from: number } | undefined;
+  /** KIP-848: the last heartbeat was answered, and the owned partitions it told the coordinator. */
+  private heartbeatSent = false;
+  private ownedSent = '';
+  /** Ends the wait between two KIP-848 heartbeats early (close). */
+  private wakeHeartbeat: (() => void) | undefined;
 
   constructor(
     private readonly cluster: Cluster,
@@ -115,8 +140,9 @@ export class GroupConsumer {
   ) {
     this.groupId = options.groupId;
     this.topics = [...options.topics];
+    this.groupProtocol = options.protocol ?? 'classic';
     this.assignors = options.assignors ?? [rangeAssignor, cooperativeStickyAssignor];
-    if (this.assignors.length === 0) throw new Error('a group consumer needs at least one partition assignor');
+    if (this.assignors.length === 0 && this.groupProtocol === 'classic') throw new Error('a group consumer needs at least one partition assignor');
     // As Java: cooperative only when every assignor offered is, so a group can move from
     // range to cooperative-sticky one rolling restart at a time.
     this.rebalanceProtocol = this.assignors.every((a) => a.rebalanceProtocol === 'cooperative') ? 'cooperative' : 'eager';
@@ -234,7 +260,10 @@ export class GroupConsumer {
   }
 
   private async leave(): Promise<void> {
-    if (this.memberId !== '') {
+    this.wakeHeartbeat?.();
+    if (this.groupProtocol === 'consumer') {
+      if (this.memberId !== '' && this.generationId > 0) await this.leaveConsumerGroup();
+    } else if (this.memberId !== '') {
       await this.withCoordinator(async (connection) => {
         const answer = await connection.request('LeaveGroup', {
           groupId: this.groupId,
@@ -253,7 +282,9 @@ export class GroupConsumer {
   private start(): void {
     if (this.membership || this.isClosed()) return;
     if (this.autoCommitIntervalMs > 0) this.autoCommitTimer = setInterval(() => this.autoCommit(), this.autoCommitIntervalMs);
-    this.membership = this.runMembership().catch((error: Error) => {
+    if (this.groupProtocol === 'consumer') this.rejoinReason = undefined;
+    const membership = this.groupProtocol === 'consumer' ? this.runConsumerProtocol() : this.runMembership();
+    this.membership = membership.catch((error: Error) => {
       this.failure ??= error;
       this.notify();
     });
@@ -290,10 +321,7 @@ export class GroupConsumer {
 
   /** Stops handing out records, waits for the caller's batch, and gives up what an eager rebalance or a lost membership takes. */
   private async prepareRejoin(): Promise<void> {
-    if (this.handedOut) {
-      const deadline = Date.now() + this.rebalanceTimeoutMs;
-      while (this.handedOut && !this.isClosed() && Date.now() < deadline) await Promise.race([this.changed, sleep(Math.max(0, deadline - Date.now()))]);
-    }
+    await this.batchInHandFinished();
     if (this.assigned.size === 0) return;
     if (this.lost) {
       await this.giveUp(this.assigned, true);
@@ -301,6 +329,13 @@ export class GroupConsumer {
       if (this.commitOnRebalance) await this.commit().catch((error: Error) => this.options.onEvent?.({ type: 'commit-failed', error }));
       await this.giveUp(this.assigned, false);
     }
+  }
+
+  /** Waits (at most rebalanceTimeoutMs) until the caller has finished the batch it holds. */
+  private async batchInHandFinished(): Promise<void> {
+    if (!this.handedOut) return;
+    const deadline = Date.now() + this.rebalanceTimeoutMs;
+    while (this.handedOut && !this.isClosed() && Date.now() < deadline) await Promise.race([this.changed, sleep(Math.max(0, deadline - Date.now()))]);
   }
 
   private async giveUp(partitions: Assignment, lost: boolean): Promise<void> {
@@ -433,9 +468,156 @@ export class GroupConsumer {
     }
     this.epoch++;
     if (!this.isClosed()) this.state = 'stable';
-    // A cooperative member that gave partitions up rejoins at once, so they can be handed over.
-    if (revoked.size > 0) this.requestRejoin('partitions revoked for another member');
+    // A cooperative member that gave partitions up rejoins at once, so they can be handed
+    // over (a KIP-848 member says so in its next heartbeat instead).
+    if (revoked.size > 0 && this.groupProtocol === 'classic') this.requestRejoin('partitions revoked for another member');
     this.notify();
+  }
+
+  // ---- KIP-848: the consumer group protocol ----
+
+  private async runConsumerProtocol(): Promise<void> {
+    // v1: the member makes up its id (Java's is a random UUID in base64url, as here).
+    this.memberId ||= randomBytes(16).toString('base64url');
+    this.generationId = 0;
+    let failures = 0;
+    while (!this.isClosed()) {
+      let waitMs: number;
+      try {
+        waitMs = await this.consumerHeartbeat();
+        failures = 0;
+      } catch (error) {
+        if (this.isClosed()) return;
+        if (!retriable(error) || ++failures > 50) throw error;
+        if (error instanceof KafkaConnectionError || (error instanceof KafkaResponseError && COORDINATOR_MOVED.has(error.errorCode))) this.forgetCoordinator();
+        this.options.onEvent?.({ type: 'heartbeat-failed', error: error as Error });
+        waitMs = Math.min(RETRY_MS * failures, 2_000);
+      }
+      await this.pause(waitMs);
+    }
+  }
+
+  /** Waits `ms`, or less when close() wakes the heartbeat loop. */
+  private async pause(ms: number): Promise<void> {
+    if (ms <= 0 || this.isClosed()) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeHeartbeat = done;
+    });
+    this.wakeHeartbeat = undefined;
+  }
+
+  /** One ConsumerGroupHeartbeat and the reconciliation its answer asks for; returns the wait before the next. */
+  private async consumerHeartbeat(): Promise<number> {
+    const connection = await this.coordinatorConnection();
+    if (!connection.serves(API_KEY.ConsumerGroupHeartbeat)) throw new GroupProtocolUnsupportedError(connection.broker);
+    // As Java's: the full state when joining (or after a failed heartbeat), afterwards only
+    // what changed; a full request would make the coordinator send the assignment again.
+    const full = this.generationId === 0 || !this.heartbeatSent;
+    const owned = await this.byTopicId(this.assigned);
+    const ownedKey = JSON.stringify(owned);
+    this.heartbeatSent = false;
+    const answer = await connection.request('ConsumerGroupHeartbeat', {
+      groupId: this.groupId,
+      memberId: this.memberId,
+      memberEpoch: this.generationId,
+      instanceId: this.groupInstanceId,
+      rebalanceTimeoutMs: full ? this.rebalanceTimeoutMs : -1,
+      subscribedTopicNames: full ? this.topics : null,
+      topicPartitions: full || ownedKey !== this.ownedSent ? owned : null,
+    }, { timeoutMs: this.sessionTimeoutMs });
+    this.heartbeatSent = true;
+    this.ownedSent = ownedKey;
+    if (this.isClosed()) return 0;
+    const code = answer.errorCode;
+    if (code === ErrorCode.FENCED_MEMBER_EPOCH || code === ErrorCode.UNKNOWN_MEMBER_ID) {
+      // Dropped by the coordinator: what it owned is lost (no commit), and it joins again.
+      this.generationId = 0;
+      this.options.onEvent?.({ type: 'rejoin', reason: `heartbeat: ${responseError(code, 'member dropped').message}` });
+      await this.batchInHandFinished();
+      if (this.assigned.size > 0) await this.giveUp(new Map(this.assigned), true);
+      return 0;
+    }
+    if (code === ErrorCode.UNSUPPORTED_VERSION) throw new GroupProtocolUnsupportedError(connection.broker);
+    if (code !== ErrorCode.NONE) throw responseError(code, `ConsumerGroupHeartbeat of group "${this.groupId}"${answer.errorMessage ? `: ${answer.errorMessage}` : ''}`);
+    this.heartbeats++;
+    if (answer.memberId) this.memberId = answer.memberId;
+    this.generationId = answer.memberEpoch;
+    const intervalMs = answer.heartbeatIntervalMs > 0 ? answer.heartbeatIntervalMs : this.heartbeatIntervalMs;
+    if (answer.assignment === null) {
+      if (this.state !== 'stable') {
+        this.state = 'stable';
+        this.notify();
+      }
+      return intervalMs;
+    }
+    const given = await this.byTopicName(answer.assignment.topicPartitions);
+    const revoking = [...this.assigned].some(([topic, ps]) => ps.some((p) => !given.get(topic)?.includes(p)));
+    const adding = [...given].some(([topic, ps]) => ps.some((p) => !this.assigned.get(topic)?.includes(p)));
+    if (!revoking && !adding) {
+      if (this.state !== 'stable') {
+        this.state = 'stable';
+        this.notify();
+      }
+      return intervalMs;
+    }
+    if (revoking) await this.batchInHandFinished();
+    await this.applyAssignment(given);
+    this.options.onEvent?.({ type: 'joined', generationId: this.generationId, memberId: this.memberId, leader: false, protocol: 'consumer', assignment: toList(this.assigned) });
+    // The next heartbeat tells the coordinator what this member owns now.
+    return 0;
+  }
+
+  /** Leaves with member epoch -1 (-2 for a static member, which may come back). */
+  private async leaveConsumerGroup(): Promise<void> {
+    await this.withCoordinator(async (connection) => {
+      const answer = await connection.request('ConsumerGroupHeartbeat', {
+        groupId: this.groupId,
+        memberId: this.memberId,
+        memberEpoch: this.groupInstanceId === null ? -1 : -2,
+        instanceId: this.groupInstanceId,
+      });
+      if (COORDINATOR_MOVED.has(answer.errorCode)) throw responseError(answer.errorCode, `leaving group "${this.groupId}"`);
+    }, 3).catch(() => undefined); // the session timeout removes it anyway
+  }
+
+  /** The owned partitions by topic id, as a heartbeat carries them. */
+  private async byTopicId(assignment: Assignment): Promise<Array<{ topicId: string; partitions: number[] }>> {
+    const out: Array<{ topicId: string; partitions: number[] }> = [];
+    for (const [topic, partitions] of assignment) {
+      if (partitions.length === 0) continue;
+      let t = await this.cluster.topic(topic);
+      if (t.topicId === undefined) {
+        this.cluster.invalidate(topic);
+        t = await this.cluster.topic(topic);
+      }
+      if (t.topicId !== undefined) out.push({ topicId: t.topicId, partitions: [...partitions] });
+    }
+    return out;
+  }
+
+  /** An assignment by topic id → by name, among the subscribed topics (metadata asked again for an id not known yet). */
+  private async byTopicName(list: Array<{ topicId: string; partitions: number[] }>): Promise<Assignment> {
+    const names = new Map<string, string>();
+    const learn = async (refresh: boolean) => {
+      for (const topic of this.topics) {
+        if (refresh) this.cluster.invalidate(topic);
+        const t = await this.cluster.topic(topic).catch(() => undefined);
+        if (t?.topicId !== undefined) names.set(t.topicId, topic);
+      }
+    };
+    await learn(false);
+    if (list.some((t) => !names.has(t.topicId))) await learn(true);
+    const given: Assignment = new Map();
+    for (const { topicId, partitions } of list) {
+      const name = names.get(topicId);
+      if (name !== undefined && partitions.length > 0) given.set(name, [...partitions].sort((a, b) => a - b));
+    }
+    return given;
   }
 
   // ---- heartbeats ----

@@ -9,7 +9,8 @@ export const CLIENT_VERSIONS: { readonly [Name in ApiName]: readonly [min: numbe
   Fetch: [4, 12],
   ListOffsets: [1, 7],
   Metadata: [1, 12],
-  OffsetCommit: [2, 8],
+  // v9 is the first a KIP-848 member may commit with; the same body as v8.
+  OffsetCommit: [2, 9],
   OffsetFetch: [1, 7],
   FindCoordinator: [0, 3],
   JoinGroup: [0, 9],
@@ -26,6 +27,9 @@ export const CLIENT_VERSIONS: { readonly [Name in ApiName]: readonly [min: numbe
   DescribeConfigs: [0, 4],
   CreatePartitions: [0, 3],
   DeleteGroups: [0, 2],
+  // v1 (Kafka 4.0+): the member makes up its own id.
+  ConsumerGroupHeartbeat: [1, 1],
+  ConsumerGroupDescribe: [0, 0],
 };
 
 /** Per API key, the highest version both sides speak; absent when none is common. */

@@ -1,4 +1,5 @@
-// Consumer-group APIs (classic protocol) from Kafka's message JSON, served versions.
+// Consumer-group APIs from Kafka's message JSON: the classic protocol (JoinGroup, SyncGroup,
+// Heartbeat ...) and KIP-848's ConsumerGroupHeartbeat, served versions.
 import { arr, f, message } from '../schema.js';
 
 export const JoinGroupRequest = message(6, [
@@ -157,3 +158,62 @@ export const OffsetFetchResponse = message(6, [
 export const DeleteGroupsRequest = message(2, [arr('groupsNames', 'string', '0+')]);
 
 export const DeleteGroupsResponse = message(2, [f('throttleTimeMs', 'int32', '0+'), arr('results', [f('groupId', 'string', '0+'), f('errorCode', 'int16', '0+')], '0+')]);
+
+// KIP-848 (Kafka 4.0+): one heartbeat carries membership, subscription and the owned
+// partitions; the coordinator answers with the member's epoch and, when it changed, the
+// partitions it should own (by topic id).
+const TopicIdPartitions = [f('topicId', 'uuid', '0+'), arr('partitions', 'int32', '0+')];
+
+export const ConsumerGroupHeartbeatRequest = message(0, [
+  f('groupId', 'string', '0+'),
+  f('memberId', 'string', '0+'),
+  f('memberEpoch', 'int32', '0+'),
+  f('instanceId', 'string', '0+', { nullableVersions: '0+', default: null }),
+  f('rackId', 'string', '0+', { nullableVersions: '0+', default: null }),
+  f('rebalanceTimeoutMs', 'int32', '0+', { default: -1 }),
+  arr('subscribedTopicNames', 'string', '0+', { nullableVersions: '0+', default: null }),
+  f('subscribedTopicRegex', 'string', '1+', { nullableVersions: '1+', default: null }),
+  f('serverAssignor', 'string', '0+', { nullableVersions: '0+', default: null }),
+  arr('topicPartitions', TopicIdPartitions, '0+', { nullableVersions: '0+', default: null }),
+]);
+
+export const ConsumerGroupHeartbeatResponse = message(0, [
+  f('throttleTimeMs', 'int32', '0+'),
+  f('errorCode', 'int16', '0+'),
+  f('errorMessage', 'string', '0+', { nullableVersions: '0+', default: null }),
+  f('memberId', 'string', '0+', { nullableVersions: '0+', default: null }),
+  f('memberEpoch', 'int32', '0+'),
+  f('heartbeatIntervalMs', 'int32', '0+'),
+  f('assignment', [arr('topicPartitions', TopicIdPartitions, '0+')], '0+', { nullableVersions: '0+', default: null }),
+]);
+
+// KIP-848's DescribeGroups: members with their epochs, subscriptions and assignments by topic.
+const DescribedTopicPartitions = [f('topicId', 'uuid', '0+'), f('topicName', 'string', '0+'), arr('partitions', 'int32', '0+')];
+
+export const ConsumerGroupDescribeRequest = message(0, [arr('groupIds', 'string', '0+'), f('includeAuthorizedOperations', 'bool', '0+')]);
+
+export const ConsumerGroupDescribeResponse = message(0, [
+  f('throttleTimeMs', 'int32', '0+'),
+  arr('groups', [
+    f('errorCode', 'int16', '0+'),
+    f('errorMessage', 'string', '0+', { nullableVersions: '0+', default: null }),
+    f('groupId', 'string', '0+'),
+    f('groupState', 'string', '0+'),
+    f('groupEpoch', 'int32', '0+'),
+    f('assignmentEpoch', 'int32', '0+'),
+    f('assignorName', 'string', '0+'),
+    arr('members', [
+      f('memberId', 'string', '0+'),
+      f('instanceId', 'string', '0+', { nullableVersions: '0+', default: null }),
+      f('rackId', 'string', '0+', { nullableVersions: '0+', default: null }),
+      f('memberEpoch', 'int32', '0+'),
+      f('clientId', 'string', '0+'),
+      f('clientHost', 'string', '0+'),
+      arr('subscribedTopicNames', 'string', '0+'),
+      f('subscribedTopicRegex', 'string', '0+', { nullableVersions: '0+', default: null }),
+      f('assignment', [arr('topicPartitions', DescribedTopicPartitions, '0+')], '0+'),
+      f('targetAssignment', [arr('topicPartitions', DescribedTopicPartitions, '0+')], '0+'),
+    ], '0+'),
+    f('authorizedOperations', 'int32', '0+', { default: -2147483648 }),
+  ], '0+'),
+]);

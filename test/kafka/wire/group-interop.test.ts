@@ -55,7 +55,8 @@ const sorted = (list: string[]) => [...list].sort();
 /**
  * The scenario both clients go through: firehose alone, then sharing with `start()`'s
  * member, then alone again after it stopped; every value read, repeats only of values the
- * other member read.
+ * other member read. `protocol` is the assignor the classic group must settle on, or
+ * 'consumer' for a KIP-848 group (the coordinator assigns).
  */
 async function shareAndHandOver(assignors: Assignor[], start: (topic: string, groupId: string) => OtherMember, protocol: string, first: 'firehose' | 'other'): Promise<void> {
   const topic = await newWireTopic('group-interop', 4);
@@ -65,7 +66,7 @@ async function shareAndHandOver(assignors: Assignor[], start: (topic: string, gr
   let ours: RunningMember;
   let theirs: OtherMember;
   if (first === 'firehose') {
-    ours = runGroupMember({ groupId, topics: [topic], assignors });
+    ours = runGroupMember({ groupId, topics: [topic], assignors, protocol: protocol === 'consumer' ? 'consumer' : 'classic' });
     members.push(ours);
     await waitFor(() => ours.records.length >= 40, { timeoutMs: 30_000, what: 'firehose to read the first 40 records alone' });
     theirs = start(topic, groupId);
@@ -74,15 +75,17 @@ async function shareAndHandOver(assignors: Assignor[], start: (topic: string, gr
     theirs = start(topic, groupId);
     others.push(theirs);
     await waitFor(() => theirs.values.length >= 40, { timeoutMs: 60_000, what: 'the other client to read the first 40 records alone' });
-    ours = runGroupMember({ groupId, topics: [topic], assignors });
+    ours = runGroupMember({ groupId, topics: [topic], assignors, protocol: protocol === 'consumer' ? 'consumer' : 'classic' });
     members.push(ours);
   }
   await waitFor(() => owned(ours) === 2, { timeoutMs: 60_000, what: 'firehose to own 2 of the 4 partitions' });
-  const group = await waitFor(async () => {
-    const g = await describeWireGroup(groupId);
-    return g.state === 'Stable' && g.members.length === 2 && g.protocol === protocol ? g : undefined;
-  }, { timeoutMs: 30_000, what: `a stable group of 2 members on ${protocol}` });
-  expect(group.members.map((m) => m.memberId)).toContain(ours.consumer.memberId);
+  if (protocol !== 'consumer') {
+    const group = await waitFor(async () => {
+      const g = await describeWireGroup(groupId);
+      return g.state === 'Stable' && g.members.length === 2 && g.protocol === protocol ? g : undefined;
+    }, { timeoutMs: 30_000, what: `a stable group of 2 members on ${protocol}` });
+    expect(group.members.map((m) => m.memberId)).toContain(ours.consumer.memberId);
+  }
 
   await produceWire(topic, values('shared', 40), 4);
   const all = () => [...ours.records.map((r) => r.value), ...theirs.values];
@@ -134,4 +137,18 @@ apacheOnly('a firehose member with the Java client (kafka-console-consumer)', ()
       ), protocol, first);
     });
   }
+});
+
+apacheOnly('a firehose member with the Java client, both on the consumer group protocol (KIP-848)', () => {
+  it.each(['firehose', 'other'] as const)('%s first: the coordinator splits the partitions, and firehose takes over when Java leaves', async (first) => {
+    const tools = await ensureConsoleTools();
+    await shareAndHandOver([], (topic, groupId) => follow(
+      // group.protocol=consumer: the coordinator's heartbeat interval and assignor (no client-side session or assignor settings).
+      execa(javaBin(), ['-Xms64m', '-Xmx256m', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${tools.log4jConfig}`,
+        '-cp', tools.classpath, tools.consumer, '--bootstrap-server', kafka.bootstrap, '--topic', topic, '--group', groupId, '--from-beginning',
+        '--consumer-property', 'group.protocol=consumer',
+        '--property', 'print.partition=true', '--property', 'key.separator=\t'], { timeout: 120_000, reject: false }),
+      (line) => line.split('\t').slice(1).join('\t'),
+    ), 'consumer', first);
+  });
 });

@@ -5,7 +5,7 @@
 // processing is held up longer than the session timeout.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, type Assignor } from '../../../src/kafka/wire/assignors.js';
-import { uniqueName } from '../../support/kafka-env.js';
+import { kafkaFromTests, uniqueName } from '../../support/kafka-env.js';
 import { waitFor } from '../../support/wait.js';
 import { describeWireGroup, newWireTopic, produceWire, removeGroupMember, runGroupMember, type RunningMember } from '../../support/wire-client.js';
 
@@ -81,6 +81,39 @@ describe('two members', () => {
       expect((await describeWireGroup(groupId)).members.map((m) => m.memberId)).toEqual([b.consumer.memberId]);
     });
   }
+});
+
+// KIP-848 needs Kafka 4.0+; the embedded broker has no ConsumerGroupHeartbeat yet (issue 19).
+describe.skipIf(kafkaFromTests().flavour === 'embedded')('the consumer group protocol (KIP-848)', () => {
+  it('the coordinator splits the partitions between two members, and the one left takes over a closing member\'s with nothing lost or read twice', async () => {
+    const topic = await newWireTopic('group-kip848', 4);
+    const groupId = uniqueName('group-kip848');
+    await produceWire(topic, values('before', 40), 4);
+    const revokedFromA: number[] = [];
+    const a = member({ groupId, topics: [topic], protocol: 'consumer', onRevoke: (ps, lost) => void revokedFromA.push(...(lost ? [] : ps.flatMap((p) => p.partitions))) });
+    await waitFor(() => owned(a) === 4, { timeoutMs: 30_000, what: 'the first member to own all 4 partitions' });
+    expect(a.consumer.generationId).toBeGreaterThan(0);
+    const b = member({ groupId, topics: [topic], protocol: 'consumer' });
+    await waitFor(() => owned(a) === 2 && owned(b) === 2, { timeoutMs: 30_000, what: 'two members with 2 partitions each' });
+    expect(revokedFromA).toHaveLength(2);
+    await produceWire(topic, values('shared', 40), 4);
+    const all = () => [...a.records, ...b.records].map((r) => r.value);
+    await waitFor(() => all().length >= 80, { timeoutMs: 30_000, what: '80 records read by the two' });
+    expect(new Set(b.records.map((r) => r.partition)).size).toBe(2);
+
+    await a.close();
+    await waitFor(() => owned(b) === 4, { timeoutMs: 30_000, what: 'the member left to own all 4 partitions' });
+    await produceWire(topic, values('after', 40), 4);
+    await waitFor(() => all().length >= 120, { timeoutMs: 30_000, what: '120 records read' });
+    expect(sorted(all())).toEqual(sorted([...values('before', 40), ...values('shared', 40), ...values('after', 40)]));
+    expect(a.error ?? b.error).toBeUndefined();
+    // What each committed on the way: the member left resumes nothing twice after a restart.
+    await b.close();
+    const c = member({ groupId, topics: [topic], protocol: 'consumer' });
+    await produceWire(topic, values('late', 8), 4);
+    await waitFor(() => c.records.length >= 8, { timeoutMs: 30_000, what: 'a new member to read the 8 late records' });
+    expect(sorted(c.records.map((r) => r.value))).toEqual(sorted(values('late', 8)));
+  });
 });
 
 describe('heartbeats', () => {
