@@ -1,6 +1,6 @@
 // The local KafkaSource dispatcher (firehose up): events per second into a local sink, and
 // produce → sink latency (p50/p99), for ordered and unordered delivery. `npm run bench:dispatch`.
-//   BENCH_EVENTS=20000 (throughput run)  BENCH_LATENCY_RATE=500 (records/s for the latency run, 5 s)
+//   BENCH_EVENTS=20000 (throughput run)  BENCH_LATENCY_RATE=1000 (records/s for the latency run, 5 s)
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolveConnection } from '../src/config/connection.js';
@@ -12,7 +12,7 @@ import { silentLogger } from '../src/logger.js';
 import { startKafka } from '../test/support/kafka.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
-const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 500);
+const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 1000);
 
 const kafka = process.env.KAFKA_BOOTSTRAP_SERVERS ? undefined : await startKafka();
 const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? kafka!.bootstrap;

@@ -116,8 +116,9 @@ export async function spamTopic(
     if (error instanceof FirehoseError) throw error;
     throw client.translate(error, `send to ${options.topic}`);
   }
+  // With --rate, records go in steps of about 10 ms (a steady stream, not a burst per tick).
   const chunk = options.rate
-    ? Math.max(1, Math.min(options.batchSize ?? DEFAULT_BATCH, Math.floor(options.rate / 20)))
+    ? Math.max(1, Math.min(options.batchSize ?? DEFAULT_BATCH, Math.floor(options.rate / 100)))
     : (options.batchSize ?? DEFAULT_BATCH);
   const interrupted = abortPromise(options.signal);
   const started = performance.now();
