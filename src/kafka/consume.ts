@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KafkaClient } from './connect.js';
 import type { GroupProtocol } from './group-member.js';
-import { fromWireRecord, type ConsumedRecord } from './records.js';
+import { ConsumedBatch } from './records.js';
 import { explainStartPosition, resetPolicy, type OffsetReset, type StartPosition } from './start-position.js';
 import { StopSignal, type StopReason } from './stop-signal.js';
 import { requireTopic } from './topics.js';
@@ -26,8 +26,8 @@ export interface ConsumeEvents {
   onStart?(position: StartPosition, group: string): void;
   /** Seed 004's on_assign: the partitions this member got, on every (re)assignment. */
   onAssign?(topic: string, partitions: number[]): void;
-  /** Records in offset order per partition; returning a promise applies back-pressure. */
-  onRecords(records: ConsumedRecord[]): void | Promise<void>;
+  /** One partition's records in offset order; returning a promise applies back-pressure. */
+  onRecords(batch: ConsumedBatch): void | Promise<void>;
 }
 
 export interface ConsumeResult {
@@ -66,10 +66,10 @@ async function consumeWithoutGroup(client: KafkaClient, options: ConsumeOptions,
     for await (const fetched of fetcher.fetch(options.topic, positions, abort.signal)) {
       if (stop.stopped) break;
       const room = options.maxMessages === undefined ? fetched.records.length : options.maxMessages - consumed;
-      const records = fetched.records.slice(0, room).map((r) => fromWireRecord(fetched.topic, fetched.partition, r));
-      if (records.length === 0) continue;
-      await events.onRecords(records);
-      consumed += records.length;
+      const batch = new ConsumedBatch(fetched.topic, fetched.partition, room < fetched.records.length ? fetched.records.slice(0, room) : fetched.records);
+      if (batch.length === 0) continue;
+      await events.onRecords(batch);
+      consumed += batch.length;
       stop.touch();
       if (options.maxMessages !== undefined && consumed >= options.maxMessages) stop.stop('max-messages');
     }
@@ -94,14 +94,14 @@ async function consumeWithGroup(client: KafkaClient, options: ConsumeOptions, ev
   const memberOptions = { group, groupProtocol: options.groupProtocol, topic: options.topic, offsetReset: start, commit: 'timer' as const, stop, what: `consume ${options.topic}`, onAssign: (partitions: number[]) => events.onAssign?.(options.topic, partitions) };
   const stoppedBy = await runGroupMember(client, memberOptions, async (batch, member) => {
     const room = options.maxMessages === undefined ? batch.records.length : options.maxMessages - consumed;
-    const records = batch.records.slice(0, room).map((r) => fromWireRecord(batch.topic, batch.partition, r));
-    if (records.length === 0) return;
-    await events.onRecords(records);
-    const next = Number(records[records.length - 1]!.offset) + 1;
+    const used = new ConsumedBatch(batch.topic, batch.partition, room < batch.records.length ? batch.records.slice(0, room) : batch.records);
+    if (used.length === 0) return;
+    await events.onRecords(used);
+    const next = used.nextOffset;
     // Only part of the batch was used (--max-messages): the commit stops after it.
-    if (records.length < batch.records.length) member.seek(batch.partition, next);
+    if (used.length < batch.records.length) member.seek(batch.partition, next);
     nextOffsets.set(batch.partition, String(next));
-    consumed += records.length;
+    consumed += used.length;
     stop.touch();
     if (options.maxMessages !== undefined && consumed >= options.maxMessages) stop.stop('max-messages');
   });

@@ -73,8 +73,8 @@ export class Output {
     this.stdout.write(`${text}\n`);
   }
 
-  /** Writes a chunk to stdout, resolving when the pipe can take more. */
-  write(text: string): Promise<void> | void {
+  /** Writes a chunk (text, or bytes as they are) to stdout, resolving when the pipe can take more. */
+  write(text: string | Uint8Array): Promise<void> | void {
     if (!this.stdout.write(text)) return new Promise((resolve) => this.stdout.once('drain', resolve));
   }
 

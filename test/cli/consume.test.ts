@@ -1,4 +1,5 @@
 // consume: where it starts and why, exact counts, group commits across runs, JSON records.
+import { execa } from 'execa';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -6,6 +7,7 @@ import { run } from '../../src/cli/main.js';
 import { cleanEnv } from '../support/cli.js';
 import { expectOk, firehose, jsonLines, lines, newTopic, produce, sorted, spamValues, type RecordJson } from '../support/cli-kafka.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
+import { KCAT } from '../support/kcat.js';
 import { waitFor } from '../support/wait.js';
 
 /** A topic with the ten spammer records in it. */
@@ -16,6 +18,21 @@ async function spammedTopic(prefix: string, partitions = 3): Promise<string> {
 }
 
 describe('consume', () => {
+  it('prints values byte for byte, as kcat -C does: bytes that are not UTF-8 come out unchanged', async () => {
+    const topic = await newTopic('consume-bytes', 1);
+    const values = [Buffer.from([0xff, 0xfe, 0x00, 0x41]), Buffer.from('héllo ✓'), Buffer.from([0xc3])];
+    await execa(KCAT, ['-P', '-b', kafkaFromTests().bootstrap, '-t', topic, '-D', '|'], { input: Buffer.concat([values[0]!, Buffer.from('|'), values[1]!, Buffer.from('|'), values[2]!, Buffer.from('|')]) });
+    const stdout = new PassThrough();
+    const chunks: Buffer[] = [];
+    stdout.on('data', (c: Buffer) => chunks.push(c));
+    const stderr = new PassThrough();
+    let errors = '';
+    stderr.on('data', (c: Buffer) => (errors += c.toString()));
+    const code = await run(['consume', topic, '--from-beginning', '--max-messages', '3', '--idle-timeout', '20s', '--bootstrap', kafkaFromTests().bootstrap], { env: cleanEnv(), stdin: Readable.from([]), stdout, stderr, signal: new AbortController().signal });
+    expect(code, errors).toBe(0);
+    expect(Buffer.concat(chunks).toString('hex')).toBe(Buffer.concat(values.flatMap((v) => [v, Buffer.from('\n')])).toString('hex'));
+  });
+
   it('--from-beginning --max-messages stops at exactly that many and says where it started', async () => {
     const topic = await spammedTopic('consume-max');
     const result = expectOk(await firehose(['consume', topic, '--from-beginning', '--max-messages', '4']));

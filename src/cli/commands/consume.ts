@@ -51,7 +51,11 @@ export function consumeCommand(): Command<any, any, any> {
           onStart: (position) => rt.out.info(rt.out.paint('gray', `Start: ${position.reason}.`)),
           onAssign: (t, partitions) => rt.out.info(rt.out.paint('gray', `Assigned ${t} partitions [${partitions.join(', ')}]`)),
           // --format json with --output yaml: each record a YAML document.
-          onRecords: (records) => rt.out.write(records.map((r) => (format === 'json' && rt.out.structured ? rt.out.document(r) : `${formatRecord(r, format)}\n`)).join('')),
+          onRecords: (batch) => {
+            // The default, values one per line: their bytes as they are, no string per record.
+            if (format === 'value') return rt.out.write(batch.valueLines());
+            return rt.out.write(batch.records().map((r) => (rt.out.structured ? rt.out.document(r) : `${formatRecord(r, format)}\n`)).join(''));
+          },
         },
       );
       const committed = result.anonymous ? 'nothing committed (no group)' : `offsets committed for group ${result.group}`;
