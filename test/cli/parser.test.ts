@@ -68,11 +68,11 @@ describe('global flags parse the same in any position', () => {
 
 describe('argv → command, arguments, options', () => {
   const cases: Array<{ argv: string[]; command: string; args?: unknown[]; opts?: Record<string, unknown>; globals?: Record<string, unknown> }> = [
-    { argv: ['spam', '--times', '5', '--user', '3'], command: 'spam', args: [undefined], opts: { times: '5', acks: 'all', deliveryTimeout: '60s' }, globals: { user: '3' } },
-    { argv: ['spam', 'orders', '--acks', '1', '--rate', '10'], command: 'spam', args: ['orders'], opts: { times: '1', acks: '1', rate: '10', deliveryTimeout: '60s' } },
+    { argv: ['spam', '--times', '5', '--user', '3'], command: 'spam', args: [undefined], opts: { times: '5', acks: 'all', compression: 'none', deliveryTimeout: '60s' }, globals: { user: '3' } },
+    { argv: ['spam', 'orders', '--acks', '1', '--rate', '10'], command: 'spam', args: ['orders'], opts: { times: '1', acks: '1', compression: 'none', rate: '10', deliveryTimeout: '60s' } },
     { argv: ['create-topic', '--user', '7'], command: 'create-topic', args: [undefined], opts: { partitions: '10', replicas: '1', config: [], via: 'auto', kafkaCluster: 'my-cluster', wait: true, timeout: '120s', apiVersion: [] }, globals: { user: '7' } },
     { argv: ['create-topic', 't', '--config', 'a=1', '--config', 'b=2', '--partitions', '3'], command: 'create-topic', args: ['t'], opts: { partitions: '3', replicas: '1', config: ['a=1', 'b=2'], via: 'auto', kafkaCluster: 'my-cluster', wait: true, timeout: '120s', apiVersion: [] } },
-    { argv: ['produce', '--header', 'a=1', '--header', 'b=2', '--key-separator', ':'], command: 'produce', opts: { header: ['a=1', 'b=2'], keySeparator: ':', acks: 'all' } },
+    { argv: ['produce', '--header', 'a=1', '--header', 'b=2', '--key-separator', ':'], command: 'produce', opts: { header: ['a=1', 'b=2'], keySeparator: ':', acks: 'all', compression: 'none' } },
     { argv: ['consume', '--from-beginning', '--group', 'lab', '--max-messages', '5', '--format', 'json'], command: 'consume', opts: { fromBeginning: true, group: 'lab', maxMessages: '5', format: 'json' } },
     { argv: ['topics'], command: 'topics list', args: [], opts: {} },
     { argv: ['topics', 'list', '--all'], command: 'topics list', opts: { all: true } },
