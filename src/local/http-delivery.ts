@@ -3,6 +3,7 @@
  * retries with backoff for the answers worth another try. The local broker, channel and the
  * KafkaSource dispatcher deliver (and dead-letter) through it.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -95,7 +96,11 @@ function post(url: string, headers: Record<string, string>, body: Buffer, option
       reject(error);
     });
     if (options.signal?.aborted) return fail('ABORTED');
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal) {
+      // One signal (Ctrl-C) ends every POST in flight: hundreds may listen at once.
+      setMaxListeners(0, options.signal);
+      options.signal.addEventListener('abort', onAbort, { once: true });
+    }
     request.end(body);
   });
 }
