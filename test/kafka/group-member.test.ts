@@ -10,30 +10,16 @@ import { KafkaClient } from '../../src/kafka/connect.js';
 import { runGroupMember } from '../../src/kafka/group-member.js';
 import { StopSignal } from '../../src/kafka/stop-signal.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
+import { tapRequests } from '../support/request-tap.js';
 import { newWireTopic, produceWire } from '../support/wire-client.js';
 
 const OFFSET_COMMIT = 8;
 
-/** Sockets that drop the connection instead of sending an OffsetCommit request when `refuse()` says so. */
-function commitRefusingSockets(refuse: () => boolean) {
+/** Sockets that drop the connection instead of sending an OffsetCommit request. */
+function commitRefusingSockets() {
   return (host: string, port: number): Duplex => {
     const socket = net.connect({ host, port });
-    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    let rest = 0;
-    socket.write = ((chunk: unknown, ...more: unknown[]) => {
-      const bytes = chunk as Buffer;
-      if (rest > 0) {
-        rest -= bytes.length;
-        return write(chunk, ...more);
-      }
-      // A request starts with its size (int32) and api key (int16).
-      rest = 4 + bytes.readInt32BE(0) - bytes.length;
-      if (bytes.readInt16BE(4) === OFFSET_COMMIT && refuse()) {
-        socket.destroy(new Error('connection dropped by the test'));
-        return false;
-      }
-      return write(chunk, ...more);
-    }) as typeof socket.write;
+    tapRequests(socket, ({ apiKey }) => (apiKey === OFFSET_COMMIT ? 'drop' : 'send'));
     return socket;
   };
 }
@@ -69,7 +55,7 @@ describe('a group member whose last commit fails', () => {
     await produceWire(topic, values, 1);
 
     // Every commit of the first member fails (the interval ones are only logged), the last one too.
-    const first = await readUntil(client(commitRefusingSockets(() => true)), group, topic, 10);
+    const first = await readUntil(client(commitRefusingSockets()), group, topic, 10);
     expect(first.values).toEqual(values);
     expect(first.error).toBeInstanceOf(FirehoseError);
     expect((first.error as FirehoseError).code).toBe('COMMIT_FAILED');

@@ -12,6 +12,7 @@ import { FirehoseError } from '../../src/errors.js';
 import { KafkaClient } from '../../src/kafka/connect.js';
 import { spamTopic, spamValue } from '../../src/kafka/spam.js';
 import { readBack, sorted } from '../support/cli-kafka.js';
+import { tapRequests } from '../support/request-tap.js';
 import { createTestTopic, testKafkaClient } from '../support/kafka-client.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
 
@@ -37,25 +38,14 @@ function faultySockets(options: { loseAnswerTo: RequestAt[]; downAfter?: number;
     let requests = 0;
     /** correlation id → produce request number, for the answers to lose. */
     const toLose = new Map<number, RequestAt>();
-    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    /** Bytes of the request being written that are still to come (a request may be several chunks). */
-    let rest = 0;
-    socket.write = ((chunk: unknown, ...more: unknown[]) => {
-      const bytes = chunk as Buffer;
-      if (rest > 0) {
-        rest -= bytes.length;
-        return write(chunk, ...more);
-      }
-      // A request starts with its size (int32), api key (int16), version (int16), correlation id (int32).
-      rest = 4 + bytes.readInt32BE(0) - bytes.length;
-      if (bytes.readInt16BE(4) === PRODUCE) {
-        produces++;
-        if (connection === 0) connection = ++producingConnections;
-        const at: RequestAt = { connection, request: ++requests };
-        if (options.loseAnswerTo.some((l) => l.connection === at.connection && l.request === at.request)) toLose.set(bytes.readInt32BE(8), at);
-      }
-      return write(chunk, ...more);
-    }) as typeof socket.write;
+    tapRequests(socket, ({ apiKey, correlationId }) => {
+      if (apiKey !== PRODUCE) return 'send';
+      produces++;
+      if (connection === 0) connection = ++producingConnections;
+      const at: RequestAt = { connection, request: ++requests };
+      if (options.loseAnswerTo.some((l) => l.connection === at.connection && l.request === at.request)) toLose.set(correlationId, at);
+      return 'send';
+    });
     // Answers as frames: size (int32), then the correlation id (int32).
     let pending = Buffer.alloc(0);
     const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
