@@ -6,6 +6,7 @@ import type { CompressionCodec } from './compression.js';
 import type { KafkaClient } from './connect.js';
 import { topicNotFound, validateTopicName } from './topics.js';
 import type { Cluster } from './wire/cluster.js';
+import { formatCount } from '../util/count.js';
 
 export interface SpamOptions {
   topic: string;
@@ -192,7 +193,7 @@ function abortPromise(signal: AbortSignal | undefined): { promise: Promise<false
 /** The failure, translated, with how many records were acknowledged before it. */
 function spamStopped(client: KafkaClient, error: unknown, progress: { sent: number; times: number; acks: Acks; topic: string }): FirehoseError {
   const reason = client.translate(error, `send to ${progress.topic}`);
-  const count = (n: number) => n.toLocaleString('en-US');
+  const count = formatCount;
   const done = progress.acks === 0 ? 'sent (acks=0: not acknowledged)' : 'acknowledged';
   return new FirehoseError(reason.code, `spam stopped after ${count(progress.sent)} of ${count(progress.times)} records were ${done}: ${reason.message}`, {
     hint: reason.code === 'KAFKA_UNREACHABLE'

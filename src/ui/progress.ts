@@ -1,4 +1,5 @@
 import type { Output } from './output.js';
+import { formatCount } from '../util/count.js';
 
 /** A one-line progress bar with count and rate on stderr; a no-op off a TTY. */
 export class ProgressBar {
@@ -21,7 +22,7 @@ export class ProgressBar {
     const filled = Math.round(fraction * width);
     const rate = elapsedMs > 0 ? Math.round((done / elapsedMs) * 1000) : 0;
     const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-    this.out.stderr.write(`\r${this.label} ${bar} ${done.toLocaleString('en-US')}/${this.total.toLocaleString('en-US')} ${rate.toLocaleString('en-US')} msg/s\u001b[K`);
+    this.out.stderr.write(`\r${this.label} ${bar} ${formatCount(done)}/${formatCount(this.total)} ${formatCount(rate)} msg/s\u001b[K`);
     this.drawn = true;
   }
 

@@ -6,6 +6,7 @@ import { spamTopic } from '../../kafka/spam.js';
 import { ProgressBar } from '../../ui/progress.js';
 import { runtimeOf, withExamples } from '../action.js';
 import { parsePositiveInt } from '../flags.js';
+import { formatCount } from '../../util/count.js';
 
 export function spamCommand(): Command<any, any, any> {
   const command = new Command('spam')
@@ -29,7 +30,7 @@ export function spamCommand(): Command<any, any, any> {
       const result = await spamTopic(client, { topic, times, acks, compression, rate, deliveryTimeoutMs, signal: rt.signal }, (p) => bar.update(p.sent, p.elapsedMs));
       bar.done();
       if (rt.out.structured) return rt.out.data(result);
-      const rounded = Math.round(result.rate).toLocaleString('en-US');
+      const rounded = formatCount(result.rate);
       // A summary is status, not data: stderr (stdout stays empty for pipes), as produce does.
       rt.out.info(`Sent ${result.sent} messages to ${topic} in ${result.seconds.toFixed(2)} s (${rounded} msg/s)`);
       if (result.interrupted) rt.out.warn(`Interrupted after ${result.sent} of ${times} messages.`);
