@@ -38,6 +38,16 @@ export async function run(argv: string[], io: RuntimeIO): Promise<number> {
       writeErr: (s) => io.stderr.write(s),
     });
     if (command !== program) command.showHelpAfterError('(run with --help for usage)');
+    // A group with a default subcommand (`groups` is `groups list`) would hand a mistyped
+    // subcommand to the default one as an argument ("too many arguments for 'list'"): say it
+    // is an unknown command instead, with commander's "did you mean".
+    if (command.commands.length > 0) {
+      command.hook('preSubcommand', (group, sub) => {
+        const first = group.args[0];
+        if (first === undefined || first.startsWith('-') || first === sub.name() || sub.aliases().includes(first) || sub.registeredArguments.length > 0) return;
+        (group as unknown as { unknownCommand(): void }).unknownCommand();
+      });
+    }
     for (const sub of command.commands) configure(sub);
   };
   configure(program as unknown as CommandUnknownOpts);

@@ -136,6 +136,14 @@ describe('run(): usage errors exit 2 with the message on stderr', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('a mistyped subcommand of a group with a default one is an unknown command, with a suggestion', async () => {
+    for (const [argv, name, suggestion] of [[['groups', 'descrbe', 'lab'], 'descrbe', 'describe'], [['topics', 'lsit'], 'lsit', 'list'], [['groups', 'reset-offset', 'g'], 'reset-offset', 'reset-offsets']] as const) {
+      const result = await runCli([...argv]);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr.split('\n').slice(0, 2), argv.join(' ')).toEqual([`error: unknown command '${name}'`, `(Did you mean ${suggestion}?)`]);
+    }
+  });
+
   it('a firehose usage error (after parsing) exits 2 too', async () => {
     const result = await runCli(['spam', '--times', 'lots', '--user', '1']);
     expect(result.code).toBe(2);
