@@ -85,6 +85,8 @@ interface PartitionState {
   backoffMs: number;
   /** Bytes of the last batch sealed here. */
   lastBatchBytes: number;
+  /** Idempotence: the sequence the broker expects next, from the batches acknowledged so far. */
+  ackedSequence: number;
 }
 
 /** A new batch's first buffer; it doubles as records come (up to batchBytes and a record). */
@@ -266,7 +268,7 @@ export class Producer {
   private async loadTopic(topic: string): Promise<void> {
     const t = await this.cluster.topic(topic);
     if (this.partitions.has(topic)) return;
-    this.partitions.set(topic, t.leaders.map((_, partition) => ({ topic, partition, open: undefined, lingerTimer: undefined, queue: [], inFlight: 0, nextSequence: 0, paused: false, resuming: false, backoffMs: this.retryBackoffMs, lastBatchBytes: 0 })));
+    this.partitions.set(topic, t.leaders.map((_, partition) => ({ topic, partition, open: undefined, lingerTimer: undefined, queue: [], inFlight: 0, nextSequence: 0, paused: false, resuming: false, backoffMs: this.retryBackoffMs, lastBatchBytes: 0, ackedSequence: 0 })));
   }
 
   private newSticky(topic: string, count: number, previous = -1): number {
@@ -395,7 +397,9 @@ export class Producer {
   private failed(batch: Batch, error: Error): void {
     const state = batch.state;
     const e = error as Partial<KafkaResponseError>;
-    const outOfOrder = e.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && state.paused;
+    // As Java's producer: a batch refused as out of order while an earlier one is not yet
+    // acknowledged (failed and being retried, or still in flight) is retried after it.
+    const outOfOrder = e.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (state.paused || batch.baseSequence !== state.ackedSequence);
     if (this.aborted) return this.finish(batch);
     this.lastError = error;
     const expired = performance.now() - batch.sealedAt >= this.deliveryTimeoutMs;
@@ -434,6 +438,7 @@ export class Producer {
     else if (!this.aborted) {
       const count = batch.encoded ? batch.encoded.readInt32BE(BATCH_OFFSETS.recordCount) : 0;
       this.delivered += count;
+      if (this.idempotent && batch.baseSequence >= 0) state.ackedSequence = (batch.baseSequence + count) % 0x80000000;
       state.backoffMs = this.retryBackoffMs;
       this.onDelivered?.({ topic: state.topic, partition: state.partition, baseOffset: batch.baseOffset ?? null, count });
     }
