@@ -63,7 +63,9 @@ function post(url: string, headers: Record<string, string>, body: Buffer, option
     let settled = false;
     const fail = (code: string) => {
       if (settled) return;
-      settled = true;
+      // The timeout timer and the abort listener go too: a POST ended by Ctrl-C must not keep
+      // the process alive until its timeout, nor leave a listener on the shared signal.
+      done();
       request.destroy(Object.assign(new Error(code), { code }));
       reject(Object.assign(new Error(code), { code }));
     };
