@@ -24,6 +24,11 @@ function writeError(io: RuntimeIO, format: OutputFormat, verbose: boolean, error
   return EXIT_FAILURE;
 }
 
+function isPromptInterrupt(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name;
+  return name === 'ExitPromptError' || name === 'AbortPromptError';
+}
+
 /** Runs firehose with `argv` (without node and script); returns the exit code. Never exits. */
 export async function run(argv: string[], io: RuntimeIO): Promise<number> {
   const program = buildProgram();
@@ -58,6 +63,12 @@ export async function run(argv: string[], io: RuntimeIO): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return io.signal.aborted ? EXIT_INTERRUPTED : 0;
   } catch (error) {
+    // Ctrl-C at a question (user number, init, a password): inquirer ends the prompt with
+    // ExitPromptError, or AbortPromptError when the signal aborted it. A clean stop.
+    if (isPromptInterrupt(error)) {
+      io.stderr.write('\n');
+      return EXIT_INTERRUPTED;
+    }
     if (error instanceof CommanderError) {
       // commander already printed its message (or the help/version text).
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;

@@ -95,7 +95,7 @@ export class Runtime {
     const ask = this.canPrompt
       ? async () => {
           const { input } = await import('@inquirer/prompts');
-          return input({ message: 'Your user number (N in userN):', validate: (v) => /^(user)?\d+$/i.test(v.trim()) || 'A number such as 7' });
+          return input({ message: 'Your user number (N in userN):', validate: (v) => /^(user)?\d+$/i.test(v.trim()) || 'A number such as 7' }, { signal: this.signal });
         }
       : undefined;
     const { kubeContextUserName, ocWhoami } = await import('../config/login-name.js');
@@ -120,7 +120,7 @@ export class Runtime {
     if (!this.canPrompt) return undefined;
     return async (question) => {
       const { password } = await import('@inquirer/prompts');
-      return password({ message: question, mask: true });
+      return password({ message: question, mask: true }, { signal: this.signal });
     };
   }
 

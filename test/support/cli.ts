@@ -95,3 +95,21 @@ export function startInProcess(argv: string[], options: Omit<RunOptions, 'signal
     },
   };
 }
+
+/**
+ * The built CLI on a real terminal (`script` gives it a pty): `screen` is everything it
+ * drew, `type()` is keystrokes ("\r" is Enter, "\x03" Ctrl-C, "\x04" Ctrl-D), `exit` the
+ * finished process.
+ */
+export function startOnTerminal(argv: string[], options: Omit<RunOptions, 'signal' | 'stdin'> = {}) {
+  const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, BIN, ...argv].map(quote).join(' ');
+  const child = execa('script', ['-qfec', command, '/dev/null'], { env: cleanEnv(options.env) as NodeJS.ProcessEnv, extendEnv: false, reject: false, stdin: 'pipe' });
+  const terminal = {
+    screen: '',
+    type: (keys: string) => { child.stdin!.write(keys); },
+    exit: child,
+  };
+  child.stdout!.on('data', (chunk: Buffer) => { terminal.screen += chunk.toString(); });
+  return terminal;
+}

@@ -1,6 +1,8 @@
 // readLineGroups: how a byte stream (any chunking) becomes batches of lines.
 import { describe, expect, it } from 'vitest';
 import { readLineGroups } from '../../src/util/lines.js';
+import { PassThrough } from 'node:stream';
+import { waitFor } from '../support/wait.js';
 
 async function* chunks(...parts: Array<Buffer | string>): AsyncGenerator<Buffer | string> {
   for (const part of parts) yield part;
@@ -74,5 +76,20 @@ describe('readLineGroups', () => {
   it('a character cut at the very end of the input is replaced, not dropped silently', async () => {
     const euro = Buffer.from('€', 'utf8');
     expect(await groups(Buffer.concat([Buffer.from('x'), euro.subarray(0, 2)]))).toEqual([['x\uFFFD']]);
+  });
+});
+
+describe('readLineGroups with a signal', () => {
+  it('ends at once when the signal aborts while the source is still waiting for input', async () => {
+    const source = new PassThrough();
+    const controller = new AbortController();
+    const groups: string[][] = [];
+    const reading = (async () => { for await (const group of readLineGroups(source, controller.signal)) groups.push(group); })();
+    source.write('a\nb\n');
+    await waitFor(() => groups.length === 1, { timeoutMs: 5_000, what: 'the first lines' });
+    controller.abort();
+    await reading;
+    expect(groups).toEqual([['a', 'b']]);
+    expect(source.destroyed).toBe(true);
   });
 });

@@ -23,7 +23,7 @@ export function initCommand(): Command<any, any, any> {
       const answer = async (flag: string | undefined, known: string | undefined, message: string, validate?: (v: string) => true | string) => {
         if (flag !== undefined) return flag;
         if (!ask) return known;
-        const value = await ask.input({ message, default: known, validate: validate ? (v) => (v === '' ? true : validate(v)) : undefined });
+        const value = await ask.input({ message, default: known, validate: validate ? (v) => (v === '' ? true : validate(v)) : undefined }, { signal: rt.signal });
         return value === '' ? undefined : value;
       };
       if (!ask && flags.user === undefined && flags.bootstrap === undefined && flags.namespace === undefined && flags.context === undefined && current.user === undefined) {

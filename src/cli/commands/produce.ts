@@ -11,7 +11,8 @@ import type { Runtime } from '../runtime.js';
 
 /** Typed lines, one at a time, with a "> " prompt that comes back after each ack. */
 async function* promptedLines(rt: Runtime, prompt: () => void): AsyncGenerator<string[]> {
-  const rl = createInterface({ input: rt.io.stdin, terminal: false });
+  // The signal closes the interface: the first Ctrl-C ends the input (then flush, summary, 130).
+  const rl = createInterface({ input: rt.io.stdin, terminal: false, signal: rt.signal });
   prompt();
   try {
     for await (const line of rl) yield [line];
@@ -48,7 +49,7 @@ export function produceCommand(): Command<any, any, any> {
       const client = await rt.kafka();
       const prompt = () => { if (interactive && !rt.out.structured) rt.io.stderr.write('> '); };
       if (interactive) rt.out.info(`Producing to ${topic}: type a line and press Enter to send it; Ctrl-D to finish.`);
-      const lines = interactive ? promptedLines(rt, prompt) : readLineGroups(rt.io.stdin as AsyncIterable<Buffer>);
+      const lines = interactive ? promptedLines(rt, prompt) : readLineGroups(rt.io.stdin as AsyncIterable<Buffer>, rt.signal);
       const result = await produceLines(client, lines, produceOptions, (ack) => {
         // With --output json/yaml the one document is the summary at the end (one shape).
         if (!rt.out.structured) rt.out.info(rt.out.paint('gray', `  sent to partition ${ack.partition}${ack.offset === null ? '' : `, offset ${ack.offset}`}`));
