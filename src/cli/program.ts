@@ -114,5 +114,12 @@ Examples:
   ]) {
     program.addCommand(command);
   }
+  // Every command's --help lists the global flags too (--bootstrap, --user, -o, ...):
+  // addCommand() does not pass help settings on, so set them on each.
+  const showGlobals = (command: Command<any, any, any>): void => {
+    command.configureHelp({ showGlobalOptions: true });
+    for (const sub of command.commands) showGlobals(sub as Command<any, any, any>);
+  };
+  showGlobals(program);
   return program as unknown as Command;
 }

@@ -181,7 +181,7 @@ export class DataDir {
 }
 
 const CLEAN_SHUTDOWN = 'clean-shutdown';
-const HINT_WRITABLE = 'use a data dir (kafka start --data-dir, up --kafka-data-dir) on a writable local file system that this user can create and write';
+const HINT_WRITABLE = 'use a data dir on a writable local file system that this user can create and write';
 
 /** A topics.json as written by saveTopics, checked field by field. */
 function parseTopics(text: string, file: string): TopicRecord[] {

@@ -14,6 +14,12 @@ export interface EmbeddedBrokerOptions {
   host?: string;
   /** 0 picks a free port. Default 9092. */
   port?: number;
+  /**
+   * The flags that chose the port and host, for hints: default `--port` and `--host` (kafka
+   * start); `up` passes `--kafka-port` and no host flag, since it has none.
+   */
+  portFlag?: string;
+  hostFlag?: string | null;
   /** Keep data in append-only files here; without it everything is in memory. */
   dataDir?: string;
   autoCreateTopics?: boolean;
@@ -88,11 +94,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       throw new FirehoseError('BROKER_PORT_IN_USE', `port ${options.port ?? DEFAULT_BROKER_PORT} on ${host} is already in use`, {
-        hint: 'if a Kafka broker runs there, pass --bootstrap localhost:<port> to use it; otherwise pick another --port',
+        hint: `if a Kafka broker runs there, pass --bootstrap localhost:${options.port ?? DEFAULT_BROKER_PORT} to use it; otherwise pick another ${options.portFlag ?? '--port'}`,
       });
     }
     throw new FirehoseError('BROKER_LISTEN', `cannot listen on ${host}:${options.port ?? DEFAULT_BROKER_PORT}: ${(error as Error).message}`, {
-      hint: 'pick another --port or --host',
+      hint: `pick another ${[options.portFlag ?? '--port', options.hostFlag === undefined ? '--host' : options.hostFlag].filter(Boolean).join(' or ')}`,
     });
   }
   // "localhost" may resolve to ::1 first: listen there too when the default host is used.

@@ -14,6 +14,8 @@ export interface SinkReply {
 export interface SinkOptions {
   port: number;
   host: string;
+  /** The flag that chose the port, for the hint when it is taken. */
+  portFlag?: string;
   reply?: SinkReply;
   /** Largest request body accepted. */
   maxBodyBytes?: number;
@@ -70,7 +72,7 @@ export async function startEventSink(options: SinkOptions, onEvent: (event: Sink
       response.writeHead(202).end();
     }
   });
-  const url = await listen(server, options.port, options.host);
+  const url = await listen(server, options.port, options.host, options.portFlag);
   return {
     url,
     close: () => closeServer(server),

@@ -126,9 +126,16 @@ export function saslNotOffered(brokers: string[], cause?: unknown): FirehoseErro
   });
 }
 
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?):\d+$/i;
+
 export function unreachable(brokers: string[], reason: string, cause?: unknown): FirehoseError {
+  // Nothing listens on this machine (the quick tour's first line before any Kafka runs):
+  // say how to get one here, not only "check --bootstrap".
+  const localNothing = /refused/i.test(reason) && brokers.length > 0 && brokers.every((b) => LOOPBACK.test(b));
   return new FirehoseError('KAFKA_UNREACHABLE', `Cannot reach Kafka at ${brokers.join(',')}: ${reason}`, {
-    hint: 'Check --bootstrap (or KAFKA_BOOTSTRAP_SERVERS) and that the broker is running; --connect-timeout sets how long to try.',
+    hint: localNothing
+      ? 'No Kafka runs here yet: start firehose\'s own with `firehose kafka start` (or the whole lab with `firehose up`) in another terminal, or point --bootstrap at your Kafka.'
+      : 'Check --bootstrap (or KAFKA_BOOTSTRAP_SERVERS) and that the broker is running; --connect-timeout sets how long to try.',
     cause,
   });
 }

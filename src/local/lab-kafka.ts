@@ -9,6 +9,8 @@ import type { Logger } from '../logger.js';
 export interface LabKafkaOptions {
   /** 0 picks a free port. */
   port: number;
+  /** The flag that chose the port, for the hint when it is taken. */
+  portFlag?: string;
   /** Keep records and offsets here; without it, in memory. */
   dataDir?: string;
   log: Logger;
@@ -28,5 +30,5 @@ export function needsLabKafka(connection: ConnectionSettings): boolean {
 
 export async function startLabKafka(options: LabKafkaOptions): Promise<LabKafka> {
   const { startEmbeddedBroker } = await import('../embedded-kafka/server.js');
-  return startEmbeddedBroker({ port: options.port, dataDir: options.dataDir, log: options.log });
+  return startEmbeddedBroker({ port: options.port, portFlag: options.portFlag, hostFlag: null, dataDir: options.dataDir, log: options.log });
 }

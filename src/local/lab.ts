@@ -29,9 +29,9 @@ export interface LabOptions {
   deadLetterUrl?: string;
   requestTimeoutMs: number;
   /** Triggers from Knative Trigger YAML files and from `--trigger` flags. */
-  broker: { port: number; triggerFiles: string[]; triggerFlags: string[] } | null;
+  broker: { port: number; portFlag?: string; triggerFiles: string[]; triggerFlags: string[] } | null;
   /** A channel fanning every event out to these subscribers (URLs or the sink service's name). */
-  channel: { port: number; subscribers: string[] } | null;
+  channel: { port: number; portFlag?: string; subscribers: string[] } | null;
   signal: AbortSignal;
 }
 
@@ -90,7 +90,7 @@ export async function startLab(client: KafkaClient, options: LabOptions, onEvent
       const fromFlags = options.broker.triggerFlags.map((flag, i) => parseTriggerFlag(flag, i, (name) => resolveRef('Service', name)));
       const triggers = [...fromFiles, ...fromFlags];
       triggerNames = triggers.map((t) => t.name);
-      broker = await startBroker({ port: options.broker.port, triggers, deadLetterUrl: options.deadLetterUrl }, (event) => onEvent({ from: 'broker', event }));
+      broker = await startBroker({ port: options.broker.port, portFlag: options.broker.portFlag, triggers, deadLetterUrl: options.deadLetterUrl }, (event) => onEvent({ from: 'broker', event }));
     }
     if (options.channel) {
       const service = options.pool.service ?? 'eventinghello';
@@ -99,7 +99,7 @@ export async function startLab(client: KafkaClient, options: LabOptions, onEvent
         if (!url) throw new UsageError(`--subscribe ${subscriber}: not a URL and not the local service ${service}.`);
         return { name: `subscription-${i + 1}`, subscriber: url };
       });
-      channel = await startChannel({ port: options.channel.port, subscriptions, deadLetterUrl: options.deadLetterUrl }, (event) => onEvent({ from: 'channel', event }));
+      channel = await startChannel({ port: options.channel.port, portFlag: options.channel.portFlag, subscriptions, deadLetterUrl: options.deadLetterUrl }, (event) => onEvent({ from: 'channel', event }));
     }
     const done = runDispatcher(client, {
       topic: options.topic,

@@ -23,12 +23,15 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
   return Buffer.concat(chunks);
 }
 
-/** Starts `server` on host:port (0 = a free port) and returns its base URL. */
-export async function listen(server: Server, port: number, host: string): Promise<string> {
+/**
+ * Starts `server` on host:port (0 = a free port) and returns its base URL. `portFlag` is the
+ * command-line flag that chose the port (`--sink-port`), for the hint when it is taken.
+ */
+export async function listen(server: Server, port: number, host: string, portFlag?: string): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) =>
       reject(new FirehoseError('PORT_IN_USE', `Cannot listen on ${host}:${port}: ${error.code ?? error.message}`, {
-        hint: 'Pick another --port (0 chooses a free one).',
+        hint: portFlag ? `Pick another ${portFlag} (0 chooses a free one).` : 'Stop what listens there, or choose another port.',
         cause: error,
       }));
     server.once('error', onError);

@@ -32,8 +32,15 @@ describe('an unreachable broker', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(lines(result.stderr)[0]).toMatch(new RegExp(`^error: Cannot reach Kafka at ${address}: `));
-    expect(result.stderr).toContain('hint: Check --bootstrap (or KAFKA_BOOTSTRAP_SERVERS)');
+    // Nothing listens on this machine: the hint says how to get a Kafka here.
+    expect(result.stderr).toContain('hint: No Kafka runs here yet: start firehose\'s own with `firehose kafka start`');
     expect(elapsed).toBeLessThan(10_000);
+  });
+
+  it('a remote address that refuses keeps the "check --bootstrap" hint', async () => {
+    const { unreachable } = await import('../../src/kafka/errors.js');
+    expect(unreachable(['kafka.example:9092'], 'connection refused').hint).toMatch(/^Check --bootstrap \(or KAFKA_BOOTSTRAP_SERVERS\)/);
+    expect(unreachable(['localhost:9092'], 'connection refused').hint).toMatch(/firehose kafka start/);
   });
 
   it('says where the address came from when it is the environment', async () => {

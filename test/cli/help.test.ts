@@ -7,11 +7,21 @@ function allCommands(command: Node, path: string[] = ['firehose']): Array<[strin
   return [[path.join(' '), command], ...command.commands.flatMap((c) => allCommands(c, [...path, c.name()]))];
 }
 
+function helpOf(command: Node): string {
+  let text = '';
+  command.configureOutput({ writeOut: (s: string) => { text += s; }, writeErr: (s: string) => { text += s; } });
+  command.outputHelp();
+  return text;
+}
+
 describe('--help', () => {
   it.each(allCommands(buildProgram() as unknown as Node))('%s shows at least one example', (_path, command) => {
-    let text = '';
-    command.configureOutput({ writeOut: (s: string) => { text += s; }, writeErr: (s: string) => { text += s; } });
-    command.outputHelp();
-    expect(text).toMatch(/\nExamples:\n {2}\$ .*firehose /);
+    expect(helpOf(command)).toMatch(/\nExamples:\n {2}\$ .*firehose /);
+  });
+
+  it.each(allCommands(buildProgram() as unknown as Node).slice(1))('%s lists the global flags too', (_path, command) => {
+    const text = helpOf(command);
+    expect(text).toMatch(/\nGlobal Options:\n/);
+    for (const flag of ['--bootstrap', '--user', '--output', '--verbose']) expect(text).toContain(flag);
   });
 });

@@ -24,7 +24,7 @@ export function sinkCommand(): Command<any, any, any> {
       const rt = runtimeOf(cmd);
       const reply = options.replyType ? { type: options.replyType, source: options.replySource, data: options.replyData } : undefined;
       const sink = await startEventSink(
-        { port: parsePort(options.port, '--port'), host: options.host, reply },
+        { port: parsePort(options.port, '--port'), portFlag: '--port', host: options.host, reply },
         (event) => {
           if (event.kind === 'rejected') return rt.out.warn(`rejected a request from ${event.remote}: ${event.reason}`);
           if (rt.out.structured) return rt.out.data({ ...event.event, reply: event.reply });

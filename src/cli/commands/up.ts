@@ -128,6 +128,7 @@ async function startKafkaIfNeeded(rt: Runtime, options: { kafkaPort: string; kaf
   if (!needsLabKafka(await rt.connection())) return undefined;
   const kafka = await startLabKafka({
     port: parsePort(options.kafkaPort, '--kafka-port'),
+    portFlag: '--kafka-port',
     dataDir: options.kafkaDataDir ?? options.dataDir,
     // Topic creation and group changes are the lab's own story; only trouble is worth a line.
     log: { debug: (m) => rt.out.debug(`[kafka] ${m}`), info: (m) => rt.out.debug(`[kafka] ${m}`), warn: (m) => rt.out.warn(`[kafka] ${m}`) },
@@ -149,6 +150,7 @@ async function runLab(rt: Runtime, user: number, topic: string, options: UpOptio
     sinkUrl: options.sink,
     pool: {
       port: parsePort(options.sinkPort, '--sink-port'),
+      portFlag: '--sink-port',
       maxScale: parsePositiveInt(options.maxScale, '--max-scale'),
       idleMs: parseDuration(options.idle, '--idle'),
       coldStartMs: parseDuration(options.coldStart, '--cold-start', { allowZero: true }),
@@ -160,8 +162,8 @@ async function runLab(rt: Runtime, user: number, topic: string, options: UpOptio
     retry: { retries: parsePositiveInt(options.retries, '--retries', { allowZero: true }), backoffMs: parseDuration(options.backoff, '--backoff', { allowZero: true }), policy: 'exponential' },
     deadLetterUrl: options.deadLetter,
     requestTimeoutMs: labDefaults.requestTimeoutMs,
-    broker: options.broker ? { port: parsePort(options.brokerPort, '--broker-port'), triggerFiles: options.triggers, triggerFlags: options.trigger } : null,
-    channel: options.subscribe.length ? { port: parsePort(options.channelPort, '--channel-port'), subscribers: options.subscribe } : null,
+    broker: options.broker ? { port: parsePort(options.brokerPort, '--broker-port'), portFlag: '--broker-port', triggerFiles: options.triggers, triggerFlags: options.trigger } : null,
+    channel: options.subscribe.length ? { port: parsePort(options.channelPort, '--channel-port'), portFlag: '--channel-port', subscribers: options.subscribe } : null,
     signal: rt.signal,
   }, (event) => printLabEvent(rt, event));
   // After useBootstrap() the connection names the embedded broker too.

@@ -14,6 +14,8 @@ export interface EndpointSettings {
   /** Default "default" (informational here, as Knative names it). */
   name?: string;
   port?: number;
+  /** The flag that chose the port (`--broker-port`), for the hint when it is taken. */
+  portFlag?: string;
   /** Default 127.0.0.1. */
   host?: string;
   maxBodyBytes?: number;
@@ -21,6 +23,7 @@ export interface EndpointSettings {
 
 interface IngressOptions {
   port: number;
+  portFlag?: string;
   host: string;
   maxBodyBytes: number;
 }
@@ -60,7 +63,7 @@ async function startIngress(
     response.writeHead(202).end();
     accept(event, hops);
   });
-  const url = await listen(server, options.port, options.host);
+  const url = await listen(server, options.port, options.host, options.portFlag);
   return { url, server };
 }
 
@@ -102,7 +105,7 @@ export async function startEndpoint<T extends { name: string }>(config: Endpoint
   let closed = false;
   const router = createRouter({ kind, delivery, routes: () => [...items.values()].map(config.toRoute), onEvent });
   const { url, server } = await startIngress(
-    { port: options.port ?? 0, host: options.host ?? '127.0.0.1', maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES },
+    { port: options.port ?? 0, portFlag: options.portFlag, host: options.host ?? '127.0.0.1', maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES },
     (event, hops) => router.route(event, hops, [], 'ingress'),
     onEvent,
     () => closed,

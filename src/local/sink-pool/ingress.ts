@@ -22,6 +22,8 @@ export interface PendingRequest {
 
 export interface IngressOptions {
   port: number;
+  /** The flag that chose the port (`--sink-port`), for the hint when it is taken. */
+  portFlag?: string;
   host: string;
   maxBodyBytes: number;
   /** Requests waiting beyond this are answered 503. */
@@ -126,7 +128,7 @@ export async function startIngress(options: IngressOptions, hooks: IngressHooks)
     queue.push(pending);
     hooks.arrived();
   });
-  const url = await listen(server, options.port, options.host);
+  const url = await listen(server, options.port, options.host, options.portFlag);
 
   return {
     url,

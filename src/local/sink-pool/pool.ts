@@ -20,6 +20,8 @@ export type { SinkPoolEvent, WorkerInfo } from './events.js';
 export interface SinkPoolOptions {
   /** 0 (default) picks a free port. */
   port?: number;
+  /** The flag that chose the port, for the hint when it is taken. */
+  portFlag?: string;
   /** Default 127.0.0.1. */
   host?: string;
   /** The Knative Service's name, used in worker names. Default "eventinghello". */
@@ -182,7 +184,7 @@ export async function startSinkPool(options: SinkPoolOptions, onEvent: (event: S
     handling.add(settled);
   };
 
-  const ingress = await startIngress({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', maxBodyBytes, maxQueue, requestTimeoutMs }, {
+  const ingress = await startIngress({ port: options.port ?? 0, portFlag: options.portFlag, host: options.host ?? '127.0.0.1', maxBodyBytes, maxQueue, requestTimeoutMs }, {
     emit,
     closed: () => closed,
     arrived: () => {
