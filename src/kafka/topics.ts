@@ -46,10 +46,8 @@ export async function requireTopic(client: KafkaClient, topic: string): Promise<
   return count;
 }
 
-export function topicNotFound(client: KafkaClient, topic: string): FirehoseError {
-  return new FirehoseError('TOPIC_NOT_FOUND', `Topic ${topic} does not exist on ${client.brokers.join(',')}.`, {
-    hint: 'Create it with `firehose create-topic`, or list topics with `firehose topics`.',
-  });
+export function topicNotFound(client: KafkaClient, topic: string, hint = 'Create it with `firehose create-topic`, or list topics with `firehose topics`.'): FirehoseError {
+  return new FirehoseError('TOPIC_NOT_FOUND', `Topic ${topic} does not exist on ${client.brokers.join(',')}.`, { hint });
 }
 
 function mismatch(topic: string, existing: number, wanted: number): FirehoseError {
@@ -107,7 +105,10 @@ async function waitUntilServed(client: KafkaClient, topic: string): Promise<void
 }
 
 export async function deleteTopic(client: KafkaClient, topic: string): Promise<{ topic: string; deleted: boolean }> {
-  await requireTopic(client, topic);
+  validateTopicName(topic);
+  if ((await topicPartitionCount(client, topic)) === undefined) {
+    throw topicNotFound(client, topic, 'Nothing to delete there; `firehose topics` lists the topics it has (check --bootstrap if you expected it).');
+  }
   const admin = await client.admin();
   try {
     await admin.deleteTopics([topic]);

@@ -80,6 +80,9 @@ describe('delete-topic', () => {
     const again = await firehose(['delete-topic', topic]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(new RegExp(`^error: Topic ${topic} does not exist on ${kafka.bootstrap}\\.$`, 'm'));
+    // Not "create it": there was nothing to delete.
+    expect(again.stderr).toMatch(/^hint: Nothing to delete there; `firehose topics` lists the topics it has/m);
+    expect(again.stderr).not.toContain('create-topic');
   });
 });
 

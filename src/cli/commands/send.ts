@@ -6,6 +6,7 @@ import { FirehoseError, UsageError } from '../../errors.js';
 import { sendCloudEvent } from '../../events/send.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
 import { parseKeyValue } from '../flags.js';
+import type { Runtime } from '../runtime.js';
 
 
 /** `--data @file` reads the file; anything else is the data itself. */
@@ -44,10 +45,23 @@ function parseExtension(text: string): [string, string] {
   return [name, value];
 }
 
+/** The Knative-style broker's ingress of the user's running `firehose up`, if there is one. */
+async function runningLabBrokerUrl(rt: Runtime): Promise<string | undefined> {
+  let user: number;
+  try {
+    user = (await rt.user()).number;
+  } catch (error) {
+    if (error instanceof FirehoseError && error.code === 'USER_UNKNOWN') return undefined; // then "No URL to send to"
+    throw error;
+  }
+  const { runningLab } = await import('../../local/lab-process.js');
+  return (await runningLab({ env: rt.env, user }))?.brokerUrl ?? undefined;
+}
+
 export function sendCommand(): Command<any, any, any> {
   const command = new Command('send')
     .description('POST a CloudEvent to a URL (binary or structured mode) and show the reply')
-    .argument('[url]', `receiver URL (default: ${ENV.brokerUrl})`)
+    .argument('[url]', `receiver URL (default: ${ENV.brokerUrl}, else the broker of your running \`firehose up\`)`)
     .requiredOption('--type <type>', 'CloudEvent type')
     .requiredOption('--source <source>', 'CloudEvent source')
     .option('--id <id>', 'CloudEvent id (default: a random UUID)')
@@ -59,8 +73,8 @@ export function sendCommand(): Command<any, any, any> {
     .option('--timeout <duration>', 'give up after this long', '10s')
     .action(async (urlArg, options, cmd) => {
       const rt = runtimeOf(cmd);
-      const url = urlArg ?? rt.env[ENV.brokerUrl];
-      if (!url) throw new UsageError('No URL to send to.', `Give one (firehose send http://localhost:8080 ...), or set ${ENV.brokerUrl}.`);
+      const url = urlArg ?? rt.env[ENV.brokerUrl] ?? await runningLabBrokerUrl(rt);
+      if (!url) throw new UsageError('No URL to send to.', `Give one (firehose send http://localhost:8080 ...), set ${ENV.brokerUrl}, or start the lab with its broker (firehose up --detach).`);
       const data = await readData(options.data);
       checkJsonData(data, options.contentType, options.data?.startsWith('@') ? `--data file ${options.data.slice(1)}` : '--data');
       const extensions = Object.fromEntries(options.extension.map(parseExtension));
@@ -93,5 +107,6 @@ export function sendCommand(): Command<any, any, any> {
   return withExamples(command, [
     "firehose send http://localhost:8080 --type dev.nodeshift.samples.js-example --source dev.nodeshift.samples/js-example-source --data '{\"name\":\"firehose\"}'",
     'firehose send http://localhost:8080 --type my.type --source /me --data @event.json --mode structured --specversion 0.3',
+    'firehose send --type dev.nodeshift.samples.js-example --source dev.nodeshift.samples/js-example-source --data @examples/js-example-data.json   # to your running lab\'s broker',
   ]);
 }
