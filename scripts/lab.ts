@@ -1,21 +1,26 @@
 // The main job: the whole lab on this machine with nothing but Node.js. `firehose up`
 // with no --bootstrap brings its own Kafka-compatible broker; then spam 10, consume
 // --from-beginning, watch the sink workers scale 0 → N → 0, and show the groups.
-// `npm run lab` (after `npm ci`). The same as typing, in two terminals:
-//   npx firehose up --user 1            and            npx firehose spam --user 1 --times 10
+// `npm run lab` (after `npm ci`). Every command it runs is echoed exactly as it runs, in a
+// form to paste into another terminal from the clone (bin/firehose is the CLI there).
 import { execa } from 'execa';
 
 const user = process.env.FIREHOSE_USER ?? '1';
 // Port 0: the broker takes any free port, so a Kafka already on 9092 does not get in the way.
 const kafkaPort = process.env.FIREHOSE_LAB_KAFKA_PORT ?? '0';
-const env = { ...process.env, FIREHOSE_USER: user, KAFKA_BOOTSTRAP_SERVERS: undefined, FIREHOSE_BOOTSTRAP: undefined };
+const env = { ...process.env, FIREHOSE_USER: undefined, KAFKA_BOOTSTRAP_SERVERS: undefined, FIREHOSE_BOOTSTRAP: undefined };
 
-process.stderr.write(`\n$ firehose up --user ${user} --idle 5s &\n`);
-const up = execa('node', ['bin/firehose.js', 'up', '--idle', '5s', '--no-broker', '--kafka-port', kafkaPort], { env, all: true, reject: false });
+const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`);
+const echo = (args: string[], suffix = '') => process.stderr.write(`\n$ bin/firehose ${args.map(quote).join(' ')}${suffix}\n`);
+
+const upArgs = ['up', '--user', user, '--idle', '5s', '--no-broker', '--kafka-port', kafkaPort];
+echo(upArgs, ' &');
+const up = execa('node', ['bin/firehose.js', ...upArgs], { env, all: true, reject: false });
 let output = '';
 up.all!.on('data', (chunk: Buffer) => {
   output += chunk.toString();
-  process.stderr.write(chunk);
+  // up tells a person to spam from another terminal; here this script does it, echoed below.
+  process.stderr.write(chunk.toString().replace(/^Spam it from another terminal: .*\n/m, ''));
 });
 
 async function until(what: string, test: () => boolean, ms: number): Promise<void> {
@@ -30,8 +35,9 @@ try {
   await until('the embedded broker', () => /embedded broker on \S+:\d+/.test(output), 30_000);
   const bootstrap = /embedded broker on (\S+:\d+)/.exec(output)![1]!;
   const firehose = (...args: string[]) => {
-    process.stderr.write(`\n$ firehose ${args.join(' ')}\n`);
-    return execa('node', ['bin/firehose.js', ...args, '--bootstrap', bootstrap], { env, stdio: 'inherit' });
+    const full = [...args, '--user', user, '--bootstrap', bootstrap];
+    echo(full);
+    return execa('node', ['bin/firehose.js', ...full], { env, stdio: 'inherit' });
   };
   await until('the KafkaSource dispatcher to join', () => output.includes('assigned partitions'), 60_000);
   await firehose('spam', '--times', '10');

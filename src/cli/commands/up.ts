@@ -8,6 +8,7 @@ import type { UpState } from '../../local/up-state.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
 import { parsePort, parsePositiveInt } from '../flags.js';
 import type { Runtime } from '../runtime.js';
+import type { ResolvedUser } from '../../config/user.js';
 
 function printLabEvent(rt: Runtime, e: LabEvent): void {
   const out = rt.out;
@@ -99,7 +100,8 @@ export function upCommand(): Command<any, any, any> {
     .option('--detach', 'run in the background; `firehose down` stops it')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
-      const user = (await rt.user()).number;
+      const resolvedUser = await rt.user();
+      const user = resolvedUser.number;
       if (options.detach) {
         const command = rt.relaunch((rt.io.argv ?? []).filter((a) => a !== '--detach'));
         const { state, logFile } = await detachLab({ user, env: rt.env, command, timeoutMs: labDefaults.detachTimeoutMs });
@@ -109,7 +111,7 @@ export function upCommand(): Command<any, any, any> {
       if (options.dataDir !== undefined) rt.out.warn(UP_DATA_DIR_RENAMED);
       const kafka = await startKafkaIfNeeded(rt, options);
       try {
-        await runLab(rt, user, topicArg ?? labNames.topic(user), options, kafka !== undefined);
+        await runLab(rt, resolvedUser, topicArg ?? labNames.topic(user), options, kafka !== undefined);
       } finally {
         await kafka?.stop();
       }
@@ -118,7 +120,7 @@ export function upCommand(): Command<any, any, any> {
     'firehose up --user 7                       # then: firehose spam --times 100',
     'firehose up --max-scale 3 --idle 10s --initial-offset earliest',
     'firehose up --bootstrap my-kafka:9092      # your Kafka instead of the embedded Kafka broker',
-    'firehose up --triggers faas-js-trigger.yaml --detach && firehose down',
+    'firehose up --triggers examples/trigger-eventinghello.yaml --detach && firehose down',
   ]);
 }
 
@@ -139,7 +141,22 @@ async function startKafkaIfNeeded(rt: Runtime, options: { kafkaPort: string; kaf
   return kafka;
 }
 
-async function runLab(rt: Runtime, user: number, topic: string, options: UpOptions, embeddedKafka: boolean): Promise<void> {
+/**
+ * `firehose spam --times 10` as another terminal must type it to reach this lab: with --user
+ * when the user number came from a flag, and --bootstrap when the embedded Kafka is not on
+ * the default localhost:9092.
+ */
+export function spamFromAnotherTerminal(user: ResolvedUser, bootstrap: string, embeddedKafka: boolean, bootstrapFromFlag: boolean): string {
+  const args = ['firehose spam --times 10'];
+  if (user.source === 'flag' || user.source === 'prompt') args.push(`--user ${user.number}`);
+  const onDefault = bootstrap === 'localhost:9092' || bootstrap === '127.0.0.1:9092';
+  if (bootstrapFromFlag || (embeddedKafka && !onDefault)) args.push(`--bootstrap ${bootstrap}`);
+  return args.join(' ');
+}
+
+async function runLab(rt: Runtime, resolvedUser: ResolvedUser, topic: string, options: UpOptions, embeddedKafka: boolean): Promise<void> {
+  const user = resolvedUser.number;
+  const bootstrapFromFlag = rt.flags.bootstrap !== undefined;
   const { startLab } = await import('../../local/lab.js');
   const lab = await startLab(await rt.kafka(), {
     topic,
@@ -175,7 +192,7 @@ async function runLab(rt: Runtime, user: number, topic: string, options: UpOptio
     rt.out.info(`Lab up for user ${user}: topic ${topic} → KafkaSource (group ${lab.group}) → sink ${lab.sinkUrl}`);
     if (lab.channelUrl) rt.out.info(`Channel ingress ${lab.channelUrl} (${options.subscribe.length} subscription${options.subscribe.length === 1 ? '' : 's'}: every event to each)`);
     if (lab.brokerUrl) rt.out.info(`Broker ingress ${lab.brokerUrl} (triggers: ${lab.triggers.join(', ') || 'none'}); try: firehose send ${lab.brokerUrl} --type t --source s`);
-    rt.out.info('Spam it from another terminal: firehose spam --times 10. Ctrl-C stops the lab.');
+    rt.out.info(`Spam it from another terminal: ${spamFromAnotherTerminal(resolvedUser, bootstrap, embeddedKafka, bootstrapFromFlag)}. Ctrl-C stops the lab.`);
   }
   const forget = await recordLab({ user, env: rt.env }, { ...summary, observeUrl: lab.observeUrl }).catch((error: Error) => {
     rt.out.warn(`${error.message}: tail logs --local will not find this lab.`);
