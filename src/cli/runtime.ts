@@ -48,6 +48,7 @@ export function parseFormat(text: string | undefined): OutputFormat {
 export class Runtime {
   readonly out: Output;
   private configFile?: Promise<ConfigFile>;
+  private resolvedUser?: Promise<ResolvedUser>;
   private kafkaClient?: Promise<KafkaClient>;
   private clusterClient?: Promise<ClusterClient>;
   /** The Kafka this run started itself (`up`'s embedded broker), in place of the configured one. */
@@ -90,7 +91,13 @@ export class Runtime {
     return resolveConnection(flags, this.env, await this.config());
   }
 
-  async user(): Promise<ResolvedUser> {
+  /** The user number (flag, environment, config, login, or asked once; see resolveUser). */
+  user(): Promise<ResolvedUser> {
+    this.resolvedUser ??= this.resolveUserOnce();
+    return this.resolvedUser;
+  }
+
+  private async resolveUserOnce(): Promise<ResolvedUser> {
     const config = await this.config();
     const ask = this.canPrompt
       ? async () => {
@@ -99,7 +106,7 @@ export class Runtime {
         }
       : undefined;
     const { kubeContextUserName, ocWhoami } = await import('../config/login-name.js');
-    return resolveUser({
+    const user = await resolveUser({
       flag: this.flags.user,
       env: this.env,
       configUser: config.user,
@@ -107,6 +114,25 @@ export class Runtime {
       ocWhoami: () => ocWhoami(this.env),
       ask,
     });
+    if (user.source === 'prompt') await this.offerToRemember(user.number);
+    return user;
+  }
+
+  /** After the user-number question: offer to keep the answer, so the next command does not ask again. */
+  private async offerToRemember(user: number): Promise<void> {
+    const { confirm } = await import('@inquirer/prompts');
+    const path = configFilePath(this.env);
+    if (!(await confirm({ message: `Remember user ${user} in ${path}?`, default: true }, { signal: this.signal }))) return;
+    const { updateConfigFile } = await import('../config/write-config.js');
+    try {
+      await updateConfigFile(path, { user });
+    } catch (error) {
+      // Not worth failing the command over: it goes on with the number given.
+      this.out.warn(`Could not save user ${user} to ${path}: ${(error as Error).message}`);
+      return;
+    }
+    this.configFile = undefined;
+    this.out.info(`Saved user ${user} to ${path} (firehose init changes it).`);
   }
 
   /** The lab's default topic, my-topic-<N>, unless the command got one. */
