@@ -33,6 +33,8 @@ export interface GroupMemberOptions {
   what: string;
   /** Longest a fetch waits for records. Default 500 ms. */
   maxWaitMs?: number;
+  /** How long the group waits for a member that stopped heartbeating (killed). Default 10 s. */
+  sessionTimeoutMs?: number;
   /** Every (re)assignment: the partitions of `topic` this member owns now. */
   onAssign?(partitions: number[]): void;
 }
@@ -82,7 +84,7 @@ export async function runGroupMember(client: KafkaClient, options: GroupMemberOp
     commitOnRebalance: timer,
     // Heartbeats run on their own timer, so a short session only matters when the process
     // dies: the group then hands its partitions on after 10 s instead of Java's 45.
-    sessionTimeoutMs: 10_000,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
     heartbeatIntervalMs: 1_000,
     fetch: { maxWaitMs: options.maxWaitMs ?? 500 },
     onEvent: (event) => {

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ENV, type EnvSource } from '../config/env.js';
+import { stateDir } from '../config/state-dir.js';
 import { FirehoseError } from '../errors.js';
 import type { LabHandle } from './lab.js';
 
@@ -18,8 +18,7 @@ export interface UpState extends Omit<LabHandle, 'done'> {
 }
 
 export function upStatePath(env: EnvSource, user: number): string {
-  const base = env[ENV.xdgStateHome] || join(env[ENV.home] || homedir(), '.local', 'state');
-  return join(base, 'firehose', `up-user${user}.json`);
+  return join(stateDir(env), `up-user${user}.json`);
 }
 
 /** Written whole or not at all: `up --detach` polls for this file while the lab writes it. */

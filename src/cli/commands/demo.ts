@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { stateDir } from '../../config/state-dir.js';
 import { Command } from '@commander-js/extra-typings';
 import { parseDuration } from '../../config/duration.js';
 import { runCommitDemo } from '../../kafka/demo-commit.js';
@@ -64,15 +66,23 @@ function commitDemoCommand(): Command<any, any, any> {
           maxMessages: options.maxMessages === undefined ? undefined : parsePositiveInt(options.maxMessages, '--max-messages'),
           idleTimeoutMs: options.idleTimeout === undefined ? undefined : parseDuration(options.idleTimeout, '--idle-timeout'),
           signal: rt.signal,
+          inFlightFile: join(stateDir(rt.env), 'demo-commit', `${encodeURIComponent(options.group)}.json`),
         },
         (event) => {
           if (out.structured) {
             if (event.kind === 'start') return out.data({ event: 'start', ...event.position });
             if (event.kind === 'assign') return out.data({ event: 'assign', partitions: event.partitions });
+            if (event.kind === 'lost') return out.data({ event: 'lost', partition: event.inFlight.partition, offset: event.inFlight.offset });
             return out.data({ event: event.kind, partition: event.record.partition, offset: event.record.offset, value: event.record.value });
           }
           if (event.kind === 'start') out.info(out.paint('gray', `Start: ${event.position.reason}.`));
           if (event.kind === 'assign') out.info(out.paint('gray', `Assigned partitions: [${event.partitions.join(', ')}]`));
+          if (event.kind === 'reread') {
+            out.line(out.paint('yellow', `Reading p${event.record.partition}@${event.record.offset} again: the last run stopped while storing it, before its offset was committed (at-least-once).`));
+          }
+          if (event.kind === 'lost') {
+            out.line(out.paint('yellow', `The last run stopped while storing p${event.inFlight.partition}@${event.inFlight.offset}, after committing it: this group will not read it again (at-most-once: it is lost).`));
+          }
           if (event.kind === 'message') out.line(`${out.paint('gray', `p${event.record.partition}@${event.record.offset}`)} ${event.record.value ?? ''}`);
           if (event.kind === 'store-start') out.line('Start Storing');
           if (event.kind === 'store-end') out.line('End Storing');
