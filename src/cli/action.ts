@@ -39,3 +39,9 @@ export function withExamples<C extends Command<never, never, never> | Command<an
 
 /** commander's accumulator for repeatable options (`--header a=1 --header b=2`). */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `-t, --topic <topic>` on a command that takes a [topic] argument: kcat's and the console tools' way to name it. */
+export function withTopicOption<C extends Command<any, any, any>>(command: C): C {
+  command.option('-t, --topic <topic>', 'the topic, as kcat -t and the console tools take it (same as the argument)');
+  return command;
+}

@@ -54,7 +54,8 @@ export function buildProgram(): Command {
     .version(version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .option('--user <n>', `your user number N (names my-topic-<N>); env ${ENV.user}`)
-    .option('--bootstrap <host:port,...>', `Kafka bootstrap servers; env ${ENV.bootstrap} (default localhost:9092)`, checked(parseBrokers, '--bootstrap'))
+    .option('-b, --bootstrap <host:port,...>', `Kafka bootstrap servers (also --bootstrap-server, as the console tools say); env ${ENV.bootstrap} (default localhost:9092)`, checked(parseBrokers, '--bootstrap'))
+    .addOption(new Option('--bootstrap-server <host:port,...>').hideHelp().argParser(checked(parseBrokers, '--bootstrap-server')))
     .option('--ca-file <path>', 'TLS: CA certificate (PEM) that signed the broker certificate')
     .option('--cert-file <path>', 'TLS: client certificate (PEM), with --key-file')
     .option('--key-file <path>', 'TLS: client private key (PEM)')
@@ -70,6 +71,9 @@ export function buildProgram(): Command {
     .addOption(new Option('-o, --output <format>', `text, json or yaml; env ${ENV.output}`).choices(OUTPUT_FORMATS))
     .option('--no-color', `plain output (also ${ENV.noColor})`)
     .option('--verbose', 'debug logs and stack traces');
+
+  // The console tools' name for --bootstrap: the same setting.
+  program.on('option:bootstrap-server', (value: string) => program.setOptionValueWithSource('bootstrap', value, 'cli'));
 
   program.addHelpText('after', `
 Examples:

@@ -17,6 +17,8 @@ export interface GlobalFlags extends ConnectionFlags {
   output?: string;
   color?: boolean;
   verbose?: boolean;
+  /** `-t/--topic` of a command that takes a topic (kcat's and the console tools' way). */
+  topic?: string;
 }
 
 export interface RuntimeIO {
@@ -135,9 +137,13 @@ export class Runtime {
     this.out.info(`Saved user ${user} to ${path} (firehose init changes it).`);
   }
 
-  /** The lab's default topic, my-topic-<N>, unless the command got one. */
+  /** The topic the command got (argument or -t/--topic), else the lab's my-topic-<N>. */
   async topicOrDefault(topic: string | undefined): Promise<string> {
-    if (topic) return topic;
+    const flag = this.flags.topic;
+    if (topic && flag && topic !== flag) {
+      throw new UsageError(`Two topics given: "${topic}" as the argument and "${flag}" with --topic.`, 'Give the topic once, either way.');
+    }
+    if (topic || flag) return (topic || flag)!;
     const { labNames } = await import('../config/user.js');
     return labNames.topic((await this.user()).number);
   }

@@ -4,7 +4,10 @@ import type { GroupProtocol } from './group-member.js';
 import { ConsumedBatch } from './records.js';
 import { explainStartPosition, resetPolicy, type OffsetReset, type StartPosition } from './start-position.js';
 import { StopSignal, type StopReason } from './stop-signal.js';
+import { describeOffsetSpec, startOffset, type OffsetSpec } from './offset-spec.js';
 import { requireTopic } from './topics.js';
+import { UsageError } from '../errors.js';
+import type { Fetcher } from './wire/fetcher.js';
 
 export interface ConsumeOptions {
   topic: string;
@@ -20,6 +23,12 @@ export interface ConsumeOptions {
   idleTimeoutMs?: number;
   /** Ctrl-C: commit what was printed, leave the group, resolve. */
   signal?: AbortSignal;
+  /** Without a group: read only these partitions (kcat -p). Default all. */
+  partitions?: number[];
+  /** Without a group: where each partition starts (kcat -o); overrides fromBeginning. */
+  offset?: OffsetSpec;
+  /** Without a group: stop once every partition read is at the end it had at the start (kcat -e). */
+  exitAtEnd?: boolean;
 }
 
 export interface ConsumeEvents {
@@ -58,12 +67,21 @@ async function consumeWithoutGroup(client: KafkaClient, options: ConsumeOptions,
   void stop.done.then(() => abort.abort());
   let consumed = 0;
   try {
-    const partitions = (await cluster.topic(options.topic)).leaders.map((_, i) => i);
-    const positions = await fetcher.listOffsets(options.topic, partitions, start);
+    const count = (await cluster.topic(options.topic)).leaders.length;
+    const partitions = options.partitions ?? Array.from({ length: count }, (_, i) => i);
+    const missing = partitions.find((p) => p >= count);
+    if (missing !== undefined) {
+      throw new UsageError(`Topic ${options.topic} has partitions 0..${count - 1}; there is no partition ${missing}.`, 'Pick one of those with --partition, or leave it out to read them all.');
+    }
+    const ends = options.exitAtEnd || options.offset ? await fetcher.listOffsets(options.topic, partitions, 'latest') : undefined;
+    const positions = options.offset ? await startPositions(fetcher, options.topic, partitions, options.offset, ends!) : await fetcher.listOffsets(options.topic, partitions, start);
     if (stop.stopped) return { consumed, stoppedBy: await stop.done };
     events.onAssign?.(options.topic, partitions);
     stop.touch();
-    for await (const fetched of fetcher.fetch(options.topic, positions, abort.signal)) {
+    // --exit: the partitions not yet at the end they had when this started.
+    const unfinished = new Set(ends ? partitions.filter((p) => positions.get(p)! < ends.get(p)!) : partitions);
+    if (options.exitAtEnd && unfinished.size === 0) stop.stop('end');
+    for await (const fetched of stop.stopped ? [] : fetcher.fetch(options.topic, positions, abort.signal)) {
       if (stop.stopped) break;
       const room = options.maxMessages === undefined ? fetched.records.length : options.maxMessages - consumed;
       const batch = new ConsumedBatch(fetched.topic, fetched.partition, room < fetched.records.length ? fetched.records.slice(0, room) : fetched.records);
@@ -72,14 +90,26 @@ async function consumeWithoutGroup(client: KafkaClient, options: ConsumeOptions,
       consumed += batch.length;
       stop.touch();
       if (options.maxMessages !== undefined && consumed >= options.maxMessages) stop.stop('max-messages');
+      if (options.exitAtEnd && batch.nextOffset >= ends!.get(batch.partition)!) {
+        unfinished.delete(batch.partition);
+        if (unfinished.size === 0) stop.stop('end');
+      }
     }
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     if (!stop.stopped) throw client.translate(error, what);
   } finally {
     stop.stop('done');
     await cluster.close();
   }
   return { consumed, stoppedBy: await stop.done };
+}
+
+/** Each partition's first offset for an --offset spec, within what it holds. */
+async function startPositions(fetcher: Fetcher, topic: string, partitions: number[], spec: OffsetSpec, ends: Map<number, number>): Promise<Map<number, number>> {
+  const earliest = await fetcher.listOffsets(topic, partitions, 'earliest');
+  const forTime = spec.kind === 'timestamp' ? await fetcher.listOffsets(topic, partitions, { timestamp: spec.ms }) : undefined;
+  return new Map(partitions.map((p) => [p, startOffset(spec, earliest.get(p)!, ends.get(p)!, forTime?.get(p))]));
 }
 
 /**
@@ -116,9 +146,18 @@ async function consumeWithGroup(client: KafkaClient, options: ConsumeOptions, ev
 export async function consumeTopic(client: KafkaClient, options: ConsumeOptions, events: ConsumeEvents): Promise<ConsumeResult> {
   await requireTopic(client, options.topic);
   const anonymous = options.group === undefined;
+  if (!anonymous && (options.partitions || options.offset || options.exitAtEnd)) {
+    throw new UsageError('--partition, --offset and --exit read without a group; a group\'s commits and its assignment decide where a member reads.', 'Drop --group, or drop those flags (groups reset-offsets moves a group).');
+  }
   const group = options.group ?? anonymousGroupName();
   const choice = { group, anonymous, fromBeginning: options.fromBeginning, offsetReset: options.offsetReset };
-  events.onStart?.(await explainStartPosition(client, options.topic, choice), group);
+  const which = options.partitions ? `partition${options.partitions.length === 1 ? '' : 's'} ${options.partitions.join(', ')} of ${options.topic}` : options.topic;
+  events.onStart?.(
+    options.offset
+      ? { from: options.offset.kind === 'end' ? 'latest' : 'earliest', reason: `reading ${which} from ${describeOffsetSpec(options.offset)} (--offset); no group, nothing committed` }
+      : await explainStartPosition(client, options.topic, choice),
+    group,
+  );
 
   const stop = new StopSignal(options.idleTimeoutMs, options.signal);
   if (anonymous) {

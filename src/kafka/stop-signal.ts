@@ -1,4 +1,5 @@
-export type StopReason = 'max-messages' | 'idle-timeout' | 'interrupted' | 'crashed' | 'done';
+/** Why a consumer stopped; 'end': it reached the end of its partitions (--exit, kcat -e). */
+export type StopReason = 'max-messages' | 'idle-timeout' | 'interrupted' | 'crashed' | 'done' | 'end';
 
 /** Waits for the first of: max messages, idle timeout, abort. */
 export class StopSignal {

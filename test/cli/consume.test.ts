@@ -4,7 +4,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { run } from '../../src/cli/main.js';
-import { cleanEnv } from '../support/cli.js';
+import { cleanEnv, runCli } from '../support/cli.js';
 import { expectOk, firehose, jsonLines, lines, newTopic, produce, sorted, spamValues, type RecordJson } from '../support/cli-kafka.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
 import { KCAT } from '../support/kcat.js';
@@ -165,9 +165,73 @@ describe('consume', () => {
     const topic = await newTopic('consume-usage', 1);
     const format = await firehose(['consume', topic, '--format', 'xml']);
     expect(format.code).toBe(2);
-    expect(format.stderr).toContain('error: --format must be value or json, not "xml".');
+    expect(format.stderr).toContain('error: --format must be value, json or a kcat format string such as');
     const reset = await firehose(['consume', topic, '--offset-reset', 'middle', '--group', uniqueName('g')]);
     expect(reset.code).toBe(2);
     expect(reset.stderr).toContain('error: --offset-reset must be earliest or latest, not "middle".');
+  });
+});
+
+describe('consume with the flags kcat users type', () => {
+  /** Three partitions; partition 1 holds six keyed records (k0=v0 … k5=v5) with a header. */
+  async function keyedTopic(prefix: string): Promise<string> {
+    const topic = await newTopic(prefix, 3);
+    const input = Array.from({ length: 6 }, (_, i) => `k${i}:v${i}`).join('\n');
+    expectOk(await firehose(['produce', '-t', topic, '--partition', '1', '--key-separator', ':', '--header', 'h=x'], { stdin: `${input}\n` }));
+    expectOk(await firehose(['produce', topic, '--partition', '0'], { stdin: 'other\n' }));
+    return topic;
+  }
+
+  const kcat = async (args: string[]) => (await execa(KCAT, ['-C', '-b', kafkaFromTests().bootstrap, '-q', ...args])).stdout;
+
+  it('-t -p --offset -N -e -f print what kcat -C -t -p -o -N -e -f prints, and end by themselves', async () => {
+    const topic = await keyedTopic('kcat-flags');
+    const format = '%t %p@%o %k=%s (%K/%S) [%h]\\n';
+    const ours = expectOk(await firehose(['consume', '-t', topic, '-p', '1', '--offset', '-3', '-e', '-f', format]));
+    expect(ours.stdout).toBe(`${await kcat(['-t', topic, '-p', '1', '-o', '-3', '-e', '-f', format])}\n`);
+    expect(lines(ours.stdout)).toEqual([3, 4, 5].map((i) => `${topic} 1@${i} k${i}=v${i} (2/2) [h=x]`));
+    expect(ours.stderr).toMatch(/stopped by end\.$/m);
+  });
+
+  it('--offset N (absolute), --offset @ms (time) and -e on an empty partition', async () => {
+    const topic = await keyedTopic('kcat-offsets');
+    const from4 = expectOk(await firehose(['consume', topic, '-p', '1', '--offset', '4', '-e', '-f', '%o\\n']));
+    expect(lines(from4.stdout)).toEqual(['4', '5']);
+    const all = expectOk(await firehose(['consume', topic, '-p', '1', '--offset', 'beginning', '-e', '-f', '%T %o\\n']));
+    const [timestamp, offset] = lines(all.stdout)[2]!.split(' ');
+    const since = expectOk(await firehose(['consume', topic, '-p', '1', '--offset', `@${timestamp}`, '-e', '-f', '%o\\n']));
+    expect(Number(lines(since.stdout)[0])).toBeLessThanOrEqual(Number(offset));
+    expect(lines(since.stdout).at(-1)).toBe('5');
+    const empty = expectOk(await firehose(['consume', topic, '-p', '2', '-e']));
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toMatch(/Consumed 0 records .* stopped by end\./);
+    // -e alone: every partition to its end, then stop (7 records in all).
+    expect(lines(expectOk(await firehose(['consume', topic, '--offset', 'beginning', '-e'])).stdout)).toHaveLength(7);
+  });
+
+  it('-b, --bootstrap-server, -g and -c are the kcat / console-tool spellings of --bootstrap, --group and --max-messages', async () => {
+    const topic = await keyedTopic('kcat-aliases');
+    const group = uniqueName('kcat-g');
+    const viaB = await runCli(['consume', topic, '-b', kafkaFromTests().bootstrap, '-g', group, '--from-beginning', '-c', '2']);
+    expect(viaB.code, viaB.stderr).toBe(0);
+    expect(viaB.stderr).toContain(`offsets committed for group ${group}`);
+    const viaServer = await runCli(['consume', topic, '--bootstrap-server', kafkaFromTests().bootstrap, '--offset', 'beginning', '-e']);
+    expect(viaServer.code, viaServer.stderr).toBe(0);
+    expect(lines(viaServer.stdout)).toHaveLength(7);
+  });
+
+  it('bad kcat-style values are usage errors (exit 2) naming the flag', async () => {
+    const topic = await keyedTopic('kcat-bad');
+    for (const [argv, message] of [
+      [['--offset', 'soon'], /--offset must be beginning, end, an offset/],
+      [['-p', '9', '-e'], /has partitions 0\.\.2; there is no partition 9/],
+      [['-f', '%q'], /--format has an unknown token "%q"/],
+      [['-g', 'g1', '-e'], /--partition, --offset and --exit read without a group/],
+      [['-t', 'other-topic'], /Two topics given/],
+    ] as const) {
+      const result = await firehose(['consume', topic, ...argv]);
+      expect(result.code, `${argv.join(' ')}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
   });
 });

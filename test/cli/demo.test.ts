@@ -95,6 +95,6 @@ describe('demo commit', () => {
   it('needs --group', async () => {
     const result = await firehose(['demo', 'commit', 'some-topic']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("required option '--group <group>' not specified");
+    expect(result.stderr).toContain("required option '-g, --group <group>' not specified");
   });
 });

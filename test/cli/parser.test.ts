@@ -73,7 +73,7 @@ describe('argv → command, arguments, options', () => {
     { argv: ['create-topic', '--user', '7'], command: 'create-topic', args: [undefined], opts: { partitions: '10', replicas: '1', config: [], via: 'auto', kafkaCluster: 'my-cluster', wait: true, timeout: '120s', apiVersion: [] }, globals: { user: '7' } },
     { argv: ['create-topic', 't', '--config', 'a=1', '--config', 'b=2', '--partitions', '3'], command: 'create-topic', args: ['t'], opts: { partitions: '3', replicas: '1', config: ['a=1', 'b=2'], via: 'auto', kafkaCluster: 'my-cluster', wait: true, timeout: '120s', apiVersion: [] } },
     { argv: ['produce', '--header', 'a=1', '--header', 'b=2', '--key-separator', ':'], command: 'produce', opts: { header: ['a=1', 'b=2'], keySeparator: ':', acks: 'all', compression: 'none' } },
-    { argv: ['consume', '--from-beginning', '--group', 'lab', '--max-messages', '5', '--format', 'json'], command: 'consume', opts: { fromBeginning: true, group: 'lab', maxMessages: '5', format: 'json' } },
+    { argv: ['consume', '--from-beginning', '--group', 'lab', '--max-messages', '5', '--format', 'json'], command: 'consume', opts: { fromBeginning: true, group: 'lab', maxMessages: '5', format: 'json', partition: [] } },
     { argv: ['topics'], command: 'topics list', args: [], opts: {} },
     { argv: ['topics', 'list', '--all'], command: 'topics list', opts: { all: true } },
     { argv: ['topics', 'describe', 'my-topic-7'], command: 'topics describe', args: ['my-topic-7'] },
@@ -159,5 +159,24 @@ describe('run(): usage errors exit 2 with the message on stderr', () => {
     }
     const version = await runCli(['--version']);
     expect(version).toEqual({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/), stderr: '' });
+  });
+});
+
+describe('kcat and console-tool spellings', () => {
+  const all = (command: CommandUnknownOpts): CommandUnknownOpts[] => [command, ...command.commands.flatMap((c) => all(c as CommandUnknownOpts))];
+
+  it('every command whose argument is a topic also takes it as -t/--topic', () => {
+    const takesTopic = all(buildProgram() as unknown as CommandUnknownOpts).filter((c) => c.registeredArguments.some((a) => /^topic\b/.test(a.description ?? '') || a.name() === 'topic'));
+    expect(takesTopic.map(pathOf).sort()).toEqual(['consume', 'create-topic', 'delete-topic', 'demo commit', 'demo offsets', 'produce', 'spam', 'topics describe', 'up']);
+    for (const command of takesTopic) expect(command.options.find((o) => o.long === '--topic')?.short, pathOf(command)).toBe('-t');
+  });
+
+  it('-b and --bootstrap-server set --bootstrap', async () => {
+    for (const argv of [['-b', 'h1:1'], ['--bootstrap-server', 'h1:1']]) {
+      const result = await runCli(['config', 'view', '--output', 'json', ...argv]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).kafka).toMatchObject({ bootstrap: 'h1:1', bootstrapSource: 'flag' });
+    }
+    expect((await runCli(['config', 'view', '--bootstrap-server', 'h1:99999'])).code).toBe(2);
   });
 });

@@ -4,32 +4,40 @@ import { UsageError } from '../../errors.js';
 import { consumeTopic } from '../../kafka/consume.js';
 import { parseGroupProtocol } from '../../kafka/group-member.js';
 import type { ConsumedRecord } from '../../kafka/records.js';
-import { runtimeOf, withExamples } from '../action.js';
+import { parseOffsetSpec } from '../../kafka/offset-spec.js';
+import { parseKcatFormat } from '../../ui/kcat-format.js';
+import { collect, runtimeOf, withExamples, withTopicOption } from '../action.js';
 import { parseOffsetReset, parsePositiveInt } from '../flags.js';
 
-export type RecordFormat = 'value' | 'json';
+/** value, json, or a kcat format string (its own line ends). */
+export type RecordFormat = 'value' | 'json' | ((record: ConsumedRecord) => string);
 
 function parseRecordFormat(text: string): RecordFormat {
   if (text === 'value' || text === 'json') return text;
-  throw new UsageError(`--format must be value or json, not "${text}".`);
+  if (text.includes('%')) return parseKcatFormat(text, '--format');
+  throw new UsageError(`--format must be value, json or a kcat format string such as '%p:%o %k=%s\\n', not "${text}".`, 'Tokens: %t %p %o %T %k %K %s %S %h (see consume --help).');
 }
 
-/** One line per record: the value alone, or every field as JSON. */
+/** One record as --format says: the value alone (a line), every field as JSON (a line), or a kcat format string as it is. */
 export function formatRecord(record: ConsumedRecord, format: RecordFormat): string {
-  return format === 'json' ? JSON.stringify(record) : (record.value ?? '');
+  if (typeof format === 'function') return format(record);
+  return `${format === 'json' ? JSON.stringify(record) : (record.value ?? '')}\n`;
 }
 
 export function consumeCommand(): Command<any, any, any> {
-  const command = new Command('consume')
+  const command = withTopicOption(new Command('consume'))
     .description('Print records from a topic (default my-topic-<N>) until stopped')
     .argument('[topic]', 'topic (default: my-topic-<N>)')
     .option('--from-beginning', 'start at the earliest offset (where the group has no commits)')
-    .option('--group <group>', 'consumer group; commits what was printed (default: no group, every partition, nothing committed)')
+    .option('-g, --group <group>', 'consumer group; commits what was printed (default: no group, every partition, nothing committed)')
+    .option('-p, --partition <n>', 'without a group: read only this partition (repeatable; kcat -p)', collect, [])
+    .option('--offset <where>', 'without a group: beginning, end, an offset (42), N before the end (-10) or a time in ms (@1700000000000) (kcat -o)')
+    .option('-e, --exit', 'without a group: stop at the end of the partitions, as they were when it started (kcat -e)')
     .option('--group-protocol <protocol>', 'classic (default) or consumer: KIP-848, the coordinator assigns (Kafka 4.0+)')
     .option('--offset-reset <where>', 'earliest or latest, for a group with no committed offsets')
-    .option('--max-messages <n>', 'stop after this many records')
+    .option('-c, --max-messages <n>', 'stop after this many records (kcat -c)')
     .option('--idle-timeout <duration>', 'stop when nothing arrived for this long (e.g. 5s)')
-    .option('--format <format>', 'value or json (topic, partition, offset, timestamp, key, headers, value; YAML documents with --output yaml)')
+    .option('-f, --format <format>', "value, json (topic, partition, offset, timestamp, key, headers, value; YAML documents with --output yaml), or a kcat format string: %t topic, %p partition, %o offset, %T timestamp, %k key, %K key length, %s value, %S value length, %h headers, \\n newline (e.g. '%p:%o %s\\n')")
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
       const topic = await rt.topicOrDefault(topicArg);
@@ -46,6 +54,9 @@ export function consumeCommand(): Command<any, any, any> {
           maxMessages: options.maxMessages === undefined ? undefined : parsePositiveInt(options.maxMessages, '--max-messages'),
           idleTimeoutMs: options.idleTimeout === undefined ? undefined : parseDuration(options.idleTimeout, '--idle-timeout'),
           signal: rt.signal,
+          partitions: options.partition.length ? options.partition.map((p) => parsePositiveInt(p, '--partition', { allowZero: true })) : undefined,
+          offset: options.offset === undefined ? undefined : parseOffsetSpec(options.offset),
+          exitAtEnd: Boolean(options.exit),
         },
         {
           onStart: (position) => rt.out.info(rt.out.paint('gray', `Start: ${position.reason}.`)),
@@ -54,7 +65,7 @@ export function consumeCommand(): Command<any, any, any> {
           onRecords: (batch) => {
             // The default, values one per line: their bytes as they are, no string per record.
             if (format === 'value') return rt.out.write(batch.valueLines());
-            return rt.out.write(batch.records().map((r) => (rt.out.structured ? rt.out.document(r) : `${formatRecord(r, format)}\n`)).join(''));
+            return rt.out.write(batch.records().map((r) => (rt.out.structured && format === 'json' ? rt.out.document(r) : formatRecord(r, format))).join(''));
           },
         },
       );
@@ -66,5 +77,6 @@ export function consumeCommand(): Command<any, any, any> {
     'firehose consume my-topic-7 --group lab --offset-reset earliest',
     'firehose consume --from-beginning --max-messages 10 --format json',
     'firehose consume --from-beginning --idle-timeout 5s | wc -l',
+    "firehose consume -t my-topic-7 -p 3 --offset -10 -e -f '%p:%o %k %s\\n'   # kcat -C -t my-topic-7 -p 3 -o -10 -e -f ...",
   ]);
 }

@@ -5,7 +5,7 @@ import { KINDS, kindRef } from '../../cluster/kinds.js';
 import { FirehoseError, UsageError } from '../../errors.js';
 import { createTopic, validateTopicName } from '../../kafka/topics.js';
 import { withSpinner } from '../../ui/spinner.js';
-import { collect, runtimeOf, withExamples } from '../action.js';
+import { collect, runtimeOf, withExamples, withTopicOption } from '../action.js';
 import { applyTemplate } from '../apply-template.js';
 import { parseKeyValue, parsePositiveInt } from '../flags.js';
 import type { Runtime } from '../runtime.js';
@@ -40,7 +40,7 @@ async function topicCluster(rt: Runtime, via: string): Promise<ClusterClient | u
 }
 
 export function createTopicCommand(): Command<any, any, any> {
-  const command = new Command('create-topic')
+  const command = withTopicOption(new Command('create-topic'))
     .description('Create a topic (default my-topic-<N>, 10 partitions, 1 replica): a KafkaTopic CR where Strimzi runs, else the admin API')
     .argument('[name]', 'topic name (default: my-topic-<N>)')
     .option('--partitions <n>', 'number of partitions', '10')

@@ -1,9 +1,9 @@
 import { Command } from '@commander-js/extra-typings';
 import { deleteTopic } from '../../kafka/topics.js';
-import { runtimeOf, withExamples } from '../action.js';
+import { runtimeOf, withExamples, withTopicOption } from '../action.js';
 
 export function deleteTopicCommand(): Command<any, any, any> {
-  const command = new Command('delete-topic')
+  const command = withTopicOption(new Command('delete-topic'))
     .description('Delete a topic (default my-topic-<N>)')
     .argument('[name]', 'topic name (default: my-topic-<N>)')
     .action(async (name, _options, cmd) => {

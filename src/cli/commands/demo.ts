@@ -4,11 +4,11 @@ import { Command } from '@commander-js/extra-typings';
 import { parseDuration } from '../../config/duration.js';
 import { runCommitDemo } from '../../kafka/demo-commit.js';
 import { runOffsetsDemo } from '../../kafka/demo-offsets.js';
-import { runtimeOf, withExamples } from '../action.js';
+import { runtimeOf, withExamples, withTopicOption } from '../action.js';
 import { parseOffsetReset, parsePositiveInt } from '../flags.js';
 
 function offsetsDemoCommand(): Command<any, any, any> {
-  const command = new Command('offsets')
+  const command = withTopicOption(new Command('offsets'))
     .description('Two fresh groups side by side: auto.offset.reset earliest vs latest')
     .argument('[topic]', 'topic (default: my-topic-<N>)')
     .option('--new-records <n>', 'records to send once both have joined', '3')
@@ -38,10 +38,10 @@ function offsetsDemoCommand(): Command<any, any, any> {
 }
 
 function commitDemoCommand(): Command<any, any, any> {
-  const command = new Command('commit')
+  const command = withTopicOption(new Command('commit'))
     .description('Store-then-commit, one message at a time: stop it mid-store, run again, see the re-read')
     .argument('[topic]', 'topic (default: my-topic-<N>)')
-    .requiredOption('--group <group>', 'consumer group (reuse it to resume)')
+    .requiredOption('-g, --group <group>', 'consumer group (reuse it to resume)')
     .option('--store-ms <ms>', 'how long storing one message takes', '10000')
     .option('--commit-before-store', 'commit first, then store (at-most-once: a stop mid-store loses the message)')
     .option('--offset-reset <where>', 'earliest or latest, for a group with no commits', 'earliest')

@@ -4,7 +4,7 @@ import { acksLabel, parseAcks } from '../../kafka/acks.js';
 import { parseCompression } from '../../kafka/compression.js';
 import { produceLines } from '../../kafka/produce.js';
 import { readLineGroups } from '../../util/lines.js';
-import { collect, runtimeOf, withExamples } from '../action.js';
+import { collect, runtimeOf, withExamples, withTopicOption } from '../action.js';
 import { parseKeyValue, parsePositiveInt } from '../flags.js';
 import type { Runtime } from '../runtime.js';
 
@@ -22,7 +22,7 @@ async function* promptedLines(rt: Runtime, prompt: () => void): AsyncGenerator<s
 }
 
 export function produceCommand(): Command<any, any, any> {
-  const command = new Command('produce')
+  const command = withTopicOption(new Command('produce'))
     .description('Send one record per line of stdin (Enter sends it on a terminal)')
     .argument('[topic]', 'topic (default: my-topic-<N>)')
     .option('--key <key>', 'the same key for every record')

@@ -4,12 +4,12 @@ import { parseAcks } from '../../kafka/acks.js';
 import { parseCompression } from '../../kafka/compression.js';
 import { spamTopic } from '../../kafka/spam.js';
 import { ProgressBar } from '../../ui/progress.js';
-import { runtimeOf, withExamples } from '../action.js';
+import { runtimeOf, withExamples, withTopicOption } from '../action.js';
 import { parsePositiveInt } from '../flags.js';
 import { formatCount } from '../../util/count.js';
 
 export function spamCommand(): Command<any, any, any> {
-  const command = new Command('spam')
+  const command = withTopicOption(new Command('spam'))
     .description('The workshop spammer: send { "message": "Sending Message: i" } N times')
     .argument('[topic]', 'topic (default: my-topic-<N>)')
     .option('--times <n>', 'how many messages', '1')

@@ -1,7 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { describeTopic, listTopics } from '../../kafka/topics.js';
 import { formatTable } from '../../ui/table.js';
-import { runtimeOf, withExamples } from '../action.js';
+import { runtimeOf, withExamples, withTopicOption } from '../action.js';
 
 export function topicsCommand(): Command<any, any, any> {
   const list = new Command('list')
@@ -14,7 +14,7 @@ export function topicsCommand(): Command<any, any, any> {
       if (topics.length === 0) return rt.out.info('No topics. Create one with `firehose create-topic`.');
       rt.out.line(formatTable(['TOPIC', 'PARTITIONS', 'REPLICAS', 'END OFFSETS (SUM)'], topics.map((t) => [t.topic, t.partitions, t.replicas, t.messages])));
     });
-  const describe = new Command('describe')
+  const describe = withTopicOption(new Command('describe'))
     .description('Partitions, leaders, replicas and offsets of one topic')
     .argument('[topic]', 'topic name (default: my-topic-<N>)')
     .action(async (name, _options, cmd) => {

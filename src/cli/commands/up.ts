@@ -5,7 +5,7 @@ import type { LabEvent } from '../../local/lab.js';
 import type { LabKafka } from '../../local/lab-kafka.js';
 import { detachLab, recordLab, refuseIfRunning, stopLab } from '../../local/lab-process.js';
 import type { UpState } from '../../local/up-state.js';
-import { collect, runtimeOf, withExamples } from '../action.js';
+import { collect, runtimeOf, withExamples, withTopicOption } from '../action.js';
 import { parsePort, parsePositiveInt } from '../flags.js';
 import type { Runtime } from '../runtime.js';
 import type { ResolvedUser } from '../../config/user.js';
@@ -74,7 +74,7 @@ function printDetached(rt: Runtime, state: UpState, logFile: string): void {
 }
 
 export function upCommand(): Command<any, any, any> {
-  const command = new Command('up')
+  const command = withTopicOption(new Command('up'))
     .description('Run the lab on this machine: KafkaSource dispatcher → sink workers that scale 0..N, plus a Knative-style broker; its own Kafka unless --bootstrap')
     .argument('[topic]', 'topic (default: my-topic-<N>; created if missing)')
     .option('--sink <url>', 'deliver to this URL instead of local sink workers')
@@ -111,7 +111,7 @@ export function upCommand(): Command<any, any, any> {
       if (options.dataDir !== undefined) rt.out.warn(UP_DATA_DIR_RENAMED);
       const kafka = await startKafkaIfNeeded(rt, options);
       try {
-        await runLab(rt, resolvedUser, topicArg ?? labNames.topic(user), options, kafka !== undefined);
+        await runLab(rt, resolvedUser, await rt.topicOrDefault(topicArg), options, kafka !== undefined);
       } finally {
         await kafka?.stop();
       }
