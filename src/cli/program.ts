@@ -66,6 +66,7 @@ export function buildProgram(): Command {
     .option('--sasl-username <name>', `SASL user name; env ${ENV.saslUsername}`)
     .option('--connect-timeout <duration>', 'give up reaching Kafka after this long (default 10s)', checked(parseDuration, '--connect-timeout'))
     .option('--via-cluster', `reach Kafka through the Kubernetes API (port-forward to the broker pods); automatic when the bootstrap is a cluster service name that does not resolve here; env ${ENV.viaCluster}=1`)
+    .option('--kafka-context <name>', `a named Kafka connection from the config file (config add-context); env ${ENV.kafkaContext}`)
     .option('--namespace <ns>', 'Kubernetes namespace')
     .option('--context <name>', 'kubeconfig context')
     .addOption(new Option('-o, --output <format>', `text, json or yaml; env ${ENV.output}`).choices(OUTPUT_FORMATS))

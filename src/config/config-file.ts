@@ -6,21 +6,30 @@ import { parseBrokers, SASL_MECHANISMS } from './connection.js';
 import { MAX_DURATION_MS } from './duration.js';
 import { ENV, type EnvSource } from './env.js';
 
+/** One Kafka connection as the config file holds it (no passwords, ever). */
+export interface KafkaFileSettings {
+  bootstrap?: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  keystore?: string;
+  skipHostnameVerification?: boolean;
+  sasl?: { mechanism?: string; username?: string };
+  connectTimeoutMs?: number;
+}
+
 /** What `~/.config/firehose/config.yaml` may hold. Every field is optional. */
 export interface ConfigFile {
   user?: number;
   namespace?: string;
+  /** The kubeconfig context. */
   context?: string;
-  kafka?: {
-    bootstrap?: string;
-    caFile?: string;
-    certFile?: string;
-    keyFile?: string;
-    keystore?: string;
-    skipHostnameVerification?: boolean;
-    sasl?: { mechanism?: string; username?: string };
-    connectTimeoutMs?: number;
-  };
+  /** The Kafka connection when no named Kafka context is chosen. */
+  kafka?: KafkaFileSettings;
+  /** Named Kafka connections (seed 002's factory and central clusters), chosen with --kafka-context or kafkaContext. */
+  kafkaContexts?: Record<string, KafkaFileSettings>;
+  /** The named Kafka context in effect (config use-context). */
+  kafkaContext?: string;
 }
 
 export function configFilePath(env: EnvSource): string {
@@ -64,6 +73,8 @@ export async function loadConfigFile(path: string): Promise<ConfigFile> {
 /** What a value must be, said the way the error message says it; undefined when it fits. */
 type Expect = (value: unknown) => string | undefined;
 interface Schema { [key: string]: Expect | Schema }
+/** A mapping whose every key (a name the user chose) holds a value of `schema`. */
+const EACH = '*';
 
 const text: Expect = (value) => (typeof value === 'string' ? undefined : 'a string');
 const flag: Expect = (value) => (typeof value === 'boolean' ? undefined : 'true or false');
@@ -83,20 +94,24 @@ const milliseconds: Expect = (value) =>
     : `a whole number of milliseconds from 1 to ${MAX_DURATION_MS}, such as 10000`;
 
 /** The keys firehose reads and their types; other keys are left alone (`init` keeps them too). */
+const KAFKA_SCHEMA: Schema = {
+  bootstrap,
+  caFile: text,
+  certFile: text,
+  keyFile: text,
+  keystore: text,
+  skipHostnameVerification: flag,
+  sasl: { mechanism, username: text },
+  connectTimeoutMs: milliseconds,
+};
+
 const CONFIG_SCHEMA: Schema = {
   user: userNumber,
   namespace: text,
   context: text,
-  kafka: {
-    bootstrap,
-    caFile: text,
-    certFile: text,
-    keyFile: text,
-    keystore: text,
-    skipHostnameVerification: flag,
-    sasl: { mechanism, username: text },
-    connectTimeoutMs: milliseconds,
-  },
+  kafka: KAFKA_SCHEMA,
+  kafkaContexts: { [EACH]: KAFKA_SCHEMA },
+  kafkaContext: text,
 };
 
 /**
@@ -104,7 +119,9 @@ const CONFIG_SCHEMA: Schema = {
  * crash or be silently ignored: name the key and the file instead, as bad usage.
  */
 function checkTypes(values: Record<string, unknown>, schema: Schema, prefix: string, path: string): void {
-  for (const [key, expect] of Object.entries(schema)) {
+  const each = schema[EACH];
+  const entries = each === undefined ? Object.entries(schema) : Object.keys(values).map((key) => [key, each] as const);
+  for (const [key, expect] of entries) {
     const value = values[key];
     // `key:` with nothing after it is null in YAML: the same as leaving the key out.
     if (value === null) delete values[key];

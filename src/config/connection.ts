@@ -21,6 +21,8 @@ export interface ConnectionFlags {
   connectTimeout?: string;
   /** Reach Kafka through the Kubernetes API (port-forward to the broker pods). */
   viaCluster?: boolean;
+  /** A named Kafka context of the config file (kafkaContexts.NAME). */
+  kafkaContext?: string;
 }
 
 /**
@@ -46,6 +48,33 @@ export interface ConnectionSettings {
    * service name that does not resolve (src/cluster/port-forward.ts decideTunnel).
    */
   viaCluster: boolean;
+  /** The named Kafka context whose settings are in effect, and what chose it; none: the file's `kafka`. */
+  kafkaContext?: { name: string; source: 'flag' | 'env' | 'config' };
+}
+
+/** The name that means "no named context: the file's plain `kafka` settings". */
+export const DEFAULT_KAFKA_CONTEXT = 'default';
+
+/**
+ * The config file's Kafka settings in effect: the named context from --kafka-context,
+ * FIREHOSE_KAFKA_CONTEXT or the file's kafkaContext, else its plain `kafka` section.
+ */
+export function selectKafkaContext(flag: string | undefined, env: EnvSource, file: ConfigFile): { settings: NonNullable<ConfigFile['kafka']>; key: string; context?: ConnectionSettings['kafkaContext'] } {
+  const [name, source] = flag !== undefined ? [flag, 'flag' as const]
+    : env[ENV.kafkaContext] ? [env[ENV.kafkaContext]!, 'env' as const]
+      : file.kafkaContext !== undefined ? [file.kafkaContext, 'config' as const]
+        : [undefined, undefined];
+  if (name === undefined || name === DEFAULT_KAFKA_CONTEXT) return { settings: file.kafka ?? {}, key: 'kafka' };
+  const settings = file.kafkaContexts?.[name];
+  if (!settings) {
+    const known = Object.keys(file.kafkaContexts ?? {});
+    const where = source === 'flag' ? '--kafka-context' : source === 'env' ? ENV.kafkaContext : 'kafkaContext in the config file';
+    throw new UsageError(
+      `There is no Kafka context "${name}" (from ${where}); the config file has ${known.length ? known.join(', ') : 'none'}.`,
+      `Add it with \`firehose config add-context ${name} --bootstrap host:port\`, or pick one of \`firehose config contexts\`.`,
+    );
+  }
+  return { settings, key: `kafkaContexts.${name}`, context: { name, source } };
 }
 
 export const DEFAULT_BOOTSTRAP = 'localhost:9092';
@@ -73,8 +102,10 @@ export function parseBrokers(text: string, where: string): string[] {
 }
 
 export function resolveConnection(flags: ConnectionFlags, env: EnvSource, file: ConfigFile): ConnectionSettings {
-  const fileKafka = file.kafka ?? {};
-  const envBootstrap = env[ENV.firehoseBootstrap] || env[ENV.bootstrap];
+  const { settings: fileKafka, key: fileKey, context: kafkaContext } = selectKafkaContext(flags.kafkaContext, env, file);
+  // --kafka-context on the command line is the user's choice for this run: it beats an
+  // exported KAFKA_BOOTSTRAP_SERVERS (which otherwise beats the file).
+  const envBootstrap = kafkaContext?.source === 'flag' ? undefined : env[ENV.firehoseBootstrap] || env[ENV.bootstrap];
   // An empty --bootstrap is a mistake (an unset variable in a script), not "use the
   // default": parseBrokers rejects it. Empty environment variables do count as unset.
   const [bootstrapText, bootstrapSource, where] = flags.bootstrap !== undefined
@@ -82,7 +113,7 @@ export function resolveConnection(flags: ConnectionFlags, env: EnvSource, file: 
     : envBootstrap
       ? [envBootstrap, 'env', env[ENV.firehoseBootstrap] ? ENV.firehoseBootstrap : ENV.bootstrap]
       : fileKafka.bootstrap != null
-        ? [fileKafka.bootstrap, 'config', 'kafka.bootstrap in the config file']
+        ? [fileKafka.bootstrap, 'config', `${fileKey}.bootstrap in the config file`]
         : [DEFAULT_BOOTSTRAP, 'default', 'the default'];
 
   const caFile = flags.caFile ?? fileKafka.caFile;
@@ -123,6 +154,7 @@ export function resolveConnection(flags: ConnectionFlags, env: EnvSource, file: 
     sasl,
     connectTimeoutMs,
     viaCluster: flags.viaCluster ?? parseBoolEnv(env[ENV.viaCluster], ENV.viaCluster) ?? false,
+    ...(kafkaContext ? { kafkaContext } : {}),
   };
 }
 

@@ -9,6 +9,8 @@ export const ENV = {
   saslUsername: 'FIREHOSE_SASL_USERNAME',
   output: 'FIREHOSE_OUTPUT',
   viaCluster: 'FIREHOSE_VIA_CLUSTER',
+  /** The named Kafka context to use (as --kafka-context). */
+  kafkaContext: 'FIREHOSE_KAFKA_CONTEXT',
   noColor: 'NO_COLOR',
   /** `firehose send`'s URL when none is given (the local or cluster Knative broker's ingress). */
   brokerUrl: 'FIREHOSE_BROKER_URL',

@@ -16,10 +16,10 @@ function prune<T extends object>(value: T): T {
 }
 
 /**
- * Merges `changes` into the config file at `path` (creating it) and returns what it holds
- * now. Comments and keys firehose does not know are kept, since the yaml Document is edited.
+ * Deletes the `remove` key paths from the config file at `path` (creating it), merges
+ * `changes` into it, and returns what it holds now. Comments and keys firehose does not know are kept, since the yaml Document is edited.
  */
-export async function updateConfigFile(path: string, changes: ConfigFile): Promise<ConfigFile> {
+export async function updateConfigFile(path: string, changes: ConfigFile, remove: string[][] = []): Promise<ConfigFile> {
   const { parseDocument } = await import('yaml');
   let text = '';
   try {
@@ -35,6 +35,7 @@ export async function updateConfigFile(path: string, changes: ConfigFile): Promi
       else document.setIn([...prefix, key], v);
     }
   };
+  for (const keys of remove) if (document.hasIn(keys)) document.deleteIn(keys);
   walk([], prune(changes));
   await mkdir(dirname(path), { recursive: true });
   // 0600: the file may name keystores and user names (never passwords).
