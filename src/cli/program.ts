@@ -8,7 +8,7 @@ import { applyCommand } from './commands/apply.js';
 import { brokerCommand } from './commands/broker.js';
 import { channelCommand } from './commands/channel.js';
 import { cleanupCommand } from './commands/cleanup.js';
-import { completionCommand } from './commands/completion.js';
+import { completeNamesCommand, completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { consumeCommand } from './commands/consume.js';
 import { createTopicCommand } from './commands/create-topic.js';
@@ -119,6 +119,7 @@ Examples:
   ]) {
     program.addCommand(command);
   }
+  program.addCommand(completeNamesCommand(), { hidden: true });
   // Every command's --help lists the global flags too (--bootstrap, --user, -o, ...):
   // addCommand() does not pass help settings on, so set them on each.
   const showGlobals = (command: Command<any, any, any>): void => {

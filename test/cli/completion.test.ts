@@ -8,11 +8,15 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bashCompletion } from '../../src/cli/commands/completion.js';
 import { buildProgram } from '../../src/cli/program.js';
+import { fileURLToPath } from 'node:url';
+import { buildCli } from '../support/build.js';
 import { runCli } from '../support/cli.js';
+import { expectOk, firehose, newTopic } from '../support/cli-kafka.js';
+import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
 
 const exec = promisify(execFile);
 const program = buildProgram() as unknown as CommandUnknownOpts;
-const topLevel = program.commands.map((c) => c.name());
+const topLevel = program.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden).map((c) => c.name());
 
 let dir: string;
 let scriptFile: string;
@@ -108,5 +112,47 @@ describe('firehose completion bash', () => {
     const result = await runCli(['completion', 'fish']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('completion supports bash and zsh, not "fish".');
+  });
+});
+
+describe('completion of topic and group names (asking the broker)', () => {
+  const bin = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin');
+
+  /** As complete(), with bin/firehose (the built CLI) on PATH for the script to call. */
+  async function completeWithBroker(line: string): Promise<string[]> {
+    const words = line.split(' ');
+    const script = [
+      `source ${JSON.stringify(scriptFile)}`,
+      `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})`,
+      `COMP_CWORD=${words.length - 1}`,
+      '_firehose',
+      'printf "%s\\n" "${COMPREPLY[@]}"',
+    ].join('\n');
+    const { stdout } = await exec('bash', ['--noprofile', '--norc', '-c', script], { env: { PATH: `${bin}:${process.env.PATH}`, HOME: '/nonexistent-firehose-home', FIREHOSE_CONFIG: '/nonexistent/firehose.yaml' } });
+    return stdout.split('\n').filter(Boolean);
+  }
+
+  beforeAll(() => buildCli(), 120_000);
+
+  it('offers the topics after consume, -t and topics describe, and the groups after groups describe and -g', async () => {
+    const bootstrap = kafkaFromTests().bootstrap;
+    const topic = await newTopic('complete-me', 1);
+    const group = uniqueName('complete-group');
+    expectOk(await firehose(['produce', topic], { stdin: 'x\n' }));
+    expectOk(await firehose(['consume', topic, '--group', group, '--from-beginning', '--max-messages', '1']));
+    const prefix = topic.slice(0, -3);
+    expect(await completeWithBroker(`firehose consume -b ${bootstrap} ${prefix}`)).toContain(topic);
+    expect(await completeWithBroker(`firehose -b ${bootstrap} topics describe ${prefix}`)).toContain(topic);
+    expect(await completeWithBroker(`firehose spam --bootstrap ${bootstrap} -t ${prefix}`)).toEqual([topic]);
+    expect(await completeWithBroker(`firehose groups describe -b ${bootstrap} ${group.slice(0, -2)}`)).toEqual([group]);
+    expect(await completeWithBroker(`firehose consume -b ${bootstrap} -g ${group.slice(0, -2)}`)).toEqual([group]);
+    // A flag's value is not a topic; flags are still offered.
+    expect(await completeWithBroker(`firehose consume -b ${bootstrap} --from`)).toEqual(['--from-beginning']);
+  });
+
+  it('offers nothing, quietly, when the broker cannot be reached', async () => {
+    expect(await completeWithBroker('firehose consume -b 127.0.0.1:1 my')).toEqual([]);
+    const direct = await runCli(['__complete', 'topics', '-b', '127.0.0.1:1']);
+    expect(direct).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 });
