@@ -1,5 +1,5 @@
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, USER_LABEL, managedLabels } from '../labels.js';
-import { UsageError } from '../errors.js';
+import { FirehoseError, UsageError } from '../errors.js';
 import type { ClusterClient } from './connect.js';
 import { resolveResource, servedResources, type ApiResource, type KindRef } from './discovery.js';
 import { kindRef } from './kinds.js';
@@ -160,20 +160,45 @@ export interface ManagedObject {
   object: KubeObject;
 }
 
+/** A kind whose objects could not be listed (no RBAC to list it, typically), and why. */
+export interface SkippedKind {
+  kind: string;
+  apiVersion: string;
+  reason: string;
+}
+
 /** Every object labelled managed-by=firehose and firehose.dev/user=N among the kinds firehose creates. */
 export async function listManaged(client: ClusterClient, query: ManagedQuery): Promise<ManagedObject[]> {
+  const { found, skipped } = await listManagedEach(client, query);
+  if (skipped.length > 0) throw skippedError(skipped);
+  return found;
+}
+
+/**
+ * As listManaged, each kind on its own: a kind this user may not list (403) is reported in
+ * `skipped` instead of failing the whole list; other failures still throw.
+ */
+export async function listManagedEach(client: ClusterClient, query: ManagedQuery): Promise<{ found: ManagedObject[]; skipped: SkippedKind[] }> {
   const resources = await servedResources(client, query.kinds ?? MANAGED_KINDS);
   const labelSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${USER_LABEL}=${query.user}`;
+  const skipped: SkippedKind[] = [];
   const lists = await Promise.all(resources.map(async (resource) => {
     const where = query.namespace === undefined ? 'all namespaces' : query.namespace;
     const path = query.namespace === undefined || !resource.namespaced
       ? objectPath({ ...resource, namespaced: false }, undefined, '')
       : objectPath(resource, undefined, query.namespace);
-    const list = await client.json<{ items?: KubeObject[] }>('GET', path, {
-      what: `list ${resource.kind} (${resource.apiVersion}) in ${where}`,
-      query: { labelSelector },
-      signal: query.signal,
-    });
+    let list: { items?: KubeObject[] };
+    try {
+      list = await client.json<{ items?: KubeObject[] }>('GET', path, {
+        what: `list ${resource.kind} (${resource.apiVersion}) in ${where}`,
+        query: { labelSelector },
+        signal: query.signal,
+      });
+    } catch (error) {
+      if ((error as FirehoseError).code !== 'CLUSTER_FORBIDDEN') throw error;
+      skipped.push({ kind: resource.kind, apiVersion: resource.apiVersion, reason: (error as Error).message });
+      return [];
+    }
     return (list.items ?? []).map((item): ManagedObject => ({
       apiVersion: resource.apiVersion,
       kind: resource.kind,
@@ -182,16 +207,31 @@ export async function listManaged(client: ClusterClient, query: ManagedQuery): P
       object: { ...item, apiVersion: resource.apiVersion, kind: resource.kind },
     }));
   }));
-  return lists.flat();
+  return { found: lists.flat(), skipped };
+}
+
+function skippedError(skipped: SkippedKind[]): FirehoseError {
+  return new FirehoseError('CLUSTER_FORBIDDEN', `Could not list ${skipped.map((k) => k.kind).join(', ')}: ${skipped[0]!.reason}`, {
+    hint: 'Ask for list rights on those kinds, or leave them out.',
+  });
 }
 
 export interface CleanupOptions extends ManagedQuery {
   dryRun?: boolean;
 }
 
-/** Deletes exactly what listManaged finds; returns what it removed (or would remove, with dryRun). */
-export async function cleanup(client: ClusterClient, options: CleanupOptions): Promise<ManagedObject[]> {
-  const found = await listManaged(client, options);
+export interface CleanupResult {
+  removed: ManagedObject[];
+  /** Kinds that could not be listed: their objects, if any, are still there. */
+  skipped: SkippedKind[];
+}
+
+/**
+ * Deletes exactly what listManagedEach finds, kind by kind: a kind this user may not list is
+ * skipped (in `skipped`) and the rest deleted all the same. With dryRun, deletes nothing.
+ */
+export async function cleanup(client: ClusterClient, options: CleanupOptions): Promise<CleanupResult> {
+  const { found, skipped } = await listManagedEach(client, options);
   const resources = await servedResources(client, options.kinds ?? MANAGED_KINDS);
   const removed: ManagedObject[] = [];
   for (const item of found) {
@@ -199,5 +239,30 @@ export async function cleanup(client: ClusterClient, options: CleanupOptions): P
     const deleted = await deleteAt(client, resource, item.name, item.namespace ?? client.namespace, { dryRun: options.dryRun, signal: options.signal });
     if (deleted) removed.push(item);
   }
-  return removed;
+  return { removed, skipped };
+}
+
+export interface DeleteAndWaitOptions extends DeleteOptions {
+  /** Wait until the object is gone (finalizers run), at most this long; 0: do not wait. */
+  timeoutMs: number;
+}
+
+/**
+ * Deletes an object and waits until the API server no longer has it; 'absent' when it was
+ * not there. Past the deadline: NOT_READY naming the object (something holds a finalizer).
+ */
+export async function deleteAndWait(client: ClusterClient, ref: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, options: DeleteAndWaitOptions): Promise<'deleted' | 'absent' | 'deleting'> {
+  if (!(await deleteObject(client, ref, options))) return 'absent';
+  if (options.dryRun || options.timeoutMs === 0) return options.dryRun ? 'deleted' : 'deleting';
+  const deadline = Date.now() + options.timeoutMs;
+  while (await getObject(client, ref, options.signal)) {
+    if (options.signal?.aborted) return 'deleting';
+    if (Date.now() > deadline) {
+      throw new FirehoseError('NOT_READY', `${describeObject(ref)} is still there ${Math.round(options.timeoutMs / 1000)} s after it was deleted.`, {
+        hint: 'Its finalizer waits for an operator (Strimzi\'s topic operator for a KafkaTopic): check that it runs, or pass --no-wait.',
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return 'deleted';
 }

@@ -14,15 +14,25 @@ export interface Check {
 }
 
 export interface DoctorOptions {
-  /** Connects to the Kafka bootstrap; throws when it does not answer. Skipped when absent. */
-  kafkaCheck?: () => Promise<void>;
+  /**
+   * Connects to `brokers` (kafkaAccess's, or the found Kafka CR's); throws when they do not
+   * answer. Skipped when absent (--no-kafka).
+   */
+  kafkaCheck?: (brokers: string[]) => Promise<void>;
   /** Where the lab's Kafka CR lives. Default my-cluster in kafka. */
   kafkaCluster?: { name: string; namespace: string };
   /**
    * How firehose would reach Kafka: whether the bootstrap resolves here or goes through
    * port-forward (and to which pod), Strimzi's external listeners, the cluster CA secret.
    */
-  kafkaAccess?: { brokers: string[]; viaCluster?: boolean; lookup?: HostLookup };
+  kafkaAccess?: { brokers?: string[]; viaCluster?: boolean; lookup?: HostLookup };
+}
+
+/** The bootstrap address of a Strimzi Kafka CR inside the cluster: its plain internal listener (status, else the service name). */
+export function internalBootstrap(cr: KafkaCr, kc: { name: string; namespace: string }): string {
+  const listeners = kafkaListeners(cr).filter((l) => l.type === 'internal');
+  const listener = listeners.find((l) => !l.tls) ?? listeners[0];
+  return listener?.bootstrap ?? `${kc.name}-kafka-bootstrap.${kc.namespace}.svc:${listener?.port ?? 9092}`;
 }
 
 /** The API groups and kinds the lab needs, one check per group. */
@@ -138,13 +148,15 @@ export async function runDoctor(client: ClusterClient, options: DoctorOptions = 
   }
 
   // 6. How Kafka is reachable from here.
-  if (options.kafkaAccess) checks.push(...await kafkaAccessChecks(client, options.kafkaAccess, kc, kafkaCr));
+  // Without a bootstrap given (--bootstrap, environment, config file), the Kafka CR just found.
+  const brokers = options.kafkaAccess?.brokers ?? (kafkaCr ? [internalBootstrap(kafkaCr, kc)] : ['localhost:9092']);
+  if (options.kafkaAccess) checks.push(...await kafkaAccessChecks(client, { ...options.kafkaAccess, brokers }, kc, kafkaCr));
 
   // 7. Kafka's bootstrap answers.
   if (options.kafkaCheck) {
     const name = 'Kafka bootstrap';
     try {
-      await options.kafkaCheck();
+      await options.kafkaCheck(brokers);
       checks.push({ name, ok: true, detail: 'answers' });
     } catch (error) {
       checks.push(failed(name, error, 'Check --bootstrap; from outside the cluster firehose reaches the lab\'s my-cluster-kafka-bootstrap.kafka:9092 by port-forward (--via-cluster), or use an external listener with --ca-file (see the lines above).'));
@@ -153,7 +165,7 @@ export async function runDoctor(client: ClusterClient, options: DoctorOptions = 
   return checks;
 }
 
-async function kafkaAccessChecks(client: ClusterClient, access: NonNullable<DoctorOptions['kafkaAccess']>, kc: { name: string; namespace: string }, cr: KafkaCr | undefined): Promise<Check[]> {
+async function kafkaAccessChecks(client: ClusterClient, access: NonNullable<DoctorOptions['kafkaAccess']> & { brokers: string[] }, kc: { name: string; namespace: string }, cr: KafkaCr | undefined): Promise<Check[]> {
   const checks: Check[] = [];
   const bootstrap = access.brokers.join(',');
   {

@@ -99,3 +99,23 @@ export function destination(key: string, value: string, defaultKind: KnownKind, 
   }
   return { ref: kReference(key, value, defaultKind, ctx) };
 }
+
+/**
+ * A Subscription's default name: its channel and subscriber (`ch-event-display`), so two
+ * `subscribe` commands with different channels or subscribers never replace each other's
+ * object. A DNS-1123 label: lower case, at most 63 characters.
+ */
+export function subscriptionName(channel: string, subscriber: string): string {
+  let target = subscriber;
+  if (/^https?:\/\//i.test(subscriber)) {
+    try {
+      target = new URL(subscriber).hostname.split('.')[0] || 'url';
+    } catch {
+      target = 'url';
+    }
+  } else if (subscriber.includes('/')) {
+    target = subscriber.slice(subscriber.lastIndexOf('/') + 1);
+  }
+  const label = `${channel}-${target}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '');
+  return label.slice(0, 63).replace(/-+$/, '') || 'subscription';
+}

@@ -200,12 +200,13 @@ describe('cleanup', () => {
     ]);
 
     // dryRun: reports, deletes nothing.
-    expect(names(await cleanup(admin, { user: 7, dryRun: true }))).toEqual(names(everywhere));
+    expect(names((await cleanup(admin, { user: 7, dryRun: true })).removed)).toEqual(names(everywhere));
     expect(names(await listManaged(admin, { user: 7 }))).toEqual(names(everywhere));
 
-    const removed = await cleanup(admin, { namespace: 'kafka', user: 7 });
+    const { removed, skipped } = await cleanup(admin, { namespace: 'kafka', user: 7 });
+    expect(skipped).toEqual([]);
     expect(names(removed)).toEqual(['KafkaTopic kafka/my-topic-7', 'KafkaTopic kafka/my-topic-7-extra']);
-    const removed2 = await cleanup(admin, { namespace: 'lab-7', user: 7 });
+    const { removed: removed2 } = await cleanup(admin, { namespace: 'lab-7', user: 7 });
     expect(names(removed2)).toEqual(['ConfigMap lab-7/mine-7', 'KafkaSource lab-7/mykafka-source', 'Service lab-7/eventinghello']);
     expect(await listManaged(admin, { user: 7 })).toEqual([]);
 
@@ -213,7 +214,7 @@ describe('cleanup', () => {
     for (const path of [topicPath('my-topic-8'), topicPath('hand-made-7'), '/api/v1/namespaces/lab-7/configmaps/plain']) {
       expect((await kubeRequest(env.admin, 'GET', path)).status).toBe(200);
     }
-    expect(await cleanup(admin, { user: 7 })).toEqual([]);
+    expect((await cleanup(admin, { user: 7 })).removed).toEqual([]);
     expect(await deleteObject(admin, topic('my-topic-7'))).toBe(false);
     expect(await deleteObject(admin, topic('my-topic-8', 8))).toBe(true);
   });

@@ -22,6 +22,10 @@ function firehose(argv: string[], { user = '7', context = 'admin' } = {}): Promi
 
 const get = (path: string) => kubeJson(env.admin, 'GET', path);
 
+async function createCaSecret(namespace: string, name: string, key: string): Promise<void> {
+  await kubeJson(env.admin, 'POST', `/api/v1/namespaces/${namespace}/secrets`, { body: { apiVersion: 'v1', kind: 'Secret', metadata: { name }, data: { [key]: Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64') } } });
+}
+
 describe('before the CRDs are installed', () => {
   it('wire says KafkaSource is not installed, in one line with a hint', async () => {
     const result = await firehose(['wire', '--no-wait']);
@@ -56,6 +60,9 @@ describe('with the lab CRDs', () => {
       'knative-eventing__broker.yaml', 'knative-eventing__trigger.yaml', 'knative-eventing__channel.yaml', 'knative-eventing__subscription.yaml', 'knative-eventing__inmemorychannel.yaml',
       'eventing-kafka-broker__kafkasink.yaml',
     ]);
+    // The CA Secret the MirrorMaker2 template names (the workshop creates it by hand).
+    await env.namespaces('lab-70');
+    for (const ns of [NS, 'lab-70']) await createCaSecret(ns, 'kafka-tls-certificate', 'tls.crt');
   });
 
   const cases: Array<{ argv: string[]; path: string; check: (o: any) => void }> = [
@@ -130,6 +137,33 @@ describe('with the lab CRDs', () => {
     expect(object.metadata.labels['firehose.dev/user']).toBe('70');
   });
 
+  it('subscribe names each Subscription for its channel and subscriber: a second one never replaces the first', async () => {
+    expect((await firehose(['subscribe', 'ch', '--subscriber', 'event-display', '--no-wait'])).code).toBe(0);
+    expect((await firehose(['subscribe', 'kch', '--subscriber', 'eventinghello', '--no-wait'])).code).toBe(0);
+    expect((await firehose(['subscribe', 'kch', '--subscriber', 'http://sink.example/path', '--no-wait'])).code).toBe(0);
+    const items = (await get(`/apis/messaging.knative.dev/v1/namespaces/${NS}/subscriptions`)).items as any[];
+    const byName = Object.fromEntries(items.map((s) => [s.metadata.name, s.spec]));
+    expect(byName['ch-event-display']).toMatchObject({ channel: { name: 'ch' }, subscriber: { ref: { name: 'event-display' } } });
+    expect(byName['kch-eventinghello']).toMatchObject({ channel: { name: 'kch' }, subscriber: { ref: { name: 'eventinghello' } } });
+    expect(byName['kch-sink']).toMatchObject({ channel: { name: 'kch' }, subscriber: { uri: 'http://sink.example/path' } });
+  });
+
+  it('mirror checks the CA Secret it names (and its key) before creating anything; --dry-run does not', async () => {
+    const argv = ['mirror', '--source-bootstrap', 'factory:9093', '--target-bootstrap', 'central:9093', '--no-wait'];
+    const missing = await firehose([...argv, '--trusted-certificate-secret', 'no-such-secret']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: KafkaMirrorMaker2 \S+ names Secret no-such-secret \(spec\.clusters\[\d\]\.tls\.trustedCertificates\[0\]\), which does not exist in namespace lab-7\.$/m);
+    expect(missing.stderr).toMatch(/^hint: Create it with the other cluster's CA: oc create secret generic no-such-secret --from-file=tls\.crt=ca\.crt -n lab-7$/m);
+    await createCaSecret(NS, 'other-ca', 'ca.crt');
+    const noKey = await firehose([...argv, '--trusted-certificate-secret', 'other-ca']);
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toContain('Secret other-ca has no key tls.crt');
+    const mirrors = (await get(`/apis/kafka.strimzi.io/v1beta2/namespaces/${NS}/kafkamirrormaker2s`)).items as any[];
+    expect(mirrors.some((m) => JSON.stringify(m.spec).includes('no-such-secret') || JSON.stringify(m.spec).includes('other-ca'))).toBe(false);
+    expect((await firehose([...argv, '--trusted-certificate-secret', 'other-ca', '--set', 'trustedCertificate=ca.crt'])).code).toBe(0);
+    expect((await firehose([...argv, '--trusted-certificate-secret', 'no-such-secret', '--dry-run'])).code).toBe(0);
+  });
+
   it('apply ping-source on a cluster without PingSource says it is not installed', async () => {
     const result = await firehose(['apply', 'ping-source', '--no-wait']);
     expect(result.code).toBe(1);
@@ -151,6 +185,19 @@ describe('with the lab CRDs', () => {
     const topic = await get(path);
     expect(topic.spec).toMatchObject({ partitions: 10, replicas: 1 });
     expect(topic.metadata.labels['strimzi.io/cluster']).toBe('my-cluster');
+  });
+
+  it('delete-topic deletes the KafkaTopic CR (so the topic operator does not bring the topic back) and waits for it to go', async () => {
+    const path = `/apis/kafka.strimzi.io/v1beta2/namespaces/${NS}/kafkatopics/doomed-7`;
+    expect((await firehose(['create-topic', 'doomed-7', '--no-wait'])).code).toBe(0);
+    expect((await kubeRequest(env.admin, 'GET', path)).status).toBe(200);
+    const result = await firehose(['delete-topic', 'doomed-7']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^✓ Deleted KafkaTopic doomed-7 in lab-7; the Strimzi topic operator deletes the topic in Kafka$/m);
+    expect((await kubeRequest(env.admin, 'GET', path)).status).toBe(404);
+    const missing = await firehose(['delete-topic', 'doomed-7', '--via', 'cluster']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('There is no KafkaTopic doomed-7 in lab-7.');
   });
 
   it('a KafkaTopic nobody reconciles times out with a clear message', async () => {
@@ -199,11 +246,41 @@ describe('with the lab CRDs', () => {
     expect(again.stderr).toContain("Nothing of user 7's to delete");
   });
 
+  it('cleanup skips the kinds it may not list (one warning each), deletes the rest, and exits 1 saying what it skipped', async () => {
+    const ns = 'lab-rbac';
+    await env.namespaces(ns);
+    const asAdmin = (argv: string[]) => runCli([...argv, '--user', '7', '--context', 'admin', '--namespace', ns, '--no-wait'], { env: { KUBECONFIG: env.cluster.kubeconfig } });
+    expect((await asAdmin(['deploy', 'sink'])).code).toBe(0);
+    expect((await asAdmin(['create-topic', '--via', 'cluster'])).code).toBe(0);
+    // user7 may list and delete Knative Services and KafkaTopics here, and nothing else.
+    await kubeJson(env.admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, { body: {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'some-kinds' },
+      rules: [{ apiGroups: ['serving.knative.dev'], resources: ['services'], verbs: ['list', 'delete'] }, { apiGroups: ['kafka.strimzi.io'], resources: ['kafkatopics'], verbs: ['list', 'delete'] }],
+    } });
+    await kubeJson(env.admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, { body: {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'user7-some-kinds' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'some-kinds' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'user7' }],
+    } });
+    const result = await runCli(['cleanup', '--user', '7', '--context', 'user7', '--namespace', ns, '--output', 'json'], { env: { KUBECONFIG: env.cluster.kubeconfig } });
+    expect(result.code, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout) as { removed: Array<{ kind: string; name: string; metadata?: unknown }>; skipped: Array<{ kind: string }> };
+    expect(report.removed.map((o) => `${o.kind} ${o.name}`).sort()).toEqual(['KafkaTopic my-topic-7', 'Service eventinghello']);
+    expect(report.removed.every((o) => o.metadata === undefined)).toBe(true);
+    expect(report.skipped.map((k) => k.kind)).toContain('KafkaMirrorMaker2');
+    expect(result.stderr).toMatch(/"code":"CLUSTER_FORBIDDEN".*Cleanup is incomplete: \d+ kinds could not be listed \(.*KafkaMirrorMaker2/);
+    await waitFor(async () => (await kubeRequest(env.admin, 'GET', `/apis/serving.knative.dev/v1/namespaces/${ns}/services/eventinghello`)).status === 404, { timeoutMs: 10_000, what: 'the Service to go' });
+    const text = await runCli(['cleanup', '--user', '7', '--context', 'user7', '--namespace', ns], { env: { KUBECONFIG: env.cluster.kubeconfig } });
+    expect(text.code).toBe(1);
+    expect(text.stderr).toMatch(/^warning: skipped KafkaMirrorMaker2: /m);
+  });
+
   it('doctor --output json reports each check, the API groups now ✓', async () => {
     const result = await firehose(['doctor', '--no-kafka', '--output', 'json']);
     const checks = JSON.parse(result.stdout) as Array<{ name: string; ok: boolean }>;
     expect(checks.filter((c) => c.name.includes('kafka.strimzi.io') || c.name.includes('serving.knative.dev')).every((c) => c.ok)).toBe(true);
     expect(checks.some((c) => !c.ok)).toBe(true); // no Knative pods, no Kafka CR here
+    // --no-kafka: no Kafka check at all (it used to say ✓ for localhost:9092).
+    expect(checks.filter((c) => /^Kafka (address|bootstrap|external|cluster CA)/.test(c.name))).toEqual([]);
     expect(result.code).toBe(1);
   });
 });

@@ -118,6 +118,13 @@ describe('runDoctor', () => {
     expect(c['Kafka my-cluster in kafka']!.detail).toBe('exists (no status yet)');
     expect(c['default channel (KafkaChannel)']!.detail).toBe('ConfigMap default-ch-webhook in knative-eventing names KafkaChannel');
     expect(checks.map((x) => x.name)).toEqual([...ALL, 'Kafka bootstrap']);
+
+    // No bootstrap given: the Kafka CR's internal bootstrap is what gets checked, not localhost:9092.
+    let checked: string[] = [];
+    await runDoctor(admin, { kafkaCheck: async (brokers) => { checked = brokers; } });
+    expect(checked).toEqual(['my-cluster-kafka-bootstrap.kafka.svc:9092']);
+    await runDoctor(admin, { kafkaAccess: { brokers: ['given:9093'] }, kafkaCheck: async (brokers) => { checked = brokers; } });
+    expect(checked).toEqual(['given:9093']);
   });
 
   it('as user7 (no RBAC rights): the checks that need reading say forbidden', async () => {

@@ -237,7 +237,7 @@ describe('doctor and kafka ca: the external-listener alternative', () => {
   });
 
   it('doctor reports a missing bootstrap Service as ✗ with a hint', async () => {
-    const result = await firehose(['doctor', '--no-kafka', '--bootstrap', 'nope-kafka-bootstrap.kafka:9092']);
+    const result = await firehose(['doctor', '--bootstrap', 'nope-kafka-bootstrap.kafka:9092', '--connect-timeout', '2s']);
     expect(result.stdout).toMatch(/^✗ Kafka address: No Service nope-kafka-bootstrap in namespace kafka/m);
   });
 

@@ -4,19 +4,23 @@ import { runtimeOf, withExamples } from '../action.js';
 export function doctorCommand(): Command<any, any, any> {
   const command = new Command('doctor')
     .description("The lab's \"verify your setup\" checks: APIs installed, Kafka CR, Knative pods, default channel, how Kafka is reachable from here")
-    .option('--no-kafka', 'skip the Kafka bootstrap check')
+    .option('--no-kafka', 'skip the Kafka checks (address, listeners, CA, bootstrap)')
     .action(async (options, cmd) => {
       const rt = runtimeOf(cmd);
       const cluster = await rt.cluster();
       const { runDoctor } = await import('../../cluster/doctor.js');
+      const connection = await rt.connection();
+      // No --bootstrap (nor environment, nor config file): check the Kafka CR doctor finds.
+      const labKafka = connection.bootstrapSource === 'default';
       const kafkaCheck = options.kafka
-        ? async () => {
+        ? async (brokers: string[]) => {
+            if (labKafka) rt.useBootstrap(brokers.join(','));
             const client = await rt.kafka();
             await (await client.admin()).listTopics();
           }
         : undefined;
-      const connection = await rt.connection();
-      const checks = await runDoctor(cluster, { kafkaCheck, kafkaAccess: { brokers: connection.brokers, viaCluster: connection.viaCluster } });
+      const kafkaAccess = options.kafka ? { brokers: labKafka ? undefined : connection.brokers, viaCluster: connection.viaCluster } : undefined;
+      const checks = await runDoctor(cluster, { kafkaCheck, kafkaAccess });
       if (rt.out.structured) rt.out.data(checks);
       else {
         for (const c of checks) {

@@ -1,5 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { runtimeOf, withExamples } from '../action.js';
+import { subscriptionName } from '../../templates/values.js';
 import { applyTemplate, withApplyOptions } from '../apply-template.js';
 
 export function subscribeCommand(): Command<any, any, any> {
@@ -8,9 +9,11 @@ export function subscribeCommand(): Command<any, any, any> {
     .argument('<channel>', 'channel name')
     .requiredOption('--subscriber <ref>', 'Service name, Kind/name, or URL')
     .option('--reply <ref>', 'where replies go')
-    .option('--name <name>', 'subscription name')
+    .option('--name <name>', 'subscription name (default: <channel>-<subscriber>)')
     .action(async (channel, options, cmd) => {
-      await applyTemplate(runtimeOf(cmd), 'subscription', { channel, subscriber: options.subscriber, reply: options.reply, name: options.name }, options);
+      // One object per channel and subscriber: a second subscribe never replaces the first.
+      const name = options.name ?? subscriptionName(channel, options.subscriber);
+      await applyTemplate(runtimeOf(cmd), 'subscription', { channel, subscriber: options.subscriber, reply: options.reply, name }, options);
     });
-  return withExamples(command, ['firehose subscribe my-channel --subscriber event-display']);
+  return withExamples(command, ['firehose subscribe my-channel --subscriber event-display   # Subscription my-channel-event-display', 'firehose subscribe kch --subscriber eventinghello --name lab-sub']);
 }
