@@ -1,4 +1,4 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import type { Logger } from '../logger.js';
@@ -44,8 +44,7 @@ export class Output {
   readonly verbose: boolean;
   readonly stdout: Writable & { isTTY?: boolean };
   readonly stderr: Writable & { isTTY?: boolean };
-  /** chalk with colour on or off per --no-color / NO_COLOR / TTY. */
-  readonly style: ChalkInstance;
+  private chalk?: ChalkInstance;
 
   constructor(options: OutputOptions) {
     this.format = options.format;
@@ -53,7 +52,18 @@ export class Output {
     this.verbose = options.verbose;
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
-    this.style = new Chalk({ level: options.color ? 1 : 0 });
+  }
+
+  /**
+   * chalk with colour on or off per --no-color / NO_COLOR / TTY. Loaded on first use (a
+   * run without colour never loads it: start-up stays short).
+   */
+  get style(): ChalkInstance {
+    if (!this.chalk) {
+      const { Chalk } = createRequire(import.meta.url)('chalk') as typeof import('chalk');
+      this.chalk = new Chalk({ level: this.color ? 1 : 0 });
+    }
+    return this.chalk;
   }
 
   /** json or yaml: stdout carries documents only, and stderr no decoration for people. */
@@ -102,7 +112,7 @@ export class Output {
   }
 
   paint(style: 'red' | 'yellow' | 'green' | 'gray' | 'bold' | 'cyan', text: string): string {
-    return this.style[style](text);
+    return this.color ? this.style[style](text) : text;
   }
 
   /** The Logger that core modules get. */

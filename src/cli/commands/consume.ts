@@ -1,7 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
-import { consumeTopic } from '../../kafka/consume.js';
 import { parseGroupProtocol } from '../../kafka/group-member.js';
 import type { ConsumedRecord } from '../../kafka/records.js';
 import { parseOffsetSpec } from '../../kafka/offset-spec.js';
@@ -40,6 +39,7 @@ export function consumeCommand(): Command<any, any, any> {
     .option('-f, --format <format>', "value, json (topic, partition, offset, timestamp, key, headers, value; YAML documents with --output yaml), or a kcat format string: %t topic, %p partition, %o offset, %T timestamp, %k key, %K key length, %s value, %S value length, %h headers, \\n newline (e.g. '%p:%o %s\\n')")
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
+      const { consumeTopic } = await import('../../kafka/consume.js');
       const topic = await rt.topicOrDefault(topicArg);
       const format = parseRecordFormat(options.format ?? (rt.out.structured ? 'json' : 'value'));
       const client = await rt.kafka();

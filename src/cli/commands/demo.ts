@@ -2,8 +2,6 @@ import { join } from 'node:path';
 import { stateDir } from '../../config/state-dir.js';
 import { Command } from '@commander-js/extra-typings';
 import { parseDuration } from '../../config/duration.js';
-import { runCommitDemo } from '../../kafka/demo-commit.js';
-import { runOffsetsDemo } from '../../kafka/demo-offsets.js';
 import { runtimeOf, withExamples, withTopicOption } from '../action.js';
 import { parseOffsetReset, parsePositiveInt } from '../flags.js';
 
@@ -15,6 +13,7 @@ function offsetsDemoCommand(): Command<any, any, any> {
     .option('--timeout <duration>', 'how long to wait for the records', '30s')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
+      const { runOffsetsDemo } = await import('../../kafka/demo-offsets.js');
       const topic = await rt.topicOrDefault(topicArg);
       const out = rt.out;
       const result = await runOffsetsDemo(
@@ -49,6 +48,7 @@ function commitDemoCommand(): Command<any, any, any> {
     .option('--idle-timeout <duration>', 'stop when nothing arrived for this long')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
+      const { runCommitDemo } = await import('../../kafka/demo-commit.js');
       const topic = await rt.topicOrDefault(topicArg);
       const out = rt.out;
       const order = options.commitBeforeStore

@@ -1,5 +1,4 @@
 import { Command } from '@commander-js/extra-typings';
-import { describeGroup, executeOffsetReset, listGroups, parseResetTarget, planOffsetReset } from '../../kafka/groups.js';
 import { formatTable } from '../../ui/table.js';
 import { runtimeOf, withExamples } from '../action.js';
 
@@ -8,6 +7,7 @@ export function groupsCommand(): Command<any, any, any> {
     .description('List consumer groups and their state')
     .action(async (_options, cmd) => {
       const rt = runtimeOf(cmd);
+      const { listGroups } = await import('../../kafka/groups.js');
       const groups = await listGroups(await rt.kafka());
       if (rt.out.structured) return rt.out.data(groups);
       if (groups.length === 0) return rt.out.info('No consumer groups.');
@@ -19,6 +19,7 @@ export function groupsCommand(): Command<any, any, any> {
     .argument('<group>', 'consumer group id')
     .action(async (group, _options, cmd) => {
       const rt = runtimeOf(cmd);
+      const { describeGroup } = await import('../../kafka/groups.js');
       const d = await describeGroup(await rt.kafka(), group);
       if (rt.out.structured) return rt.out.data(d);
       rt.out.line(`Group ${rt.out.paint('bold', d.groupId)}: ${d.state}, ${d.members.length} member${d.members.length === 1 ? '' : 's'}, total lag ${d.totalLag}`);
@@ -38,6 +39,7 @@ export function groupsCommand(): Command<any, any, any> {
     .option('--execute', 'apply the plan (the group must have no running consumers)')
     .action(async (group, options, cmd) => {
       const rt = runtimeOf(cmd);
+      const { executeOffsetReset, parseResetTarget, planOffsetReset } = await import('../../kafka/groups.js');
       const client = await rt.kafka();
       const plan = await planOffsetReset(client, { groupId: group, topic: options.topic, to: parseResetTarget(options.to) });
       const rows = options.execute ? await executeOffsetReset(client, plan) : plan.rows;

@@ -1,8 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
-import { createInterface } from 'node:readline';
 import { acksLabel, parseAcks } from '../../kafka/acks.js';
-import { parseCompression } from '../../kafka/compression.js';
-import { produceLines } from '../../kafka/produce.js';
 import { readLineGroups } from '../../util/lines.js';
 import { collect, runtimeOf, withExamples, withTopicOption } from '../action.js';
 import { parseKeyValue, parsePositiveInt } from '../flags.js';
@@ -12,6 +9,7 @@ import type { Runtime } from '../runtime.js';
 /** Typed lines, one at a time, with a "> " prompt that comes back after each ack. */
 async function* promptedLines(rt: Runtime, prompt: () => void): AsyncGenerator<string[]> {
   // The signal closes the interface: the first Ctrl-C ends the input (then flush, summary, 130).
+  const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: rt.io.stdin, terminal: false, signal: rt.signal });
   prompt();
   try {
@@ -33,6 +31,8 @@ export function produceCommand(): Command<any, any, any> {
     .option('-z, --compression <codec>', 'record batches compressed with none, gzip, snappy, lz4 or zstd (kcat -z)', 'none')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
+      const { parseCompression } = await import('../../kafka/compression.js');
+      const { produceLines } = await import('../../kafka/produce.js');
       const topic = await rt.topicOrDefault(topicArg);
       const interactive = Boolean(rt.io.stdin.isTTY);
       const acks = parseAcks(options.acks);

@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../../config/duration.js';
 import { ENV } from '../../config/env.js';
 import { FirehoseError, UsageError } from '../../errors.js';
-import { sendCloudEvent } from '../../events/send.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
 import { parseKeyValue } from '../flags.js';
 import type { Runtime } from '../runtime.js';
@@ -73,6 +72,7 @@ export function sendCommand(): Command<any, any, any> {
     .option('--timeout <duration>', 'give up after this long', '10s')
     .action(async (urlArg, options, cmd) => {
       const rt = runtimeOf(cmd);
+      const { sendCloudEvent } = await import('../../events/send.js');
       const url = urlArg ?? rt.env[ENV.brokerUrl] ?? await runningLabBrokerUrl(rt);
       if (!url) throw new UsageError('No URL to send to.', `Give one (firehose send http://localhost:8080 ...), set ${ENV.brokerUrl}, or start the lab with its broker (firehose up --detach).`);
       const data = await readData(options.data);

@@ -1,6 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
 import type { EventSummary } from '../../events/cloudevent.js';
-import { startEventSink } from '../../events/sink-server.js';
 import { untilAborted } from '../../util/deadline.js';
 import { runtimeOf, withExamples } from '../action.js';
 import { parsePort } from '../flags.js';
@@ -22,6 +21,7 @@ export function sinkCommand(): Command<any, any, any> {
     .option('--reply-data <data>', 'data of the reply event (default: the received data)')
     .action(async (options, cmd) => {
       const rt = runtimeOf(cmd);
+      const { startEventSink } = await import('../../events/sink-server.js');
       const reply = options.replyType ? { type: options.replyType, source: options.replySource, data: options.replyData } : undefined;
       const sink = await startEventSink(
         { port: parsePort(options.port, '--port'), portFlag: '--port', host: options.host, reply },

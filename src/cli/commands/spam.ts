@@ -1,8 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { parseDuration } from '../../config/duration.js';
 import { parseAcks } from '../../kafka/acks.js';
-import { parseCompression } from '../../kafka/compression.js';
-import { spamTopic } from '../../kafka/spam.js';
 import { ProgressBar } from '../../ui/progress.js';
 import { runtimeOf, withExamples, withTopicOption } from '../action.js';
 import { parsePositiveInt } from '../flags.js';
@@ -19,6 +17,8 @@ export function spamCommand(): Command<any, any, any> {
     .option('--delivery-timeout <duration>', 'give up when a batch is not acknowledged within this long, retries included; rides out a broker restart', '60s')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
+      const { parseCompression } = await import('../../kafka/compression.js');
+      const { spamTopic } = await import('../../kafka/spam.js');
       const topic = await rt.topicOrDefault(topicArg);
       const times = parsePositiveInt(options.times, '--times');
       const rate = options.rate === undefined ? undefined : parsePositiveInt(options.rate, '--rate');

@@ -2,7 +2,6 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import type { LogEvent } from '../../cluster/logs.js';
-import { followLocalLab } from '../../local/observe-client.js';
 import type { ObserveMessage } from '../../local/observe-server.js';
 import { runtimeOf, withExamples } from '../action.js';
 import { parsePositiveInt } from '../flags.js';
@@ -25,6 +24,7 @@ export function tailCommand(): Command<any, any, any> {
     .addOption(new Option('--log-stream-timeout <seconds>', 'drop and reopen each log stream after this long').hideHelp())
     .action(async (service, options, cmd) => {
       const rt = runtimeOf(cmd);
+      const { followLocalLab } = await import('../../local/observe-client.js');
       if (options.container && options.allContainers) throw new UsageError('Use --container or --all-containers, not both.');
       const { podNameRegex } = await import('../../cluster/pods.js');
       const nameRegex = podNameRegex(options.pod);

@@ -3,7 +3,6 @@ import { parseDuration } from '../../config/duration.js';
 import { labDefaults, labNames } from '../../config/user.js';
 import type { LabEvent } from '../../local/lab.js';
 import type { LabKafka } from '../../local/lab-kafka.js';
-import { detachLab, recordLab, refuseIfRunning, stopLab } from '../../local/lab-process.js';
 import type { UpState } from '../../local/up-state.js';
 import { collect, runtimeOf, withExamples, withTopicOption } from '../action.js';
 import { parsePort, parsePositiveInt } from '../flags.js';
@@ -100,6 +99,7 @@ export function upCommand(): Command<any, any, any> {
     .option('--detach', 'run in the background; `firehose down` stops it')
     .action(async (topicArg, options, cmd) => {
       const rt = runtimeOf(cmd);
+      const { detachLab, refuseIfRunning } = await import('../../local/lab-process.js');
       const resolvedUser = await rt.user();
       const user = resolvedUser.number;
       if (options.detach) {
@@ -194,6 +194,7 @@ async function runLab(rt: Runtime, resolvedUser: ResolvedUser, topic: string, op
     if (lab.brokerUrl) rt.out.info(`Broker ingress ${lab.brokerUrl} (triggers: ${lab.triggers.join(', ') || 'none'}); try: firehose send ${lab.brokerUrl} --type t --source s`);
     rt.out.info(`Spam it from another terminal: ${spamFromAnotherTerminal(resolvedUser, bootstrap, embeddedKafka, bootstrapFromFlag)}. Ctrl-C stops the lab.`);
   }
+  const { recordLab } = await import('../../local/lab-process.js');
   const forget = await recordLab({ user, env: rt.env }, { ...summary, observeUrl: lab.observeUrl }).catch((error: Error) => {
     rt.out.warn(`${error.message}: tail logs --local will not find this lab.`);
     return undefined;
@@ -212,6 +213,7 @@ export function downCommand(): Command<any, any, any> {
     .option('--timeout <duration>', 'how long to wait for it to stop', labDefaults.stopTimeout)
     .action(async (options, cmd) => {
       const rt = runtimeOf(cmd);
+      const { stopLab } = await import('../../local/lab-process.js');
       const user = (await rt.user()).number;
       const { pid } = await stopLab({ user, env: rt.env, timeoutMs: parseDuration(options.timeout, '--timeout') });
       rt.out.structured ? rt.out.data({ stopped: pid }) : rt.out.line(`Stopped the lab for user ${user} (pid ${pid}).`);

@@ -1,5 +1,4 @@
 import { Command } from '@commander-js/extra-typings';
-import { followLocalLab } from '../../local/observe-client.js';
 import type { PodEvent, PodSummary } from '../../cluster/pods.js';
 import { runtimeOf, withExamples } from '../action.js';
 import { DEFAULT_SERVICE, hiddenWatchTimeout, localLab, parseWatchTimeout, selectorFor } from '../observed-pods.js';
@@ -29,7 +28,8 @@ export class ReadyCounter {
 }
 
 /** Streams the local lab's pod events until the signal aborts or the lab stops. */
-function localPods(observeUrl: string, signal: AbortSignal, onPodEvent: (event: PodEvent) => void): Promise<void> {
+async function localPods(observeUrl: string, signal: AbortSignal, onPodEvent: (event: PodEvent) => void): Promise<void> {
+  const { followLocalLab } = await import('../../local/observe-client.js');
   return followLocalLab(observeUrl, signal, (message) => {
     if (message.stream === 'pod') onPodEvent(message.event);
   });
