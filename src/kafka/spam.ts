@@ -134,11 +134,16 @@ export async function spamTopic(
         if (options.signal?.aborted) break;
       }
       const { bytes, ends } = spamValues(queued, Math.min(queued + chunk, options.times));
-      for (let k = 0; k < ends.length; k++, queued++) {
-        const wait = producer.sendValue(options.topic, queued % partitions, bytes, k === 0 ? 0 : ends[k - 1]!, ends[k]!);
-        // Back-pressure (the buffer is full), or Ctrl-C while waiting for it.
-        if (wait && (await Promise.race([wait.then(() => true), interrupted.promise])) !== true) break;
+      // Record i goes to partition i % partitions: one bulk call per partition for the chunk.
+      const waits: Array<Promise<void>> = [];
+      for (let p = 0; p < partitions && p < ends.length; p++) {
+        const first = (((p - queued) % partitions) + partitions) % partitions;
+        const wait = producer.sendValues(options.topic, p, bytes, ends, first, partitions);
+        if (wait) waits.push(wait);
       }
+      queued += ends.length;
+      // Back-pressure (the buffer is full), or Ctrl-C while waiting for it.
+      if (waits.length > 0 && (await Promise.race([Promise.all(waits).then(() => true), interrupted.promise])) !== true) break;
     }
     // Everything queued acknowledged, or Ctrl-C: then stop at once with what was acknowledged.
     if (!options.signal?.aborted) await Promise.race([producer.flush(), interrupted.promise]);

@@ -44,6 +44,20 @@ describe('spam', () => {
     expect(sorted((await readBack(topic, 5)).map((r) => r.value))).toEqual(sorted(spamValues(5)));
   });
 
+  it('record i lands in partition i % partitions, in order there, across chunks and full batches', async () => {
+    const topic = await newTopic('spam-placement', 3);
+    const times = 250_000; // 250 chunks of 1000, ~9.5 MB: many batches sealed full on every partition
+    expectOk(await firehose(['spam', topic, '--times', String(times), '--acks', '1']));
+    for (const partition of [0, 1, 2]) {
+      const read = expectOk(await firehose(['consume', topic, '-p', String(partition), '--offset', 'beginning', '-e', '-f', '%o %s\\n']));
+      const lines = read.stdout.trimEnd().split('\n');
+      const expected = Math.ceil((times - partition) / 3);
+      expect(lines).toHaveLength(expected);
+      // Offsets 0, 1, 2, … hold records partition, partition + 3, partition + 6, …
+      for (const k of [0, 1, 999, expected - 1]) expect(lines[k]).toBe(`${k} { "message": "Sending Message: ${partition + 3 * k}" }`);
+    }
+  });
+
   for (const acks of ['0', '1']) {
     it(`--acks ${acks} delivers every message`, async () => {
       const topic = await newTopic(`spam-acks-${acks}`);

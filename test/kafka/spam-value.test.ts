@@ -36,3 +36,11 @@ describe('spamValues', () => {
     expect(ends.at(-1)).toBe(bytes.length);
   });
 });
+
+describe('spamValues at the edges of digit counts', () => {
+  it.each([[0, 12], [99_995, 100_005], [9_999_990, 10_000_010]])('%i … %i', (from, to) => {
+    const { bytes, ends } = spamValues(from, to);
+    const cut = Array.from(ends, (end, k) => bytes.subarray(k === 0 ? 0 : ends[k - 1], end).toString('latin1'));
+    expect(cut).toEqual(Array.from({ length: to - from }, (_, k) => spamValue(from + k)));
+  });
+});

@@ -206,6 +206,43 @@ export class Producer {
     return this.taken(state, this.open(state).builder!.appendValue(source, start, end, now, this.batchBytes), true);
   }
 
+  /**
+   * sendValue in bulk: the values source[ends[k - 1], ends[k]) (from 0 for k = 0) for k =
+   * first, first + step, … below ends.length, in that order, all to `partition`. One clock
+   * read and one back-pressure check per call (spam's hot loop: a chunk of values spread
+   * round-robin over the partitions is one call per partition). Returns as send() does.
+   */
+  sendValues(topic: string, partition: number, source: Buffer, ends: Uint32Array, first: number, step: number): Promise<void> | undefined {
+    if (this.error) return Promise.reject(this.error);
+    if (this.aborted) return Promise.reject(new Error('the producer was aborted'));
+    const states = this.partitions.get(topic);
+    if (!states) return this.loadTopic(topic).then(() => this.sendValues(topic, partition, source, ends, first, step));
+    const state = states[partition];
+    if (!state) return Promise.reject(new Error(`topic "${topic}" has no partition ${partition}`));
+    const now = Date.now();
+    let sealed = false;
+    for (let k = first; k < ends.length; k += step) {
+      const start = k === 0 ? 0 : ends[k - 1]!;
+      let batch = state.open ?? this.open(state);
+      let bytes = batch.builder!.appendValue(source, start, ends[k]!, now, this.batchBytes);
+      if (bytes === 0) {
+        // The value does not fit: this batch goes, and the value starts the next one.
+        this.seal(state);
+        sealed = true;
+        batch = this.open(state);
+        bytes = batch.builder!.appendValue(source, start, ends[k]!, now, this.batchBytes);
+      }
+      batch.bytes += bytes;
+      this.buffered += bytes;
+      if (batch.bytes >= this.batchBytes) {
+        this.seal(state);
+        sealed = true;
+      }
+    }
+    if (this.buffered > this.bufferBytes) return new Promise((resolve) => this.spaceWaiters.push(resolve));
+    return sealed ? new Promise((resolve) => setImmediate(resolve)) : undefined;
+  }
+
   /** Bookkeeping after a record of `bytes` went into the partition's open batch. */
   private taken(state: PartitionState, bytes: number, sealed: boolean): Promise<void> | undefined {
     const batch = state.open!;
