@@ -67,8 +67,9 @@ export function buildProgram(): Command {
     .option('--connect-timeout <duration>', 'give up reaching Kafka after this long (default 10s)', checked(parseDuration, '--connect-timeout'))
     .option('--via-cluster', `reach Kafka through the Kubernetes API (port-forward to the broker pods); automatic when the bootstrap is a cluster service name that does not resolve here; env ${ENV.viaCluster}=1`)
     .option('--kafka-context <name>', `a named Kafka connection from the config file (config add-context); env ${ENV.kafkaContext}`)
-    .option('--namespace <ns>', 'Kubernetes namespace')
+    .option('-n, --namespace <ns>', 'Kubernetes namespace (kubectl -n)')
     .option('--context <name>', 'kubeconfig context')
+    .option('--kubeconfig <file>', `kubeconfig file (as kubectl --kubeconfig; default: $KUBECONFIG, else ~/.kube/config)`)
     .addOption(new Option('-o, --output <format>', `text, json or yaml; env ${ENV.output}`).choices(OUTPUT_FORMATS))
     .option('--no-color', `plain output (also ${ENV.noColor})`)
     .option('--verbose', 'debug logs and stack traces');

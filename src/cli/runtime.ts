@@ -17,6 +17,8 @@ export interface GlobalFlags extends ConnectionFlags {
   output?: string;
   color?: boolean;
   verbose?: boolean;
+  /** kubectl's --kubeconfig: this file instead of $KUBECONFIG or ~/.kube/config. */
+  kubeconfig?: string;
   /** `-t/--topic` of a command that takes a topic (kcat's and the console tools' way). */
   topic?: string;
 }
@@ -213,6 +215,7 @@ export class Runtime {
       const config = await this.config();
       const { connectCluster } = await import('../cluster/connect.js');
       const client = await connectCluster({
+        kubeconfig: this.flags.kubeconfig,
         context: this.flags.context ?? config.context,
         namespace: this.flags.namespace ?? config.namespace,
         env: this.env,

@@ -164,6 +164,19 @@ describe('with the lab CRDs', () => {
     expect((await firehose([...argv, '--trusted-certificate-secret', 'no-such-secret', '--dry-run'])).code).toBe(0);
   });
 
+  it('takes kubectl\'s spellings: --kubeconfig FILE (no KUBECONFIG set), -n, and -A on cleanup', async () => {
+    const argv = ['deploy', 'sink', '--no-wait', '--user', '7', '--context', 'admin', '--kubeconfig', env.cluster.kubeconfig, '-n', NS];
+    const result = await runCli(argv, { env: {} });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^✓ Service eventinghello (created|unchanged) \(serving\.knative\.dev\/v1, namespace lab-7\)$/m);
+    const missing = await runCli(['deploy', 'sink', '--no-wait', '--user', '7', '--kubeconfig', '/nonexistent/kubeconfig'], { env: { KUBECONFIG: env.cluster.kubeconfig } });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No kubeconfig at /nonexistent/kubeconfig');
+    const everywhere = await runCli(['cleanup', '-A', '--dry-run', '--user', '7', '--context', 'admin', '--output', 'json'], { env: { KUBECONFIG: env.cluster.kubeconfig } });
+    expect(everywhere.code, everywhere.stderr).toBe(0);
+    expect((JSON.parse(everywhere.stdout) as { removed: Array<{ name: string }> }).removed.map((o) => o.name)).toContain('eventinghello');
+  });
+
   it('apply ping-source on a cluster without PingSource says it is not installed', async () => {
     const result = await firehose(['apply', 'ping-source', '--no-wait']);
     expect(result.code).toBe(1);

@@ -6,7 +6,7 @@ export function cleanupCommand(): Command<any, any, any> {
   const command = new Command('cleanup')
     .description('Delete everything firehose created for your user (by label), and nothing else')
     .option('--dry-run', 'list what would be deleted')
-    .option('--all-namespaces', 'look in every namespace, not just the current one')
+    .option('-A, --all-namespaces', 'look in every namespace, not just the current one (kubectl -A)')
     .action(async (options, cmd) => {
       const rt = runtimeOf(cmd);
       const user = (await rt.user()).number;
