@@ -1,6 +1,7 @@
 // What `tail logs` and `watch pods` share: which pods they follow, on the cluster or in the
 // local lab (`firehose up`), and the hidden --watch-timeout flag.
 import { Option } from '@commander-js/extra-typings';
+import { ENV } from '../config/env.js';
 import type { FirehoseError } from '../errors.js';
 import type { Runtime } from './runtime.js';
 import { parsePositiveInt } from './flags.js';
@@ -27,16 +28,24 @@ export function parseWatchTimeout(text: string | undefined): number | undefined 
  * that lab too when there is no kubeconfig at all (no cluster to watch). Else undefined.
  */
 export async function localLab(rt: Runtime, forced: boolean): Promise<string | undefined> {
-  const { findLocalLab } = await import('../local/observe-client.js');
-  const user = forced ? (await rt.user()).number : undefined;
-  if (user !== undefined) return findLocalLab(rt.env, user);
+  const { findLocalLab, findOnlyLocalLab } = await import('../local/observe-client.js');
+  if (forced) {
+    // No user number known (nor asked): the one lab running here, whoever's it is.
+    if (await userKnown(rt)) return findLocalLab(rt.env, (await rt.user()).number);
+    return (await findOnlyLocalLab(rt.env)).observeUrl;
+  }
   try {
     await rt.cluster();
     return undefined;
   } catch (error) {
     if ((error as FirehoseError).code !== 'KUBECONFIG_MISSING') throw error;
-    const fallbackUser = await rt.user().catch(() => undefined);
-    if (!fallbackUser) throw error;
-    return findLocalLab(rt.env, fallbackUser.number).catch(() => { throw error; });
+    const fallbackUser = (await userKnown(rt)) ? await rt.user().catch(() => undefined) : undefined;
+    if (fallbackUser) return findLocalLab(rt.env, fallbackUser.number).catch(() => { throw error; });
+    return (await findOnlyLocalLab(rt.env).catch(() => { throw error; })).observeUrl;
   }
+}
+
+/** A user number given (flag, environment, config file), so nothing would be asked for it. */
+async function userKnown(rt: Runtime): Promise<boolean> {
+  return rt.flags.user !== undefined || Boolean(rt.env[ENV.user]) || (await rt.config()).user !== undefined;
 }

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ENV, type EnvSource } from '../config/env.js';
@@ -35,6 +35,20 @@ export interface DetachedLab {
 
 /** What the running lab records, besides what lab-process knows itself (pid, user, log, start time). */
 export type LabRecord = Omit<UpState, 'pid' | 'user' | 'logFile' | 'startedAt'>;
+
+/** Every lab running on this machine (any user), as their state files have them. */
+export async function runningLabs(env: EnvSource): Promise<UpState[]> {
+  const dir = dirname(upStatePath(env, 0));
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const labs: UpState[] = [];
+  for (const name of names) {
+    const user = /^up-user(\d+)\.json$/.exec(name)?.[1];
+    if (user === undefined) continue;
+    const state = await runningLab({ env, user: Number(user) }).catch(() => undefined);
+    if (state) labs.push(state);
+  }
+  return labs.sort((a, b) => a.user - b.user);
+}
 
 /** The user's lab as its state file has it, when that process is alive. */
 export async function runningLab(options: LabProcessOptions): Promise<UpState | undefined> {

@@ -1,7 +1,7 @@
 import type { EnvSource } from '../config/env.js';
-import { FirehoseError } from '../errors.js';
+import { FirehoseError, UsageError } from '../errors.js';
 import type { ObserveMessage } from './observe-server.js';
-import { runningLab } from './lab-process.js';
+import { runningLab, runningLabs } from './lab-process.js';
 
 /** The observe URL of the user's running `firehose up`; LAB_NOT_RUNNING when there is none. */
 export async function findLocalLab(env: EnvSource, user: number): Promise<string> {
@@ -12,6 +12,22 @@ export async function findLocalLab(env: EnvSource, user: number): Promise<string
     });
   }
   return state.observeUrl;
+}
+
+/**
+ * The observe URL of the one lab with sink workers running on this machine, whoever's it
+ * is (`tail logs --local` without a user number); LAB_NOT_RUNNING when there is none, a
+ * usage error naming the users when there are several.
+ */
+export async function findOnlyLocalLab(env: EnvSource): Promise<{ user: number; observeUrl: string }> {
+  const labs = (await runningLabs(env)).filter((lab) => lab.observeUrl);
+  if (labs.length === 1) return { user: labs[0]!.user, observeUrl: labs[0]!.observeUrl! };
+  if (labs.length === 0) {
+    throw new FirehoseError('LAB_NOT_RUNNING', 'No local lab with sink workers is running on this machine.', {
+      hint: 'Start one with `firehose up` (without --sink), or drop --local to watch the cluster.',
+    });
+  }
+  throw new UsageError(`Local labs of users ${labs.map((l) => l.user).join(', ')} are running here: say which one.`, `Pass --user ${labs[0]!.user} (or another of them).`);
 }
 
 /**

@@ -1,6 +1,6 @@
 // `firehose up` in-process with its own sink workers: the lab's flow from spam to scaling
 // workers and back to zero, as its output shows it.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,7 +53,8 @@ describe('firehose up (local workers)', () => {
     const up = startInProcess(['up', '--user', user, '--bootstrap', kafkaFromTests().bootstrap, '--max-scale', '3', '--idle', '1s', '--cold-start', '50ms', '--no-broker']);
     try {
       await waitFor(() => up.output.stderr.includes('assigned partitions'), { timeoutMs: 30_000, what: 'the lab to start' });
-      const tail = startInProcess(['tail', 'logs', '--local', '--user', user, '--no-color']);
+      // No --user: the one lab running here is found (watch names it, as before).
+      const tail = startInProcess(['tail', 'logs', '--local', '--no-color']);
       const watch = startInProcess(['watch', 'pods', '--local', '--user', user]);
       try {
         await waitFor(() => tail.output.stderr.includes("Following the local lab's sink workers"), { timeoutMs: 10_000, what: 'tail to connect' });
@@ -101,6 +102,22 @@ describe('firehose up (local workers)', () => {
     expect(await tail.exit).toBe(1);
     expect(tail.output.stderr).toMatch(/^error: No local lab with sink workers is running for user \d+\.$/m);
     expect(tail.output.stderr).toMatch(/^hint: Start one with `firehose up`/m);
+  });
+
+  it('--local without --user and several labs running here says which users to pick from', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'firehose-labs-'));
+    try {
+      await mkdir(join(state, 'firehose'));
+      for (const user of [3, 8]) {
+        // This test process stands in for both labs (the state file only needs a live pid).
+        await writeFile(join(state, 'firehose', `up-user${user}.json`), JSON.stringify({ pid: process.pid, user, observeUrl: 'http://127.0.0.1:1/', sinkUrl: 'x', bootstrap: 'x', embeddedKafka: false, logFile: '', startedAt: '' }));
+      }
+      const tail = startInProcess(['tail', 'logs', '--local'], { env: { XDG_STATE_HOME: state } });
+      expect(await tail.exit).toBe(2);
+      expect(tail.output.stderr).toMatch(/^error: Local labs of users 3, 8 are running here: say which one\.$/m);
+    } finally {
+      await rm(state, { recursive: true, force: true });
+    }
   });
 
   it('--subscribe: a channel sends every event to each subscriber', { timeout: 90_000 }, async () => {
