@@ -56,16 +56,21 @@ describe('firehose up (local workers)', () => {
       // No --user: the one lab running here is found (watch names it, as before).
       const tail = startInProcess(['tail', 'logs', '--local', '--no-color']);
       const watch = startInProcess(['watch', 'pods', '--local', '--user', user]);
+      // stern's filters: only the lines of records 10..19.
+      const filtered = startInProcess(['tail', 'logs', '--local', '--user', user, '--no-color', '--include', 'Sending Message: 1\\d', '--exclude', 'Message: 1[5-9]']);
       try {
         await waitFor(() => tail.output.stderr.includes("Following the local lab's sink workers"), { timeoutMs: 10_000, what: 'tail to connect' });
         await waitFor(() => watch.output.stderr.includes("Watching the local lab's sink workers"), { timeoutMs: 10_000, what: 'watch to connect' });
+        await waitFor(() => filtered.output.stderr.includes("Following the local lab's sink workers"), { timeoutMs: 10_000, what: 'the filtered tail to connect' });
         expectOk(await firehose(['spam', '--user', user, '--times', '20']));
         await waitFor(() => (tail.output.stdout.match(/POST:/g) ?? []).length >= 20, { timeoutMs: 30_000, what: '20 POST lines in tail' });
         await waitFor(() => /ready 0 \(max [1-3]\)/.test(watch.output.stdout) && /^DELETED /m.test(watch.output.stdout), { timeoutMs: 30_000, what: 'scale to zero in watch' });
       } finally {
         expect(await tail.stop()).toBe(130);
         expect(await watch.stop()).toBe(130);
+        expect(await filtered.stop()).toBe(130);
       }
+      expect([...filtered.output.stdout.matchAll(/Sending Message: (\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b)).toEqual([10, 11, 12, 13, 14]);
       // Each line is prefixed with its worker, named like a Knative pod.
       expect(tail.output.stdout).toMatch(/^eventinghello-00001-deployment-[a-z0-9]{5} INFO \[eventing-hello\] .*POST:\{ "message": "Sending Message: \d+" \}$/m);
       expect(tail.output.stderr).toMatch(/^\+ eventinghello-00001-deployment-/m);

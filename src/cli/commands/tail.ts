@@ -3,10 +3,19 @@ import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import type { LogEvent } from '../../cluster/logs.js';
 import type { ObserveMessage } from '../../local/observe-server.js';
-import { runtimeOf, withExamples } from '../action.js';
+import { collect, runtimeOf, withExamples } from '../action.js';
 import { parsePositiveInt } from '../flags.js';
 import { paintPod } from '../../ui/pods.js';
 import { DEFAULT_SERVICE, hiddenWatchTimeout, localLab, parseWatchTimeout, selectorFor } from '../observed-pods.js';
+
+/** A --include/--exclude regex; a bad one is a usage error naming the flag. */
+function lineRegex(text: string, flag: string): RegExp {
+  try {
+    return new RegExp(text);
+  } catch (error) {
+    throw new UsageError(`${flag} "${text}" is not a regular expression: ${(error as Error).message}.`);
+  }
+}
 
 export function tailCommand(): Command<any, any, any> {
   const logs = new Command('logs')
@@ -16,6 +25,8 @@ export function tailCommand(): Command<any, any, any> {
     .option('--all-containers', 'follow every container of each pod')
     .option('--selector <labels>', 'label selector instead of the service\'s (e.g. app=foo,tier=web)')
     .option('--pod <regex>', 'only pods whose name matches')
+    .option('-i, --include <regex>', 'only lines matching this regex, repeatable (stern --include)', collect, [])
+    .option('-e, --exclude <regex>', 'leave out lines matching this regex, repeatable (stern --exclude)', collect, [])
     .option('--timestamps', 'print each line\'s timestamp')
     .option('--since <duration>', 'only lines newer than this (e.g. 5m)')
     .option('--tail <n>', 'only the last N lines of each container to start with')
@@ -32,10 +43,14 @@ export function tailCommand(): Command<any, any, any> {
       const tailLines = options.tail === undefined ? undefined : parsePositiveInt(options.tail, '--tail', { allowZero: true });
       const watchTimeoutSeconds = parseWatchTimeout(options.watchTimeout);
       const showContainer = Boolean(options.allContainers);
+      const include = options.include.map((r: string) => lineRegex(r, '--include'));
+      const exclude = options.exclude.map((r: string) => lineRegex(r, '--exclude'));
+      const shown = (line: string) => (include.length === 0 || include.some((r) => r.test(line))) && !exclude.some((r) => r.test(line));
       const status = (text: string) => rt.out.info(rt.out.paint('gray', text));
       const onLogEvent = (event: LogEvent) => {
         switch (event.kind) {
           case 'line':
+            if (!shown(event.line)) break;
             if (rt.out.structured) {
               rt.out.data({ pod: event.pod, container: event.container, time: event.time, line: event.line });
             } else {
@@ -90,6 +105,7 @@ export function tailCommand(): Command<any, any, any> {
     'firehose tail logs --since 5m --timestamps',
     'firehose tail logs --selector app=event-display --all-containers',
     'firehose tail logs --output json | jq -r .line',
+    "firehose tail logs --include 'Sending Message' --exclude 'health'",
   ]);
   return withExamples(new Command('tail').description('Follow things on the cluster').addCommand(logs), ['firehose tail logs', 'firehose tail logs event-display --since 5m']);
 }
