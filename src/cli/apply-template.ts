@@ -1,5 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { parseDuration } from '../config/duration.js';
+import { UsageError } from '../errors.js';
 import type { DeployedObject } from '../cluster/deploy.js';
 import { parseApiVersionFlag } from '../templates/render.js';
 import { withSpinner } from '../ui/spinner.js';
@@ -14,7 +15,8 @@ import type { Runtime } from './runtime.js';
 interface ApplyFlags {
   set: string[];
   apiVersion: string[];
-  dryRun?: boolean;
+  /** --dry-run alone is server (true); --dry-run=client renders here without asking the cluster. */
+  dryRun?: boolean | string;
   wait: boolean;
   timeout: string;
 }
@@ -23,7 +25,7 @@ export function withApplyOptions<C extends Command<any, any, any>>(command: C): 
   return command
     .option('--set <key=value>', 'template value, repeatable (see `firehose render`)', collect, [])
     .option('--api-version <Kind=group/version>', 'use this version instead of what the cluster serves, repeatable', collect, [])
-    .option('--dry-run', 'let the server validate it, change nothing, print what would be applied')
+    .option('--dry-run [mode]', 'server (the default): the server validates, nothing changes; client: print the YAML without asking the cluster (as kubectl)')
     .option('--no-wait', 'do not wait for the Ready condition')
     .option('--timeout <duration>', 'how long to wait for Ready', '120s') as C;
 }
@@ -32,7 +34,9 @@ export function withApplyOptions<C extends Command<any, any, any>>(command: C): 
 export async function applyTemplate(rt: Runtime, template: string, values: Record<string, string | undefined>, commandOptions: object): Promise<DeployedObject[]> {
   // withApplyOptions() declared these on the command; commander's typing cannot see them.
   const flags = commandOptions as ApplyFlags;
+  const dryRun = parseDryRun(flags.dryRun);
   const user = (await rt.user()).number;
+  if (dryRun === 'client') return renderOnly(rt, template, user, values, flags);
   const cluster = await rt.cluster();
   const { deployTemplate } = await import('../cluster/deploy.js');
   const merged: Record<string, string> = {};
@@ -46,7 +50,7 @@ export async function applyTemplate(rt: Runtime, template: string, values: Recor
     user,
     values: merged,
     apiVersions: Object.fromEntries(flags.apiVersion.map(parseApiVersionFlag)),
-    dryRun: Boolean(flags.dryRun),
+    dryRun: dryRun === 'server',
     wait: flags.wait,
     timeoutMs: parseDuration(flags.timeout, '--timeout'),
     signal: rt.signal,
@@ -65,6 +69,29 @@ export async function applyTemplate(rt: Runtime, template: string, values: Recor
     rt.out.line(await toYaml(results.map((r) => r.object as never)));
   }
   return results;
+}
+
+/** kubectl's --dry-run values: none, server (also the bare flag) or client. */
+function parseDryRun(value: boolean | string | undefined): 'none' | 'server' | 'client' {
+  if (value === undefined || value === false) return 'none';
+  if (value === true || value === 'server') return 'server';
+  if (value === 'client') return 'client';
+  throw new UsageError(`--dry-run must be server or client, not "${value}".`, 'server: the cluster validates without storing; client: print the YAML without asking the cluster. A name right after a bare --dry-run is taken as its mode: write --dry-run=server, or the name first.');
+}
+
+/** --dry-run=client: the objects as they would be applied, rendered here (default versions, no cluster). */
+async function renderOnly(rt: Runtime, template: string, user: number, values: Record<string, string | undefined>, flags: ApplyFlags): Promise<DeployedObject[]> {
+  const { renderTemplate, toYaml } = await import('../templates/render.js');
+  const merged: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) if (value !== undefined) merged[key] = value;
+  for (const entry of flags.set) {
+    const [key, value] = parseKeyValue(entry, '--set');
+    merged[key] = value;
+  }
+  const objects = await renderTemplate(template, { user, namespace: rt.flags.namespace, values: merged, apiVersions: Object.fromEntries(flags.apiVersion.map(parseApiVersionFlag)) });
+  if (rt.out.structured) rt.out.data(objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects });
+  else await rt.out.write(await toYaml(objects));
+  return [];
 }
 
 /** A `create [name]` subcommand that applies `template` with the values its flags give. */

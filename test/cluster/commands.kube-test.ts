@@ -168,7 +168,7 @@ describe('with the lab CRDs', () => {
     const argv = ['deploy', 'sink', '--no-wait', '--user', '7', '--context', 'admin', '--kubeconfig', env.cluster.kubeconfig, '-n', NS];
     const result = await runCli(argv, { env: {} });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^✓ Service eventinghello (created|unchanged) \(serving\.knative\.dev\/v1, namespace lab-7\)$/m);
+    expect(result.stdout).toMatch(/^✓ Service eventinghello (created|configured|unchanged) \(serving\.knative\.dev\/v1, namespace lab-7\)$/m);
     const missing = await runCli(['deploy', 'sink', '--no-wait', '--user', '7', '--kubeconfig', '/nonexistent/kubeconfig'], { env: { KUBECONFIG: env.cluster.kubeconfig } });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('No kubeconfig at /nonexistent/kubeconfig');

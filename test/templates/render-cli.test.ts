@@ -159,3 +159,22 @@ describe('firehose render: usage errors (exit 2, one line)', () => {
     expectUsage(await runCli(['render', 'kafka-topic', '--user', '7', '--api-version', 'KafkaTopic=strimzi.io/v1']), 'kafka.strimzi.io, not strimzi.io');
   });
 });
+
+describe('--dry-run=client on the commands that apply (kubectl\'s client dry run)', () => {
+  it('prints the YAML it would apply without a cluster (no kubeconfig at all)', async () => {
+    const result = await runCli(['deploy', 'sink', '--user', '7', '--dry-run=client', '--set', 'maxScale=3']);
+    expect(result.code, result.stderr).toBe(0);
+    const object = parse(result.stdout) as { kind: string; metadata: { name: string; labels: Record<string, string> }; spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    expect(object).toMatchObject({ kind: 'Service', metadata: { name: 'eventinghello', labels: { 'firehose.dev/user': '7' } } });
+    expect(object.spec.template.metadata.annotations['autoscaling.knative.dev/maxScale']).toBe('3');
+    const subscribe = await runCli(['subscribe', 'ch', '--subscriber', 'event-display', '--user', '7', '--dry-run', 'client', '--output', 'json']);
+    expect(subscribe.code, subscribe.stderr).toBe(0);
+    expect(JSON.parse(subscribe.stdout)).toMatchObject({ kind: 'Subscription', metadata: { name: 'ch-event-display' } });
+  });
+
+  it('another mode is a usage error', async () => {
+    const result = await runCli(['deploy', 'sink', '--user', '7', '--dry-run=later']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--dry-run must be server or client, not "later".');
+  });
+});
