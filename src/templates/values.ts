@@ -66,7 +66,28 @@ export function scalar(value: string): string | number | boolean {
 
 // The kinds a sink/subscriber/reply/channel reference may name (default apiVersion: the catalogue's).
 const REF_KINDS: KnownKind[] = ['Service', 'Broker', 'Channel', 'InMemoryChannel', 'KafkaChannel', 'KafkaSink'];
-const REF_ALIASES: Record<string, KnownKind> = { ksvc: 'Service', svc: 'Service' };
+const REF_ALIASES: Record<string, KnownKind> = { ksvc: 'Service' };
+
+/**
+ * kn's reference syntax for sinks and subscribers: prefix:name[:namespace]. `svc` is a plain
+ * Kubernetes Service (core v1: seed 003's triggers point at those), `ksvc` a Knative Service.
+ */
+const KN_PREFIXES: Record<string, KnownKind | 'CoreService'> = { ksvc: 'Service', svc: 'CoreService', broker: 'Broker', channel: 'Channel', kafkasink: 'KafkaSink' };
+
+/** `ksvc:NAME`, `svc:NAME`, `broker:NAME`, `channel:NAME`, `kafkasink:NAME`, each with an optional `:NAMESPACE`; undefined for anything else. */
+export function knReference(key: string, value: string, ctx: Ctx): Obj | undefined {
+  const match = /^([a-z]+):([^:/]+)(?::([^:/]+))?$/.exec(value);
+  if (!match || /^https?$/.test(match[1]!)) return undefined;
+  const kind = KN_PREFIXES[match[1]!];
+  if (!kind) bad(key, value, `${key} takes kn's prefix:name[:namespace] with prefix one of ${Object.keys(KN_PREFIXES).join(', ')}, a name, Kind/name, or a URL`);
+  const name = objectName(key, match[2]!);
+  const namespace = match[3] === undefined ? undefined : objectName(key, match[3]);
+  const ref: Obj = kind === 'CoreService'
+    ? { apiVersion: 'v1', kind: 'Service', name }
+    : { apiVersion: ctx.apiVersions[kind] ?? defaultApiVersion(kind), kind, name };
+  if (namespace) ref.namespace = namespace;
+  return ref;
+}
 
 export interface Ctx {
   apiVersions: Record<string, string>;
@@ -87,8 +108,10 @@ export function kReference(key: string, value: string, defaultKind: KnownKind, c
   return { apiVersion: ctx.apiVersions[kind] ?? defaultApiVersion(kind), kind, name };
 }
 
-/** A Knative Destination: `name` (defaultKind), `Kind/name`, or an http(s) URL. */
+/** A Knative Destination: `name` (defaultKind), `Kind/name`, kn's `prefix:name[:namespace]`, or an http(s) URL. */
 export function destination(key: string, value: string, defaultKind: KnownKind, ctx: Ctx): Obj {
+  const kn = knReference(key, value, ctx);
+  if (kn) return { ref: kn };
   if (/^https?:\/\//i.test(value)) {
     try {
       new URL(value);
@@ -115,6 +138,8 @@ export function subscriptionName(channel: string, subscriber: string): string {
     }
   } else if (subscriber.includes('/')) {
     target = subscriber.slice(subscriber.lastIndexOf('/') + 1);
+  } else if (subscriber.includes(':')) {
+    target = subscriber.split(':')[1] ?? subscriber; // kn's prefix:name[:namespace]
   }
   const label = `${channel}-${target}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '');
   return label.slice(0, 63).replace(/-+$/, '') || 'subscription';

@@ -7,7 +7,7 @@ export function subscribeCommand(): Command<any, any, any> {
   const command = withApplyOptions(new Command('subscribe'))
     .description('Subscribe a service to a channel (a Subscription)')
     .argument('<channel>', 'channel name')
-    .requiredOption('--subscriber <ref>', 'Service name, Kind/name, or URL')
+    .requiredOption('--subscriber <ref>', "a Knative Service name, kn's ksvc:NAME / svc:NAME / broker:NAME / channel:NAME / kafkasink:NAME (optional :NAMESPACE), Kind/name, or URL")
     .option('--reply <ref>', 'where replies go')
     .option('--name <name>', 'subscription name (default: <channel>-<subscriber>)')
     .action(async (channel, options, cmd) => {
