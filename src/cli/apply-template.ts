@@ -94,6 +94,21 @@ async function renderOnly(rt: Runtime, template: string, user: number, values: R
   return [];
 }
 
+/** Knative delivery flags for triggers and subscriptions (spec.delivery). */
+export function withDeliveryOptions<C extends Command<any, any, any>>(command: C): C {
+  return command
+    .option('--dead-letter <ref>', 'where events go after the last retry (a Service name, kn\'s svc:NAME etc., or URL)')
+    .option('--retry <n>', 'retries after the first attempt')
+    .option('--backoff-delay <duration>', 'first retry delay (200ms, 2s or ISO 8601 PT0.2S)')
+    .option('--backoff-policy <policy>', 'exponential or linear') as C;
+}
+
+/** The template values the delivery flags give. */
+export function deliveryValues(flags: object): Record<string, string | undefined> {
+  const options = flags as { deadLetter?: string; retry?: string; backoffDelay?: string; backoffPolicy?: string };
+  return { deadLetter: options.deadLetter, retry: options.retry, backoffDelay: options.backoffDelay, backoffPolicy: options.backoffPolicy };
+}
+
 /** A `create [name]` subcommand that applies `template` with the values its flags give. */
 export function createSub(name: string, template: string, description: string, configure: (c: Command<any, any, any>) => Command<any, any, any>, values: (name: string | undefined, options: any) => Record<string, string | undefined>, examples: string[]) {
   const command = configure(withApplyOptions(new Command(name)).description(description).argument('[name]', 'object name'))

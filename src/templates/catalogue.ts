@@ -59,6 +59,23 @@ function ensure(obj: Obj, ...path: string[]): Obj {
   return at;
 }
 
+/** A duration as Knative's delivery wants it (ISO 8601: PT0.2S); 200ms, 2s and PT0.2S are all taken. */
+function isoDuration(key: string, value: string): string {
+  if (/^P(T(\d+(\.\d+)?[HMS])+|\d+D)$/.test(value)) return value;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  if (!match) bad(key, value, `${key} takes a duration such as 200ms, 2s or PT0.2S`);
+  const seconds = Number(match[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return `PT${Number(seconds.toFixed(3))}S`;
+}
+
+/** Knative's spec.delivery on triggers and subscriptions: dead letter sink, retries, backoff. */
+const deliveryKeys: KeyDef[] = [
+  { key: 'deadLetter', apply: (o, v, ctx) => void (ensure(o, 'spec', 'delivery').deadLetterSink = destination('deadLetter', v, 'Service', ctx)) },
+  { key: 'retry', apply: (o, v) => void (ensure(o, 'spec', 'delivery').retry = wholeNumber('retry', v, 0)) },
+  { key: 'backoffDelay', apply: (o, v) => void (ensure(o, 'spec', 'delivery').backoffDelay = isoDuration('backoffDelay', v)) },
+  { key: 'backoffPolicy', apply: (o, v) => void (ensure(o, 'spec', 'delivery').backoffPolicy = oneOf('backoffPolicy', v, ['exponential', 'linear'])) },
+];
+
 /** Sets `key=value` in a Java properties text, replacing the key's line or appending one. */
 function setProperty(textBlock: string, key: string, value: string): string {
   const lines = textBlock.replace(/\n+$/, '').split('\n');
@@ -180,6 +197,9 @@ const TEMPLATES: TemplateDef[] = [
       nameKey(),
       { key: 'broker', apply: (o, v) => void (o.spec.broker = objectName('broker', v)) },
       { key: 'subscriber', apply: (o, v, ctx) => void (o.spec.subscriber = destination('subscriber', v, 'Service', ctx)) },
+      ...deliveryKeys,
+      // The Kafka broker class delivers a trigger's events in order per partition, or not.
+      { key: 'ordering', apply: (o, v) => void (ensure(o, 'metadata', 'annotations')['kafka.eventing.knative.dev/delivery.order'] = oneOf('ordering', v, ['ordered', 'unordered'])) },
     ],
     families: [
       {
@@ -240,6 +260,7 @@ const TEMPLATES: TemplateDef[] = [
       { key: 'channel', apply: (o, v, ctx) => void (o.spec.channel = kReference('channel', v, 'Channel', ctx, ['Channel', 'InMemoryChannel', 'KafkaChannel'])) },
       { key: 'subscriber', apply: (o, v, ctx) => void (o.spec.subscriber = destination('subscriber', v, 'Service', ctx)) },
       { key: 'reply', apply: (o, v, ctx) => void (o.spec.reply = destination('reply', v, 'Broker', ctx)) },
+      ...deliveryKeys,
     ],
   },
   {

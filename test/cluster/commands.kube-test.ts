@@ -177,6 +177,20 @@ describe('with the lab CRDs', () => {
     expect((JSON.parse(everywhere.stdout) as { removed: Array<{ name: string }> }).removed.map((o) => o.name)).toContain('eventinghello');
   });
 
+  it('trigger create and subscribe take Knative delivery settings and kn references; the CRDs accept them', async () => {
+    const trigger = await firehose(['trigger', 'create', 'delivered', '--subscriber', 'svc:js-example-service', '--dead-letter', 'ksvc:event-display', '--retry', '3', '--backoff-delay', '200ms', '--backoff-policy', 'exponential', '--ordering', 'ordered', '--no-wait']);
+    expect(trigger.code, trigger.stderr).toBe(0);
+    const t = await get(`/apis/eventing.knative.dev/v1/namespaces/${NS}/triggers/delivered`);
+    expect(t.spec.subscriber.ref).toEqual({ apiVersion: 'v1', kind: 'Service', name: 'js-example-service' });
+    expect(t.spec.delivery).toEqual({ deadLetterSink: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'event-display' } }, retry: 3, backoffDelay: 'PT0.2S', backoffPolicy: 'exponential' });
+    expect(t.metadata.annotations['kafka.eventing.knative.dev/delivery.order']).toBe('ordered');
+    const sub = await firehose(['subscribe', 'ch', '--subscriber', 'broker:default', '--retry', '2', '--no-wait']);
+    expect(sub.code, sub.stderr).toBe(0);
+    const s = await get(`/apis/messaging.knative.dev/v1/namespaces/${NS}/subscriptions/ch-default`);
+    expect(s.spec.subscriber.ref).toMatchObject({ kind: 'Broker', name: 'default' });
+    expect(s.spec.delivery).toEqual({ retry: 2 });
+  });
+
   it('apply ping-source on a cluster without PingSource says it is not installed', async () => {
     const result = await firehose(['apply', 'ping-source', '--no-wait']);
     expect(result.code).toBe(1);

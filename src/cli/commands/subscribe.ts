@@ -1,10 +1,10 @@
 import { Command } from '@commander-js/extra-typings';
 import { runtimeOf, withExamples } from '../action.js';
 import { subscriptionName } from '../../templates/values.js';
-import { applyTemplate, withApplyOptions } from '../apply-template.js';
+import { applyTemplate, deliveryValues, withApplyOptions, withDeliveryOptions } from '../apply-template.js';
 
 export function subscribeCommand(): Command<any, any, any> {
-  const command = withApplyOptions(new Command('subscribe'))
+  const command = withDeliveryOptions(withApplyOptions(new Command('subscribe')))
     .description('Subscribe a service to a channel (a Subscription)')
     .argument('<channel>', 'channel name')
     .requiredOption('--subscriber <ref>', "a Knative Service name, kn's ksvc:NAME / svc:NAME / broker:NAME / channel:NAME / kafkasink:NAME (optional :NAMESPACE), Kind/name, or URL")
@@ -13,7 +13,7 @@ export function subscribeCommand(): Command<any, any, any> {
     .action(async (channel, options, cmd) => {
       // One object per channel and subscriber: a second subscribe never replaces the first.
       const name = options.name ?? subscriptionName(channel, options.subscriber);
-      await applyTemplate(runtimeOf(cmd), 'subscription', { channel, subscriber: options.subscriber, reply: options.reply, name }, options);
+      await applyTemplate(runtimeOf(cmd), 'subscription', { channel, subscriber: options.subscriber, reply: options.reply, name, ...deliveryValues(options as object) }, options);
     });
   return withExamples(command, ['firehose subscribe my-channel --subscriber event-display   # Subscription my-channel-event-display', 'firehose subscribe kch --subscriber eventinghello --name lab-sub']);
 }
