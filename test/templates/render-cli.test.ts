@@ -34,7 +34,7 @@ describe('firehose render (no template)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^TEMPLATE\s+KIND\s+API VERSION\s+DESCRIPTION\n/);
     expect(result.stdout).toMatch(/\nkafka-topic\s+KafkaTopic\s+kafka\.strimzi\.io\/v1beta2\s+/);
-    expect(result.stdout).toMatch(/\ntrigger\s+name, broker, subscriber, filter\.<attr>\n/);
+    expect(result.stdout).toMatch(/\ntrigger\s+name, broker, subscriber, deadLetter, retry, backoffDelay, backoffPolicy, ordering, filter\.<attr>\n/);
     for (const t of listTemplates()) expect(result.stdout).toContain(`\n${t.name} `);
   });
 
