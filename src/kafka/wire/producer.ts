@@ -232,26 +232,27 @@ export class Producer {
         batch = this.open(state);
         bytes = batch.builder!.appendValue(source, start, ends[k]!, now, this.batchBytes);
       }
-      batch.bytes += bytes;
-      this.buffered += bytes;
-      if (batch.bytes >= this.batchBytes) {
-        this.seal(state);
-        sealed = true;
-      }
+      if (this.count(state, batch, bytes)) sealed = true;
     }
-    if (this.buffered > this.bufferBytes) return new Promise((resolve) => this.spaceWaiters.push(resolve));
-    return sealed ? new Promise((resolve) => setImmediate(resolve)) : undefined;
+    return this.afterAppend(sealed);
   }
 
   /** Bookkeeping after a record of `bytes` went into the partition's open batch. */
   private taken(state: PartitionState, bytes: number, sealed: boolean): Promise<void> | undefined {
-    const batch = state.open!;
+    return this.afterAppend(this.count(state, state.open!, bytes) || sealed);
+  }
+
+  /** Counts `bytes` just appended to `batch` and seals it once full; true when it was sealed. */
+  private count(state: PartitionState, batch: Batch, bytes: number): boolean {
     batch.bytes += bytes;
     this.buffered += bytes;
-    if (batch.bytes >= this.batchBytes) {
-      this.seal(state);
-      sealed = true;
-    }
+    if (batch.bytes < this.batchBytes) return false;
+    this.seal(state);
+    return true;
+  }
+
+  /** What a send returns: back-pressure while the buffer is over its bound, else a turn of the event loop after a batch was sealed. */
+  private afterAppend(sealed: boolean): Promise<void> | undefined {
     if (this.buffered > this.bufferBytes) return new Promise((resolve) => this.spaceWaiters.push(resolve));
     if (!sealed) return undefined;
     // A caller sending in a loop never leaves it otherwise: let the sealed batch go out
