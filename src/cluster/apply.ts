@@ -167,18 +167,12 @@ export interface SkippedKind {
   reason: string;
 }
 
-/** Every object labelled managed-by=firehose and firehose.dev/user=N among the kinds firehose creates. */
-export async function listManaged(client: ClusterClient, query: ManagedQuery): Promise<ManagedObject[]> {
-  const { found, skipped } = await listManagedEach(client, query);
-  if (skipped.length > 0) throw skippedError(skipped);
-  return found;
-}
-
 /**
- * As listManaged, each kind on its own: a kind this user may not list (403) is reported in
+ * Every object labelled managed-by=firehose and firehose.dev/user=N among the kinds firehose
+ * creates, each kind listed on its own: a kind this user may not list (403) is reported in
  * `skipped` instead of failing the whole list; other failures still throw.
  */
-export async function listManagedEach(client: ClusterClient, query: ManagedQuery): Promise<{ found: ManagedObject[]; skipped: SkippedKind[] }> {
+export async function listManaged(client: ClusterClient, query: ManagedQuery): Promise<{ found: ManagedObject[]; skipped: SkippedKind[] }> {
   const resources = await servedResources(client, query.kinds ?? MANAGED_KINDS);
   const labelSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${USER_LABEL}=${query.user}`;
   const skipped: SkippedKind[] = [];
@@ -210,12 +204,6 @@ export async function listManagedEach(client: ClusterClient, query: ManagedQuery
   return { found: lists.flat(), skipped };
 }
 
-function skippedError(skipped: SkippedKind[]): FirehoseError {
-  return new FirehoseError('CLUSTER_FORBIDDEN', `Could not list ${skipped.map((k) => k.kind).join(', ')}: ${skipped[0]!.reason}`, {
-    hint: 'Ask for list rights on those kinds, or leave them out.',
-  });
-}
-
 export interface CleanupOptions extends ManagedQuery {
   dryRun?: boolean;
 }
@@ -227,11 +215,11 @@ export interface CleanupResult {
 }
 
 /**
- * Deletes exactly what listManagedEach finds, kind by kind: a kind this user may not list is
+ * Deletes exactly what listManaged finds, kind by kind: a kind this user may not list is
  * skipped (in `skipped`) and the rest deleted all the same. With dryRun, deletes nothing.
  */
 export async function cleanup(client: ClusterClient, options: CleanupOptions): Promise<CleanupResult> {
-  const { found, skipped } = await listManagedEach(client, options);
+  const { found, skipped } = await listManaged(client, options);
   const resources = await servedResources(client, options.kinds ?? MANAGED_KINDS);
   const removed: ManagedObject[] = [];
   for (const item of found) {

@@ -190,10 +190,11 @@ describe('cleanup', () => {
 
     const names = (items: Array<{ kind: string; name: string; namespace?: string }>) =>
       items.map((i) => `${i.kind} ${i.namespace}/${i.name}`).sort();
-    expect(names(await listManaged(admin, { namespace: 'lab-7', user: 7 }))).toEqual([
+    expect(names((await listManaged(admin, { namespace: 'lab-7', user: 7 })).found)).toEqual([
       'ConfigMap lab-7/mine-7', 'KafkaSource lab-7/mykafka-source', 'Service lab-7/eventinghello',
     ]);
-    const everywhere = await listManaged(admin, { user: 7 });
+    const { found: everywhere, skipped: none } = await listManaged(admin, { user: 7 });
+    expect(none).toEqual([]);
     expect(names(everywhere)).toEqual([
       'ConfigMap lab-7/mine-7', 'KafkaSource lab-7/mykafka-source', 'KafkaTopic kafka/my-topic-7', 'KafkaTopic kafka/my-topic-7-extra',
       'Service lab-7/eventinghello',
@@ -201,14 +202,14 @@ describe('cleanup', () => {
 
     // dryRun: reports, deletes nothing.
     expect(names((await cleanup(admin, { user: 7, dryRun: true })).removed)).toEqual(names(everywhere));
-    expect(names(await listManaged(admin, { user: 7 }))).toEqual(names(everywhere));
+    expect(names((await listManaged(admin, { user: 7 })).found)).toEqual(names(everywhere));
 
     const { removed, skipped } = await cleanup(admin, { namespace: 'kafka', user: 7 });
     expect(skipped).toEqual([]);
     expect(names(removed)).toEqual(['KafkaTopic kafka/my-topic-7', 'KafkaTopic kafka/my-topic-7-extra']);
     const { removed: removed2 } = await cleanup(admin, { namespace: 'lab-7', user: 7 });
     expect(names(removed2)).toEqual(['ConfigMap lab-7/mine-7', 'KafkaSource lab-7/mykafka-source', 'Service lab-7/eventinghello']);
-    expect(await listManaged(admin, { user: 7 })).toEqual([]);
+    expect((await listManaged(admin, { user: 7 })).found).toEqual([]);
 
     // Survivors.
     for (const path of [topicPath('my-topic-8'), topicPath('hand-made-7'), '/api/v1/namespaces/lab-7/configmaps/plain']) {
