@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 /** Sources the script in a clean bash, completes `line` (the cursor at its end), returns COMPREPLY. */
-async function complete(line: string): Promise<string[]> {
+async function complete(line: string, env: NodeJS.ProcessEnv = { PATH: process.env.PATH }): Promise<string[]> {
   const words = line.split(' ');
   const program = [
     'set -u',
@@ -48,7 +48,7 @@ async function complete(line: string): Promise<string[]> {
     '_firehose',
     'printf "%s\\n" "${COMPREPLY[@]}"',
   ].join('\n');
-  const { stdout } = await exec('bash', ['--noprofile', '--norc', '-c', program], { env: { PATH: process.env.PATH } });
+  const { stdout } = await exec('bash', ['--noprofile', '--norc', '-c', program], { env });
   return stdout.split('\n').filter(Boolean);
 }
 
@@ -119,18 +119,7 @@ describe('completion of topic and group names (asking the broker)', () => {
   const bin = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin');
 
   /** As complete(), with bin/firehose (the built CLI) on PATH for the script to call. */
-  async function completeWithBroker(line: string): Promise<string[]> {
-    const words = line.split(' ');
-    const script = [
-      `source ${JSON.stringify(scriptFile)}`,
-      `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})`,
-      `COMP_CWORD=${words.length - 1}`,
-      '_firehose',
-      'printf "%s\\n" "${COMPREPLY[@]}"',
-    ].join('\n');
-    const { stdout } = await exec('bash', ['--noprofile', '--norc', '-c', script], { env: { PATH: `${bin}:${process.env.PATH}`, HOME: '/nonexistent-firehose-home', FIREHOSE_CONFIG: '/nonexistent/firehose.yaml' } });
-    return stdout.split('\n').filter(Boolean);
-  }
+  const completeWithBroker = (line: string) => complete(line, { PATH: `${bin}:${process.env.PATH}`, HOME: '/nonexistent-firehose-home', FIREHOSE_CONFIG: '/nonexistent/firehose.yaml' });
 
   beforeAll(() => buildCli(), 120_000);
 
