@@ -29,7 +29,9 @@ export type ErrorCode =
   | 'SEND_REJECTED' | 'SEND_FAILED'
   // The local lab and the embedded Kafka broker.
   | 'LAB_RUNNING' | 'LAB_NOT_RUNNING' | 'LAB_UNREACHABLE' | 'LAB_START_FAILED' | 'UP_STATE_UNREADABLE' | 'UP_STATE_UNWRITABLE'
-  | 'PORT_IN_USE' | 'BROKER_PORT_IN_USE' | 'BROKER_LISTEN' | 'BROKER_DATA_DIR';
+  | 'PORT_IN_USE' | 'BROKER_PORT_IN_USE' | 'BROKER_LISTEN' | 'BROKER_DATA_DIR'
+  // Functions (seed 003): one that does not load, a runtime that stopped.
+  | 'FUNCTION_INVALID' | 'FUNCTION_STOPPED';
 
 export interface FirehoseErrorOptions {
   /** The next step for the user, printed on its own line after the message. */

@@ -16,6 +16,7 @@ import { deleteTopicCommand } from './commands/delete-topic.js';
 import { demoCommand } from './commands/demo.js';
 import { deployCommand } from './commands/deploy.js';
 import { doctorCommand } from './commands/doctor.js';
+import { funcCommand } from './commands/func.js';
 import { groupsCommand } from './commands/groups.js';
 import { initCommand } from './commands/init.js';
 import { BROKER_START_RENAMED, kafkaCommand, kafkaStartCommand } from './commands/kafka.js';
@@ -98,6 +99,7 @@ Examples:
     demoCommand(),
     sendCommand(),
     sinkCommand(),
+    funcCommand(),
     upCommand(),
     downCommand(),
     renderCommand(),

@@ -67,8 +67,11 @@ describe('hints name flags of the command that failed', () => {
 });
 
 describe('every flag a message in src/ mentions exists on some command', () => {
-  /** Flags of other tools that firehose's messages quote (oc login, oc whoami, oc api-resources, oc create secret, Kafka's scripts). */
-  const foreign = new Set(['--token', '--server', '--show-server', '--api-group', '--reset-offsets', '--from-file']);
+  /**
+   * Flags of other tools that firehose's messages quote (oc login, oc whoami, oc api-resources,
+   * oc create secret, Kafka's scripts, node --test) and of the function runtime's own command line.
+   */
+  const foreign = new Set(['--token', '--server', '--show-server', '--api-group', '--reset-offsets', '--from-file', '--test', '--timeout-ms', '--parent-pid']);
   const files = (dir: string): string[] => readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];

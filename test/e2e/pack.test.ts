@@ -60,5 +60,22 @@ describe('npm pack', () => {
       broker.kill('SIGTERM');
       await broker;
     }
+
+    // The function runtime ships in the package and the bundled CLI finds it: a scaffolded
+    // WebAssembly function served from the installed bin.
+    const created = await execa(bin, ['func', 'create', 'wasm', 'adder'], { cwd: app, env, extendEnv: false, reject: false });
+    expect(created.exitCode, created.stderr).toBe(0);
+    const served = execa(bin, ['func', 'run', 'adder', '--port', '0', '--output', 'json'], { cwd: app, env, extendEnv: false, reject: false });
+    try {
+      let stdout = '';
+      served.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+      const listening = () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event?: string; url?: string }).find((m) => m.event === 'listening');
+      await waitFor(() => listening() || served.exitCode !== null, { timeoutMs: 30_000, what: 'the packaged function runtime to listen' });
+      const response = await fetch(listening()!.url!, { method: 'POST', headers: { 'ce-specversion': '1.0', 'ce-id': 'p-1', 'ce-type': 't', 'ce-source': 's', 'content-type': 'application/json' }, body: '{"a":8,"b":10}' });
+      expect(await response.json()).toEqual({ result: 18 });
+    } finally {
+      served.kill('SIGINT');
+      await served;
+    }
   });
 });

@@ -2,7 +2,7 @@
 // what a newcomer types after `npm ci`. Lines that end by themselves must exit 0; a line
 // ending in `&` runs in the background; a line whose comment says "runs until Ctrl-C" gets
 // Ctrl-C once it is up and must exit 130. The tour starts its own Kafka (firehose's broker
-// on localhost:9092), so it needs ports 9092 and 8080 free.
+// on localhost:9092), so it needs ports 9092, 8080 and 8090 free.
 import { execa, type ResultPromise } from 'execa';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -89,7 +89,7 @@ describe('the README quick tour', () => {
   it('runs top to bottom as written, every line ending (or stopped by Ctrl-C) as its comment says', { timeout: 240_000 }, async () => {
     const lines = tourLines();
     expect(lines.length).toBeGreaterThan(10);
-    for (const port of [9092, 8080]) expect(await portFree(port), `port ${port} must be free for the tour (it starts Kafka on 9092 and a sink on 8080)`).toBe(true);
+    for (const port of [9092, 8080, 8090]) expect(await portFree(port), `port ${port} must be free for the tour (it starts Kafka on 9092, a sink on 8080 and a broker on 8090)`).toBe(true);
     for (const { command, comment } of lines) {
       const what = `tour line \`${command}\``;
       if (command.startsWith('export PATH=')) {
@@ -126,6 +126,11 @@ describe('the README quick tour', () => {
       expect(result.exitCode, `${what}: ${result.all}`).toBe(0);
       const shows = expectations.find(([pattern]) => pattern.test(command))?.[1];
       if (shows) expect(result.all, what).toMatch(shows);
+      if (command.startsWith('curl ')) {
+        // Seed 003: the js function replied, the broker routed the reply to the wasm function.
+        const log = join(env.XDG_STATE_HOME!, 'firehose', 'up-user7.log');
+        await waitFor(() => readFileSync(log, 'utf8').includes('returned 18: i32'), { timeoutMs: 30_000, what: `the wasm function's result in the lab's output (${log})` });
+      }
       if (command.startsWith('firehose send ')) {
         // Through the broker and the Trigger to eventinghello, whose worker logs the event (the background lab's log).
         const log = join(env.XDG_STATE_HOME!, 'firehose', 'up-user7.log');

@@ -10,7 +10,7 @@ import { processAlive, readUpState, upStatePath } from '../../src/local/up-state
 
 const RECORD: LabRecord = {
   bootstrap: '127.0.0.1:9092', embeddedKafka: false, topic: 'my-topic-7', group: 'knative-group-7',
-  sinkUrl: 'http://127.0.0.1:1/', brokerUrl: null, channelUrl: null, observeUrl: null, triggers: [],
+  sinkUrl: 'http://127.0.0.1:1/', services: [], brokerUrl: null, channelUrl: null, observeUrl: null, triggers: [],
 };
 
 /** A background "lab": writes its state file from the environment `detachLab` gives it, then waits (or ignores SIGTERM). */

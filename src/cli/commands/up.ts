@@ -1,7 +1,8 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { parseDuration } from '../../config/duration.js';
 import { labDefaults, labNames } from '../../config/user.js';
-import type { LabEvent } from '../../local/lab.js';
+import { UsageError } from '../../errors.js';
+import type { LabEvent, LocalService } from '../../local/lab.js';
 import type { LabKafka } from '../../local/lab-kafka.js';
 import type { UpState } from '../../local/up-state.js';
 import { collect, runtimeOf, withExamples, withTopicOption } from '../action.js';
@@ -65,6 +66,8 @@ interface UpOptions {
   trigger: string[];
   subscribe: string[];
   channelPort: string;
+  service: string[];
+  functionTimeout: string;
 }
 
 function printDetached(rt: Runtime, state: UpState, logFile: string): void {
@@ -91,7 +94,9 @@ export function upCommand(): Command<any, any, any> {
     .option('--broker-port <port>', 'port of the Knative-style broker\'s ingress (0 = any)', '0')
     .option('--triggers <file>', 'Knative Trigger YAML for the broker, repeatable', collect, [])
     .option('--trigger <spec>', 'a trigger: subscriber=URL|eventinghello,type=T,source=S (exact filters), repeatable', collect, [])
-    .option('--subscribe <url>', 'start a channel that sends every event to this subscriber (URL or eventinghello), repeatable', collect, [])
+    .option('--service <name=target>', 'run another Service for Trigger and Subscription refs: NAME=FOLDER (a function, see `func create`), NAME=URL (forward) or NAME=COMMAND (per event); scales like the sink, repeatable', collect, [])
+    .option('--function-timeout <duration>', 'a --service function that takes longer to answer gets 504', '30s')
+    .option('--subscribe <url>', 'start a channel that sends every event to this subscriber (URL, eventinghello or a --service), repeatable', collect, [])
     .option('--channel-port <port>', 'port of the channel ingress (0 = any)', '0')
     .option('--kafka-port <port>', 'without --bootstrap: port of the embedded Kafka broker (0 = any)', String(labDefaults.kafkaPort))
     .option('--kafka-data-dir <dir>', 'without --bootstrap: keep the embedded Kafka broker\'s records and offsets here (default: in memory)')
@@ -121,6 +126,7 @@ export function upCommand(): Command<any, any, any> {
     'firehose up --max-scale 3 --idle 10s --initial-offset earliest',
     'firehose up --bootstrap my-kafka:9092      # your Kafka instead of the embedded Kafka broker',
     'firehose up --triggers examples/trigger-eventinghello.yaml --detach && firehose down',
+    'firehose up --service js-example-service=examples/functions/js-example-service --service wasm-example-service=examples/functions/wasm-example-service --triggers examples/faas-js-trigger.yaml --triggers examples/faas-wasm-trigger.yaml',
   ]);
 }
 
@@ -154,6 +160,23 @@ export function spamFromAnotherTerminal(user: ResolvedUser, bootstrap: string, e
   return args.join(' ');
 }
 
+/** `--service NAME=FOLDER|URL|COMMAND`: a URL forwards, an existing file or folder is a function, anything else a command. */
+async function parseServiceFlags(flags: string[]): Promise<LocalService[]> {
+  const { stat } = await import('node:fs/promises');
+  const services: LocalService[] = [];
+  for (const flag of flags) {
+    const at = flag.indexOf('=');
+    const name = at > 0 ? flag.slice(0, at).trim() : '';
+    const target = at > 0 ? flag.slice(at + 1).trim() : '';
+    if (!name || !target) throw new UsageError(`--service "${flag}" is not NAME=TARGET.`, 'Example: --service js-example-service=./js-example-service (a function folder), NAME=http://host:port/ or NAME="command args".');
+    if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new UsageError(`--service ${name}: not a Service name.`, 'Use lower-case letters, digits and dashes, as the Trigger\'s subscriber ref names it.');
+    if (/^https?:\/\//.test(target)) services.push({ name, run: { url: target } });
+    else if (await stat(target).then(() => true, () => false)) services.push({ name, run: { function: target } });
+    else services.push({ name, run: { command: target } });
+  }
+  return services;
+}
+
 async function runLab(rt: Runtime, resolvedUser: ResolvedUser, topic: string, options: UpOptions, embeddedKafka: boolean): Promise<void> {
   const user = resolvedUser.number;
   const bootstrapFromFlag = rt.flags.bootstrap !== undefined;
@@ -174,6 +197,8 @@ async function runLab(rt: Runtime, resolvedUser: ResolvedUser, topic: string, op
       command: options.sinkCommand,
       env: rt.env,
     },
+    services: await parseServiceFlags(options.service),
+    functionTimeoutMs: parseDuration(options.functionTimeout, '--function-timeout'),
     initialOffset: options.initialOffset as 'earliest' | 'latest',
     ordering: options.ordering as 'ordered' | 'unordered',
     retry: { retries: parsePositiveInt(options.retries, '--retries', { allowZero: true }), backoffMs: parseDuration(options.backoff, '--backoff', { allowZero: true }), policy: 'exponential' },
@@ -185,11 +210,12 @@ async function runLab(rt: Runtime, resolvedUser: ResolvedUser, topic: string, op
   }, (event) => printLabEvent(rt, event));
   // After useBootstrap() the connection names the embedded broker too.
   const bootstrap = (await rt.connection()).brokers.join(',');
-  const summary = { bootstrap, embeddedKafka, topic, group: lab.group, sinkUrl: lab.sinkUrl, brokerUrl: lab.brokerUrl, channelUrl: lab.channelUrl, triggers: lab.triggers };
+  const summary = { bootstrap, embeddedKafka, topic, group: lab.group, sinkUrl: lab.sinkUrl, services: lab.services, brokerUrl: lab.brokerUrl, channelUrl: lab.channelUrl, triggers: lab.triggers };
   if (lab.observeUrl) rt.out.debug(`observe: ${lab.observeUrl}watch`);
   if (rt.out.structured) rt.out.data({ event: 'up', ...summary });
   else {
     rt.out.info(`Lab up for user ${user}: topic ${topic} → KafkaSource (group ${lab.group}) → sink ${lab.sinkUrl}`);
+    for (const service of lab.services) rt.out.info(`Service ${service.name} ${service.url} (scales 0..${options.maxScale})`);
     if (lab.channelUrl) rt.out.info(`Channel ingress ${lab.channelUrl} (${options.subscribe.length} subscription${options.subscribe.length === 1 ? '' : 's'}: every event to each)`);
     if (lab.brokerUrl) rt.out.info(`Broker ingress ${lab.brokerUrl} (triggers: ${lab.triggers.join(', ') || 'none'}); try: firehose send ${lab.brokerUrl} --type t --source s`);
     rt.out.info(`Spam it from another terminal: ${spamFromAnotherTerminal(resolvedUser, bootstrap, embeddedKafka, bootstrapFromFlag)}. Ctrl-C stops the lab.`);

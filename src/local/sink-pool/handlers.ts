@@ -29,6 +29,8 @@ export interface HandlerOptions {
   workMs: number;
   /** Forward each request to this URL. */
   targetUrl?: string;
+  /** Forward each request to the worker's own process (a function runtime) at this URL. */
+  workerUrl?: (worker: string) => string | undefined;
   /** Run this per event: a string runs in a shell, an array is argv. */
   command?: string | string[];
   /** The environment `command` runs in, before the pod's own variables are set. */
@@ -72,7 +74,7 @@ export function createHandler(options: HandlerOptions, emit: Emit): Handler {
     return { status: 202 };
   };
 
-  const forward = async (worker: string, item: WorkItem, targetUrl: string): Promise<Answer> => {
+  const forward = async (worker: string, item: WorkItem, targetUrl: string, logEach = true): Promise<Answer> => {
     // Reported when it is a CloudEvent; anything else is still the target's call to answer.
     parse(worker, item, false);
     const headers: Record<string, string> = {};
@@ -105,7 +107,7 @@ export function createHandler(options: HandlerOptions, emit: Emit): Handler {
     for (const [name, value] of response.headers.entries()) {
       if (!HOP_BY_HOP.has(name) && name !== 'content-encoding') out[name] = value;
     }
-    log(worker, `INFO [firehose] (${worker}) ${method} ${url} → ${response.status}`);
+    if (logEach) log(worker, `INFO [firehose] (${worker}) ${method} ${url} → ${response.status}`);
     return { status: response.status, headers: out, body };
   };
 
@@ -142,7 +144,12 @@ export function createHandler(options: HandlerOptions, emit: Emit): Handler {
     return { status: 500, body: `${reason}\n` };
   };
 
-  return (worker, item) => {
+  return async (worker, item) => {
+    if (options.workerUrl !== undefined) {
+      const url = options.workerUrl(worker);
+      if (url === undefined) throw new Error('its function runtime is not running');
+      return forward(worker, item, url, false);
+    }
     if (options.targetUrl !== undefined) return forward(worker, item, options.targetUrl);
     if (options.command !== undefined) return command(worker, item, options.command);
     return display(worker, item);

@@ -6,7 +6,8 @@
  * (`handlers.ts`).
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { EnvSource } from '../../config/env.js';
+import { ENV, type EnvSource } from '../../config/env.js';
+import type { FunctionProcess } from '../../functions/runtime-process.js';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../util/http-server.js';
 import { initialScale, scaleDownIdle, scaleForDemand, scaleForShutdown, type ScaleDecision } from './autoscaler.js';
@@ -48,6 +49,12 @@ export interface SinkPoolOptions {
   /** Run this per event, the event as JSON on stdin: a string runs in a shell, an array is argv. */
   command?: string | string[];
   /**
+   * Each worker runs this function (a folder or .js file, see runtime/function-runtime.mjs) in
+   * its own runtime process, started when the worker starts (the cold start) and stopped
+   * when it leaves; requests go to it, its output is the worker's log.
+   */
+  function?: { path: string; timeoutMs: number };
+  /**
    * The environment `command` runs in (the caller's, e.g. the CLI's `rt.env`); K_SERVICE,
    * K_REVISION and HOSTNAME are set on top, as in a Knative pod. Default: none but those three
    * (core modules never read process.env; only the CLI's entry point does).
@@ -67,10 +74,59 @@ export interface SinkPoolStats {
 
 export interface SinkPoolHandle {
   url: string;
+  /** The Knative Service it stands for (worker names start with it). */
+  service: string;
   workers(): WorkerInfo[];
   stats(): SinkPoolStats;
   /** Stops everything: waiting and in-flight requests get 503, workers are terminated. */
   close(): Promise<void>;
+}
+
+/**
+ * One function runtime process per worker: started by the worker's boot, stopped when it is
+ * terminated; a process that exits on its own takes its worker with it (`gone`).
+ */
+function functionProcesses(
+  fn: { path: string; timeoutMs: number },
+  service: string,
+  revision: string,
+  env: EnvSource,
+  log: (worker: Worker, line: string) => void,
+  gone: (worker: Worker) => void,
+) {
+  const running = new Map<string, FunctionProcess>();
+  return {
+    url: (worker: string) => running.get(worker)?.url,
+    async boot(worker: Worker): Promise<string | undefined> {
+      const { startFunctionProcess } = await import('../../functions/runtime-process.js');
+      const started = await startFunctionProcess({
+        path: fn.path,
+        port: 0,
+        timeoutMs: fn.timeoutMs,
+        // What Knative sets in a pod: the service, the revision, and the pod's name as its hostname.
+        env: { ...env, [ENV.kService]: service, [ENV.kRevision]: `${service}-${revision}`, [ENV.hostname]: worker.name },
+        onLine: (line) => log(worker, line),
+      });
+      running.set(worker.name, started);
+      void started.exited.then(({ code, signal }) => {
+        if (running.get(worker.name) !== started) return;
+        running.delete(worker.name);
+        log(worker, `ERROR [firehose] (${worker.name}) the function runtime ${code === null ? `was killed by ${signal}` : `exited with code ${code}`}`);
+        gone(worker);
+      });
+      return undefined;
+    },
+    stop(worker: Worker): void {
+      const started = running.get(worker.name);
+      running.delete(worker.name);
+      void started?.stop();
+    },
+    async stopAll(): Promise<void> {
+      const all = [...running.values()];
+      running.clear();
+      await Promise.all(all.map((p) => p.stop()));
+    },
+  };
 }
 
 function nonNegative(value: number, what: string): number {
@@ -97,7 +153,7 @@ export async function startSinkPool(options: SinkPoolOptions, onEvent: (event: S
   if (!Number.isInteger(minScale) || minScale < 0 || minScale > maxScale) throw new UsageError(`minScale must be a whole number from 0 to maxScale (${maxScale}), not ${minScale}.`);
   if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new UsageError(`maxQueue must be a whole number ≥ 0, not ${maxQueue}.`);
   if (!(requestTimeoutMs > 0)) throw new UsageError(`requestTimeoutMs must be > 0, not ${requestTimeoutMs}.`);
-  if (options.targetUrl !== undefined && options.command !== undefined) throw new UsageError('Choose either a target URL or a command for the sink, not both.');
+  if ([options.targetUrl, options.command, options.function].filter((x) => x !== undefined).length > 1) throw new UsageError('Choose one of a target URL, a command or a function for the service, not several.');
   if (Array.isArray(options.command) && options.command.length === 0) throw new UsageError('The sink command is empty.');
   if (options.targetUrl !== undefined) {
     try {
@@ -122,17 +178,25 @@ export async function startSinkPool(options: SinkPoolOptions, onEvent: (event: S
     }
   };
 
+  const env = options.env ?? {};
+  const functions = options.function ? functionProcesses(options.function, service, revision, env, (worker, line) => workers.log(worker, line), (worker) => {
+    if (closed || !workers.has(worker)) return;
+    workers.terminate(worker);
+    scale(scaleForDemand(bounds, { queued: ingress.queue.length, inFlight, workers: workers.size() }));
+  }) : undefined;
+
   const handle = createHandler({
     service,
     revision,
     workMs,
     targetUrl: options.targetUrl,
+    workerUrl: functions?.url,
     command: options.command,
-    env: options.env ?? {},
+    env,
     cwd: options.cwd,
   }, emit);
 
-  const workers = createWorkerSet({ service, revision, coldStartMs, idleMs }, {
+  const workers = createWorkerSet({ service, revision, coldStartMs, idleMs, process: functions }, {
     emit,
     onReady: () => dispatch(),
     onIdle: (worker) => {
@@ -197,6 +261,7 @@ export async function startSinkPool(options: SinkPoolOptions, onEvent: (event: S
 
   return {
     url: ingress.url,
+    service,
     workers: () => workers.all().map(workerInfo),
     stats: () => ({ queued: ingress.queue.length, inFlight, workers: workers.size(), ready: workers.ready() }),
     async close() {
@@ -210,6 +275,7 @@ export async function startSinkPool(options: SinkPoolOptions, onEvent: (event: S
       const decision = scaleForShutdown(workers.size());
       if (decision) emit({ kind: 'scaled', ...decision });
       workers.stop();
+      await functions?.stopAll();
       const closing = ingress.stopAccepting();
       await Promise.race([Promise.all(finished), delay(1000, undefined, { ref: false })]);
       ingress.dropConnections();

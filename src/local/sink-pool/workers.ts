@@ -26,6 +26,15 @@ export interface WorkerSetOptions {
   coldStartMs: number;
   /** Time a Running worker waits idle before `onIdle` is asked about it. */
   idleMs: number;
+  /**
+   * Starts what the worker runs (a function's runtime process) instead of the simulated cold
+   * start: the worker is Running once it resolves and leaves when it rejects. Its result is
+   * the first log line. `stop` ends it when the worker is terminated.
+   */
+  process?: {
+    boot(worker: Worker): Promise<string | undefined>;
+    stop(worker: Worker): void;
+  };
 }
 
 export interface WorkerSetHooks {
@@ -34,6 +43,8 @@ export interface WorkerSetHooks {
   onReady: (worker: Worker) => void;
   /** A worker has been idle for idleMs: terminate it or not. */
   onIdle: (worker: Worker) => void;
+  /** A worker's process failed to start (it is gone already). */
+  onFailed?: (worker: Worker) => void;
 }
 
 export interface WorkerSet {
@@ -98,7 +109,8 @@ export function createWorkerSet(options: WorkerSetOptions, hooks: WorkerSetHooks
   const terminate = (worker: Worker) => {
     clearTimeout(worker.timer);
     worker.timer = undefined;
-    workers.delete(worker.name);
+    if (!workers.delete(worker.name)) return;
+    options.process?.stop(worker);
     emit({ kind: 'worker', worker: worker.name, status: 'terminated', info: workerInfo(worker) });
   };
 
@@ -109,15 +121,27 @@ export function createWorkerSet(options: WorkerSetOptions, hooks: WorkerSetHooks
       const worker: Worker = { name, status: 'Pending', startTime: new Date(), readyTime: null, busy: false, eventsHandled: 0, timer: undefined };
       workers.set(name, worker);
       emit({ kind: 'worker', worker: name, status: 'starting', info: workerInfo(worker) });
-      worker.timer = setTimeout(() => {
-        worker.timer = undefined;
+      const ready = (firstLine: string | undefined) => {
         if (stopped || !workers.has(name)) return;
         worker.status = 'Running';
         worker.readyTime = new Date();
-        log(worker, `INFO [io.quarkus] (main) eventing-hello started in ${seconds(coldStartMs)}. Listening on: http://0.0.0.0:8080`);
+        if (firstLine !== undefined) log(worker, firstLine);
         emit({ kind: 'worker', worker: name, status: 'running', info: workerInfo(worker) });
         armIdle(worker);
         hooks.onReady(worker);
+      };
+      if (options.process) {
+        options.process.boot(worker).then(ready, (error: Error) => {
+          if (stopped || !workers.has(name)) return;
+          log(worker, `ERROR [firehose] (${name}) ${error.message}`);
+          terminate(worker);
+          hooks.onFailed?.(worker);
+        });
+        return worker;
+      }
+      worker.timer = setTimeout(() => {
+        worker.timer = undefined;
+        ready(`INFO [io.quarkus] (main) eventing-hello started in ${seconds(coldStartMs)}. Listening on: http://0.0.0.0:8080`);
       }, coldStartMs);
       return worker;
     },

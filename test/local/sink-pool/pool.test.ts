@@ -227,7 +227,7 @@ describe('local sink pool (Knative Service with containerConcurrency 1)', () => 
   });
 
   it('rejects contradictory options', async () => {
-    await expect(startSinkPool({ targetUrl: 'http://127.0.0.1:1/', command: 'true' }, () => {})).rejects.toThrow(/either a target URL or a command/);
+    await expect(startSinkPool({ targetUrl: 'http://127.0.0.1:1/', command: 'true' }, () => {})).rejects.toThrow(/one of a target URL, a command or a function/);
     await expect(startSinkPool({ maxScale: 0 }, () => {})).rejects.toThrow(/maxScale/);
   });
 });
