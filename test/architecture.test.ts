@@ -52,7 +52,7 @@ interface Rule {
   broken: (i: Import) => boolean;
 }
 
-const CORE = new Set(['config', 'kafka', 'cluster', 'templates', 'events', 'local', 'functions', 'embedded-kafka', 'protocol', 'root', 'util']);
+const CORE = new Set(['config', 'kafka', 'cluster', 'templates', 'events', 'local', 'functions', 'edge', 'embedded-kafka', 'protocol', 'root', 'util']);
 
 const RULES: Rule[] = [
   { name: 'core modules never import cli/ or ui/ (they return data; cli/ renders it)', broken: (i) => CORE.has(partOf(i.from)) && ['cli', 'ui'].includes(partOf(i.to)) },

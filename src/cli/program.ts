@@ -6,6 +6,7 @@ import { ENV } from '../config/env.js';
 import { OUTPUT_FORMATS } from '../ui/output.js';
 import { applyCommand } from './commands/apply.js';
 import { brokerCommand } from './commands/broker.js';
+import { certsCommand } from './commands/certs.js';
 import { channelCommand } from './commands/channel.js';
 import { cleanupCommand } from './commands/cleanup.js';
 import { completeNamesCommand, completionCommand } from './commands/completion.js';
@@ -111,6 +112,7 @@ Examples:
     channelCommand(),
     subscribeCommand(),
     mirrorCommand(),
+    certsCommand(),
     applyCommand(),
     cleanupCommand(),
     doctorCommand(),

@@ -57,8 +57,11 @@ export interface StartOptions {
    * Extra PLAINTEXT listeners, each on its own loopback port and advertising `advertised`
    * (host:port) in Metadata: e.g. the pod address a Strimzi broker advertises
    * (my-cluster-kafka-0.my-cluster-kafka-brokers.kafka.svc:9092), for the port-forward tests.
+   * `{port}` in `advertised` is the port the listener got. With `pem` (a file holding a private
+   * key and its certificate, as `firehose certs` makes them) the listener is SSL with that
+   * certificate and no client authentication.
    */
-  extraListeners?: Array<{ name: string; advertised: string }>;
+  extraListeners?: Array<{ name: string; advertised: string; pem?: string }>;
 }
 
 export function cacheRoot(): string {
@@ -160,7 +163,7 @@ export async function generateTls(dir: string): Promise<KafkaTls & { brokerKeyst
   };
 }
 
-interface Ports { plain: number; ssl: number; ssl2: number; sasl: number; controller: number; extra: Array<{ name: string; port: number; advertised: string }> }
+interface Ports { plain: number; ssl: number; ssl2: number; sasl: number; controller: number; extra: Array<{ name: string; port: number; advertised: string; pem?: string }> }
 
 /** The one SASL user the SASL_PLAINTEXT listener knows, for PLAIN and both SCRAMs. */
 export interface KafkaSaslUser { username: string; password: string }
@@ -182,7 +185,11 @@ function serverProperties(dir: string, p: Ports, tls: Awaited<ReturnType<typeof 
     `controller.quorum.voters=1@127.0.0.1:${p.controller}`,
     `listeners=PLAINTEXT://127.0.0.1:${p.plain},SSL://127.0.0.1:${p.ssl},SSL2://127.0.0.1:${p.ssl2},SASL://127.0.0.1:${p.sasl},CONTROLLER://127.0.0.1:${p.controller}${p.extra.map((e) => `,${e.name}://127.0.0.1:${e.port}`).join('')}`,
     `advertised.listeners=PLAINTEXT://127.0.0.1:${p.plain},SSL://127.0.0.1:${p.ssl},SSL2://127.0.0.1:${p.ssl2},SASL://127.0.0.1:${p.sasl}${p.extra.map((e) => `,${e.name}://${e.advertised}`).join('')}`,
-    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SSL2:SSL,SASL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT${p.extra.map((e) => `,${e.name}:PLAINTEXT`).join('')}`,
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SSL2:SSL,SASL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT${p.extra.map((e) => `,${e.name}:${e.pem ? 'SSL' : 'PLAINTEXT'}`).join('')}`,
+    ...p.extra.filter((e) => e.pem).flatMap((e) => {
+      const prefix = `listener.name.${e.name.toLowerCase()}.`;
+      return [`${prefix}ssl.keystore.type=PEM`, `${prefix}ssl.keystore.location=${e.pem}`, `${prefix}ssl.client.auth=none`];
+    }),
     // SASL listener: PLAIN users come from JAAS, SCRAM users from `format --add-scram`.
     'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
     'listener.name.sasl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
@@ -191,7 +198,8 @@ function serverProperties(dir: string, p: Ports, tls: Awaited<ReturnType<typeof 
     'listener.name.sasl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'inter.broker.listener.name=PLAINTEXT',
     'controller.listener.names=CONTROLLER',
-    ...keystore('', tls.brokerKeystore),
+    // Per listener, so that a PEM listener (extraListeners' pem) inherits no keystore password.
+    ...keystore('listener.name.ssl.', tls.brokerKeystore),
     ...keystore('listener.name.ssl2.', tls.wrongHostKeystore),
     `log.dirs=${join(dir, 'data')}`,
     // One node: every internal topic must have replication factor 1. Fewer
@@ -355,7 +363,7 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaHandl
     }
     const [tls, ports] = await Promise.all([generateTls(join(dir, 'tls')), freePorts(5 + extraWanted.length)]);
     const [plain, ssl, ssl2, saslPort, controller] = ports as [number, number, number, number, number];
-    const extra = extraWanted.map((e, i) => ({ ...e, port: ports[5 + i]! }));
+    const extra = extraWanted.map((e, i) => ({ ...e, port: ports[5 + i]!, advertised: e.advertised.replace('{port}', String(ports[5 + i]!)) }));
     const sasl: KafkaSaslUser = { username: 'alice', password: randomBytes(9).toString('base64url') };
     const config = join(dir, 'server.properties');
     await writeFile(config, serverProperties(dir, { plain, ssl, ssl2, sasl: saslPort, controller, extra }, tls, sasl));
