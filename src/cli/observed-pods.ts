@@ -2,7 +2,7 @@
 // local lab (`firehose up`), and the hidden --watch-timeout flag.
 import { Option } from '@commander-js/extra-typings';
 import { ENV } from '../config/env.js';
-import type { FirehoseError } from '../errors.js';
+import { UsageError, type FirehoseError } from '../errors.js';
 import type { Runtime } from './runtime.js';
 import { parsePositiveInt } from './flags.js';
 
@@ -12,6 +12,17 @@ export const DEFAULT_SERVICE = 'eventinghello';
 export function selectorFor(service: string | undefined, selector: string | undefined): string {
   if (selector) return selector;
   return `serving.knative.dev/service=${service ?? DEFAULT_SERVICE}`;
+}
+
+/** -A, as kubectl and stern spell it (and `firehose cleanup`). */
+export function allNamespacesOption(): Option<'-A, --all-namespaces'> {
+  return new Option('-A, --all-namespaces', 'pods in every namespace, not just the current one (kubectl -A; not with --local)');
+}
+
+/** Whether -A was given; with --local it is a usage error (the local lab has no namespaces). */
+export function checkAllNamespaces(options: { allNamespaces?: boolean; local?: boolean }): boolean {
+  if (options.allNamespaces && options.local) throw new UsageError('--all-namespaces is for the cluster: the local lab (--local) has no namespaces.', 'Leave out --all-namespaces for the local lab, or --local for the cluster.');
+  return Boolean(options.allNamespaces);
 }
 
 export function hiddenWatchTimeout(): Option<'--watch-timeout <seconds>'> {

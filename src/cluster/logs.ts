@@ -1,9 +1,10 @@
 import type { ClusterClient } from './connect.js';
 import { translateStatusError } from './errors.js';
-import { openStream, pause, readLines, StreamStatusError, watchPods, type PodSummary } from './pods.js';
+import { listPods, openStream, pause, podKey, readLines, StreamStatusError, watchPods, type PodSummary } from './pods.js';
 
 export interface FollowLogsOptions {
-  namespace: string;
+  /** Namespace of the pods; undefined: every namespace (kubectl -A). */
+  namespace?: string;
   labelSelector?: string;
   nameRegex?: RegExp;
   /**
@@ -22,12 +23,13 @@ export interface FollowLogsOptions {
   logStreamMaxSeconds?: number;
 }
 
+/** `namespace` is the pod's (the local lab's workers have none). */
 export type LogEvent =
-  | { kind: 'line'; pod: string; container: string; time: string; line: string }
-  | { kind: 'pod-added'; pod: string; containers: string[] }
-  | { kind: 'pod-gone'; pod: string }
+  | { kind: 'line'; namespace?: string; pod: string; container: string; time: string; line: string }
+  | { kind: 'pod-added'; namespace?: string; pod: string; containers: string[] }
+  | { kind: 'pod-gone'; namespace?: string; pod: string }
   | { kind: 'waiting' }
-  | { kind: 'stream-error'; pod: string; container: string; message: string }
+  | { kind: 'stream-error'; namespace?: string; pod: string; container: string; message: string }
   | { kind: 'resumed'; reason: string }
   /** A log stream ended while its pod still runs: it is reopened from the last line's timestamp. */
   | { kind: 'stream-ended'; pod: string; container: string };
@@ -45,6 +47,18 @@ export function splitTimestamp(raw: string): { time: string; line: string } {
   const head = at < 0 ? raw : raw.slice(0, at);
   if (/^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(head)) return { time: normalizeTimestamp(head), line: at < 0 ? '' : raw.slice(at + 1) };
   return { time: '', line: raw };
+}
+
+/** The log path of a pod (in its own namespace, else the given one). */
+function logPath(pod: PodSummary, namespace: string | undefined): string {
+  return `/api/v1/namespaces/${encodeURIComponent(pod.namespace ?? namespace ?? '')}/pods/${encodeURIComponent(pod.name)}/log`;
+}
+
+/** The message of a failed log request, translated as the API's errors are. */
+function streamErrorMessage(error: unknown, client: ClusterClient, pod: PodSummary, container: string): string {
+  return error instanceof StreamStatusError
+    ? translateStatusError(error.status, error.body, { what: `read the log of ${pod.name}/${container}`, server: client.server }).message
+    : (error as Error).message;
 }
 
 export function pickContainers(pod: PodSummary, container: string | undefined): string[] {
@@ -83,18 +97,19 @@ export async function followPodLogs(client: ClusterClient, options: FollowLogsOp
     }
   };
 
-  const stop = (name: string) => {
-    const t = tracked.get(name);
+  const stop = (pod: PodSummary) => {
+    const t = tracked.get(podKey(pod));
     if (!t) return;
-    tracked.delete(name);
+    tracked.delete(podKey(pod));
     t.controller.abort();
-    onEvent({ kind: 'pod-gone', pod: name });
+    onEvent({ kind: 'pod-gone', namespace: pod.namespace, pod: pod.name });
   };
 
   const follow = async (t: Tracked, container: string): Promise<void> => {
     const podName = t.pod.name;
+    const podNamespace = t.pod.namespace;
     const streamSignal = t.controller.signal;
-    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(podName)}/log`;
+    const path = logPath(t.pod, namespace);
     /** The newest timestamp emitted, and how many lines carried exactly it. */
     let lastTime = '';
     let atLastTime = 0;
@@ -134,7 +149,7 @@ export async function followPodLogs(client: ClusterClient, options: FollowLogsOp
               lastTime = time;
               atLastTime = 1;
             }
-            onEvent({ kind: 'line', pod: podName, container, time, line });
+            onEvent({ kind: 'line', namespace: podNamespace, pod: podName, container, time, line });
           });
         } finally {
           if (cap) clearTimeout(cap);
@@ -146,10 +161,7 @@ export async function followPodLogs(client: ClusterClient, options: FollowLogsOp
         failures += 1;
         // A container that is not running yet answers 400: try again while the pod exists.
         if (failures === 3) {
-          const message = error instanceof StreamStatusError
-            ? translateStatusError(error.status, error.body, { what: `read the log of ${podName}/${container}`, server: client.server }).message
-            : (error as Error).message;
-          onEvent({ kind: 'stream-error', pod: podName, container, message });
+          onEvent({ kind: 'stream-error', namespace: podNamespace, pod: podName, container, message: streamErrorMessage(error, client, t.pod, container) });
         }
       }
       if (streamSignal.aborted) return;
@@ -161,9 +173,9 @@ export async function followPodLogs(client: ClusterClient, options: FollowLogsOp
   const start = (pod: PodSummary) => {
     const controller = new AbortController();
     const t: Tracked = { pod, controller, streams: [] };
-    tracked.set(pod.name, t);
+    tracked.set(podKey(pod), t);
     const containers = pickContainers(pod, options.container);
-    onEvent({ kind: 'pod-added', pod: pod.name, containers });
+    onEvent({ kind: 'pod-added', namespace: pod.namespace, pod: pod.name, containers });
     t.streams = containers.map((c) => follow(t, c));
   };
 
@@ -185,11 +197,11 @@ export async function followPodLogs(client: ClusterClient, options: FollowLogsOp
       onResume: (reason) => onEvent({ kind: 'resumed', reason }),
     }, ({ type, pod }) => {
       if (type === 'deleted' || !pod.running) {
-        stop(pod.name);
-      } else if (!tracked.has(pod.name)) {
+        stop(pod);
+      } else if (!tracked.has(podKey(pod))) {
         start(pod);
       } else {
-        tracked.get(pod.name)!.pod = pod;
+        tracked.get(podKey(pod))!.pod = pod;
       }
       checkWaiting();
     });
@@ -199,4 +211,53 @@ export async function followPodLogs(client: ClusterClient, options: FollowLogsOp
     for (const t of all) t.controller.abort();
     await Promise.all(all.flatMap((t) => t.streams));
   }
+}
+
+export type PrintLogsOptions = Pick<FollowLogsOptions, 'namespace' | 'labelSelector' | 'nameRegex' | 'container' | 'sinceSeconds' | 'tailLines' | 'signal'>;
+
+export interface PrintLogsResult {
+  /** The running pods that matched (their logs were read). */
+  pods: number;
+  /** Log streams that could not be read (each reported as a stream-error event). */
+  failed: number;
+}
+
+/**
+ * The logs that exist now of every running pod the selector (and name regex) match, like
+ * `stern --no-follow` or `kubectl logs` without -f: each container's log is read to its end
+ * once, all at the same time; no pod watch. Resolves when every stream has ended (or the
+ * signal aborts). A log that cannot be read is reported as a stream-error, not retried.
+ */
+export async function printPodLogs(client: ClusterClient, options: PrintLogsOptions, onEvent: (event: LogEvent) => void): Promise<PrintLogsResult> {
+  const { signal } = options;
+  const pods = (await listPods(client, options)).filter((pod) => pod.running);
+  let failed = 0;
+  const read = async (pod: PodSummary, container: string): Promise<void> => {
+    const query = { container, timestamps: true, sinceSeconds: options.sinceSeconds, tailLines: options.tailLines };
+    try {
+      const res = await openStream(client, logPath(pod, options.namespace), query, signal);
+      const abortStream = () => res.destroy();
+      signal.addEventListener('abort', abortStream, { once: true });
+      try {
+        await readLines(res, (raw) => {
+          if (signal.aborted) return;
+          const { time, line } = splitTimestamp(raw.replace(/\r$/, ''));
+          onEvent({ kind: 'line', namespace: pod.namespace, pod: pod.name, container, time, line });
+        });
+      } finally {
+        signal.removeEventListener('abort', abortStream);
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      failed += 1;
+      onEvent({ kind: 'stream-error', namespace: pod.namespace, pod: pod.name, container, message: streamErrorMessage(error, client, pod, container) });
+    }
+  };
+  const streams = pods.flatMap((pod) => {
+    const containers = pickContainers(pod, options.container);
+    onEvent({ kind: 'pod-added', namespace: pod.namespace, pod: pod.name, containers });
+    return containers.map((container) => read(pod, container));
+  });
+  await Promise.all(streams);
+  return { pods: pods.length, failed };
 }

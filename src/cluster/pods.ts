@@ -6,6 +6,8 @@ import { UsageError } from '../errors.js';
 /** One pod as `kubectl get pods` shows it. */
 export interface PodSummary {
   name: string;
+  /** The pod's namespace (the local lab's workers have none). */
+  namespace?: string;
   /** Ready containers / all containers, e.g. "1/2". */
   ready: string;
   /** Running, Pending, Terminating, ContainerCreating, CrashLoopBackOff, Completed, ... */
@@ -28,7 +30,8 @@ export interface PodEvent {
 }
 
 export interface WatchPodsOptions {
-  namespace: string;
+  /** Namespace to watch; undefined: every namespace (kubectl -A; needs cluster-wide list rights). */
+  namespace?: string;
   labelSelector?: string;
   /** Only pods whose name matches. */
   nameRegex?: RegExp;
@@ -42,7 +45,7 @@ export interface WatchPodsOptions {
 }
 
 interface KubePod {
-  metadata: { name: string; creationTimestamp?: string; deletionTimestamp?: string; resourceVersion?: string };
+  metadata: { name: string; namespace?: string; creationTimestamp?: string; deletionTimestamp?: string; resourceVersion?: string };
   spec?: { containers?: { name: string }[] };
   status?: {
     phase?: string;
@@ -78,6 +81,7 @@ export function summarizePod(pod: KubePod): PodSummary {
   const phase = pod.status?.phase;
   return {
     name: pod.metadata.name,
+    ...(pod.metadata.namespace ? { namespace: pod.metadata.namespace } : {}),
     ready: `${readyCount}/${containers.length}`,
     status: podStatus(pod),
     restarts: statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0),
@@ -182,6 +186,40 @@ function samePod(a: PodSummary, b: PodSummary): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** What tells pods apart: with every namespace watched, two can share a name. */
+export function podKey(pod: { name: string; namespace?: string }): string {
+  return pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name;
+}
+
+/** The pods path: one namespace's, or every namespace's. */
+export function podsPath(namespace: string | undefined): string {
+  return namespace === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+}
+
+/** "observe", or "all namespaces", for messages. */
+export function namespacesText(namespace: string | undefined): string {
+  return namespace ?? 'all namespaces';
+}
+
+export interface ListPodsOptions {
+  /** Namespace to list; undefined: every namespace. */
+  namespace?: string;
+  labelSelector?: string;
+  /** Only pods whose name matches. */
+  nameRegex?: RegExp;
+  signal?: AbortSignal;
+}
+
+/** The pods the selector (and name regex) match now, by namespace and name. */
+export async function listPods(client: ClusterClient, options: ListPodsOptions): Promise<PodSummary[]> {
+  const list = await client.json<{ items: KubePod[] }>('GET', podsPath(options.namespace), {
+    query: { labelSelector: options.labelSelector }, signal: options.signal, what: `list pods in ${namespacesText(options.namespace)}`,
+  });
+  return list.items.map(summarizePod)
+    .filter((pod) => !options.nameRegex || options.nameRegex.test(pod.name))
+    .sort((a, b) => podKey(a).localeCompare(podKey(b)));
+}
+
 /**
  * Lists the pods matching the selector, then watches them; emits one event per change (a
  * MODIFIED that changes nothing shown is dropped). On a dropped stream it resumes from the
@@ -190,19 +228,21 @@ function samePod(a: PodSummary, b: PodSummary): boolean {
  */
 export async function watchPods(client: ClusterClient, options: WatchPodsOptions, onEvent: (event: PodEvent) => void): Promise<void> {
   const { namespace, signal } = options;
-  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+  const path = podsPath(namespace);
+  const where = namespacesText(namespace);
   const known = new Map<string, PodSummary>();
   const wanted = (name: string) => !options.nameRegex || options.nameRegex.test(name);
   const apply = (type: 'upsert' | 'deleted', pod: PodSummary) => {
     if (!wanted(pod.name)) return;
-    const before = known.get(pod.name);
+    const key = podKey(pod);
+    const before = known.get(key);
     if (type === 'deleted') {
       if (!before) return;
-      known.delete(pod.name);
+      known.delete(key);
       onEvent({ type: 'deleted', pod });
       return;
     }
-    known.set(pod.name, pod);
+    known.set(key, pod);
     if (!before) onEvent({ type: 'added', pod });
     else if (!samePod(before, pod)) onEvent({ type: 'modified', pod });
   };
@@ -214,15 +254,16 @@ export async function watchPods(client: ClusterClient, options: WatchPodsOptions
     let resourceVersion: string;
     try {
       const list = await client.json<{ metadata: { resourceVersion: string }; items: KubePod[] }>('GET', path, {
-        query: { labelSelector: options.labelSelector }, signal, what: `list pods in ${namespace}`,
+        query: { labelSelector: options.labelSelector }, signal, what: `list pods in ${where}`,
       });
       resourceVersion = list.metadata.resourceVersion;
       const seen = new Set<string>();
       for (const item of list.items) {
-        seen.add(item.metadata.name);
-        apply('upsert', summarizePod(item));
+        const pod = summarizePod(item);
+        seen.add(podKey(pod));
+        apply('upsert', pod);
       }
-      for (const [name, pod] of [...known]) if (!seen.has(name)) apply('deleted', pod);
+      for (const [key, pod] of [...known]) if (!seen.has(key)) apply('deleted', pod);
       options.onSync?.([...known.values()]);
     } catch (error) {
       if (signal.aborted) return;
@@ -246,7 +287,7 @@ export async function watchPods(client: ClusterClient, options: WatchPodsOptions
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof StreamStatusError && error.status !== 410 && error.status < 500 && error.status !== 429) {
-          throw translateStatusError(error.status, error.body, { what: `watch pods in ${namespace}`, server: client.server });
+          throw translateStatusError(error.status, error.body, { what: `watch pods in ${where}`, server: client.server });
         }
         failures += 1;
         options.onResume?.(error instanceof StreamStatusError && error.status === 410 ? 'watch expired (410 Gone)' : `watch failed: ${(error as Error).message}`);

@@ -18,16 +18,21 @@ export function podColour(name: string): (typeof POD_COLOURS)[number] {
   return POD_COLOURS[h % POD_COLOURS.length]!;
 }
 
-export function paintPod(style: ChalkInstance, name: string): string {
-  return style[podColour(name)](name);
+export function paintPod(style: ChalkInstance, name: string, namespace?: string): string {
+  // With every namespace shown, stern's "namespace pod", both in the pod's colour.
+  return style[podColour(name)](namespace === undefined ? name : `${namespace} ${name}`);
 }
 
-/** `kubectl get pods` columns, sorted by name, three spaces apart as kubectl does. */
-export function podTable(pods: PodSummary[], now: number, formatAge: (start: string, now: number) => string): string[] {
+/**
+ * `kubectl get pods` columns, sorted by name, three spaces apart as kubectl does; with
+ * `namespaces`, kubectl -A's NAMESPACE column first (sorted by it, then by name).
+ */
+export function podTable(pods: PodSummary[], now: number, formatAge: (start: string, now: number) => string, options: { namespaces?: boolean } = {}): string[] {
   const rows = [...pods]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((p) => [p.name, p.ready, p.status, String(p.restarts), formatAge(p.startTime, now)]);
-  return formatTable(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], rows, { gap: 3 }).split('\n');
+    .sort((a, b) => (options.namespaces ? (a.namespace ?? '').localeCompare(b.namespace ?? '') : 0) || a.name.localeCompare(b.name))
+    .map((p) => [...(options.namespaces ? [p.namespace ?? ''] : []), p.name, p.ready, p.status, String(p.restarts), formatAge(p.startTime, now)]);
+  const headers = [...(options.namespaces ? ['NAMESPACE'] : []), 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'];
+  return formatTable(headers, rows, { gap: 3 }).split('\n');
 }
 
 /** Lines drawn on a terminal and redrawn in place (the previous drawing is cleared first). */

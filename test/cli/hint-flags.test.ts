@@ -55,6 +55,8 @@ describe('hints name flags of the command that failed', () => {
     ['sink serve, its port taken', ['sink', 'serve'], () => ['sink', 'serve', '--port', String(busyPort)], /--port/],
     ['consume, nothing listening', ['consume'], () => ['consume', 'x', '--bootstrap', '127.0.0.1:1'], /firehose kafka start.*--bootstrap/],
     ['spam, no user known', ['spam'], () => ['spam', '--times', '1', '--bootstrap', '127.0.0.1:1'], /--user/],
+    ['tail logs --no-follow --local', ['tail', 'logs'], () => ['tail', 'logs', '--no-follow', '--local'], /--no-follow/],
+    ['watch pods -A --local', ['watch', 'pods'], () => ['watch', 'pods', '-A', '--local'], /--all-namespaces/],
   ];
   it.each(cases)('%s', { timeout: 30_000 }, async (_what, path, argv, expected) => {
     const result = await runCli(argv());

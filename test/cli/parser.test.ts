@@ -90,6 +90,11 @@ describe('argv → command, arguments, options', () => {
     { argv: ['kafka', 'ca', '--out', 'ca.crt', '--namespace', 'kafka'], command: 'kafka ca', opts: { cluster: 'my-cluster', out: 'ca.crt' }, globals: { namespace: 'kafka' } },
     { argv: ['kafka', 'start', '--port', '0', '--data-dir', 'd'], command: 'kafka start', opts: { port: '0', host: '127.0.0.1', dataDir: 'd', partitions: '1', autoCreateTopics: true, retention: '256MiB' } },
     { argv: ['broker', 'start', '--port', '0', '--data-dir', 'd'], command: 'broker start', opts: { port: '0', host: '127.0.0.1', dataDir: 'd', partitions: '1', autoCreateTopics: true, retention: '256MiB' } },
+    { argv: ['tail', 'logs'], command: 'tail logs', args: [undefined], opts: { include: [], exclude: [], follow: true } },
+    { argv: ['tail', 'logs', 'event-display', '--no-follow', '-A', '--tail', '5'], command: 'tail logs', args: ['event-display'], opts: { include: [], exclude: [], follow: false, allNamespaces: true, tail: '5' } },
+    { argv: ['tail', 'logs', '--all-namespaces', '-i', 'POST'], command: 'tail logs', opts: { include: ['POST'], exclude: [], follow: true, allNamespaces: true } },
+    { argv: ['watch', 'pods'], command: 'watch pods', args: [undefined], opts: {} },
+    { argv: ['watch', 'pods', 'scaler', '-A'], command: 'watch pods', args: ['scaler'], opts: { allNamespaces: true } },
   ];
 
   it.each(cases)('$argv', async ({ argv, command, args, opts, globals }) => {
@@ -148,6 +153,19 @@ describe('run(): usage errors exit 2 with the message on stderr', () => {
     const result = await runCli(['spam', '--times', 'lots', '--user', '1']);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('error: --times must be a positive whole number, not "lots".\n');
+  });
+
+  it('--no-follow and -A need the cluster: with --local they are usage errors naming the flag', async () => {
+    for (const [argv, message] of [
+      [['tail', 'logs', '--local', '--no-follow'], 'error: --no-follow needs the cluster: the local lab (--local) keeps no log history.'],
+      [['tail', 'logs', '--local', '-A'], 'error: --all-namespaces is for the cluster: the local lab (--local) has no namespaces.'],
+      [['watch', 'pods', '--all-namespaces', '--local'], 'error: --all-namespaces is for the cluster: the local lab (--local) has no namespaces.'],
+    ] as const) {
+      const result = await runCli([...argv]);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr.split('\n')[0], argv.join(' ')).toBe(message);
+      expect(result.stdout, argv.join(' ')).toBe('');
+    }
   });
 
   it('--help and --version exit 0 on stdout, also for subcommands', async () => {

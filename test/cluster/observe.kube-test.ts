@@ -14,6 +14,8 @@ import { startKubeEnv, type KubeEnv } from '../support/kube-env.js';
 import { waitFor } from '../support/wait.js';
 
 const NS = 'observe';
+/** A second namespace, for -A. */
+const NS2 = 'observe-2';
 const NODE = 'kwok-observe-0';
 let env: KubeEnv;
 let scratch: string;
@@ -22,7 +24,7 @@ const running: { stop(): Promise<number> }[] = [];
 beforeAll(async () => {
   env = await startKubeEnv();
   scratch = await mkdtemp(join(tmpdir(), 'firehose-observe-'));
-  await env.namespaces(NS);
+  await env.namespaces(NS, NS2);
   await kubeJson(env.admin, 'POST', '/api/v1/nodes', { body: fakeNode(NODE) });
   await waitFor(async () => {
     const node = await kubeJson<{ status?: { conditions?: { type: string; status: string }[] } }>(env.admin, 'GET', `/api/v1/nodes/${NODE}`);
@@ -40,28 +42,28 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-function logFile(pod: string, container = 'user-container'): string {
-  return join(scratch, `${pod}.${container}.log`);
+function logFile(pod: string, container = 'user-container', namespace = NS): string {
+  return join(scratch, `${namespace === NS ? '' : `${namespace}.`}${pod}.${container}.log`);
 }
 
 /** A pod of Knative Service `service` on the kwok node, serving user-container's and queue-proxy's logs from files. */
-async function createPod(name: string, service: string, lines: string[]): Promise<void> {
-  await writeCriLog(logFile(name), lines);
-  await writeCriLog(logFile(name, 'queue-proxy'), [`queue-proxy of ${name} up`]);
-  await kubeJson(env.admin, 'POST', `/apis/kwok.x-k8s.io/v1alpha1/namespaces/${NS}/logs`, {
+async function createPod(name: string, service: string, lines: string[], namespace = NS): Promise<void> {
+  await writeCriLog(logFile(name, 'user-container', namespace), lines);
+  await writeCriLog(logFile(name, 'queue-proxy', namespace), [`queue-proxy of ${name} up`]);
+  await kubeJson(env.admin, 'POST', `/apis/kwok.x-k8s.io/v1alpha1/namespaces/${namespace}/logs`, {
     body: {
       apiVersion: 'kwok.x-k8s.io/v1alpha1',
       kind: 'Logs',
-      metadata: { name, namespace: NS },
+      metadata: { name, namespace },
       spec: {
         logs: [
-          { containers: ['user-container'], logsFile: logFile(name), follow: true },
-          { containers: ['queue-proxy'], logsFile: logFile(name, 'queue-proxy'), follow: true },
+          { containers: ['user-container'], logsFile: logFile(name, 'user-container', namespace), follow: true },
+          { containers: ['queue-proxy'], logsFile: logFile(name, 'queue-proxy', namespace), follow: true },
         ],
       },
     },
   });
-  await kubeJson(env.admin, 'POST', `/api/v1/namespaces/${NS}/pods`, {
+  await kubeJson(env.admin, 'POST', `/api/v1/namespaces/${namespace}/pods`, {
     body: {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -75,6 +77,20 @@ async function createPod(name: string, service: string, lines: string[]): Promis
       },
     },
   });
+}
+
+/** Waits until kwok has the pod running (its containers started: its logs can be read). */
+async function podRunning(name: string, namespace = NS): Promise<void> {
+  await waitFor(async () => (await kubeJson<{ status?: { phase?: string } }>(env.admin, 'GET', `/api/v1/namespaces/${namespace}/pods/${name}`)).status?.phase === 'Running',
+    { timeoutMs: 30_000, what: `pod ${namespace}/${name} to run` });
+}
+
+/** Resolves with the exit code when the command exits by itself (no signal) within the deadline. */
+async function exitedByItself(proc: { exit: Promise<number>; output: { stdout: string; stderr: string } }): Promise<number> {
+  let code: number | undefined;
+  void proc.exit.then((c) => { code = c; });
+  await waitFor(() => code !== undefined, { timeoutMs: 30_000, what: `the command to exit by itself (stdout: ${proc.output.stdout}, stderr: ${proc.output.stderr})` });
+  return code!;
 }
 
 async function deletePod(name: string): Promise<void> {
@@ -245,5 +261,62 @@ describe('firehose tail logs', () => {
     const lines = tail.output.stdout.trim().split('\n');
     expect(lines).toEqual(['resume-1 POST:r-1', 'resume-1 POST:r-2', 'resume-1 POST:r-3', 'resume-1 POST:r-4', 'resume-2 POST:r2-1', 'resume-1 POST:r-5']);
     expect(tail.output.stderr).not.toContain('- resume-1');
+  });
+
+  it('--no-follow prints the lines there are of every matching pod and exits 0 by itself', async () => {
+    await createPod('nofollow-1', 'nofollow', ['POST:n1-1', 'POST:n1-2']);
+    await createPod('nofollow-2', 'nofollow', ['POST:n2-1']);
+    await podRunning('nofollow-1');
+    await podRunning('nofollow-2');
+
+    const all = firehose(['tail', 'logs', 'nofollow', '--no-follow', '--no-color']);
+    expect(await exitedByItself(all)).toBe(0);
+    expect(all.output.stdout.split('\n').filter(Boolean).sort()).toEqual(['nofollow-1 POST:n1-1', 'nofollow-1 POST:n1-2', 'nofollow-2 POST:n2-1']);
+    expect(all.output.stdout).toContain('nofollow-1 POST:n1-1\nnofollow-1 POST:n1-2\n'); // one pod's lines in order
+    expect(all.output.stderr).toContain('+ nofollow-1 (user-container)');
+    expect(all.output.stderr).not.toContain('Ctrl-C');
+
+    // --tail, --timestamps and --include apply as when following.
+    const last = firehose(['tail', 'logs', 'nofollow', '--no-follow', '--tail', '1', '--timestamps', '--include', 'n1-', '--no-color']);
+    expect(await exitedByItself(last)).toBe(0);
+    expect(last.output.stdout).toMatch(/^nofollow-1 \d{4}-\d\d-\d\dT[\d:.]+Z POST:n1-2\n$/);
+
+    const none = firehose(['tail', 'logs', 'nosuch', '--no-follow', '--no-color']);
+    expect(await exitedByItself(none)).toBe(0);
+    expect(none.output.stdout).toBe('');
+    expect(none.output.stderr).toContain('No running pods match (serving.knative.dev/service=nosuch) in observe.');
+  });
+
+  it('-A: pods of every namespace, the namespace before the pod; watch pods -A lists both', async () => {
+    // The same pod name in two namespaces: two pods.
+    const tail = firehose(['tail', 'logs', 'allns', '-A', '--no-color']);
+    const watch = firehose(['watch', 'pods', 'allns', '--all-namespaces', '--no-color']);
+    await waitFor(() => tail.output.stderr.includes('waiting for pods...') && watch.output.stderr.includes('waiting for pods...'),
+      { timeoutMs: 15_000, what: `"waiting for pods..." (tail: ${tail.output.stderr}; watch: ${watch.output.stderr})` });
+    expect(tail.output.stderr).toContain('Following pods (serving.knative.dev/service=allns) in all namespaces');
+    await createPod('allns-1', 'allns', ['POST:from observe'], NS);
+    await createPod('allns-1', 'allns', ['POST:from observe-2'], NS2);
+
+    await waitFor(() => tail.output.stdout.includes('observe allns-1 POST:from observe\n') && tail.output.stdout.includes('observe-2 allns-1 POST:from observe-2\n'),
+      { timeoutMs: 30_000, what: `lines of both namespaces' pods (stdout: ${tail.output.stdout}, stderr: ${tail.output.stderr})` });
+    expect(tail.output.stderr).toContain('+ observe allns-1 (user-container)');
+    expect(tail.output.stderr).toContain('+ observe-2 allns-1 (user-container)');
+    await waitFor(() => watch.output.stdout.includes('ready 2 (max 2)'), { timeoutMs: 30_000, what: `2 ready pods (stdout: ${watch.output.stdout})` });
+    expect(watch.output.stdout).toMatch(/^ADDED observe allns-1 \S+ \d\/2 /m);
+    expect(watch.output.stdout).toMatch(/^ADDED observe-2 allns-1 \S+ \d\/2 /m);
+
+    expect(await tail.stop()).toBe(130);
+    expect(await watch.stop()).toBe(130);
+    expect(count(tail.output.stdout, 'POST:from observe\n')).toBe(1);
+    expect(count(tail.output.stdout, 'POST:from observe-2\n')).toBe(1);
+
+    // With --no-follow and JSON: each object names its namespace.
+    const json = firehose(['tail', 'logs', 'allns', '-A', '--no-follow', '--output', 'json']);
+    expect(await exitedByItself(json)).toBe(0);
+    const objects = json.output.stdout.trim().split('\n').map((l) => JSON.parse(l) as { namespace: string; pod: string; line: string });
+    expect(objects.map(({ namespace, pod, line }) => ({ namespace, pod, line })).sort((a, b) => a.namespace.localeCompare(b.namespace))).toEqual([
+      { namespace: 'observe', pod: 'allns-1', line: 'POST:from observe' },
+      { namespace: 'observe-2', pod: 'allns-1', line: 'POST:from observe-2' },
+    ]);
   });
 });

@@ -13,6 +13,7 @@ describe('pod colours', () => {
     expect(new Set(names.map(podColour)).size).toBeGreaterThan(3);
     expect(paintPod(new Chalk({ level: 1 }), 'p-1')).toMatch(/^\x1b\[\d+mp-1\x1b\[\d+m$/);
     expect(paintPod(new Chalk({ level: 0 }), 'p-1')).toBe('p-1');
+    expect(paintPod(new Chalk({ level: 0 }), 'p-1', 'team-a')).toBe('team-a p-1');
   });
 });
 
@@ -28,6 +29,12 @@ describe('the watch pods table', () => {
       'eventinghello-b   0/2     Pending   0          3m',
     ]);
     expect(podTable([], now, formatAge)).toEqual(['NAME   READY   STATUS   RESTARTS   AGE']);
+    // -A: kubectl's NAMESPACE column first, sorted by namespace, then name.
+    expect(podTable([{ ...pod('p', true), namespace: 'team-b' }, { ...pod('q', false, 'Pending'), namespace: 'team-a' }], now, formatAge, { namespaces: true })).toEqual([
+      'NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE',
+      'team-a      q      0/2     Pending   0          3m',
+      'team-b      p      2/2     Running   0          3m',
+    ]);
     const counter = new ReadyCounter();
     counter.apply({ type: 'added', pod: pod('a', true) });
     counter.apply({ type: 'added', pod: pod('b', true) });
@@ -35,6 +42,10 @@ describe('the watch pods table', () => {
     expect(counter.summary()).toBe('ready 1 (max 2)');
     counter.apply({ type: 'deleted', pod: pod('a', true) });
     expect(counter.summary()).toBe('ready 0 (max 2)');
+    // Two pods of one name in two namespaces (watch pods -A) are two pods.
+    counter.apply({ type: 'added', pod: { ...pod('a', true), namespace: 'x' } });
+    counter.apply({ type: 'added', pod: { ...pod('a', true), namespace: 'y' } });
+    expect(counter.summary()).toBe('ready 2 (max 2)');
   });
 });
 
