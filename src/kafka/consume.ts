@@ -27,7 +27,10 @@ export interface ConsumeOptions {
   partitions?: number[];
   /** Without a group: where each partition starts (kcat -o); overrides fromBeginning. */
   offset?: OffsetSpec;
-  /** Without a group: stop once every partition read is at the end it had at the start (kcat -e). */
+  /**
+   * Stop once every partition read is at the end it had at the start (kcat -e); with a
+   * group, every partition the member owns, at the end it had when assigned (kcat -G -e).
+   */
   exitAtEnd?: boolean;
 }
 
@@ -116,12 +119,13 @@ async function startPositions(fetcher: Fetcher, topic: string, partitions: numbe
  * As a member of `group` (src/kafka/group-member.ts): the group's commits decide where each
  * partition starts (`start` where there are none), every assignment goes to onAssign, and
  * what onRecords has finished is committed every second, on a rebalance and at the end.
+ * exitAtEnd ends it, committed, once the member has read its partitions to their ends.
  */
 async function consumeWithGroup(client: KafkaClient, options: ConsumeOptions, events: ConsumeEvents, stop: StopSignal, group: string, start: 'earliest' | 'latest'): Promise<{ consumed: number; committed: Record<string, string>; stoppedBy: StopReason }> {
   const { runGroupMember } = await import('./group-member.js');
   const nextOffsets = new Map<number, string>();
   let consumed = 0;
-  const memberOptions = { group, groupProtocol: options.groupProtocol, topic: options.topic, offsetReset: start, commit: 'timer' as const, stop, what: `consume ${options.topic}`, onAssign: (partitions: number[]) => events.onAssign?.(options.topic, partitions) };
+  const memberOptions = { group, groupProtocol: options.groupProtocol, topic: options.topic, offsetReset: start, commit: 'timer' as const, stop, what: `consume ${options.topic}`, onAssign: (partitions: number[]) => events.onAssign?.(options.topic, partitions), exitAtEnd: options.exitAtEnd };
   const stoppedBy = await runGroupMember(client, memberOptions, async (batch, member) => {
     const room = options.maxMessages === undefined ? batch.records.length : options.maxMessages - consumed;
     const used = new ConsumedBatch(batch.topic, batch.partition, room < batch.records.length ? batch.records.slice(0, room) : batch.records);
@@ -146,8 +150,8 @@ async function consumeWithGroup(client: KafkaClient, options: ConsumeOptions, ev
 export async function consumeTopic(client: KafkaClient, options: ConsumeOptions, events: ConsumeEvents): Promise<ConsumeResult> {
   await requireTopic(client, options.topic);
   const anonymous = options.group === undefined;
-  if (!anonymous && (options.partitions || options.offset || options.exitAtEnd)) {
-    throw new UsageError('--partition, --offset and --exit read without a group; a group\'s commits and its assignment decide where a member reads.', 'Drop --group, or drop those flags (groups reset-offsets moves a group).');
+  if (!anonymous && (options.partitions || options.offset)) {
+    throw new UsageError('--partition and --offset read without a group; a group\'s commits and its assignment decide where a member reads.', 'Drop --group, or drop those flags (groups reset-offsets moves a group).');
   }
   const group = options.group ?? anonymousGroupName();
   const choice = { group, anonymous, fromBeginning: options.fromBeginning, offsetReset: options.offsetReset };

@@ -5,6 +5,8 @@
 // - 'timer': what the caller finished is committed every second, on a rebalance and at
 //   the end; a killed process re-reads about a second of records (at-least-once);
 // - 'manual': only what the caller commits itself (the commit demo's per-message commits).
+// With exitAtEnd (consume --group -e, kcat -G -e) it also stops once it has read to the end
+// of every partition it owns.
 import { FirehoseError } from '../errors.js';
 import type { KafkaClient } from './connect.js';
 import type { StopReason, StopSignal } from './stop-signal.js';
@@ -37,6 +39,15 @@ export interface GroupMemberOptions {
   sessionTimeoutMs?: number;
   /** Every (re)assignment: the partitions of `topic` this member owns now. */
   onAssign?(partitions: number[]): void;
+  /**
+   * Stop ('end') once every partition this member owns has its position at the end it had
+   * when it was assigned (ListOffsets latest, as consume -e without a group). Partitions
+   * assigned later must reach their end too; revoked ones no longer count (an eager
+   * rebalance, the default assignors', gives every partition up and back, so their ends are
+   * listed again). A member that owns nothing waits: the members holding the partitions
+   * finish and leave, and the rebalance hands their partitions on.
+   */
+  exitAtEnd?: boolean;
 }
 
 /** What a batch handler may do with the member. */
@@ -74,6 +85,13 @@ export async function runGroupMember(client: KafkaClient, options: GroupMemberOp
   const timer = options.commit === 'timer';
   const events = memberEvents(client, group, topic, stop, options.onAssign);
   let finalCommitFailure: Error | undefined;
+  // exitAtEnd: partition → the end (latest offset) it had when this member got it.
+  const ends = new Map<number, number>();
+  const endsFetcher = options.exitAtEnd ? new (await import('./wire/fetcher.js')).Fetcher(cluster) : undefined;
+  const atEnd = () => {
+    const owned = [...(consumer.currentPositions().get(topic) ?? [])];
+    return owned.length > 0 && owned.every(([p, position]) => position >= (ends.get(p) ?? Infinity));
+  };
   const consumer = new GroupConsumer(cluster, {
     groupId: group,
     protocol: options.groupProtocol,
@@ -87,10 +105,20 @@ export async function runGroupMember(client: KafkaClient, options: GroupMemberOp
     sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
     heartbeatIntervalMs: 1_000,
     fetch: { maxWaitMs: options.maxWaitMs ?? 500 },
+    // Called before any record of the new partitions is handed out, so their ends are known first.
+    onAssign: endsFetcher && (async (added) => {
+      const partitions = added.find((t) => t.topic === topic)?.partitions ?? [];
+      if (partitions.length > 0) for (const [p, end] of await endsFetcher.listOffsets(topic, partitions, 'latest')) ends.set(p, end);
+    }),
+    onRevoke: endsFetcher && ((revoked) => {
+      for (const p of revoked.find((t) => t.topic === topic)?.partitions ?? []) ends.delete(p);
+    }),
     onEvent: (event) => {
       // The last commit (on the way out) failed: say so, the group will read those records again.
       if (event.type === 'commit-failed' && closing) finalCommitFailure = event.error;
       events(event);
+      // Partitions assigned already at their end (an empty topic, everything committed) end it here.
+      if (event.type === 'joined' && endsFetcher && atEnd()) stop.stop('end');
     },
   });
   const control: GroupMemberControl = {
@@ -111,6 +139,7 @@ export async function runGroupMember(client: KafkaClient, options: GroupMemberOp
       } finally {
         processing = false;
       }
+      if (endsFetcher && atEnd()) stop.stop('end');
       if (stop.stopped) break;
     }
   } catch (error) {

@@ -209,6 +209,71 @@ describe('consume with the flags kcat users type', () => {
     expect(lines(expectOk(await firehose(['consume', topic, '--offset', 'beginning', '-e'])).stdout)).toHaveLength(7);
   });
 
+  it('-g -e (kcat -G -e): the member reads its partitions to their end, commits and ends by itself; run again it ends at once', async () => {
+    const topic = await keyedTopic('kcat-group-exit');
+    const group = uniqueName('exit-g');
+    const argv = ['consume', topic, '-g', group, '--offset-reset', 'earliest', '-e', '-f', '%p:%o %s\\n'];
+    const first = expectOk(await firehose(argv));
+    // Partition 1's six records and partition 0's one, each once; partition 2 is empty.
+    expect(sorted(lines(first.stdout))).toEqual(sorted(['0:0 other', ...[0, 1, 2, 3, 4, 5].map((i) => `1:${i} v${i}`)]));
+    expect(first.stderr).toContain(`Consumed 7 records from ${topic}; offsets committed for group ${group}; stopped by end.`);
+
+    // Everything printed was committed: the group is at the end of every partition.
+    const second = expectOk(await firehose(argv));
+    expect(second.stdout).toBe('');
+    expect(second.stderr).toContain(`Start: group ${group} resumes from its committed offsets on ${topic}`);
+    expect(second.stderr).toContain(`Consumed 0 records from ${topic}; offsets committed for group ${group}; stopped by end.`);
+
+    // Records written since: the next run prints only those.
+    await produce(topic, ['later'], ['--partition', '2']);
+    expect(lines(expectOk(await firehose(argv)).stdout)).toEqual(['2:0 later']);
+  });
+
+  it.skipIf(kafkaFromTests().flavour === 'embedded')('-g -e with --group-protocol consumer (KIP-848: the coordinator assigns) ends at the end too', async () => {
+    const topic = await keyedTopic('kcat-group-kip848');
+    const group = uniqueName('exit-kip848');
+    const argv = ['consume', topic, '-g', group, '--group-protocol', 'consumer', '--offset-reset', 'earliest', '-e'];
+    const first = expectOk(await firehose(argv));
+    expect(lines(first.stdout)).toHaveLength(7);
+    expect(first.stderr).toMatch(/stopped by end\.$/m);
+    expect(expectOk(await firehose(argv)).stdout).toBe('');
+  });
+
+  it('-g -e on an empty topic ends at once', async () => {
+    const topic = await newTopic('kcat-group-empty', 2);
+    const result = expectOk(await firehose(['consume', topic, '-g', uniqueName('empty-g'), '--from-beginning', '-e']));
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/Consumed 0 records .* stopped by end\./);
+  });
+
+  it('-g -e through a rebalance: a second member joins mid-way, between them every record once, both end by themselves', async () => {
+    const topic = await newTopic('kcat-group-rebalance', 4);
+    const values = (p: number) => Array.from({ length: 20 }, (_, i) => `p${p}-${i}-${'x'.repeat(2000)}`);
+    for (const p of [0, 1, 2, 3]) await produce(topic, values(p), ['--partition', String(p)]);
+    const group = uniqueName('rebalance-g');
+    const argv = ['consume', topic, '-g', group, '--offset-reset', 'earliest', '-e', '--verbose', '--bootstrap', kafkaFromTests().bootstrap];
+    // The first member in-process, its stdout unread: the write of its first batches does not
+    // drain, so it holds a batch (back-pressure) and cannot reach the end before the second joins.
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+    const first = run(argv, { env: cleanEnv(), stdin: Readable.from([]), stdout, stderr, signal: new AbortController().signal });
+    await waitFor(() => err.includes(`Assigned ${topic} partitions [0, 1, 2, 3]`), { timeoutMs: 20_000, what: 'the first member to own every partition' });
+    const second = firehose(['consume', topic, '-g', group, '--offset-reset', 'earliest', '-e']);
+    // --verbose says when the first member's heartbeat learns of the rebalance: from then on it
+    // hands out no more records until it has rejoined.
+    await waitFor(() => err.includes(`group ${group}: rejoining`), { timeoutMs: 20_000, what: 'the first member to see the rebalance' });
+    // Now let it go on: it finishes its batch, gives partitions up, and both read to the end.
+    let out = '';
+    stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    expect(await first, err).toBe(0);
+    const other = expectOk(await second);
+    expect(sorted([...lines(out), ...lines(other.stdout)])).toEqual(sorted([0, 1, 2, 3].flatMap(values)));
+    expect(err.match(/^Assigned /gm)?.length, err).toBeGreaterThan(1);
+    for (const status of [err, other.stderr]) expect(status).toMatch(/offsets committed for group .*; stopped by end\.$/m);
+  });
+
   it('-b, --bootstrap-server, -g and -c are the kcat / console-tool spellings of --bootstrap, --group and --max-messages', async () => {
     const topic = await keyedTopic('kcat-aliases');
     const group = uniqueName('kcat-g');
@@ -226,7 +291,7 @@ describe('consume with the flags kcat users type', () => {
       [['--offset', 'soon'], /--offset must be beginning, end, an offset/],
       [['-p', '9', '-e'], /has partitions 0\.\.2; there is no partition 9/],
       [['-f', '%q'], /--format has an unknown token "%q"/],
-      [['-g', 'g1', '-e'], /--partition, --offset and --exit read without a group/],
+      [['-g', 'g1', '-p', '1'], /--partition and --offset read without a group/],
       [['-t', 'other-topic'], /Two topics given/],
     ] as const) {
       const result = await firehose(['consume', topic, ...argv]);

@@ -31,7 +31,7 @@ export function consumeCommand(): Command<any, any, any> {
     .option('-g, --group <group>', 'consumer group; commits what was printed (default: no group, every partition, nothing committed)')
     .option('-p, --partition <n>', 'without a group: read only this partition (repeatable; kcat -p)', collect, [])
     .option('--offset <where>', 'without a group: beginning, end, an offset (42), N before the end (-10) or a time in ms (@1700000000000) (kcat -o)')
-    .option('-e, --exit', 'without a group: stop at the end of the partitions, as they were when it started (kcat -e)')
+    .option('-e, --exit', 'stop at the end of the partitions, as they were when it started (with a group: when they were assigned to it; kcat -e, -G -e)')
     .option('--group-protocol <protocol>', 'classic (default) or consumer: KIP-848, the coordinator assigns (Kafka 4.0+)')
     .option('--offset-reset <where>', 'earliest or latest, for a group with no committed offsets')
     .option('-c, --max-messages <n>', 'stop after this many records (kcat -c)')
@@ -78,5 +78,6 @@ export function consumeCommand(): Command<any, any, any> {
     'firehose consume --from-beginning --max-messages 10 --format json',
     'firehose consume --from-beginning --idle-timeout 5s | wc -l',
     "firehose consume -t my-topic-7 -p 3 --offset -10 -e -f '%p:%o %k %s\\n'   # kcat -C -t my-topic-7 -p 3 -o -10 -e -f ...",
+    'firehose consume my-topic-7 -g lab --offset-reset earliest -e   # kcat -G lab my-topic-7 -o beginning -e: what the group has not read yet, committed',
   ]);
 }
