@@ -31,7 +31,9 @@ export type ErrorCode =
   | 'LAB_RUNNING' | 'LAB_NOT_RUNNING' | 'LAB_UNREACHABLE' | 'LAB_START_FAILED' | 'UP_STATE_UNREADABLE' | 'UP_STATE_UNWRITABLE'
   | 'PORT_IN_USE' | 'BROKER_PORT_IN_USE' | 'BROKER_LISTEN' | 'BROKER_DATA_DIR'
   // Functions (seed 003): one that does not load, a runtime that stopped.
-  | 'FUNCTION_INVALID' | 'FUNCTION_STOPPED';
+  | 'FUNCTION_INVALID' | 'FUNCTION_STOPPED'
+  // The edge (seed 002): MQTT brokers.
+  | 'MQTT_UNREACHABLE' | 'MQTT_AUTH_FAILED' | 'MQTT_VERSION_UNSUPPORTED';
 
 export interface FirehoseErrorOptions {
   /** The next step for the user, printed on its own line after the message. */

@@ -46,3 +46,10 @@ export function parseByteSize(text: string, flag: string): number {
   }
   return Math.round(Number(match[1]) * unit);
 }
+
+/** A number of at least 0, decimals allowed (`--rate 0.5`). */
+export function parseNonNegativeNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(value)) throw new UsageError(`${flag} must be a number of at least 0, not "${text}".`);
+  return value;
+}

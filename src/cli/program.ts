@@ -5,6 +5,7 @@ import { parseDuration } from '../config/duration.js';
 import { ENV } from '../config/env.js';
 import { OUTPUT_FORMATS } from '../ui/output.js';
 import { applyCommand } from './commands/apply.js';
+import { bridgeCommand } from './commands/bridge.js';
 import { brokerCommand } from './commands/broker.js';
 import { certsCommand } from './commands/certs.js';
 import { channelCommand } from './commands/channel.js';
@@ -22,9 +23,11 @@ import { groupsCommand } from './commands/groups.js';
 import { initCommand } from './commands/init.js';
 import { BROKER_START_RENAMED, kafkaCommand, kafkaStartCommand } from './commands/kafka.js';
 import { mirrorCommand } from './commands/mirror.js';
+import { mqttCommand } from './commands/mqtt.js';
 import { produceCommand } from './commands/produce.js';
 import { renderCommand } from './commands/render.js';
 import { sendCommand } from './commands/send.js';
+import { sensorsCommand } from './commands/sensors.js';
 import { sinkCommand } from './commands/sink.js';
 import { spamCommand } from './commands/spam.js';
 import { subscribeCommand } from './commands/subscribe.js';
@@ -113,6 +116,9 @@ Examples:
     subscribeCommand(),
     mirrorCommand(),
     certsCommand(),
+    bridgeCommand(),
+    mqttCommand(),
+    sensorsCommand(),
     applyCommand(),
     cleanupCommand(),
     doctorCommand(),

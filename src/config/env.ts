@@ -7,6 +7,8 @@ export const ENV = {
   keystorePassword: 'FIREHOSE_KEYSTORE_PASSWORD',
   saslPassword: 'FIREHOSE_SASL_PASSWORD',
   saslUsername: 'FIREHOSE_SASL_USERNAME',
+  /** The MQTT broker's password for --mqtt-username (bridge, sensors). */
+  mqttPassword: 'FIREHOSE_MQTT_PASSWORD',
   output: 'FIREHOSE_OUTPUT',
   viaCluster: 'FIREHOSE_VIA_CLUSTER',
   /** The named Kafka context to use (as --kafka-context). */

@@ -4,6 +4,7 @@ import { createSecureContext, type ConnectionOptions } from 'node:tls';
 import type { ConnectionSettings } from '../config/connection.js';
 import { ENV, type EnvSource } from '../config/env.js';
 import { FirehoseError, UsageError } from '../errors.js';
+import { secretFrom } from '../config/secret.js';
 import type { AskSecret, Logger } from '../logger.js';
 import { translateKafkaError } from './errors.js';
 import type { BrokerTunnel } from './tunnel.js';
@@ -123,12 +124,6 @@ export function checkPemCertificates(pem: Buffer, path: string, flag: string): v
   );
 }
 
-async function secretFrom(envName: string, question: string, deps: ConnectDeps, missingHint: string): Promise<string> {
-  const fromEnv = deps.env[envName];
-  if (fromEnv !== undefined) return fromEnv;
-  if (deps.askSecret) return deps.askSecret(question);
-  throw new UsageError(`${question.replace(/:$/, '')} is needed and this shell cannot prompt for it.`, missingHint, { code: 'SECRET_MISSING' });
-}
 
 /** Builds Node's TLS options from the profile; checks the keystore password up front. */
 export async function buildTlsOptions(settings: ConnectionSettings, deps: ConnectDeps): Promise<ConnectionOptions | undefined> {

@@ -31,3 +31,30 @@ export class ProgressBar {
     this.drawn = false;
   }
 }
+
+/** A one-line running count with rate on stderr, for work without an end; a no-op off a TTY. */
+export class ProgressCounter {
+  private lastDraw = 0;
+  private drawn = false;
+
+  constructor(
+    private readonly out: Output,
+    private readonly label: string,
+    private readonly unit = 'msg',
+  ) {}
+
+  update(done: number, elapsedMs: number): void {
+    if (!this.out.interactive) return;
+    const now = performance.now();
+    if (now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const rate = elapsedMs > 0 ? Math.round((done / elapsedMs) * 1000) : 0;
+    this.out.stderr.write(`\r${this.label} ${formatCount(done)} ${this.unit}, ${formatCount(rate)}/s\u001b[K`);
+    this.drawn = true;
+  }
+
+  done(): void {
+    if (this.drawn) this.out.stderr.write('\r\u001b[K');
+    this.drawn = false;
+  }
+}

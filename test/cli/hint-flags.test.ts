@@ -52,6 +52,7 @@ describe('hints name flags of the command that failed', () => {
     ['up, an unusable data dir', ['up'], () => ['up', '--user', '7', '--kafka-port', '0', '--kafka-data-dir', '/proc/firehose-hint'], /writable local file system/],
     ['kafka start, its port taken', ['kafka', 'start'], () => ['kafka', 'start', '--port', String(busyPort)], /--port/],
     ['kafka start, an unusable data dir', ['kafka', 'start'], () => ['kafka', 'start', '--port', '0', '--data-dir', '/proc/firehose-hint'], /writable local file system/],
+    ['mqtt start, its port taken', ['mqtt', 'start'], () => ['mqtt', 'start', '--port', String(busyPort)], /--port/],
     ['sink serve, its port taken', ['sink', 'serve'], () => ['sink', 'serve', '--port', String(busyPort)], /--port/],
     ['consume, nothing listening', ['consume'], () => ['consume', 'x', '--bootstrap', '127.0.0.1:1'], /firehose kafka start.*--bootstrap/],
     ['spam, no user known', ['spam'], () => ['spam', '--times', '1', '--bootstrap', '127.0.0.1:1'], /--user/],

@@ -1,0 +1,121 @@
+/**
+ * A producer whose send() resolves when Kafka has acknowledged that record: for bridges that
+ * may acknowledge upstream (an MQTT PUBACK) only after Kafka has the record (at-least-once).
+ * Records are still batched (linger) and pipelined; a record's promise settles once the
+ * batches of its partition up to it are acknowledged, in order (idempotent, acks=all).
+ */
+import type { KafkaClient } from './connect.js';
+import { requireTopic } from './topics.js';
+
+export interface AckedRecord {
+  key: string | null;
+  value: Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface AckedProducer {
+  /** Resolves when Kafka acknowledged the record; rejects when it cannot be delivered. */
+  send(topic: string, record: AckedRecord): Promise<void>;
+  /** Records sent and not yet acknowledged. */
+  pending(): number;
+  /** Waits for what is in flight, then disconnects. */
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+interface PartitionTrack {
+  sent: number;
+  delivered: number;
+  waiters: Waiter[];
+}
+
+export async function openAckedProducer(client: KafkaClient, options: { lingerMs?: number } = {}): Promise<AckedProducer> {
+  const cluster = await client.cluster();
+  const [{ Producer }, { partitionForKey }] = await Promise.all([import('./wire/producer.js'), import('./wire/murmur2.js')]);
+  const tracks = new Map<string, PartitionTrack>();
+  const track = (topic: string, partition: number) => {
+    const id = `${topic}\u0000${partition}`;
+    let t = tracks.get(id);
+    if (!t) tracks.set(id, (t = { sent: 0, delivered: 0, waiters: [] }));
+    return t;
+  };
+  const producer = new Producer(cluster, {
+    acks: -1,
+    idempotent: true,
+    lingerMs: options.lingerMs ?? 2,
+    onDelivered: (report) => {
+      const t = track(report.topic, report.partition);
+      t.delivered += report.count;
+      while (t.waiters.length > 0 && t.waiters[0]!.seq < t.delivered) t.waiters.shift()!.resolve();
+    },
+    onRetry: ({ topic, partition, attempt, error }) => client.log?.debug(`bridge: retry ${attempt} of a batch to ${topic}-${partition} after: ${error.message}`),
+  });
+  await producer.connect().catch((error: unknown) => {
+    throw client.translate(error, 'connect a producer');
+  });
+  const partitionCounts = new Map<string, Promise<number>>();
+  const roundRobin = new Map<string, number>();
+  let outstanding = 0;
+  let failure: unknown;
+  let watching: Promise<void> | undefined;
+
+  const failAll = (error: unknown) => {
+    failure ??= client.translate(error, 'produce');
+    for (const t of tracks.values()) for (const w of t.waiters.splice(0)) w.reject(failure);
+  };
+  // Delivery failures surface in flush(): keep one flush running while anything is pending.
+  const watch = () => {
+    watching ??= producer.flush().then(
+      () => {
+        watching = undefined;
+        if (outstanding > 0 && !failure) watch();
+      },
+      (error: unknown) => {
+        watching = undefined;
+        failAll(error);
+      },
+    );
+  };
+
+  return {
+    async send(topic, record) {
+      if (failure) throw failure;
+      let counting = partitionCounts.get(topic);
+      if (!counting) partitionCounts.set(topic, (counting = requireTopic(client, topic)));
+      const partitions = await counting;
+      let partition: number;
+      if (record.key !== null) partition = partitionForKey(Buffer.from(record.key), partitions);
+      else {
+        partition = (roundRobin.get(topic) ?? 0) % partitions;
+        roundRobin.set(topic, partition + 1);
+      }
+      const t = track(topic, partition);
+      const acked = new Promise<void>((resolve, reject) => t.waiters.push({ seq: t.sent++, resolve, reject }));
+      outstanding += 1;
+      const headers = Object.entries(record.headers ?? {}).map(([key, value]) => ({ key, value: Buffer.from(value) }));
+      const wait = producer.send(topic, { key: record.key, value: record.value, partition, ...(headers.length ? { headers } : {}) });
+      if (wait) await wait.catch(failAll);
+      watch();
+      try {
+        await acked;
+      } finally {
+        outstanding -= 1;
+      }
+    },
+    pending: () => outstanding,
+    async close() {
+      try {
+        await producer.flush();
+      } catch (error) {
+        failAll(error);
+      } finally {
+        await producer.abort().catch(() => undefined);
+      }
+    },
+  };
+}
