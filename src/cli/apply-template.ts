@@ -22,12 +22,16 @@ interface ApplyFlags {
 }
 
 export function withApplyOptions<C extends Command<any, any, any>>(command: C): C {
-  return command
+  return withDryRunOption(command
     .option('--set <key=value>', 'template value, repeatable (see `firehose render`)', collect, [])
-    .option('--api-version <Kind=group/version>', 'use this version instead of what the cluster serves, repeatable', collect, [])
-    .option('--dry-run [mode]', 'server (the default): the server validates, nothing changes; client: print the YAML without asking the cluster (as kubectl)')
+    .option('--api-version <Kind=group/version>', 'use this version instead of what the cluster serves, repeatable', collect, []))
     .option('--no-wait', 'do not wait for the Ready condition')
     .option('--timeout <duration>', 'how long to wait for Ready', '120s') as C;
+}
+
+/** kubectl's --dry-run [server|client] (parseDryRun reads it). */
+export function withDryRunOption<C extends Command<any, any, any>>(command: C): C {
+  return command.option('--dry-run [mode]', 'server (the default): the server validates, nothing changes; client: print the YAML without asking the cluster (as kubectl)') as C;
 }
 
 /** Renders `template` with `values` (flags first, then --set), applies it, reports each object. */
@@ -56,23 +60,28 @@ export async function applyTemplate(rt: Runtime, template: string, values: Recor
     signal: rt.signal,
   };
   const results = await withSpinner(rt.out, `Applying ${template} for user ${user} in ${cluster.namespace}`, () => deployTemplate(cluster, options));
-  if (rt.out.structured) {
-    rt.out.data(results.map(({ object, ...rest }) => (flags.dryRun ? { ...rest, object } : rest)));
-    return results;
-  }
-  for (const r of results) {
-    const ready = r.ready ? ', Ready' : '';
-    rt.out.line(`${rt.out.paint('green', '✓')} ${r.kind} ${r.name} ${r.action === 'dry-run' ? 'validated by the server (dry run, nothing changed)' : r.action}${ready} (${r.apiVersion}, namespace ${r.namespace ?? cluster.namespace})`);
-  }
-  if (flags.dryRun) {
-    const { toYaml } = await import('../templates/render.js');
-    rt.out.line(await toYaml(results.map((r) => r.object as never)));
-  }
+  await reportApplied(rt, results, cluster.namespace, dryRun === 'server');
   return results;
 }
 
+/** One line per object applied (its whole object too in a dry run); --output json: the list. */
+export async function reportApplied(rt: Runtime, results: DeployedObject[], namespace: string, dryRun: boolean): Promise<void> {
+  if (rt.out.structured) {
+    rt.out.data(results.map(({ object, ...rest }) => (dryRun ? { ...rest, object } : rest)));
+    return;
+  }
+  for (const r of results) {
+    const ready = r.ready ? ', Ready' : '';
+    rt.out.line(`${rt.out.paint('green', '✓')} ${r.kind} ${r.name} ${r.action === 'dry-run' ? 'validated by the server (dry run, nothing changed)' : r.action}${ready} (${r.apiVersion}, namespace ${r.namespace ?? namespace})`);
+  }
+  if (dryRun) {
+    const { toYaml } = await import('../templates/render.js');
+    rt.out.line(await toYaml(results.map((r) => r.object as never)));
+  }
+}
+
 /** kubectl's --dry-run values: none, server (also the bare flag) or client. */
-function parseDryRun(value: boolean | string | undefined): 'none' | 'server' | 'client' {
+export function parseDryRun(value: boolean | string | undefined): 'none' | 'server' | 'client' {
   if (value === undefined || value === false) return 'none';
   if (value === true || value === 'server') return 'server';
   if (value === 'client') return 'client';

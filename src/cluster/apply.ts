@@ -28,7 +28,7 @@ export interface KubeObject {
 /** The kinds firehose creates (what listManaged/cleanup look at). */
 export const MANAGED_KINDS: KindRef[] = ([
   'KafkaTopic', 'KafkaMirrorMaker2', 'Service', 'KafkaSource', 'PingSource', 'Broker', 'Trigger', 'KafkaSink',
-  'Channel', 'KafkaChannel', 'InMemoryChannel', 'Subscription', 'ConfigMap',
+  'Channel', 'KafkaChannel', 'InMemoryChannel', 'Subscription', 'ConfigMap', 'Deployment', 'CoreService',
 ] as const).map((kind) => kindRef(kind));
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
@@ -193,7 +193,9 @@ export async function listManaged(client: ClusterClient, query: ManagedQuery): P
       skipped.push({ kind: resource.kind, apiVersion: resource.apiVersion, reason: (error as Error).message });
       return [];
     }
-    return (list.items ?? []).map((item): ManagedObject => ({
+    // An object another one controls (a Knative Revision's Deployment carries the Service's
+    // labels) goes with its owner through the garbage collector: not firehose's to delete.
+    return (list.items ?? []).filter((item) => !ownedByController(item)).map((item): ManagedObject => ({
       apiVersion: resource.apiVersion,
       kind: resource.kind,
       name: item.metadata.name,
@@ -202,6 +204,11 @@ export async function listManaged(client: ClusterClient, query: ManagedQuery): P
     }));
   }));
   return { found: lists.flat(), skipped };
+}
+
+function ownedByController(object: KubeObject): boolean {
+  const owners = object.metadata.ownerReferences;
+  return Array.isArray(owners) && owners.some((owner: { controller?: boolean }) => owner?.controller === true);
 }
 
 export interface CleanupOptions extends ManagedQuery {

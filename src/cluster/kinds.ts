@@ -13,6 +13,8 @@ export interface KindInfo {
   defaultVersion: string;
   /** What to install when the cluster does not serve the kind; none for core kinds. */
   install?: string;
+  /** The Kubernetes kind when the key is not it (CoreService is core v1 Service). */
+  kind?: string;
 }
 
 export const KINDS = {
@@ -46,6 +48,11 @@ export const KINDS = {
   KafkaSink: { group: 'eventing.knative.dev', defaultVersion: 'v1alpha1', install: 'install Knative\'s Kafka sink (eventing-kafka-broker\'s kafka-sink; KnativeKafka with sink.enabled on OpenShift Serverless)' },
   Service: { group: 'serving.knative.dev', defaultVersion: 'v1', install: 'install Knative Serving (OpenShift Serverless)' },
   ConfigMap: { group: '', defaultVersion: 'v1' },
+  // What `func deploy` runs a function with when it is not a Knative Service.
+  Deployment: { group: 'apps', defaultVersion: 'v1' },
+  // Core v1 Service: the key `Service` above is Knative Serving's (what the templates mean
+  // by Service), so this one has its own key and names its kind.
+  CoreService: { group: '', defaultVersion: 'v1', kind: 'Service' },
 } satisfies Record<string, KindInfo>;
 
 export type KnownKind = keyof typeof KINDS;
@@ -55,9 +62,14 @@ export function kindInfo(kind: string): KindInfo | undefined {
   return Object.hasOwn(KINDS, kind) ? (KINDS as Record<string, KindInfo>)[kind] : undefined;
 }
 
+/** The Kubernetes kind a catalogue key stands for ("Service" for CoreService). */
+export function kindName(kind: KnownKind): string {
+  return (KINDS[kind] as KindInfo).kind ?? kind;
+}
+
 /** `{ group, kind }` of a known kind, as discovery takes it. */
 export function kindRef(kind: KnownKind): { group: string; kind: string } {
-  return { group: KINDS[kind].group, kind };
+  return { group: KINDS[kind].group, kind: kindName(kind) };
 }
 
 /** "group/version" (or "v1" for the core group) firehose writes for a known kind by default. */

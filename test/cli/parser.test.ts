@@ -97,6 +97,8 @@ describe('argv → command, arguments, options', () => {
     { argv: ['tail', 'logs'], command: 'tail logs', args: [undefined], opts: { include: [], exclude: [], follow: true } },
     { argv: ['tail', 'logs', 'event-display', '--no-follow', '-A', '--tail', '5'], command: 'tail logs', args: ['event-display'], opts: { include: [], exclude: [], follow: false, allNamespaces: true, tail: '5' } },
     { argv: ['tail', 'logs', '--all-namespaces', '-i', 'POST'], command: 'tail logs', opts: { include: ['POST'], exclude: [], follow: true, allNamespaces: true } },
+    { argv: ['func', 'deploy', 'js-example-service'], command: 'func deploy', args: ['js-example-service'], opts: { image: 'node:20-alpine', trigger: true } },
+    { argv: ['func', 'deploy', 'fns/wasm', '--name', 'adder', '--knative', '--no-trigger', '--runtime', 'rt.mjs', '--image', 'node:22', '--dry-run=client'], command: 'func deploy', args: ['fns/wasm'], opts: { name: 'adder', image: 'node:22', runtime: 'rt.mjs', knative: true, trigger: false, dryRun: 'client' } },
     { argv: ['watch', 'pods'], command: 'watch pods', args: [undefined], opts: {} },
     { argv: ['watch', 'pods', 'scaler', '-A'], command: 'watch pods', args: ['scaler'], opts: { allNamespaces: true } },
   ];

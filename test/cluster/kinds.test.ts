@@ -10,6 +10,10 @@ describe('the kinds catalogue', () => {
     expect(defaultApiVersion('KafkaChannel')).toBe('messaging.knative.dev/v1beta1');
     expect(defaultApiVersion('ConfigMap')).toBe('v1');
     expect(kindRef('KafkaSource')).toEqual({ group: 'sources.knative.dev', kind: 'KafkaSource' });
+    // Knative's Service is `Service`; the core v1 Service has its own key.
+    expect(kindRef('CoreService')).toEqual({ group: '', kind: 'Service' });
+    expect(kindRef('Service')).toEqual({ group: 'serving.knative.dev', kind: 'Service' });
+    expect(defaultApiVersion('Deployment')).toBe('apps/v1');
     expect(kindInfo('Pod')).toBeUndefined();
     expect(kindInfo('toString')).toBeUndefined();
   });

@@ -2,7 +2,9 @@ import { Argument, Command } from '@commander-js/extra-typings';
 import { parseDuration } from '../../config/duration.js';
 import { FirehoseError } from '../../errors.js';
 import { runtimeOf, withExamples } from '../action.js';
+import { parseDryRun, reportApplied, withDryRunOption } from '../apply-template.js';
 import { parsePort } from '../flags.js';
+import { withSpinner } from '../../ui/spinner.js';
 
 export function funcCommand(): Command<any, any, any> {
   const create = new Command('create')
@@ -51,11 +53,39 @@ export function funcCommand(): Command<any, any, any> {
         throw new FirehoseError('FUNCTION_STOPPED', `The function runtime ${how}.`, { hint: 'Its last lines above say why.' });
       }
     });
+  const deploy = withDryRunOption(new Command('deploy')
+    .description('Run a function on the cluster with no image build: its files and the runtime in a ConfigMap, a stock Node image running them (Deployment + Service, or a Knative Service), and its trigger.yaml')
+    .argument('<path>', 'the function\'s folder (top-level files are shipped; dot-files and folders are not)')
+    .option('--name <name>', 'name of its Service, Deployment and Trigger (default: the folder\'s name)')
+    .option('--image <image>', 'container image with node to run the runtime in', 'node:20-alpine')
+    .option('--runtime <file>', 'the function runtime file to ship (default: firehose\'s own)')
+    .option('--knative', 'a Knative Service (scale to zero) instead of a Deployment and a Service')
+    .option('--no-trigger', 'do not apply the folder\'s trigger.yaml'))
+    .action(async (path, options, cmd) => {
+      const rt = runtimeOf(cmd);
+      const dryRun = parseDryRun((options as { dryRun?: boolean | string }).dryRun);
+      const { deployFunction, renderFunction } = await import('../../functions/deploy.js');
+      const deployOptions = { path, name: options.name, user: (await rt.user()).number, image: options.image, runtime: options.runtime, knative: Boolean(options.knative), trigger: options.trigger, dryRun: dryRun === 'server', signal: rt.signal };
+      if (dryRun === 'client') {
+        const rendered = await renderFunction(deployOptions);
+        for (const s of rendered.skipped) rt.out.info(`skipped ${s.file}: ${s.reason}`);
+        if (rt.out.structured) return rt.out.data({ apiVersion: 'v1', kind: 'List', items: rendered.objects });
+        const { toYaml } = await import('../../templates/render.js');
+        return rt.out.write(await toYaml(rendered.objects as never));
+      }
+      const cluster = await rt.cluster();
+      const deployed = await withSpinner(rt.out, `Deploying function ${options.name ?? path} in ${cluster.namespace}`, () => deployFunction(cluster, deployOptions));
+      for (const s of deployed.skipped) rt.out.info(`skipped ${s.file}: ${s.reason}`);
+      for (const o of deployed.removed) rt.out.info(`deleted ${o.kind} ${o.name} (${o.apiVersion}): the function runs ${deployOptions.knative ? 'as a Knative Service' : 'in a Deployment'} now`);
+      await reportApplied(rt, deployed.results, cluster.namespace, dryRun === 'server');
+    });
   const func = new Command('func')
     .description('Functions (seed 003): scaffold, serve and deploy JavaScript and WebAssembly functions, no image build')
     .addCommand(create)
-    .addCommand(run);
+    .addCommand(run)
+    .addCommand(deploy);
   withExamples(create, ['firehose func create js js-example-service', 'firehose func create wasm wasm-example-service --dir fns/wasm']);
   withExamples(run, ['firehose func run ./js-example-service --port 8081', 'firehose func run examples/functions/wasm-example-service --timeout 5s']);
+  withExamples(deploy, ['firehose func deploy ./js-example-service', 'firehose func deploy examples/functions/wasm-example-service --knative', 'firehose func deploy ./my-fn --name my-function --no-trigger --dry-run=client']);
   return withExamples(func, ['firehose func create js js-example-service && firehose func run js-example-service']);
 }
