@@ -13,6 +13,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { FirehoseError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { listenTcp } from '../util/listen.js';
 
 /** The MQTT port (IANA), where `firehose mqtt start` listens unless told otherwise. */
 export const DEFAULT_MQTT_PORT = 1883;
@@ -44,16 +45,6 @@ export interface MqttBroker {
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
-function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port, exclusive: true }, () => {
-      server.off('error', reject);
-      resolve((server.address() as { port: number }).port);
-    });
-  });
 }
 
 function closeServer(server: Server | undefined): Promise<void> {
@@ -104,7 +95,7 @@ export async function startMqttBroker(options: MqttBrokerOptions = {}): Promise<
   const server = createServer(onConnection);
   let port: number;
   try {
-    port = await listen(server, host, requested);
+    port = await listenTcp(server, host, requested);
   } catch (error) {
     await closeAedes();
     const code = (error as NodeJS.ErrnoException).code;
@@ -121,7 +112,7 @@ export async function startMqttBroker(options: MqttBrokerOptions = {}): Promise<
   }
   // "localhost" may resolve to ::1 first (mosquitto_pub -h localhost): listen there too.
   const extra = host === '127.0.0.1' ? createServer(onConnection) : undefined;
-  if (extra) await listen(extra, '::1', port).catch(() => undefined);
+  if (extra) await listenTcp(extra, '::1', port).catch(() => undefined);
 
   const advertised = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const url = `mqtt://${advertised.includes(':') ? `[${advertised}]` : advertised}:${port}`;

@@ -8,6 +8,7 @@ import { Broker, type BrokerSettings } from './broker.js';
 import { serveConnection } from './connection.js';
 import { DataDir } from './data-dir.js';
 import { describeFsError } from './storage-error.js';
+import { listenTcp } from '../util/listen.js';
 
 export interface EmbeddedBrokerOptions {
   /** Interface to listen on. Default 127.0.0.1 (and ::1 when available). */
@@ -56,16 +57,6 @@ export interface EmbeddedBroker {
 export const DEFAULT_BROKER_PORT = 9092;
 const FSYNC_INTERVAL_MS = 1000;
 
-function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port, exclusive: true }, () => {
-      server.off('error', reject);
-      resolve((server.address() as { port: number }).port);
-    });
-  });
-}
-
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? silentLogger;
@@ -88,7 +79,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   const server = createServer(onConnection);
   let port: number;
   try {
-    port = await listen(server, host, options.port ?? DEFAULT_BROKER_PORT);
+    port = await listenTcp(server, host, options.port ?? DEFAULT_BROKER_PORT);
   } catch (error) {
     dataDir?.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -103,7 +94,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   }
   // "localhost" may resolve to ::1 first: listen there too when the default host is used.
   const extra = host === '127.0.0.1' ? createServer(onConnection) : undefined;
-  if (extra) await listen(extra, '::1', port).catch(() => undefined);
+  if (extra) await listenTcp(extra, '::1', port).catch(() => undefined);
 
   const settings: BrokerSettings = {
     nodeId: 0,
