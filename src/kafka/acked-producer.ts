@@ -62,25 +62,21 @@ export async function openAckedProducer(client: KafkaClient, options: { lingerMs
   const roundRobin = new Map<string, number>();
   let outstanding = 0;
   let failure: unknown;
-  let watching: Promise<void> | undefined;
 
   const failAll = (error: unknown) => {
     failure ??= client.translate(error, 'produce');
     for (const t of tracks.values()) for (const w of t.waiters.splice(0)) w.reject(failure);
   };
-  // Delivery failures surface in flush(): keep one flush running while anything is pending.
-  const watch = () => {
-    watching ??= producer.flush().then(
-      () => {
-        watching = undefined;
-        if (outstanding > 0 && !failure) watch();
-      },
-      (error: unknown) => {
-        watching = undefined;
-        failAll(error);
-      },
-    );
-  };
+  // Delivery failures surface in flush(): look now and then while anything is pending. On a
+  // timer, not in a promise loop: a flush that returns at once (nothing appended yet) must not
+  // keep the event loop from the I/O that appends it.
+  let flushing = false;
+  const watcher = setInterval(() => {
+    if (flushing || outstanding === 0 || failure) return;
+    flushing = true;
+    producer.flush().then(() => { flushing = false; }, (error: unknown) => { flushing = false; failAll(error); });
+  }, 200);
+  watcher.unref();
 
   return {
     async send(topic, record) {
@@ -100,7 +96,6 @@ export async function openAckedProducer(client: KafkaClient, options: { lingerMs
       const headers = Object.entries(record.headers ?? {}).map(([key, value]) => ({ key, value: Buffer.from(value) }));
       const wait = producer.send(topic, { key: record.key, value: record.value, partition, ...(headers.length ? { headers } : {}) });
       if (wait) await wait.catch(failAll);
-      watch();
       try {
         await acked;
       } finally {
@@ -109,6 +104,7 @@ export async function openAckedProducer(client: KafkaClient, options: { lingerMs
     },
     pending: () => outstanding,
     async close() {
+      clearInterval(watcher);
       try {
         await producer.flush();
       } catch (error) {

@@ -1,13 +1,14 @@
 // `firehose bridge mqtt` between a real Mosquitto (messages published with mosquitto_pub) and
 // the suite's Kafka: routes from the seed's own ConfigMap, the MQTT topic in a header, and
-// QoS 1 acknowledged to MQTT only after Kafka has the record.
+// at-least-once with QoS 1: a bridge SIGKILLed mid-stream and started again loses nothing.
 import { execa } from 'execa';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startInProcess } from '../support/cli.js';
+import { buildCli } from '../support/build.js';
+import { runCli, startCli, startInProcess } from '../support/cli.js';
 import { expectOk, firehose, jsonLines, newTopic, type RecordJson } from '../support/cli-kafka.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
 import { startMosquitto, type MosquittoHandle } from '../support/mosquitto.js';
@@ -97,6 +98,47 @@ describe('bridge mqtt', () => {
       expect(result.stderr).not.toContain('wrong-one');
     } finally {
       await secured.stop();
+    }
+  });
+});
+
+describe('bridge mqtt, SIGKILLed mid-stream (QoS 1, persistent session)', () => {
+  beforeAll(() => buildCli());
+
+  it('loses nothing: every message is in Kafka after a restart; duplicates are counted', { timeout: 120_000 }, async () => {
+    const topic = await newTopic('bridge-kill', 3);
+    const client = uniqueName('bridge-kill');
+    const argv = ['bridge', 'mqtt', '--map', `factory/+/readings=${topic}`, '--mqtt', mosquitto.url, '--mqtt-client-id', client, '--bootstrap', kafkaFromTests().bootstrap];
+    const total = 3000;
+    const payloads = Array.from({ length: total }, (_, i) => JSON.stringify({ id: `m-${i}`, value: i }));
+    const first = startCli(argv);
+    let second: ReturnType<typeof startCli> | undefined;
+    try {
+      await waitFor(() => first.output.stderr.includes('Bridging') || first.child.exitCode !== null, { timeoutMs: 30_000, what: 'the first bridge to subscribe' });
+      const publishing = publish(mosquitto.port, 'factory/line-1/readings', payloads);
+      await waitFor(async () => (await recordsIn(topic)).length >= 200 || first.child.exitCode !== null, { timeoutMs: 30_000, what: 'the bridge to forward some messages', intervalMs: 50 });
+      first.child.kill('SIGKILL');
+      await first.child;
+      const beforeKill = new Set(ids(await recordsIn(topic))).size;
+      await publishing;
+
+      second = startCli(argv);
+      let seen = 0;
+      await waitFor(async () => (seen = new Set(ids(await recordsIn(topic))).size) >= total || second!.child.exitCode !== null, { timeoutMs: 60_000, what: `all ${total} messages in Kafka`, intervalMs: 500 })
+        .catch((error: Error) => {
+          throw new Error(`${error.message}: ${seen} distinct, ${beforeKill} when the first bridge was killed; second bridge: ${second!.output.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        });
+      second.child.kill('SIGINT');
+      expect((await second.child).exitCode, second.output.stderr).toBe(130);
+      const records = await recordsIn(topic);
+      const distinct = new Set(ids(records));
+      expect([...distinct].sort()).toEqual(payloads.map((p) => (JSON.parse(p) as { id: string }).id).sort());
+      const duplicates = records.length - distinct.size;
+      // Reported, not asserted to be zero: what Kafka had but MQTT had not been told comes again.
+      console.log(`bridge SIGKILLed with ${beforeKill} in Kafka: ${records.length} records for ${total} messages, ${duplicates} duplicates`);
+      expect(second.output.stderr).toMatch(/Forwarded \d+ messages? to Kafka/);
+    } finally {
+      for (const bridge of [first, second]) if (bridge && bridge.child.exitCode === null) bridge.child.kill('SIGKILL');
     }
   });
 });
