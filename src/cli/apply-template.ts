@@ -98,7 +98,7 @@ async function renderOnly(rt: Runtime, template: string, user: number, values: R
     merged[key] = value;
   }
   const objects = await renderTemplate(template, { user, namespace: rt.flags.namespace, values: merged, apiVersions: Object.fromEntries(flags.apiVersion.map(parseApiVersionFlag)) });
-  if (rt.out.structured) rt.out.data(objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects });
+  if (rt.out.structured) rt.out.data(objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects }, objects);
   else await rt.out.write(await toYaml(objects));
   return [];
 }

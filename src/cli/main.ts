@@ -9,7 +9,7 @@ export const EXIT_INTERRUPTED = 130;
 
 function writeError(io: RuntimeIO, format: OutputFormat, verbose: boolean, error: unknown): number {
   if (isFirehoseError(error)) {
-    if (format !== 'text') {
+    if (format === 'json' || format === 'yaml') {
       io.stderr.write(renderDocument({ error: { code: error.code, message: error.message, hint: error.hint } }, format, true));
     } else {
       io.stderr.write(`error: ${error.message}\n`);

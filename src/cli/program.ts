@@ -31,6 +31,9 @@ import { sensorsCommand } from './commands/sensors.js';
 import { sinkCommand } from './commands/sink.js';
 import { spamCommand } from './commands/spam.js';
 import { subscribeCommand } from './commands/subscribe.js';
+import { subscriptionCommand } from './commands/subscription.js';
+import { sourceCommand } from './commands/source.js';
+import { serviceCommand } from './commands/service.js';
 import { tailCommand } from './commands/tail.js';
 import { topicsCommand } from './commands/topics.js';
 import { triggerCommand } from './commands/trigger.js';
@@ -75,7 +78,7 @@ export function buildProgram(): Command {
     .option('-n, --namespace <ns>', 'Kubernetes namespace (kubectl -n)')
     .option('--context <name>', 'kubeconfig context')
     .option('--kubeconfig <file>', `kubeconfig file (as kubectl --kubeconfig; default: $KUBECONFIG, else ~/.kube/config)`)
-    .addOption(new Option('-o, --output <format>', `text, json or yaml; env ${ENV.output}`).choices(OUTPUT_FORMATS))
+    .addOption(new Option('-o, --output <format>', `text, json, yaml, or name (kind.group/name of each Kubernetes object, as kubectl -o name); env ${ENV.output}`).choices(OUTPUT_FORMATS))
     .option('--no-color', `plain output (also ${ENV.noColor})`)
     .option('--verbose', 'debug logs and stack traces');
 
@@ -114,6 +117,9 @@ Examples:
     triggerCommand(),
     channelCommand(),
     subscribeCommand(),
+    subscriptionCommand(),
+    sourceCommand(),
+    serviceCommand(),
     mirrorCommand(),
     certsCommand(),
     bridgeCommand(),

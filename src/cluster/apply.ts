@@ -206,7 +206,8 @@ export async function listManaged(client: ClusterClient, query: ManagedQuery): P
   return { found: lists.flat(), skipped };
 }
 
-function ownedByController(object: KubeObject): boolean {
+/** An object another one controls (a Revision's Deployment, a Channel's InMemoryChannel): it goes with its owner. */
+export function ownedByController(object: KubeObject): boolean {
   const owners = object.metadata.ownerReferences;
   return Array.isArray(owners) && owners.some((owner: { controller?: boolean }) => owner?.controller === true);
 }

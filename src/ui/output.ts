@@ -1,12 +1,37 @@
 import type { ChalkInstance } from 'chalk';
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
+import { UsageError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
-/** `--output`: text for people; json (one document per line) and yaml (a `---` stream) for programs. */
-export type OutputFormat = 'text' | 'json' | 'yaml';
+/**
+ * `--output`: text for people; json (one document per line) and yaml (a `---` stream) for
+ * programs; name (kubectl's `-o name`: `kind.group/name` per Kubernetes object, one a line)
+ * where a command prints Kubernetes objects.
+ */
+export type OutputFormat = 'text' | 'json' | 'yaml' | 'name';
 
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'yaml'];
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'yaml', 'name'];
+
+/** What `-o name` needs of an object: its kind, apiVersion and name (flat or in metadata). */
+interface Named {
+  kind: string;
+  apiVersion?: string;
+  name?: string;
+  metadata?: { name?: string };
+}
+
+function isNamed(value: unknown): value is Named {
+  const v = value as Named | null;
+  return typeof v === 'object' && v !== null && typeof v.kind === 'string' && typeof (v.name ?? v.metadata?.name) === 'string';
+}
+
+/** kubectl's `-o name` of one object: `broker.eventing.knative.dev/default`, `service/foo` for the core group. */
+export function objectName(object: Named): string {
+  const apiVersion = object.apiVersion ?? '';
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return `${object.kind.toLowerCase()}${group ? `.${group}` : ''}/${object.name ?? object.metadata?.name}`;
+}
 
 /** yaml is loaded on first use only (most runs never print YAML; `--help` stays fast). */
 let yamlStringify: ((value: unknown) => string) | undefined;
@@ -19,7 +44,7 @@ function toYaml(value: unknown): string {
  * One data document in a machine-readable format: a JSON line, or a YAML document (the ones
  * after the first start with `---`, so a stream of them parses as YAML's multi-document stream).
  */
-export function renderDocument(value: unknown, format: Exclude<OutputFormat, 'text'>, first: boolean): string {
+export function renderDocument(value: unknown, format: 'json' | 'yaml', first: boolean): string {
   if (format === 'json') return `${JSON.stringify(value)}\n`;
   return `${first ? '' : '---\n'}${toYaml(value)}`;
 }
@@ -90,12 +115,26 @@ export class Output {
 
   /** The text of one data document in this run's format (JSON when the format is text). */
   document(value: unknown): string {
+    if (this.format === 'name') throw new UsageError('--output name prints Kubernetes objects (kind.group/name), and this command prints none.', 'Use --output json or yaml here.');
     return renderDocument(value, this.format === 'yaml' ? 'yaml' : 'json', this.documents++ === 0);
   }
 
-  /** One data document on stdout: a JSON line, or a YAML document of the stream. */
-  data(value: unknown): void {
-    this.stdout.write(this.document(value));
+  /**
+   * One data document on stdout: a JSON line, or a YAML document of the stream. With
+   * `-o name`, the names of `objects` (default: the value itself, an object or a list of
+   * them); a command whose data holds no Kubernetes objects refuses `-o name` (USAGE).
+   */
+  data(value: unknown, objects?: unknown[]): void {
+    if (this.format !== 'name') {
+      this.stdout.write(this.document(value));
+      return;
+    }
+    const list = objects ?? (Array.isArray(value) ? value : [value]);
+    const named = list.filter(isNamed);
+    if (named.length !== list.length || (objects === undefined && list.length === 0)) {
+      throw new UsageError('--output name prints Kubernetes objects (kind.group/name), and this command prints none.', 'Use --output json or yaml here.');
+    }
+    for (const object of named) this.stdout.write(`${objectName(object)}\n`);
   }
 
   /** Status lines on stderr, which pipes of data never see. */

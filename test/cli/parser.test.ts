@@ -135,7 +135,7 @@ describe('run(): usage errors exit 2 with the message on stderr', () => {
     [['spam', '--bogus'], "error: unknown option '--bogus'"],
     [['groups', 'describe', 'g', '--bogus'], "error: unknown option '--bogus'"],
     [['spam', '--times'], "error: option '--times <n>' argument missing"],
-    [['--output', 'xml', 'topics'], "error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are text, json, yaml."],
+    [['--output', 'xml', 'topics'], "error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are text, json, yaml, name."],
     [['consume', 'a', 'b'], "error: too many arguments for 'consume'. Expected 1 argument but got 2."],
     [['groups', 'describe'], "error: missing required argument 'group'"],
     [['nosuch'], "error: unknown command 'nosuch'"],

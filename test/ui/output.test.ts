@@ -29,6 +29,20 @@ describe('the output rule', () => {
     expect(out.interactive).toBe(false);
   });
 
+  it('name: kind.group/name per Kubernetes object (kubectl -o name), flat or with metadata; refuses data without objects', () => {
+    const { out, text } = capture('name');
+    out.data([
+      { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default' },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'js-example-service' } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'fn' },
+    ]);
+    out.data({ removed: [], dryRun: false }, []);
+    expect(text.stdout).toBe('broker.eventing.knative.dev/default\nservice/js-example-service\ndeployment.apps/fn\n');
+    expect(() => out.data(docs)).toThrow(/^--output name prints Kubernetes objects/);
+    expect(() => out.document({ topic: 'a' })).toThrow(/^--output name prints Kubernetes objects/);
+    expect(out.structured).toBe(true);
+  });
+
   it('yaml: a multi-document YAML stream that parses back to the same values', () => {
     const { out, text } = capture('yaml');
     for (const d of docs) out.data(d);

@@ -16,11 +16,8 @@ export function cleanupCommand(): Command<any, any, any> {
       const where = options.allNamespaces ? 'any namespace' : cluster.namespace;
       if (rt.out.structured) {
         // Names and kinds, not whole objects (their managedFields are noise here).
-        rt.out.data({
-          removed: removed.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) })),
-          dryRun: Boolean(options.dryRun),
-          skipped,
-        });
+        const names = removed.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) }));
+        rt.out.data({ removed: names, dryRun: Boolean(options.dryRun), skipped }, names);
       } else {
         for (const kind of skipped) rt.out.warn(`skipped ${kind.kind}: ${kind.reason}`);
         if (removed.length === 0) rt.out.info(`Nothing of user ${user}'s to delete in ${where}${skipped.length ? ' among the kinds it could list' : ''}.`);

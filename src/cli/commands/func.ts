@@ -69,7 +69,7 @@ export function funcCommand(): Command<any, any, any> {
       if (dryRun === 'client') {
         const rendered = await renderFunction(deployOptions);
         for (const s of rendered.skipped) rt.out.info(`skipped ${s.file}: ${s.reason}`);
-        if (rt.out.structured) return rt.out.data({ apiVersion: 'v1', kind: 'List', items: rendered.objects });
+        if (rt.out.structured) return rt.out.data({ apiVersion: 'v1', kind: 'List', items: rendered.objects }, rendered.objects);
         const { toYaml } = await import('../../templates/render.js');
         return rt.out.write(await toYaml(rendered.objects as never));
       }

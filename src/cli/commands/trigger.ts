@@ -1,5 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { collect, withExamples } from '../action.js';
+import { objectSubcommands } from '../object-subcommands.js';
 import { createSub, deliveryValues, withDeliveryOptions } from '../apply-template.js';
 import { parseKeyValue } from '../flags.js';
 
@@ -17,5 +18,7 @@ export function triggerCommand(): Command<any, any, any> {
     ['firehose trigger create js-trigger --subscriber js-function --filter type=dev.nodeshift.samples.js-example --filter source=dev.nodeshift.samples/js-example-source',
       'firehose trigger create js-example-service --subscriber svc:js-example-service   # a plain Kubernetes Service, as seed 003',
       'firehose trigger create t --subscriber eventinghello --dead-letter ksvc:event-display --retry 3 --backoff-delay 200ms --backoff-policy exponential']);
-  return withExamples(new Command('trigger').description('Knative Triggers').addCommand(create), ['firehose trigger create wasm --subscriber wasm-fn --filter type=dev.nodeshift.samples.fromjs']);
+  const group = new Command('trigger').description('Knative Triggers: create, list, describe, delete').addCommand(create);
+  for (const sub of objectSubcommands('trigger')) group.addCommand(sub);
+  return withExamples(group, ['firehose trigger create wasm --subscriber wasm-fn --filter type=dev.nodeshift.samples.fromjs', 'firehose trigger list']);
 }
