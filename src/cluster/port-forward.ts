@@ -6,7 +6,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Duplex, PassThrough } from 'node:stream';
-import { FirehoseError } from '../errors.js';
+import { FirehoseError, UsageError, type ErrorCode } from '../errors.js';
 import type { ClusterClient } from './connect.js';
 import { translateNetworkError, translateStatusError } from './errors.js';
 
@@ -169,26 +169,42 @@ async function listPods(client: ClusterClient, namespace: string, selector: stri
   return (await client.json<{ items?: PodObject[] }>('GET', `/api/v1/namespaces/${namespace}/pods`, { what, query: { labelSelector: selector } })).items ?? [];
 }
 
-async function serviceTarget(client: ClusterClient, namespace: string, name: string, svc: ServiceObject, address: string, port: number): Promise<PodTarget> {
+/** Who asks for a Service's pods: how its failures are worded and coded. */
+interface ServicePurpose {
+  /** "the Kafka bootstrap", "the event receiver". */
+  subject: string;
+  hint: string;
+  readyHint: (namespace: string, selector: string) => string;
+  codes: { noSelector: ErrorCode; port: ErrorCode; notReady: ErrorCode };
+}
+
+const KAFKA_PURPOSE: ServicePurpose = {
+  subject: 'the Kafka bootstrap',
+  hint: ACCESS_HINT,
+  readyHint: (namespace, selector) => `\`oc get pods -n ${namespace} -l ${selector}\`: is the Kafka cluster running?`,
+  codes: { noSelector: 'KAFKA_SERVICE_NO_SELECTOR', port: 'KAFKA_SERVICE_PORT', notReady: 'KAFKA_PODS_NOT_READY' },
+};
+
+async function serviceTarget(client: ClusterClient, namespace: string, name: string, svc: ServiceObject, address: string, port: number, purpose: ServicePurpose = KAFKA_PURPOSE): Promise<PodTarget> {
   const selector = svc.spec?.selector ?? {};
   if (!Object.keys(selector).length) {
-    throw new FirehoseError('KAFKA_SERVICE_NO_SELECTOR', `Service ${name} in ${namespace} selects no pods (no spec.selector), so firehose cannot port-forward to it.`, { hint: ACCESS_HINT });
+    throw new FirehoseError(purpose.codes.noSelector, `Service ${name} in ${namespace} selects no pods (no spec.selector), so firehose cannot port-forward to it.`, { hint: purpose.hint });
   }
   const ports = svc.spec?.ports ?? [];
   const servicePort = ports.find((p) => p.port === port);
   if (!servicePort) {
-    throw new FirehoseError('KAFKA_SERVICE_PORT', `Service ${name} in ${namespace} has no port ${port} (it has ${ports.map((p) => p.port).join(', ') || 'none'}).`, {
-      hint: `Use one of its ports in --bootstrap (${address}).`,
+    throw new FirehoseError(purpose.codes.port, `Service ${name} in ${namespace} has no port ${port} (it has ${ports.map((p) => p.port).join(', ') || 'none'}).`, {
+      hint: `Use one of its ports in ${purpose.subject} (${address}).`,
     });
   }
   const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
   const pods = (await listPods(client, namespace, labelSelector)).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   const ready = pods.filter(isReady);
   if (!ready.length) {
-    throw new FirehoseError('KAFKA_PODS_NOT_READY', pods.length
+    throw new FirehoseError(purpose.codes.notReady, pods.length
       ? `None of the ${pods.length} pods behind Service ${name} in ${namespace} (${labelSelector}) is ready.`
       : `No pods behind Service ${name} in ${namespace} (selector ${labelSelector}).`, {
-      hint: `\`oc get pods -n ${namespace} -l ${labelSelector}\`: is the Kafka cluster running?`,
+      hint: purpose.readyHint(namespace, labelSelector),
     });
   }
   const target = servicePort.targetPort ?? port;
@@ -196,7 +212,43 @@ async function serviceTarget(client: ClusterClient, namespace: string, name: str
     const podPort = typeof target === 'number' ? target : /^\d+$/.test(target) ? Number(target) : containerPort(pod, target);
     if (podPort !== undefined) return { namespace, pod: pod.metadata.name, port: podPort, via: `Service ${name}` };
   }
-  throw new FirehoseError('KAFKA_SERVICE_PORT', `No pod behind Service ${name} in ${namespace} has a container port named "${target}".`, { hint: ACCESS_HINT });
+  throw new FirehoseError(purpose.codes.port, `No pod behind Service ${name} in ${namespace} has a container port named "${target}".`, { hint: purpose.hint });
+}
+
+const RECEIVER_PURPOSE: ServicePurpose = {
+  subject: 'the URL',
+  hint: '`oc get svc,pods -n NAMESPACE` shows what is there; check the name and namespace in --to.',
+  readyHint: (namespace, selector) => `\`oc get pods -n ${namespace} -l ${selector}\`: is it running? (A Knative Service scaled to zero has no pods: send through its broker, or its URL, which reaches the activator.)`,
+  codes: { noSelector: 'SERVICE_UNREACHABLE', port: 'SERVICE_UNREACHABLE', notReady: 'SERVICE_NOT_READY' },
+};
+
+/**
+ * The pod and port a cluster-local http URL leads to (http://broker-ingress.knative-eventing.svc.cluster.local/ns/default,
+ * http://event-display.lab-7.svc.cluster.local): its Service, through ExternalName Services
+ * (a Knative Service's name points at its ingress that way), to a ready pod behind it.
+ */
+export async function resolveServiceUrl(client: ClusterClient, url: URL): Promise<PodTarget> {
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  let host = url.hostname;
+  for (let hop = 0; hop < 4; hop += 1) {
+    const address = parseClusterAddress(host);
+    if (!address || address.kind !== 'service') {
+      throw new UsageError(`${host} in ${url.href} is not a cluster Service address (name.namespace[.svc.cluster.local]).`, 'Give kn\'s broker:NAME, ksvc:NAME or svc:NAME, or a URL whose host is a Service of the cluster.');
+    }
+    const what = `read Service ${address.service} in ${address.namespace}`;
+    const res = await client.request('GET', `/api/v1/namespaces/${address.namespace}/services/${address.service}`, { what });
+    if (res.status === 404) {
+      throw new FirehoseError('SERVICE_UNREACHABLE', `No Service ${address.service} in namespace ${address.namespace} (the host of ${url.href}).`, { hint: RECEIVER_PURPOSE.hint });
+    }
+    if (res.status !== 200) throw client.fail(res, { what });
+    const svc = res.json<ServiceObject & { spec?: { type?: string; externalName?: string } }>();
+    if (svc.spec?.type === 'ExternalName' && svc.spec.externalName) {
+      host = svc.spec.externalName;
+      continue;
+    }
+    return serviceTarget(client, address.namespace, address.service, svc, url.href, port, RECEIVER_PURPOSE);
+  }
+  throw new FirehoseError('SERVICE_UNREACHABLE', `${url.href} leads through more than 3 ExternalName Services.`, { hint: RECEIVER_PURPOSE.hint });
 }
 
 /**
