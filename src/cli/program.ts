@@ -33,6 +33,7 @@ import { spamCommand } from './commands/spam.js';
 import { subscribeCommand } from './commands/subscribe.js';
 import { subscriptionCommand } from './commands/subscription.js';
 import { sourceCommand } from './commands/source.js';
+import { kafkatopicCommand } from './commands/kafkatopic.js';
 import { serviceCommand } from './commands/service.js';
 import { tailCommand } from './commands/tail.js';
 import { topicsCommand } from './commands/topics.js';
@@ -99,6 +100,7 @@ Examples:
     createTopicCommand(),
     deleteTopicCommand(),
     topicsCommand(),
+    kafkatopicCommand(),
     produceCommand(),
     spamCommand(),
     consumeCommand(),

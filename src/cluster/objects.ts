@@ -90,6 +90,15 @@ export const OBJECT_TYPES: Record<string, ObjectType> = {
       { header: 'LATEST', value: (o) => String(status(o).latestReadyRevisionName ?? '') },
     ],
   },
+  kafkatopic: {
+    noun: 'kafkatopic', plural: 'KafkaTopics', kinds: ['KafkaTopic'],
+    columns: [
+      { header: 'TOPIC', value: (o) => String(spec(o).topicName ?? status(o).topicName ?? o.metadata.name) },
+      { header: 'CLUSTER', value: (o) => o.metadata.labels?.['strimzi.io/cluster'] ?? '' },
+      { header: 'PARTITIONS', value: (o) => String(spec(o).partitions ?? '') },
+      { header: 'REPLICAS', value: (o) => String(spec(o).replicas ?? '') },
+    ],
+  },
   mirror: {
     noun: 'mirror', plural: 'mirrors (KafkaMirrorMaker2)', kinds: ['KafkaMirrorMaker2'],
     columns: [

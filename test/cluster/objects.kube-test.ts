@@ -42,7 +42,7 @@ it('before the CRDs: list says what to install, in one line with a hint', async 
 describe('with the lab CRDs', () => {
   beforeAll(async () => {
     await installCrds(env.cluster.kubeconfig, [
-      'strimzi-0.45.0__install__048-Crd-kafkamirrormaker2.yaml',
+      'strimzi-0.45.0__install__048-Crd-kafkamirrormaker2.yaml', 'strimzi-0.45.0__install__043-Crd-kafkatopic.yaml',
       'knative-serving__service.yaml', 'eventing-kafka-broker__kafkasource.yaml', 'eventing-kafka-broker__kafkachannel.yaml',
       'knative-eventing__broker.yaml', 'knative-eventing__trigger.yaml', 'knative-eventing__channel.yaml', 'knative-eventing__subscription.yaml',
       'knative-eventing__inmemorychannel.yaml',
@@ -58,6 +58,7 @@ describe('with the lab CRDs', () => {
     await ok(['subscribe', 'my-channel', '--subscriber', 'eventinghello', '--no-wait']);
     await ok(['wire', '--no-wait']);
     await ok(['deploy', 'sink', '--no-wait']);
+    await ok(['create-topic', '--via', 'cluster', '--no-wait']);
     await ok(['mirror', '--source-bootstrap', 'factory:9093', '--target-bootstrap', 'central:9093', '--no-wait']);
 
     // What the controllers would write.
@@ -137,7 +138,7 @@ describe('with the lab CRDs', () => {
     expect(described.stdout).toMatch(/^Delivery:\s+.*deadLetterSink=.*event-display.*retry=3/m);
   });
 
-  it('channel, subscription, source, service and mirror list what each points at', async () => {
+  it('channel, subscription, source, service, kafkatopic and mirror list what each points at', async () => {
     const channels = await ok(['channel', 'list']);
     expect(channels.stdout).toMatch(/^my-channel\s+InMemoryChannel\s/m);
     expect(channels.stdout.trim().split('\n')).toHaveLength(2); // the owned InMemoryChannel is not a second row
@@ -148,6 +149,9 @@ describe('with the lab CRDs', () => {
     expect(sources.stdout).toMatch(/^mykafka-source\s+KafkaSource\s+my-topic-8\s+ksvc:eventinghello\s/m);
     const services = await ok(['service', 'list', '-o', 'name']);
     expect(services.stdout).toBe('service.serving.knative.dev/eventinghello\n');
+    const topics = await ok(['kafkatopic', 'list']);
+    expect(topics.stdout).toMatch(/^NAME\s+TOPIC\s+CLUSTER\s+PARTITIONS\s+REPLICAS\s+AGE\s+READY\s+REASON$/m);
+    expect(topics.stdout).toMatch(/^my-topic-8\s+my-topic-8\s+my-cluster\s+10\s+1\s+\d+s\s+Unknown/m);
     const mirrors = await ok(['mirror', 'list']);
     expect(mirrors.stdout).toMatch(/manuela-factory → manuela-central\s+MirrorSourceConnector=RUNNING\s+\d+s\s+True/);
   });
