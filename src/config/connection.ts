@@ -3,8 +3,8 @@ import type { ConfigFile } from './config-file.js';
 import { parseDuration } from './duration.js';
 import { ENV, type EnvSource } from './env.js';
 
-export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
-export const SASL_MECHANISMS: SaslMechanism[] = ['plain', 'scram-sha-256', 'scram-sha-512'];
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512' | 'oauthbearer';
+export const SASL_MECHANISMS: SaslMechanism[] = ['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'];
 
 /** The Kafka connection flags as commander hands them over. */
 export interface ConnectionFlags {
@@ -18,6 +18,9 @@ export interface ConnectionFlags {
   skipHostnameVerification?: boolean;
   saslMechanism?: string;
   saslUsername?: string;
+  /** OAUTHBEARER: the token endpoint for the client-credentials grant. */
+  oauthTokenEndpoint?: string;
+  oauthScope?: string;
   connectTimeout?: string;
   /** Reach Kafka through the Kubernetes API (port-forward to the broker pods). */
   viaCluster?: boolean;
@@ -40,7 +43,11 @@ export interface ConnectionSettings {
     keystore?: string;
     skipHostnameVerification: boolean;
   };
-  sasl?: { mechanism: SaslMechanism; username: string };
+  /**
+   * username: the SASL user, or OAUTHBEARER's client id at the token endpoint (none with
+   * a ready token from FIREHOSE_OAUTH_TOKEN).
+   */
+  sasl?: { mechanism: SaslMechanism; username: string; tokenEndpoint?: string; scope?: string };
   connectTimeoutMs: number;
   /**
    * Port-forward to the broker pods through the Kubernetes API even when the bootstrap
@@ -50,6 +57,32 @@ export interface ConnectionSettings {
   viaCluster: boolean;
   /** The named Kafka context whose settings are in effect, and what chose it; none: the file's `kafka`. */
   kafkaContext?: { name: string; source: 'flag' | 'env' | 'config' };
+}
+
+/**
+ * OAUTHBEARER's settings: a ready token (FIREHOSE_OAUTH_TOKEN, read when connecting), or a
+ * token endpoint with a client id (--sasl-username) whose secret is FIREHOSE_SASL_PASSWORD.
+ */
+function oauthSettings(flags: ConnectionFlags, env: EnvSource, clientId: string | undefined): NonNullable<ConnectionSettings['sasl']> {
+  const tokenEndpoint = flags.oauthTokenEndpoint ?? env[ENV.oauthTokenEndpoint];
+  if (tokenEndpoint === undefined) {
+    if (env[ENV.oauthToken] === undefined) {
+      throw new UsageError(
+        `SASL OAUTHBEARER needs a token: set ${ENV.oauthToken}, or give --oauth-token-endpoint URL with --sasl-username CLIENT_ID (the client secret in ${ENV.saslPassword}).`,
+        'Tokens and secrets are never taken as flags, so they stay out of the process list and shell history.',
+      );
+    }
+    return { mechanism: 'oauthbearer', username: clientId ?? '' };
+  }
+  let url: URL;
+  try {
+    url = new URL(tokenEndpoint);
+  } catch {
+    throw new UsageError(`--oauth-token-endpoint "${tokenEndpoint}" is not a URL.`, 'Example: --oauth-token-endpoint https://sso.example.com/realms/kafka/protocol/openid-connect/token');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--oauth-token-endpoint must be an http(s) URL, not ${url.protocol}.`);
+  if (!clientId) throw new UsageError(`The token endpoint needs a client id: pass --sasl-username CLIENT_ID or set ${ENV.saslUsername}.`);
+  return { mechanism: 'oauthbearer', username: clientId, tokenEndpoint: url.href, ...(flags.oauthScope ? { scope: flags.oauthScope } : {}) };
 }
 
 /** The name that means "no named context: the file's plain `kafka` settings". */
@@ -137,10 +170,12 @@ export function resolveConnection(flags: ConnectionFlags, env: EnvSource, file: 
       throw new UsageError(`--sasl-mechanism must be one of ${SASL_MECHANISMS.join(', ')}, not "${mechanismText}".`);
     }
     const username = flags.saslUsername ?? env[ENV.saslUsername] ?? fileKafka.sasl?.username;
-    if (!username) {
+    if (mechanism === 'oauthbearer') sasl = oauthSettings(flags, env, username);
+    else if (!username) {
       throw new UsageError(`SASL needs a user name: pass --sasl-username or set ${ENV.saslUsername}.`);
-    }
-    sasl = { mechanism, username };
+    } else sasl = { mechanism, username };
+  } else if (flags.oauthTokenEndpoint !== undefined || flags.oauthScope !== undefined) {
+    throw new UsageError('--oauth-token-endpoint and --oauth-scope go with --sasl-mechanism oauthbearer.');
   }
 
   const connectTimeoutMs = flags.connectTimeout !== undefined

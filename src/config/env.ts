@@ -7,6 +7,10 @@ export const ENV = {
   keystorePassword: 'FIREHOSE_KEYSTORE_PASSWORD',
   saslPassword: 'FIREHOSE_SASL_PASSWORD',
   saslUsername: 'FIREHOSE_SASL_USERNAME',
+  /** SASL OAUTHBEARER: a bearer token to present as it is (else one from --oauth-token-endpoint). */
+  oauthToken: 'FIREHOSE_OAUTH_TOKEN',
+  /** SASL OAUTHBEARER: the OAuth 2 token endpoint for the client-credentials grant (as --oauth-token-endpoint). */
+  oauthTokenEndpoint: 'FIREHOSE_OAUTH_TOKEN_ENDPOINT',
   /** The MQTT broker's password for --mqtt-username (bridge, sensors). */
   mqttPassword: 'FIREHOSE_MQTT_PASSWORD',
   output: 'FIREHOSE_OUTPUT',

@@ -167,8 +167,18 @@ export async function buildTlsOptions(settings: ConnectionSettings, deps: Connec
 
 async function buildSasl(settings: ConnectionSettings, deps: ConnectDeps): Promise<SaslOptions | undefined> {
   if (!settings.sasl) return undefined;
-  const password = await secretFrom(ENV.saslPassword, `SASL password for ${settings.sasl.username}:`, deps, `Set ${ENV.saslPassword}.`);
-  const { mechanism, username } = settings.sasl;
+  const { mechanism, username, tokenEndpoint, scope } = settings.sasl;
+  if (mechanism === 'oauthbearer') {
+    const { clientCredentialsToken, staticToken } = await import('./oauth.js');
+    if (!tokenEndpoint) {
+      const token = deps.env[ENV.oauthToken];
+      if (!token) throw new UsageError(`SASL OAUTHBEARER needs a token: set ${ENV.oauthToken}, or give --oauth-token-endpoint.`);
+      return { mechanism, username, token: staticToken(token) };
+    }
+    const clientSecret = await secretFrom(ENV.saslPassword, `Client secret for ${username}:`, deps, `Set ${ENV.saslPassword} to the client secret.`);
+    return { mechanism, username, token: clientCredentialsToken({ tokenEndpoint, clientId: username, clientSecret, scope }) };
+  }
+  const password = await secretFrom(ENV.saslPassword, `SASL password for ${username}:`, deps, `Set ${ENV.saslPassword}.`);
   return { mechanism, username, password };
 }
 

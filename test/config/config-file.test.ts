@@ -85,7 +85,7 @@ describe('loadConfigFile', () => {
     ['kafka.connectTimeoutMs too large', 'kafka:\n  connectTimeoutMs: 99999999999\n', 'kafka.connectTimeoutMs', 'a whole number of milliseconds from 1 to 2147483647, such as 10000', '99999999999'],
     ['namespace: 5', 'namespace: 5\n', 'namespace', 'a string', '5'],
     ['kafka.skipHostnameVerification: "yes"', 'kafka:\n  skipHostnameVerification: "yes"\n', 'kafka.skipHostnameVerification', 'true or false', '"yes"'],
-    ['kafka.sasl.mechanism: gssapi', 'kafka:\n  sasl:\n    mechanism: gssapi\n', 'kafka.sasl.mechanism', 'one of plain, scram-sha-256, scram-sha-512', '"gssapi"'],
+    ['kafka.sasl.mechanism: gssapi', 'kafka:\n  sasl:\n    mechanism: gssapi\n', 'kafka.sasl.mechanism', 'one of plain, scram-sha-256, scram-sha-512, oauthbearer', '"gssapi"'],
     ['kafka.caFile: true', 'kafka:\n  caFile: true\n', 'kafka.caFile', 'a string', 'true'],
     ['kafka as a string', 'kafka: localhost:9092\n', 'kafka', 'a mapping of keys under it', '"localhost:9092"'],
     ['kafka.sasl as a string', 'kafka:\n  sasl: plain\n', 'kafka.sasl', 'a mapping of keys under it', '"plain"'],

@@ -130,8 +130,8 @@ describe('resolveConnection: SASL', () => {
     expect(settings.sasl).toEqual({ mechanism, username: 'alice' });
   });
 
-  it.each(['gssapi', 'oauthbearer', 'scram', ''])('rejects mechanism "%s"', (text) => {
-    expect(() => resolveConnection({ saslMechanism: text, saslUsername: 'alice' }, {}, {})).toThrow(/--sasl-mechanism must be one of plain, scram-sha-256, scram-sha-512/);
+  it.each(['gssapi', 'scram', ''])('rejects mechanism "%s"', (text) => {
+    expect(() => resolveConnection({ saslMechanism: text, saslUsername: 'alice' }, {}, {})).toThrow(/--sasl-mechanism must be one of plain, scram-sha-256, scram-sha-512, oauthbearer/);
   });
 
   it('takes the user name from flag, then FIREHOSE_SASL_USERNAME, then the config file', () => {
@@ -139,6 +139,18 @@ describe('resolveConnection: SASL', () => {
     expect(resolveConnection({ saslUsername: 'from-flag' }, { FIREHOSE_SASL_USERNAME: 'from-env' }, file).sasl?.username).toBe('from-flag');
     expect(resolveConnection({}, { FIREHOSE_SASL_USERNAME: 'from-env' }, file).sasl?.username).toBe('from-env');
     expect(resolveConnection({}, {}, file).sasl).toEqual({ mechanism: 'plain', username: 'from-file' });
+  });
+
+  it('oauthbearer: a ready token from FIREHOSE_OAUTH_TOKEN, or a token endpoint with a client id; flags checked up front', () => {
+    expect(resolveConnection({ saslMechanism: 'oauthbearer' }, { FIREHOSE_OAUTH_TOKEN: 'x' }, {}).sasl).toEqual({ mechanism: 'oauthbearer', username: '' });
+    expect(resolveConnection({ saslMechanism: 'oauthbearer', saslUsername: 'cli', oauthTokenEndpoint: 'https://sso.example.com/token', oauthScope: 'kafka' }, {}, {}).sasl)
+      .toEqual({ mechanism: 'oauthbearer', username: 'cli', tokenEndpoint: 'https://sso.example.com/token', scope: 'kafka' });
+    expect(resolveConnection({ saslMechanism: 'oauthbearer', saslUsername: 'cli' }, { FIREHOSE_OAUTH_TOKEN_ENDPOINT: 'https://sso.example.com/t' }, {}).sasl?.tokenEndpoint).toBe('https://sso.example.com/t');
+    expect(() => resolveConnection({ saslMechanism: 'oauthbearer' }, {}, {})).toThrow(/^SASL OAUTHBEARER needs a token: set FIREHOSE_OAUTH_TOKEN/);
+    expect(() => resolveConnection({ saslMechanism: 'oauthbearer', oauthTokenEndpoint: 'https://sso.example.com/t' }, {}, {})).toThrow(/^The token endpoint needs a client id/);
+    expect(() => resolveConnection({ saslMechanism: 'oauthbearer', saslUsername: 'c', oauthTokenEndpoint: 'sso' }, {}, {})).toThrow(/^--oauth-token-endpoint "sso" is not a URL\./);
+    expect(() => resolveConnection({ saslMechanism: 'oauthbearer', saslUsername: 'c', oauthTokenEndpoint: 'ftp://x/t' }, {}, {})).toThrow(/^--oauth-token-endpoint must be an http\(s\) URL/);
+    expect(() => resolveConnection({ oauthTokenEndpoint: 'https://x/t' }, {}, {})).toThrow(/^--oauth-token-endpoint and --oauth-scope go with --sasl-mechanism oauthbearer\.$/);
   });
 
   it('needs a user name', () => {

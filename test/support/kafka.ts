@@ -33,7 +33,7 @@ export interface KafkaInfo {
   bootstrap: string;
   tlsBootstrap: string;
   tlsWrongHostBootstrap: string;
-  /** SASL_PLAINTEXT listener accepting PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 for `sasl`. */
+  /** SASL_PLAINTEXT listener accepting PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 for `sasl`, and OAUTHBEARER with unsigned JWTs (Kafka's unsecured validator). */
   saslBootstrap: string;
   sasl: KafkaSaslUser;
   tls: KafkaTls;
@@ -191,8 +191,11 @@ function serverProperties(dir: string, p: Ports, tls: Awaited<ReturnType<typeof 
       return [`${prefix}ssl.keystore.type=PEM`, `${prefix}ssl.keystore.location=${e.pem}`, `${prefix}ssl.client.auth=none`];
     }),
     // SASL listener: PLAIN users come from JAAS, SCRAM users from `format --add-scram`.
-    'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
-    'listener.name.sasl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
+    'listener.name.sasl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
+    // OAUTHBEARER with Kafka's unsecured validator (its default without a JWKS endpoint):
+    // unsigned JWTs ("alg":"none") with sub, iat and exp, checked for expiry.
+    'listener.name.sasl.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";',
     `listener.name.sasl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${sasl.username}="${sasl.password}";`,
     'listener.name.sasl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'listener.name.sasl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',

@@ -1,17 +1,16 @@
 // SASL authentication on a new connection: SaslHandshake v1 names the mechanism, then
-// SaslAuthenticate v1 carries PLAIN's one message or SCRAM-SHA-256/512's two rounds
-// (RFC 5802, through node:crypto). The two APIs are written here by hand: they run once
+// SaslAuthenticate v1 carries PLAIN's one message, SCRAM-SHA-256/512's two rounds
+// (RFC 5802, through node:crypto) or OAUTHBEARER's bearer token (RFC 7628). The two APIs are written here by hand: they run once
 // per connection, and the shared schema registry stays the broker's list.
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Connection } from './connection.js';
 import { errorName, KafkaConnectionError } from './errors.js';
 
-export interface SaslOptions {
-  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
-  username: string;
-  password: string;
-}
+export type SaslOptions =
+  | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+  /** username: who asks, for messages (the client id, or "" with a ready token). */
+  | { mechanism: 'oauthbearer'; username: string; token: () => Promise<string> };
 
 const SASL_HANDSHAKE = 17;
 const SASL_AUTHENTICATE = 36;
@@ -33,10 +32,15 @@ export async function authenticate(connection: Connection, sasl: SaslOptions): P
     const message = answer.string();
     const authBytes = answer.bytes() ?? Buffer.alloc(0);
     if (code !== ErrorCode.NONE) {
-      throw new KafkaConnectionError(connection.broker, `SASL ${mechanism} authentication as "${sasl.username}" failed at ${connection.broker}: ${message ?? errorName(code)}`);
+      const who = sasl.username ? ` as "${sasl.username}"` : '';
+      throw new KafkaConnectionError(connection.broker, `SASL ${mechanism} authentication${who} failed at ${connection.broker}: ${message ?? errorName(code)}`);
     }
     return authBytes;
   };
+  if (sasl.mechanism === 'oauthbearer') {
+    await oauthBearer(await sasl.token(), step, connection.broker);
+    return;
+  }
   if (sasl.mechanism === 'plain') {
     await step(Buffer.from(`\0${sasl.username}\0${sasl.password}`, 'utf8'));
     return;
@@ -44,7 +48,25 @@ export async function authenticate(connection: Connection, sasl: SaslOptions): P
   await scram(sasl, sasl.mechanism === 'scram-sha-256' ? 'sha256' : 'sha512', step, connection.broker);
 }
 
-async function scram(sasl: SaslOptions, hash: 'sha256' | 'sha512', step: (bytes: Buffer) => Promise<Buffer>, broker: string): Promise<void> {
+/**
+ * RFC 7628's initial response (`n,,` then `auth=Bearer <token>` between ^A separators). A
+ * broker that rejects the token answers with a JSON error instead of failing; the client
+ * acknowledges it with one ^A and the broker then fails the exchange with its reason.
+ */
+async function oauthBearer(token: string, step: (bytes: Buffer) => Promise<Buffer>, broker: string): Promise<void> {
+  const answer = await step(Buffer.from(`n,,\x01auth=Bearer ${token}\x01\x01`, 'utf8'));
+  if (answer.length === 0) return;
+  let status = answer.toString('utf8');
+  try {
+    status = String((JSON.parse(status) as { status?: unknown }).status ?? status);
+  } catch {
+    // not JSON: said as it is
+  }
+  await step(Buffer.from('\x01', 'utf8'));
+  throw new KafkaConnectionError(broker, `SASL OAUTHBEARER authentication failed at ${broker}: ${status}`);
+}
+
+async function scram(sasl: Extract<SaslOptions, { password: string }>, hash: 'sha256' | 'sha512', step: (bytes: Buffer) => Promise<Buffer>, broker: string): Promise<void> {
   const fail = (why: string) => new KafkaConnectionError(broker, `SCRAM authentication as "${sasl.username}" failed at ${broker}: ${why}`);
   const clientNonce = randomBytes(24).toString('base64');
   const name = sasl.username.replace(/=/g, '=3D').replace(/,/g, '=2C');
