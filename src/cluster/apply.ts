@@ -27,7 +27,7 @@ export interface KubeObject {
 
 /** The kinds firehose creates (what listManaged/cleanup look at). */
 export const MANAGED_KINDS: KindRef[] = ([
-  'KafkaTopic', 'KafkaMirrorMaker2', 'Service', 'KafkaSource', 'PingSource', 'Broker', 'Trigger', 'KafkaSink',
+  'Kafka', 'KafkaTopic', 'KafkaMirrorMaker2', 'Integration', 'Service', 'KafkaSource', 'PingSource', 'Broker', 'Trigger', 'KafkaSink',
   'Channel', 'KafkaChannel', 'InMemoryChannel', 'Subscription', 'ConfigMap', 'Deployment', 'CoreService',
 ] as const).map((kind) => kindRef(kind));
 

@@ -26,6 +26,8 @@ export interface DoctorOptions {
    * port-forward (and to which pod), Strimzi's external listeners, the cluster CA secret.
    */
   kafkaAccess?: { brokers?: string[]; viaCluster?: boolean; lookup?: HostLookup };
+  /** Also seed 002's APIs (MirrorMaker2, Camel K). */
+  edge?: boolean;
 }
 
 /** The bootstrap address of a Strimzi Kafka CR inside the cluster: its plain internal listener (status, else the service name). */
@@ -37,6 +39,21 @@ export function internalBootstrap(cr: KafkaCr, kc: { name: string; namespace: st
 
 /** The API groups and kinds the lab needs, one check per group. */
 export const DOCTOR_APIS: Array<{ group: string; kinds: string[] }> = byGroup(['Kafka', 'KafkaTopic', 'KafkaSource', 'Channel', 'Subscription', 'KafkaChannel', 'Broker', 'Trigger', 'Service']);
+
+/** With --edge, seed 002's: MirrorMaker2 and Camel K (the factory's MQTT → Kafka Integration). */
+export const EDGE_APIS: Array<{ group: string; kinds: string[] }> = byGroup(['KafkaMirrorMaker2', 'Integration']);
+
+/** The API checks: the lab's, and with `edge` seed 002's too (a kafka.strimzi.io group stays one check). */
+export function doctorApis(edge: boolean): Array<{ group: string; kinds: string[] }> {
+  if (!edge) return DOCTOR_APIS;
+  const apis = DOCTOR_APIS.map((a) => ({ group: a.group, kinds: [...a.kinds] }));
+  for (const extra of EDGE_APIS) {
+    const at = apis.find((a) => a.group === extra.group);
+    if (at) at.kinds.push(...extra.kinds);
+    else apis.push({ group: extra.group, kinds: [...extra.kinds] });
+  }
+  return apis;
+}
 
 export const KNATIVE_NAMESPACES = ['knative-eventing', 'knative-sources'];
 
@@ -61,11 +78,12 @@ export async function runDoctor(client: ClusterClient, options: DoctorOptions = 
   }
 
   // 2. Served API groups / kinds.
-  const wanted: KindRef[] = DOCTOR_APIS.flatMap((a) => a.kinds.map((kind) => ({ group: a.group, kind })));
+  const apis = doctorApis(Boolean(options.edge));
+  const wanted: KindRef[] = apis.flatMap((a) => a.kinds.map((kind) => ({ group: a.group, kind })));
   let served: Awaited<ReturnType<typeof servedResources>> = [];
   try {
     served = await servedResources(client, wanted);
-    for (const api of DOCTOR_APIS) {
+    for (const api of apis) {
       const present = api.kinds.map((k) => served.find((r) => r.group === api.group && r.kind === k));
       const missing = api.kinds.filter((_, i) => !present[i]);
       const found = present.filter((r) => r !== undefined).map((r) => `${r.kind} ${r.version}`);

@@ -47,6 +47,8 @@ export const KINDS = {
   Trigger: { group: 'eventing.knative.dev', defaultVersion: 'v1', install: EVENTING },
   KafkaSink: { group: 'eventing.knative.dev', defaultVersion: 'v1alpha1', install: 'install Knative\'s Kafka sink (eventing-kafka-broker\'s kafka-sink; KnativeKafka with sink.enabled on OpenShift Serverless)' },
   Service: { group: 'serving.knative.dev', defaultVersion: 'v1', install: 'install Knative Serving (OpenShift Serverless)' },
+  // Seed 002's MQTT → Kafka route on the factory cluster (Camel K 1.x and 2.x serve v1).
+  Integration: { group: 'camel.apache.org', defaultVersion: 'v1', install: 'install Camel K (the Red Hat Integration - Camel K operator on OpenShift)' },
   ConfigMap: { group: '', defaultVersion: 'v1' },
   // What `func deploy` runs a function with when it is not a Knative Service.
   Deployment: { group: 'apps', defaultVersion: 'v1' },

@@ -110,7 +110,33 @@ function mm2Alias(key: string, value: string): string {
   return value;
 }
 
+/** A Kafka version as Strimzi takes it (3.4.0), and its major.minor for the two *.version configs. */
+function kafkaVersion(key: string, value: string): { full: string; minor: string } {
+  const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(value);
+  if (!match) bad(key, value, `${key} takes a Kafka version such as 3.4.0`);
+  return { full: value, minor: `${match[1]}.${match[2]}` };
+}
+
 const TEMPLATES: TemplateDef[] = [
+  {
+    name: 'kafka-cluster',
+    kind: 'Kafka',
+    description: 'Strimzi Kafka my-cluster: 1 broker, plain 9092 and TLS 9093 internal listeners, ZooKeeper (Strimzi <= 0.45)',
+    keys: [
+      nameKey(),
+      { key: 'replicas', apply: (o, v) => void (o.spec.kafka.replicas = wholeNumber('replicas', v)) },
+      {
+        key: 'version',
+        apply: (o, v) => {
+          const { full, minor } = kafkaVersion('version', v);
+          o.spec.kafka.version = full;
+          o.spec.kafka.config['log.message.format.version'] = minor;
+          o.spec.kafka.config['inter.broker.protocol.version'] = minor;
+        },
+      },
+      { key: 'storageSize', apply: (o, v) => void (o.spec.kafka.storage.volumes[0].size = o.spec.zookeeper.storage.size = text('storageSize', v)) },
+    ],
+  },
   {
     name: 'kafka-topic',
     kind: 'KafkaTopic',
@@ -398,6 +424,18 @@ const TEMPLATES: TemplateDef[] = [
     families: [propertyFamily],
   },
   {
+    name: 'mqtt2kafka-integration',
+    kind: 'Integration',
+    description: 'Camel K Integration mqtt2kafka: the MQTT → Kafka routes, configured by ConfigMap mqtt2kafka-config',
+    keys: [
+      nameKey(),
+      {
+        key: 'configMap',
+        apply: (o, v) => void (o.spec.traits.mount.configs = [`configmap:${objectName('configMap', v)}`]),
+      },
+    ],
+  },
+  {
     name: 'kafka-to-s3',
     kind: 'ConfigMap',
     description: 'ConfigMap kafka-to-s3-config: mirrored topics to S3 bucket manuela-data-lake',
@@ -405,6 +443,35 @@ const TEMPLATES: TemplateDef[] = [
     families: [propertyFamily],
   },
 ];
+
+/** Several templates rendered together, each with its own values: one side of a seed as GitOps files. */
+export interface TemplateSet {
+  name: string;
+  description: string;
+  members: Array<{ template: string; values: Record<string, string> }>;
+}
+
+const FACTORY_TOPIC = { cluster: 'manuela-kafka-cluster', partitions: '1', replicas: '1', 'config.retention.ms': '7200000', 'config.segment.bytes': '1073741824' };
+
+export const TEMPLATE_SETS: TemplateSet[] = [
+  {
+    // manuela-gitops config/templates/manuela/messaging-kafka: what seed 002 adds to the factory.
+    name: 'edge-factory',
+    description: 'Seed 002\'s factory side: Kafka manuela-kafka-cluster, the temperature and vibration KafkaTopics, the mqtt2kafka ConfigMap and Camel K Integration',
+    members: [
+      { template: 'kafka-cluster', values: { name: 'manuela-kafka-cluster' } },
+      { template: 'kafka-topic', values: { name: 'iot-sensor-sw-temperature', ...FACTORY_TOPIC } },
+      { template: 'kafka-topic', values: { name: 'iot-sensor-sw-vibration', ...FACTORY_TOPIC } },
+      { template: 'mqtt2kafka', values: {} },
+      { template: 'mqtt2kafka-integration', values: {} },
+    ],
+  },
+];
+
+/** The set of this name, or undefined. */
+export function findSet(name: string): TemplateSet | undefined {
+  return TEMPLATE_SETS.find((s) => s.name === name);
+}
 
 export function keysOf(def: TemplateDef): string[] {
   return [...def.keys.map((k) => k.key), ...(def.families ?? []).map((f) => f.label)];
@@ -421,8 +488,13 @@ export function listTemplates(): TemplateInfo[] {
   }));
 }
 
-/** One template's description; a UsageError listing the templates when there is no such one. */
+/** One template's description (a set's: its members' kinds, no keys); a UsageError listing the templates when there is no such one. */
 export function getTemplate(name: string): TemplateInfo {
+  const set = findSet(name);
+  if (set) {
+    const kinds = [...new Set(set.members.map((m) => findTemplate(m.template).kind))];
+    return { name: set.name, kind: kinds.join(', '), group: '', description: set.description, defaultVersion: '', keys: [] };
+  }
   findTemplate(name);
   return listTemplates().find((t) => t.name === name)!;
 }
@@ -430,7 +502,8 @@ export function getTemplate(name: string): TemplateInfo {
 export function findTemplate(name: string): TemplateDef {
   const def = TEMPLATES.find((t) => t.name === name);
   if (!def) {
-    throw new UsageError(`No template "${name}"; templates: ${TEMPLATES.map((t) => t.name).join(', ')}.`, 'Run `firehose render` to list them with their keys.');
+    const names = [...TEMPLATES.map((t) => t.name), ...TEMPLATE_SETS.map((t) => t.name)];
+    throw new UsageError(`No template "${name}"; templates: ${names.join(', ')}.`, 'Run `firehose render` to list them with their keys.');
   }
   return def;
 }

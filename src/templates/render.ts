@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultApiVersion, KINDS } from '../cluster/kinds.js';
 import { FirehoseError, UsageError } from '../errors.js';
-import { findTemplate, keysOf, type TemplateDef } from './catalogue.js';
+import { findSet, findTemplate, keysOf, type TemplateDef } from './catalogue.js';
 import { objectName, type Ctx, type Obj } from './values.js';
 
 export interface RenderOptions {
@@ -115,7 +115,26 @@ function applyValue(def: TemplateDef, obj: Obj, key: string, value: string, ctx:
   throw new UsageError(`Template ${def.name} has no key "${key}"; keys: ${keysOf(def).join(', ')}.`);
 }
 
+/**
+ * Renders a template, or every member of a template set with the member's values (a set
+ * takes no --set: render its templates one by one to change them). Each object with the
+ * template it came from (for --out's file names).
+ */
+export async function renderWithTemplates(name: string, options: RenderOptions): Promise<Array<{ template: string; object: RenderedObject }>> {
+  const set = findSet(name);
+  if (!set) return (await renderTemplate(name, options)).map((object) => ({ template: name, object }));
+  if (Object.keys(options.values).length > 0) {
+    throw new UsageError(`The set ${name} takes no --set (it renders ${set.members.map((m) => m.template).join(', ')} with their seed's values).`, `Render one of its templates with --set instead, e.g. \`firehose render ${set.members[0]!.template} --set ...\`.`);
+  }
+  const out: Array<{ template: string; object: RenderedObject }> = [];
+  for (const member of set.members) {
+    for (const object of await renderTemplate(member.template, { ...options, values: member.values })) out.push({ template: member.template, object });
+  }
+  return out;
+}
+
 export async function renderTemplate(name: string, options: RenderOptions): Promise<RenderedObject[]> {
+  if (findSet(name)) return (await renderWithTemplates(name, options)).map((r) => r.object);
   const def = findTemplate(name);
   if (!Number.isSafeInteger(options.user) || options.user < 0) throw new UsageError(`The user number must be a whole number, not ${options.user}.`);
   if (options.namespace !== undefined) objectName('namespace', options.namespace);
@@ -147,8 +166,8 @@ export function renderedFileName(template: string, object: RenderedObject): stri
   return `${template}-${object.metadata.name}.yaml`;
 }
 
-/** Writes one file per object into dir (created if missing); returns the paths written. */
-export async function writeRendered(dir: string, template: string, objects: RenderedObject[]): Promise<string[]> {
+/** Writes one file per object into dir (created if missing), named for its template; returns the paths written. */
+export async function writeRendered(dir: string, rendered: Array<{ template: string; object: RenderedObject }>): Promise<string[]> {
   const cannot = (path: string, error: unknown) =>
     new FirehoseError('OUT_UNWRITABLE', `Cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
       cause: error,
@@ -158,7 +177,7 @@ export async function writeRendered(dir: string, template: string, objects: Rend
     throw cannot(dir, error);
   });
   const written: string[] = [];
-  for (const object of objects) {
+  for (const { template, object } of rendered) {
     const path = join(dir, renderedFileName(template, object));
     await writeFile(path, await toYaml([object])).catch((error: unknown) => {
       throw cannot(path, error);

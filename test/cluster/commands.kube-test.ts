@@ -254,6 +254,29 @@ describe('with the lab CRDs', () => {
     expect(result.stderr).toMatch(/^error: .*forbidden/im);
   });
 
+  it('apply edge-factory: seed 002\'s factory side, each object stored as rendered (the Integration\'s routes kept), then unchanged', async () => {
+    await installCrds(env.cluster.kubeconfig, ['camel-k-minimal__integration.yaml']);
+    const first = await firehose(['apply', 'edge-factory', '--no-wait'], { user: '72' });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout.trim().split('\n').map((l) => l.replace(/ \(.*$/, ''))).toEqual([
+      '✓ Kafka manuela-kafka-cluster created', '✓ KafkaTopic iot-sensor-sw-temperature created', '✓ KafkaTopic iot-sensor-sw-vibration created',
+      '✓ ConfigMap mqtt2kafka-config created', '✓ Integration mqtt2kafka created',
+    ]);
+    const integration = await get(`/apis/camel.apache.org/v1/namespaces/${NS}/integrations/mqtt2kafka`);
+    expect(integration.spec.flows).toHaveLength(2);
+    expect(integration.spec.flows[0].route.from.uri).toBe('paho:{{mqtt.broker.topic.temperature}}');
+    expect(integration.metadata.labels).toMatchObject({ 'firehose.dev/user': '72' });
+    const topic = await get(`/apis/kafka.strimzi.io/v1beta2/namespaces/${NS}/kafkatopics/iot-sensor-sw-vibration`);
+    expect(topic.spec).toMatchObject({ partitions: 1, config: { 'retention.ms': 7200000 } });
+    const second = await firehose(['apply', 'edge-factory', '--no-wait'], { user: '72' });
+    expect(second.stdout.match(/ unchanged /g)).toHaveLength(5);
+    const removed = await firehose(['cleanup', '-o', 'name'], { user: '72' });
+    expect(removed.stdout.trim().split('\n').sort()).toEqual([
+      'configmap/mqtt2kafka-config', 'integration.camel.apache.org/mqtt2kafka', 'kafka.kafka.strimzi.io/manuela-kafka-cluster',
+      'kafkatopic.kafka.strimzi.io/iot-sensor-sw-temperature', 'kafkatopic.kafka.strimzi.io/iot-sensor-sw-vibration',
+    ]);
+  });
+
   it('cleanup removes only this user\'s firehose objects', async () => {
     expect((await firehose(['broker', 'create', 'other-user-broker', '--no-wait'], { user: '8' })).code).toBe(0);
     await kubeJson(env.admin, 'POST', `/apis/eventing.knative.dev/v1/namespaces/${NS}/brokers`, {

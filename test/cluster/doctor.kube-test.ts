@@ -127,6 +127,18 @@ describe('runDoctor', () => {
     expect(checked).toEqual(['given:9093']);
   });
 
+  it('--edge adds seed 002\'s APIs: ✗ Camel K with what to install, ✓ once its Integration CRD is there', async () => {
+    const before = byName(await runDoctor(admin, { edge: true }));
+    expect(before['API kafka.strimzi.io']).toMatchObject({ ok: false, detail: 'not served: KafkaMirrorMaker2; served: Kafka v1beta2, KafkaTopic v1beta2' });
+    expect(before['API camel.apache.org']).toMatchObject({ ok: false, detail: 'not served: Integration' });
+    expect(before['API camel.apache.org']!.hint).toMatch(/Camel K/);
+    expect(Object.keys(byName(await runDoctor(admin)))).not.toContain('API camel.apache.org');
+    await installCrds(env.cluster.kubeconfig, ['strimzi-0.45.0__install__048-Crd-kafkamirrormaker2.yaml', 'camel-k-minimal__integration.yaml']);
+    const after = byName(await runDoctor(admin, { edge: true }));
+    expect(after['API kafka.strimzi.io']).toMatchObject({ ok: true, detail: 'Kafka v1beta2, KafkaTopic v1beta2, KafkaMirrorMaker2 v1beta2' });
+    expect(after['API camel.apache.org']).toMatchObject({ ok: true, detail: 'Integration v1' });
+  });
+
   it('as user7 (no RBAC rights): the checks that need reading say forbidden', async () => {
     const user7 = await env.connect('user7');
     const c = byName(await runDoctor(user7));

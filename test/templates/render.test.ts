@@ -10,6 +10,7 @@ import { getTemplate, listTemplates } from '../../src/templates/catalogue.js';
 import {
   parseApiVersionFlag,
   renderTemplate,
+  renderWithTemplates,
   toYaml,
   writeRendered,
   type RenderOptions,
@@ -61,7 +62,9 @@ describe('templates', () => {
   it('has each file agree with the registry on kind and default apiVersion, with no text placeholders', async () => {
     for (const t of listTemplates()) {
       const source = await readFile(join(TEMPLATES_DIR, `${t.name}.yaml`), 'utf8');
-      expect(source).not.toMatch(/USER_NUMBER|\{\{|\$\{/);
+      // Camel's own property placeholders ({{mqtt.broker.uri}}) are the Integration's content, resolved by Camel K at run time.
+      const ours = t.kind === 'Integration' ? source.replace(/\{\{[A-Za-z.]+\}\}/g, '') : source;
+      expect(ours).not.toMatch(/USER_NUMBER|\{\{|\$\{/);
       const doc = parse(source);
       expect(doc.kind, t.name).toBe(t.kind);
       expect(doc.apiVersion, t.name).toBe(t.group ? `${t.group}/${t.defaultVersion}` : t.defaultVersion);
@@ -386,9 +389,42 @@ describe('writeRendered', () => {
   it('writes <template>-<name>.yaml files into a new directory', async () => {
     const dir = join(await tmp(), 'gitops', 'user7');
     const objects = await renderTemplate('kafka-topic', opts());
-    const written = await writeRendered(dir, 'kafka-topic', objects);
+    const written = await writeRendered(dir, objects.map((object) => ({ template: 'kafka-topic', object })));
     expect(written).toEqual([join(dir, 'kafka-topic-my-topic-7.yaml')]);
     expect(parse(await readFile(written[0]!, 'utf8'))).toEqual(objects[0]);
+  });
+
+  it('a set: seed 002\'s factory side, one file per object named for its template, each as the seed has it', async () => {
+    const dir = join(await tmp(), 'messaging-kafka');
+    const rendered = await renderWithTemplates('edge-factory', opts({ namespace: 'manuela-stormshift-messaging' }));
+    const written = await writeRendered(dir, rendered);
+    expect(written.map((p) => p.slice(dir.length + 1))).toEqual([
+      'kafka-cluster-manuela-kafka-cluster.yaml',
+      'kafka-topic-iot-sensor-sw-temperature.yaml',
+      'kafka-topic-iot-sensor-sw-vibration.yaml',
+      'mqtt2kafka-mqtt2kafka-config.yaml',
+      'mqtt2kafka-integration-mqtt2kafka.yaml',
+    ]);
+    const [kafka, temperature, , configMap, integration] = await Promise.all(written.map(async (p) => parse(await readFile(p, 'utf8'))));
+    expect(kafka).toMatchObject({ apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'Kafka', metadata: { name: 'manuela-kafka-cluster', namespace: 'manuela-stormshift-messaging' } });
+    // kafka-topic-temperature.yaml of the workshop: on manuela-kafka-cluster, 1 partition, 2 h retention.
+    expect(temperature).toMatchObject({
+      kind: 'KafkaTopic',
+      metadata: { name: 'iot-sensor-sw-temperature', labels: { 'strimzi.io/cluster': 'manuela-kafka-cluster', 'firehose.dev/user': '7' } },
+      spec: { partitions: 1, replicas: 1, config: { 'retention.ms': 7200000, 'segment.bytes': 1073741824 } },
+    });
+    expect(configMap.data['application.properties']).toContain('kafka.broker.topic.vibration=iot-sensor-sw-vibration');
+    // The Integration reads the ConfigMap's properties: every {{key}} it uses is defined there.
+    expect(integration.spec.traits.mount.configs).toEqual(['configmap:mqtt2kafka-config']);
+    const used = [...JSON.stringify(integration.spec.flows).matchAll(/\{\{([^}]+)\}\}/g)].map((m) => m[1]!);
+    const defined = new Set(String(configMap.data['application.properties']).split('\n').map((l) => l.split('=')[0]!.trim()));
+    expect(used.length).toBeGreaterThan(0);
+    for (const key of used) expect(defined.has(key), key).toBe(true);
+  });
+
+  it('a set takes no --set, and its name is listed with the templates when a name is wrong', async () => {
+    await expect(renderWithTemplates('edge-factory', opts({ values: { name: 'x' } }))).rejects.toThrow(/^The set edge-factory takes no --set/);
+    await expect(renderTemplate('edge-factry', opts())).rejects.toThrow(/templates: .*mqtt2kafka-integration, .*edge-factory\./);
   });
 });
 

@@ -5,6 +5,7 @@ export function doctorCommand(): Command<any, any, any> {
   const command = new Command('doctor')
     .description("The lab's \"verify your setup\" checks: APIs installed, Kafka CR, Knative pods, default channel, how Kafka is reachable from here")
     .option('--no-kafka', 'skip the Kafka checks (address, listeners, CA, bootstrap)')
+    .option('--edge', 'also seed 002\'s APIs: KafkaMirrorMaker2 and Camel K\'s Integration (the factory\'s MQTT → Kafka route)')
     .action(async (options, cmd) => {
       const rt = runtimeOf(cmd);
       const cluster = await rt.cluster();
@@ -20,7 +21,7 @@ export function doctorCommand(): Command<any, any, any> {
           }
         : undefined;
       const kafkaAccess = options.kafka ? { brokers: labKafka ? undefined : connection.brokers, viaCluster: connection.viaCluster } : undefined;
-      const checks = await runDoctor(cluster, { kafkaCheck, kafkaAccess });
+      const checks = await runDoctor(cluster, { kafkaCheck, kafkaAccess, edge: Boolean(options.edge) });
       if (rt.out.structured) rt.out.data(checks);
       else {
         for (const c of checks) {
@@ -34,5 +35,5 @@ export function doctorCommand(): Command<any, any, any> {
         throw new FirehoseError('DOCTOR_FAILED', `${failed} of ${checks.length} checks failed.`, { hint: 'Fix the ✗ lines above, then run firehose doctor again.' });
       }
     });
-  return withExamples(command, ['firehose doctor', 'firehose doctor --output json']);
+  return withExamples(command, ['firehose doctor', 'firehose doctor --output json', 'firehose doctor --edge --no-kafka   # seed 002: is Camel K installed?']);
 }

@@ -15,7 +15,8 @@ export function renderCommand(): Command<any, any, any> {
     .action(async (template, options, cmd) => {
       const rt = runtimeOf(cmd);
       const { getTemplate, listTemplates } = await import('../../templates/catalogue.js');
-      const { parseApiVersionFlag, renderTemplate, toYaml, writeRendered } = await import('../../templates/render.js');
+      const { parseApiVersionFlag, renderWithTemplates, toYaml, writeRendered } = await import('../../templates/render.js');
+      const { TEMPLATE_SETS } = await import('../../templates/catalogue.js');
       if (!template) {
         if (options.set.length || options.apiVersion.length || options.out) {
           throw new UsageError('--set, --api-version and --out need a template.', 'Run `firehose render` to list the templates.');
@@ -29,6 +30,9 @@ export function renderCommand(): Command<any, any, any> {
         rt.out.line('');
         rt.out.line('Keys (--set key=value):');
         rt.out.line(formatTable(['TEMPLATE', 'KEYS'], templates.map((t) => [t.name, t.keys.join(', ')])));
+        rt.out.line('');
+        rt.out.line('Sets (several templates at once, with their seed\'s values; render --out writes one file each):');
+        rt.out.line(formatTable(['SET', 'TEMPLATES', 'DESCRIPTION'], TEMPLATE_SETS.map((s) => [s.name, s.members.map((m) => m.template).join(', '), s.description])));
         return;
       }
       getTemplate(template); // a wrong name fails before the user number is asked for
@@ -43,9 +47,10 @@ export function renderCommand(): Command<any, any, any> {
         apiVersions[kind] = apiVersion;
       }
       const user = (await rt.user()).number;
-      const objects = await renderTemplate(template, { user, namespace: rt.flags.namespace, values, apiVersions });
+      const rendered = await renderWithTemplates(template, { user, namespace: rt.flags.namespace, values, apiVersions });
+      const objects = rendered.map((r) => r.object);
       if (options.out) {
-        const written = await writeRendered(options.out, template, objects);
+        const written = await writeRendered(options.out, rendered);
         if (rt.out.structured) return rt.out.data({ written });
         for (const path of written) rt.out.line(`${rt.out.paint('green', '✓')} Wrote ${path}`);
         return;
@@ -61,5 +66,6 @@ export function renderCommand(): Command<any, any, any> {
     'firehose render trigger --set filter.type=dev.nodeshift.samples.js-example --set subscriber=js-example-service',
     'firehose render kafka-topic --api-version KafkaTopic=kafka.strimzi.io/v1   # Strimzi 1.x',
     'firehose render sink --set maxScale=3 --out gitops/',
+    'firehose render edge-factory --out manuela-gitops/config/templates/manuela/messaging-kafka   # seed 002\'s factory side',
   ]);
 }
