@@ -82,7 +82,10 @@ export async function openAckedProducer(client: KafkaClient, options: { lingerMs
     async send(topic, record) {
       if (failure) throw failure;
       let counting = partitionCounts.get(topic);
-      if (!counting) partitionCounts.set(topic, (counting = requireTopic(client, topic)));
+      // The producer's partitions are loaded before the first record: every send then appends
+      // at once, in the order of `seq` below, which is what the count of delivered records per
+      // partition is matched against.
+      if (!counting) partitionCounts.set(topic, (counting = requireTopic(client, topic).then(async (n) => { await producer.prepare(topic); return n; })));
       const partitions = await counting;
       let partition: number;
       if (record.key !== null) partition = partitionForKey(Buffer.from(record.key), partitions);

@@ -1,6 +1,8 @@
 // `firehose bridge mqtt` between a real Mosquitto (messages published with mosquitto_pub) and
 // the suite's Kafka: routes from the seed's own ConfigMap, the MQTT topic in a header, and
-// at-least-once with QoS 1: a bridge SIGKILLed mid-stream and started again loses nothing.
+// at-least-once with QoS 1: a bridge SIGKILLed mid-stream and started again loses nothing,
+// against Mosquitto and against firehose's embedded broker; and the whole edge on one machine:
+// `firehose sensors` → the embedded broker → the bridge → Kafka.
 import { execa } from 'execa';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { buildCli } from '../support/build.js';
 import { runCli, startCli, startInProcess } from '../support/cli.js';
 import { expectOk, firehose, jsonLines, newTopic, type RecordJson } from '../support/cli-kafka.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
+import { startMqttBroker } from '../../src/edge/mqtt-broker.js';
 import { startMosquitto, type MosquittoHandle } from '../support/mosquitto.js';
 import { waitFor } from '../support/wait.js';
 
@@ -102,20 +105,54 @@ describe('bridge mqtt', () => {
   });
 });
 
-describe('bridge mqtt, SIGKILLed mid-stream (QoS 1, persistent session)', () => {
-  beforeAll(() => buildCli());
+describe('sensors → firehose\'s embedded MQTT broker → bridge → Kafka', () => {
+  it('every QoS 1 reading arrives once, on the Kafka topic its MQTT topic maps to, with the MQTT topic header', { timeout: 60_000 }, async () => {
+    const broker = await startMqttBroker({ port: 0 });
+    try {
+      const temperature = await newTopic('edge-temperature', 1);
+      const vibration = await newTopic('edge-vibration', 1);
+      const count = 200;
+      const bridge = startInProcess(['bridge', 'mqtt', '--map', `iot-sensor/sw/temperature=${temperature}`, '--map', `iot-sensor/sw/vibration=${vibration}`,
+        '--mqtt', broker.url, '--mqtt-client-id', uniqueName('edge'), '--count', String(count), '--bootstrap', kafkaFromTests().bootstrap]);
+      await waitFor(() => bridge.output.stderr.includes('Bridging') || bridge.output.stderr.includes('error'), { timeoutMs: 20_000, what: 'the bridge to subscribe' });
+      const sensors = await runCli(['sensors', '--count', String(count), '--rate', '0', '--mqtt', broker.url]);
+      expect(sensors.code, sensors.stderr).toBe(0);
+      expect(await bridge.exit).toBe(0);
+      const all = [...await recordsIn(temperature), ...await recordsIn(vibration)];
+      expect(all).toHaveLength(count);
+      expect(new Set(ids(all)).size).toBe(count);
+      for (const r of await recordsIn(temperature)) expect(r.headers).toEqual({ mqtt_topic: 'iot-sensor/sw/temperature' });
+      for (const r of await recordsIn(vibration)) expect((JSON.parse(r.value!) as { type: string }).type).toBe('vibration');
+    } finally {
+      await broker.close();
+    }
+  });
+});
 
-  it('loses nothing: every message is in Kafka after a restart; duplicates are counted', { timeout: 120_000 }, async () => {
+describe('bridge mqtt, SIGKILLed mid-stream (QoS 1, persistent session)', () => {
+  let embedded: Awaited<ReturnType<typeof startMqttBroker>>;
+  beforeAll(async () => {
+    await buildCli();
+    embedded = await startMqttBroker({ port: 0 });
+  });
+  afterAll(async () => { await embedded?.close(); });
+
+  const brokers = [
+    { name: 'Mosquitto (persistence on)', broker: () => ({ url: mosquitto.url, port: mosquitto.port }) },
+    { name: 'firehose\'s embedded broker (aedes, sessions in memory)', broker: () => ({ url: embedded.url, port: embedded.port }) },
+  ];
+  for (const { name, broker } of brokers) it(`${name}: loses nothing: every message is in Kafka after a restart; duplicates are counted`, { timeout: 120_000 }, async () => {
+    const { url, port } = broker();
     const topic = await newTopic('bridge-kill', 3);
     const client = uniqueName('bridge-kill');
-    const argv = ['bridge', 'mqtt', '--map', `factory/+/readings=${topic}`, '--mqtt', mosquitto.url, '--mqtt-client-id', client, '--bootstrap', kafkaFromTests().bootstrap];
+    const argv = ['bridge', 'mqtt', '--map', `factory/+/readings=${topic}`, '--mqtt', url, '--mqtt-client-id', client, '--bootstrap', kafkaFromTests().bootstrap];
     const total = 3000;
     const payloads = Array.from({ length: total }, (_, i) => JSON.stringify({ id: `m-${i}`, value: i }));
     const first = startCli(argv);
     let second: ReturnType<typeof startCli> | undefined;
     try {
       await waitFor(() => first.output.stderr.includes('Bridging') || first.child.exitCode !== null, { timeoutMs: 30_000, what: 'the first bridge to subscribe' });
-      const publishing = publish(mosquitto.port, 'factory/line-1/readings', payloads);
+      const publishing = publish(port, 'factory/line-1/readings', payloads);
       await waitFor(async () => (await recordsIn(topic)).length >= 200 || first.child.exitCode !== null, { timeoutMs: 30_000, what: 'the bridge to forward some messages', intervalMs: 50 });
       first.child.kill('SIGKILL');
       await first.child;
@@ -125,8 +162,10 @@ describe('bridge mqtt, SIGKILLed mid-stream (QoS 1, persistent session)', () => 
       second = startCli(argv);
       let seen = 0;
       await waitFor(async () => (seen = new Set(ids(await recordsIn(topic))).size) >= total || second!.child.exitCode !== null, { timeoutMs: 60_000, what: `all ${total} messages in Kafka`, intervalMs: 500 })
-        .catch((error: Error) => {
-          throw new Error(`${error.message}: ${seen} distinct, ${beforeKill} when the first bridge was killed; second bridge: ${second!.output.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        .catch(async (error: Error) => {
+          const have = new Set(ids(await recordsIn(topic)));
+          const missing = payloads.map((p) => (JSON.parse(p) as { id: string }).id).filter((id) => !have.has(id));
+          throw new Error(`${error.message}: ${seen} distinct, ${beforeKill} when the first bridge was killed, missing ${missing.slice(0, 20).join(' ')}; second bridge: ${second!.output.stderr.trim().split('\n').slice(-3).join(' | ')}`);
         });
       second.child.kill('SIGINT');
       expect((await second.child).exitCode, second.output.stderr).toBe(130);
@@ -135,7 +174,7 @@ describe('bridge mqtt, SIGKILLed mid-stream (QoS 1, persistent session)', () => 
       expect([...distinct].sort()).toEqual(payloads.map((p) => (JSON.parse(p) as { id: string }).id).sort());
       const duplicates = records.length - distinct.size;
       // Reported, not asserted to be zero: what Kafka had but MQTT had not been told comes again.
-      console.log(`bridge SIGKILLed with ${beforeKill} in Kafka: ${records.length} records for ${total} messages, ${duplicates} duplicates`);
+      console.log(`${name}: bridge SIGKILLed with ${beforeKill} in Kafka: ${records.length} records for ${total} messages, ${duplicates} duplicates`);
       expect(second.output.stderr).toMatch(/Forwarded \d+ messages? to Kafka/);
     } finally {
       for (const bridge of [first, second]) if (bridge && bridge.child.exitCode === null) bridge.child.kill('SIGKILL');

@@ -170,7 +170,7 @@ export class Producer {
     if (this.error) return Promise.reject(this.error);
     if (this.aborted) return Promise.reject(new Error('the producer was aborted'));
     const states = this.partitions.get(topic);
-    if (!states) return this.loadTopic(topic).then(() => this.send(topic, record));
+    if (!states) return this.prepare(topic).then(() => this.send(topic, record));
     let partition = record.partition;
     if (partition === undefined) {
       if (record.key != null) partition = partitionForKey(typeof record.key === 'string' ? Buffer.from(record.key) : record.key, states.length);
@@ -196,7 +196,7 @@ export class Producer {
     if (this.error) return Promise.reject(this.error);
     if (this.aborted) return Promise.reject(new Error('the producer was aborted'));
     const states = this.partitions.get(topic);
-    if (!states) return this.loadTopic(topic).then(() => this.sendValue(topic, partition, source, start, end));
+    if (!states) return this.prepare(topic).then(() => this.sendValue(topic, partition, source, start, end));
     const state = states[partition];
     if (!state) return Promise.reject(new Error(`topic "${topic}" has no partition ${partition}`));
     const now = Date.now();
@@ -216,7 +216,7 @@ export class Producer {
     if (this.error) return Promise.reject(this.error);
     if (this.aborted) return Promise.reject(new Error('the producer was aborted'));
     const states = this.partitions.get(topic);
-    if (!states) return this.loadTopic(topic).then(() => this.sendValues(topic, partition, source, ends, first, step));
+    if (!states) return this.prepare(topic).then(() => this.sendValues(topic, partition, source, ends, first, step));
     const state = states[partition];
     if (!state) return Promise.reject(new Error(`topic "${topic}" has no partition ${partition}`));
     const now = Date.now();
@@ -301,6 +301,25 @@ export class Producer {
     } finally {
       await this.cluster.close();
     }
+  }
+
+  private loading = new Map<string, Promise<void>>();
+
+  /**
+   * Loads a topic's partitions once: every send that comes while they load waits on the one
+   * promise, so their records are appended in the order sent, before any record sent later
+   * (each waiting on a load of its own, they were appended in the order the loads answered,
+   * and a record sent between two answers went before older ones). A caller that sends
+   * without awaiting each send (a bridge) calls this first.
+   */
+  prepare(topic: string): Promise<void> {
+    if (this.partitions.has(topic)) return Promise.resolve();
+    let loading = this.loading.get(topic);
+    if (!loading) {
+      loading = this.loadTopic(topic).finally(() => this.loading.delete(topic));
+      this.loading.set(topic, loading);
+    }
+    return loading;
   }
 
   private async loadTopic(topic: string): Promise<void> {

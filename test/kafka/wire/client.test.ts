@@ -106,6 +106,32 @@ describe('the wire producer, read back with its fetcher', () => {
   });
 });
 
+describe('sending before the topic\'s metadata is known', () => {
+  it('keeps send order: records sent while the metadata loads and records sent once it came are stored in the order sent', async () => {
+    const topic = await newWireTopic('load-order', 1);
+    const producer = new Producer(cluster(), { acks: -1, lingerMs: 0 });
+    await producer.connect();
+    const sent: string[] = [];
+    const waits: Array<Promise<void>> = [];
+    // A burst before the metadata, then one record per turn of the event loop while the loads answer.
+    for (let i = 0; i < 50; i++) {
+      sent.push(`r${i}`);
+      const wait = producer.send(topic, { key: null, value: Buffer.from(`r${i}`) });
+      if (wait) waits.push(wait);
+    }
+    for (let i = 50; i < 150; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sent.push(`r${i}`);
+      const wait = producer.send(topic, { key: null, value: Buffer.from(`r${i}`) });
+      if (wait) waits.push(wait);
+    }
+    await Promise.all(waits);
+    await producer.flush();
+    const read = await fetchAll(topic, 1, sent.length);
+    expect(read.map((r) => r.value!.toString())).toEqual(sent);
+  });
+});
+
 describe('retries', () => {
   it('idempotent: connections dropped mid-stream lose nothing, store nothing twice and keep order', async () => {
     const topic = await newWireTopic('wire-retry', 1);
