@@ -7,12 +7,15 @@
  *   and queued QoS 1 messages of a client that is away are kept in memory (aedes-persistence)
  *   while the broker runs, and lost when it stops. For sessions that survive a restart, run
  *   Mosquitto with `persistence true`.
- * - Optionally one user name and password that every client must give.
+ * - Optionally one user name and password that every client must give, and TLS (mqtts://)
+ *   with a PEM certificate and key.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { FirehoseError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { readTlsFile } from '../config/tls-file.js';
 import { listenTcp } from '../util/listen.js';
 
 /** The MQTT port (IANA), where `firehose mqtt start` listens unless told otherwise. */
@@ -27,6 +30,8 @@ export interface MqttBrokerOptions {
   username?: string;
   /** The password for `username`. */
   password?: string;
+  /** TLS (mqtts://): the broker's certificate (chain) and private key, PEM files, and the flags that named them. */
+  tls?: { certFile: string; keyFile: string; certFlag?: string; keyFlag?: string };
   /** The flags that chose the port and host, for hints (default --port and --host). */
   portFlag?: string;
   hostFlag?: string;
@@ -34,7 +39,7 @@ export interface MqttBrokerOptions {
 }
 
 export interface MqttBroker {
-  /** mqtt://host:port for clients (127.0.0.1 when listening on every interface). */
+  /** mqtt://host:port (mqtts:// with TLS) for clients (127.0.0.1 when listening on every interface). */
   url: string;
   host: string;
   port: number;
@@ -65,6 +70,7 @@ export async function startMqttBroker(options: MqttBrokerOptions = {}): Promise<
   const portFlag = options.portFlag ?? '--port';
   if ((options.username === undefined) !== (options.password === undefined)) throw new Error('internal: startMqttBroker needs both username and password, or neither');
 
+  const tls = options.tls ? { cert: await readTlsFile(options.tls.certFile, options.tls.certFlag ?? '--tls-cert'), key: await readTlsFile(options.tls.keyFile, options.tls.keyFlag ?? '--tls-key') } : undefined;
   const { Aedes } = await import('aedes');
   const aedes = await Aedes.createBroker({
     // A v5 client is refused by aedes itself (CONNACK 1); say why on the broker's side too.
@@ -92,7 +98,17 @@ export async function startMqttBroker(options: MqttBrokerOptions = {}): Promise<
     aedes.handle(socket);
   };
   const closeAedes = () => new Promise<void>((resolve) => aedes.close(() => resolve()));
-  const server = createServer(onConnection);
+  let server: Server;
+  try {
+    server = tls ? createTlsServer(tls, onConnection as never) : createServer(onConnection);
+  } catch (error) {
+    await closeAedes();
+    throw new FirehoseError('TLS_FILE_INVALID', `The MQTT broker's TLS certificate and key do not load: ${(error as Error).message}.`, {
+      hint: 'Give a PEM certificate and the PEM private key that belongs to it (firehose certs makes a pair).',
+      cause: error,
+    });
+  }
+  if (tls) server.on('tlsClientError', (error: Error) => log.debug(`mqtt: TLS handshake failed: ${error.message}`));
   let port: number;
   try {
     port = await listenTcp(server, host, requested);
@@ -111,11 +127,11 @@ export async function startMqttBroker(options: MqttBrokerOptions = {}): Promise<
     });
   }
   // "localhost" may resolve to ::1 first (mosquitto_pub -h localhost): listen there too.
-  const extra = host === '127.0.0.1' ? createServer(onConnection) : undefined;
+  const extra = host === '127.0.0.1' ? (tls ? createTlsServer(tls, onConnection as never) : createServer(onConnection)) : undefined;
   if (extra) await listenTcp(extra, '::1', port).catch(() => undefined);
 
   const advertised = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  const url = `mqtt://${advertised.includes(':') ? `[${advertised}]` : advertised}:${port}`;
+  const url = `${tls ? 'mqtts' : 'mqtt'}://${advertised.includes(':') ? `[${advertised}]` : advertised}:${port}`;
   let closing: Promise<void> | undefined;
   return {
     url,

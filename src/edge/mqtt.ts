@@ -5,10 +5,10 @@
  * prompt (never a flag), TLS with a CA file and verification on unless turned off. A broker
  * that refuses, is not there or never answers is a one-line FirehoseError, never a hang.
  */
-import { readFile } from 'node:fs/promises';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { ENV, type EnvSource } from '../config/env.js';
 import { secretFrom } from '../config/secret.js';
+import { readTlsFile } from '../config/tls-file.js';
 import { FirehoseError, UsageError } from '../errors.js';
 import type { AskSecret, Logger } from '../logger.js';
 
@@ -96,7 +96,7 @@ export async function connectMqtt(settings: MqttSettings, deps: MqttDeps, extra:
     connectTimeout: settings.connectTimeoutMs,
     reconnectPeriod: 0,
     ...(settings.username === undefined ? {} : { username: settings.username, password }),
-    ...(tls ? { rejectUnauthorized: !settings.insecure, ...(settings.caFile ? { ca: await readFile(settings.caFile).catch((error: NodeJS.ErrnoException) => { throw new UsageError(`--mqtt-ca-file ${settings.caFile}: cannot read: ${error.code ?? error.message}`, undefined, { code: 'TLS_FILE_UNREADABLE' }); }) } : {}) } : {}),
+    ...(tls ? { rejectUnauthorized: !settings.insecure, ...(settings.caFile ? { ca: await readTlsFile(settings.caFile, '--mqtt-ca-file') } : {}) } : {}),
     ...extra,
   };
   const mqtt = await import('mqtt');

@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { createSecureContext, type ConnectionOptions } from 'node:tls';
 import type { ConnectionSettings } from '../config/connection.js';
 import { ENV, type EnvSource } from '../config/env.js';
 import { FirehoseError, UsageError } from '../errors.js';
+import { readTlsFile } from '../config/tls-file.js';
 import { secretFrom } from '../config/secret.js';
 import type { AskSecret, Logger } from '../logger.js';
 import { translateKafkaError } from './errors.js';
@@ -72,16 +72,6 @@ export class KafkaClient {
 
   translate(error: unknown, what: string): FirehoseError {
     return translateKafkaError(error, what, this.brokers);
-  }
-}
-
-async function readTlsFile(path: string, flag: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permissions)' : (error as Error).message;
-    throw new UsageError(`${flag} file ${path} ${why}.`, `Check the path given to ${flag}.`, { code: 'TLS_FILE_UNREADABLE' });
   }
 }
 

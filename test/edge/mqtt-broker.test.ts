@@ -1,13 +1,17 @@
 // firehose's embedded MQTT broker (aedes, `firehose mqtt start`) with real MQTT clients:
 // Mosquitto's mosquitto_pub / mosquitto_sub and MQTT.js. QoS 1 end to end, a persistent
 // session that gets what was published while it was away, credentials, MQTT 5 refused with
-// one line, and the command itself (listening line, taken port, Ctrl-C).
+// one line, the command itself (listening line, taken port, Ctrl-C), and TLS (mqtts://).
 import { execa } from 'execa';
 import mqtt from 'mqtt';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMqttBroker, type MqttBroker } from '../../src/edge/mqtt-broker.js';
 import { runCli, startInProcess } from '../support/cli.js';
+import { generateTls } from '../support/kafka.js';
 import { uniqueName } from '../support/kafka-env.js';
 import { waitFor } from '../support/wait.js';
 
@@ -152,5 +156,56 @@ describe('firehose mqtt start', () => {
     const missing = await runCli(['mqtt', 'start', '--port', '0', '--username', 'iotuser']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^error: Password clients must give for iotuser is needed and this shell cannot prompt for it\.\nhint: Set FIREHOSE_MQTT_PASSWORD\.\n$/);
+  });
+});
+
+describe('the embedded broker over TLS (mqtts://)', () => {
+  let tls: Awaited<ReturnType<typeof generateTls>>;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'firehose-mqtt-tls-'));
+    tls = await generateTls(dir);
+  });
+  afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+  const pem = (name: string) => join(dir, name);
+
+  it('mosquitto_pub with --cafile → the broker → MQTT.js over TLS; firehose sensors with --mqtt-ca-file; no CA or a wrong name: one line', async () => {
+    const b = await broker({ tls: { certFile: pem('broker.pem'), keyFile: pem('broker.key') } });
+    expect(b.url).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
+    const topic = `firehose-test/${uniqueName('tls')}`;
+    const { c, received } = await client(b.url.replace('127.0.0.1', 'localhost'), { ca: await readFile(tls.caFile) });
+    await c.subscribeAsync(topic, { qos: 1 });
+    const pub = await mosquittoPub(b.port, topic, ['a', 'b'], ['--cafile', tls.caFile, '-h', 'localhost']);
+    expect(pub.exitCode, pub.stderr).toBe(0);
+    await waitFor(() => received.length === 2, { timeoutMs: 10_000, what: 'both messages over TLS' });
+    expect(received.map((m) => m.payload)).toEqual(['a', 'b']);
+
+    const url = `mqtts://localhost:${b.port}`;
+    const trusted = await runCli(['sensors', '--mqtt', url, '--mqtt-ca-file', tls.caFile, '--count', '3', '--rate', '0']);
+    expect(trusted.code, trusted.stderr).toBe(0);
+    expect(trusted.stderr).toContain(`Published 3 readings to ${url}`);
+    const untrusted = await runCli(['sensors', '--mqtt', url, '--count', '1']);
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toMatch(/^error: The MQTT broker's certificate at mqtts:\/\/localhost:\d+ is not trusted: .+\nhint: Give the CA with --mqtt-ca-file\.\n$/);
+    const wrongName = await broker({ tls: { certFile: pem('wrong-host.pem'), keyFile: pem('wrong-host.key') } });
+    const mismatch = await runCli(['sensors', '--mqtt', `mqtts://localhost:${wrongName.port}`, '--mqtt-ca-file', tls.caFile, '--count', '1']);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr.trim().split('\n')).toHaveLength(2);
+    expect(mismatch.stderr).toMatch(/localhost/);
+  });
+
+  it('mqtt start --tls-cert/--tls-key: mqtts:// on 8883 unless --port; the two flags go together; a missing file names its flag', async () => {
+    const run = startInProcess(['mqtt', 'start', '--port', '0', '--tls-cert', pem('broker.pem'), '--tls-key', pem('broker.key')]);
+    try {
+      await waitFor(() => /listening on mqtts:\/\/127\.0\.0\.1:\d+ \(MQTT 3\.1\.1 over TLS, sessions in memory\)/.test(run.output.stderr), { timeoutMs: 10_000, what: 'the listening line' });
+    } finally {
+      expect(await run.stop()).toBe(130);
+    }
+    const alone = await runCli(['mqtt', 'start', '--tls-cert', pem('broker.pem')]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/^error: --tls-cert and --tls-key go together\./);
+    const missing = await runCli(['mqtt', 'start', '--port', '0', '--tls-cert', pem('nope.pem'), '--tls-key', pem('broker.key')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^error: --tls-cert file \S+nope\.pem does not exist\.\nhint: Check the path given to --tls-cert\.\n$/);
   });
 });
