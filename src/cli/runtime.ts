@@ -174,14 +174,27 @@ export class Runtime {
   }
 
   kafka(): Promise<KafkaClient> {
-    this.kafkaClient ??= (async () => {
-      const settings = await this.connection();
-      this.out.debug(`kafka: ${settings.brokers.join(',')} (from ${settings.bootstrapSource})${settings.tls ? ' over TLS' : ''}`);
-      const tunnel = await this.kafkaTunnel(settings);
-      const { createKafkaClient } = await import('../kafka/connect.js');
-      return createKafkaClient(settings, { env: this.env, log: this.out.logger(), askSecret: this.askSecret(), tunnel });
-    })();
+    this.kafkaClient ??= (async () => this.clientFor(await this.connection()))();
     return this.kafkaClient;
+  }
+
+  private otherClients: Array<Promise<KafkaClient>> = [];
+
+  /**
+   * Another Kafka client beside kafka(): these connection flags over the global ones (a
+   * bootstrap, a named Kafka context), for commands that talk to two clusters (mirror run).
+   */
+  otherKafka(overrides: ConnectionFlags): Promise<KafkaClient> {
+    const client = (async () => this.clientFor(resolveConnection({ ...this.flags, ...overrides }, this.env, await this.config())))();
+    this.otherClients.push(client);
+    return client;
+  }
+
+  private async clientFor(settings: ConnectionSettings): Promise<KafkaClient> {
+    this.out.debug(`kafka: ${settings.brokers.join(',')} (from ${settings.bootstrapSource})${settings.tls ? ' over TLS' : ''}`);
+    const tunnel = await this.kafkaTunnel(settings);
+    const { createKafkaClient } = await import('../kafka/connect.js');
+    return createKafkaClient(settings, { env: this.env, log: this.out.logger(), askSecret: this.askSecret(), tunnel });
   }
 
   /**
@@ -227,8 +240,10 @@ export class Runtime {
   }
 
   async close(): Promise<void> {
-    if (!this.kafkaClient) return;
-    const client = await this.kafkaClient.catch(() => undefined);
-    await client?.close();
+    for (const pending of [this.kafkaClient, ...this.otherClients]) {
+      if (!pending) continue;
+      const client = await pending.catch(() => undefined);
+      await client?.close();
+    }
   }
 }

@@ -8,14 +8,18 @@ import type { KafkaClient } from './connect.js';
 import { requireTopic } from './topics.js';
 
 export interface AckedRecord {
-  key: string | null;
-  value: Buffer;
-  headers?: Record<string, string>;
+  key: string | Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, string | Buffer>;
+  /** Default: by key (murmur2, as Java's producer), keyless ones round robin. */
+  partition?: number;
+  /** Milliseconds since the epoch; default now. */
+  timestamp?: number;
 }
 
 export interface AckedProducer {
-  /** Resolves when Kafka acknowledged the record; rejects when it cannot be delivered. */
-  send(topic: string, record: AckedRecord): Promise<void>;
+  /** Resolves with the record's offset when Kafka acknowledged it; rejects when it cannot be delivered. */
+  send(topic: string, record: AckedRecord): Promise<number>;
   /** Records sent and not yet acknowledged. */
   pending(): number;
   /** Waits for what is in flight, then disconnects. */
@@ -24,7 +28,7 @@ export interface AckedProducer {
 
 interface Waiter {
   seq: number;
-  resolve: () => void;
+  resolve: (offset: number) => void;
   reject: (error: unknown) => void;
 }
 
@@ -50,8 +54,13 @@ export async function openAckedProducer(client: KafkaClient, options: { lingerMs
     lingerMs: options.lingerMs ?? 2,
     onDelivered: (report) => {
       const t = track(report.topic, report.partition);
+      const first = t.delivered;
       t.delivered += report.count;
-      while (t.waiters.length > 0 && t.waiters[0]!.seq < t.delivered) t.waiters.shift()!.resolve();
+      // The batch holds this partition's records first..delivered-1, at baseOffset onwards.
+      while (t.waiters.length > 0 && t.waiters[0]!.seq < t.delivered) {
+        const w = t.waiters.shift()!;
+        w.resolve(report.baseOffset === null ? -1 : report.baseOffset + (w.seq - first));
+      }
     },
     onRetry: ({ topic, partition, attempt, error }) => client.log?.debug(`bridge: retry ${attempt} of a batch to ${topic}-${partition} after: ${error.message}`),
   });
@@ -88,19 +97,20 @@ export async function openAckedProducer(client: KafkaClient, options: { lingerMs
       if (!counting) partitionCounts.set(topic, (counting = requireTopic(client, topic).then(async (n) => { await producer.prepare(topic); return n; })));
       const partitions = await counting;
       let partition: number;
-      if (record.key !== null) partition = partitionForKey(Buffer.from(record.key), partitions);
+      if (record.partition !== undefined) partition = record.partition;
+      else if (record.key !== null) partition = partitionForKey(typeof record.key === 'string' ? Buffer.from(record.key) : record.key, partitions);
       else {
         partition = (roundRobin.get(topic) ?? 0) % partitions;
         roundRobin.set(topic, partition + 1);
       }
       const t = track(topic, partition);
-      const acked = new Promise<void>((resolve, reject) => t.waiters.push({ seq: t.sent++, resolve, reject }));
+      const acked = new Promise<number>((resolve, reject) => t.waiters.push({ seq: t.sent++, resolve, reject }));
       outstanding += 1;
-      const headers = Object.entries(record.headers ?? {}).map(([key, value]) => ({ key, value: Buffer.from(value) }));
-      const wait = producer.send(topic, { key: record.key, value: record.value, partition, ...(headers.length ? { headers } : {}) });
+      const headers = Object.entries(record.headers ?? {}).map(([key, value]) => ({ key, value: typeof value === 'string' ? Buffer.from(value) : value }));
+      const wait = producer.send(topic, { key: record.key, value: record.value, partition, ...(record.timestamp !== undefined ? { timestamp: record.timestamp } : {}), ...(headers.length ? { headers } : {}) });
       if (wait) await wait.catch(failAll);
       try {
-        await acked;
+        return await acked;
       } finally {
         outstanding -= 1;
       }

@@ -47,7 +47,9 @@ export interface BatchConsumerOptions {
   maxWaitMs: number;
   /** Partitions handled at once. */
   concurrency: number;
-  /** How often resolved offsets are committed. */
+  /** Records per batch handed to the handler at most (a fetched batch is split; Kafka's max.poll.records). Default: as fetched. */
+  maxRecords?: number;
+  /** How often resolved offsets are committed; 0: after each batch the handler finished (at most that batch is read again after a crash). */
   commitIntervalMs: number;
   stop: StopSignal;
   /** Names the work in errors ("dispatch my-topic-1"). */
@@ -111,7 +113,7 @@ export async function consumeBatches(client: KafkaClient, options: BatchConsumer
     },
     onEvent: memberEvents(client, options.groupId, topic, stop, options.onAssign),
   });
-  const timer = setInterval(() => void commitResolved().catch(logFailure('commit failed')), options.commitIntervalMs);
+  const timer = options.commitIntervalMs > 0 ? setInterval(() => void commitResolved().catch(logFailure('commit failed')), options.commitIntervalMs) : undefined;
 
   const work = async (batch: RecordBatch, token: number) => {
     const p = batch.partition;
@@ -125,6 +127,7 @@ export async function consumeBatches(client: KafkaClient, options: BatchConsumer
     };
     try {
       await handle(batch, control);
+      if (options.commitIntervalMs === 0 && owned()) await commitResolved([p]).catch(logFailure('commit failed'));
     } catch (error) {
       if (!owned()) return;
       logFailure(`handling ${topic}-${p} failed, reading it again from the last settled offset in a second`)(error as Error);
@@ -154,17 +157,21 @@ export async function consumeBatches(client: KafkaClient, options: BatchConsumer
       handing = false;
       if (stop.stopped) break;
       const p = fetched.partition;
-      const batch: RecordBatch = { topic, partition: p, records: fetched.records.map((r) => toRawRecord(topic, p, r)) };
+      const records = fetched.records.map((r) => toRawRecord(topic, p, r));
+      const size = options.maxRecords ?? records.length;
       const token = ownership.get(p) ?? 0;
       ownership.set(p, token);
-      inFlight++;
-      const run = (chains.get(p) ?? Promise.resolve())
-        .then(() => work(batch, token))
-        .finally(() => {
-          inFlight--;
-          slotFreed();
-        });
-      chains.set(p, run);
+      for (let at = 0; at < records.length; at += size) {
+        const batch: RecordBatch = { topic, partition: p, records: size >= records.length ? records : records.slice(at, at + size) };
+        inFlight++;
+        const run = (chains.get(p) ?? Promise.resolve())
+          .then(() => work(batch, token))
+          .finally(() => {
+            inFlight--;
+            slotFreed();
+          });
+        chains.set(p, run);
+      }
     }
   } catch (error) {
     if (!stop.stopped) {
