@@ -160,6 +160,9 @@ describe('bridge mqtt, SIGKILLed mid-stream (QoS 1, persistent session)', () => 
       await publishing;
 
       second = startCli(argv);
+      // Subscribed (and so past start-up, its Ctrl-C handler in place) before anything is judged:
+      // the first bridge may have forwarded everything before its SIGKILL landed.
+      await waitFor(() => second!.output.stderr.includes('Bridging') || second!.child.exitCode !== null, { timeoutMs: 30_000, what: 'the second bridge to subscribe' });
       let seen = 0;
       await waitFor(async () => (seen = new Set(ids(await recordsIn(topic))).size) >= total || second!.child.exitCode !== null, { timeoutMs: 60_000, what: `all ${total} messages in Kafka`, intervalMs: 500 })
         .catch(async (error: Error) => {

@@ -1,7 +1,8 @@
 // `firehose mirror run` from the suite's Kafka (the "factory") to firehose's embedded Kafka
 // broker started here (the "central" cluster): MirrorMaker2's names, partitions, keys,
-// headers and timestamps kept, nothing mirrored back, group offsets translated, and a mirror
-// SIGKILLed mid-run that, restarted, loses nothing.
+// headers and timestamps kept, nothing mirrored back, group offsets translated, the same
+// topics and records as Apache Kafka's own MirrorMaker2 writes, and a mirror SIGKILLed
+// mid-run that, restarted, loses nothing.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { buildCli } from '../support/build.js';
 import { runCli, startCli, startInProcess } from '../support/cli.js';
 import { expectOk, firehose, jsonLines, produce, type RecordJson } from '../support/cli-kafka.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
+import { startMirrorMaker2 } from '../support/mirror-maker2.js';
 import { waitFor } from '../support/wait.js';
 
 let central: EmbeddedBroker;
@@ -107,6 +109,40 @@ describe('mirror run', () => {
   });
 });
 
+describe('against Apache Kafka\'s own MirrorMaker2 on the same source', () => {
+  it('names the topics and copies the records as MirrorMaker2 does: partition, key, value, headers, timestamp', { timeout: 120_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'firehose-mm2-'));
+    const peer = await startEmbeddedBroker({ port: 0, dataDir: join(dir, 'data') });
+    const prefix = uniqueName('mm2');
+    const topic = `${prefix}-vibration`;
+    expectOk(await firehose(['create-topic', topic, '--partitions', '3']));
+    await produce(topic, Array.from({ length: 60 }, (_, i) => `m${i % 7}:{"id":${i}}`), ['--key-separator', ':', '--header', 'unit=mm/s']);
+    const mm2 = await startMirrorMaker2({ sourceAlias: 'factory', targetAlias: 'central', sourceBootstrap: kafkaFromTests().bootstrap, targetBootstrap: peer.bootstrap, topics: `${prefix}-.*`, dir });
+    const run = startInProcess(mirrorArgs(`${prefix}-.*`, ['--groups', 'none']));
+    const read = async (bootstrap: string) => {
+      const result = await runCli(['consume', `factory.${topic}`, '--from-beginning', '-e', '--format', 'json', '--bootstrap', bootstrap]);
+      return result.code === 0 ? jsonLines<RecordJson & { partition: number }>(result.stdout) : [];
+    };
+    try {
+      await waitFor(async () => (await read(central.bootstrap)).length >= 60, { timeoutMs: 30_000, what: 'firehose mirror run to copy 60 records', intervalMs: 250 });
+      await waitFor(async () => (await read(peer.bootstrap)).length >= 60, { timeoutMs: 90_000, what: `MirrorMaker2 to copy 60 records (its log: ${mm2.output().slice(-2000)})`, intervalMs: 1000 });
+    } finally {
+      expect(await run.stop()).toBe(130);
+      await mm2.stop();
+    }
+    const shape = (r: RecordJson & { partition: number }) => ({ partition: r.partition, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
+    const order = (a: { partition: number; value: unknown }, b: { partition: number; value: unknown }) => a.partition - b.partition || String(a.value).localeCompare(String(b.value));
+    const ours = (await read(central.bootstrap)).map(shape).sort(order);
+    const theirs = (await read(peer.bootstrap)).map(shape).sort(order);
+    expect(ours).toEqual(theirs);
+    const topicsOn = async (bootstrap: string) => jsonLines<Array<{ topic: string; partitions: number }>>(expectOk(await runCli(['topics', '-o', 'json', '--bootstrap', bootstrap])).stdout)[0]!
+      .filter((t) => t.topic.includes(prefix)).map((t) => `${t.topic}/${t.partitions}`).sort();
+    expect(await topicsOn(central.bootstrap)).toEqual(await topicsOn(peer.bootstrap));
+    await peer.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
 describe('mirror run, SIGKILLed mid-run', () => {
   beforeAll(() => buildCli());
 
@@ -124,6 +160,8 @@ describe('mirror run, SIGKILLed mid-run', () => {
       await first.child;
       const atKill = (await centralRecords(`factory.${topic}`)).length;
       second = startCli(args);
+      // Started (its Ctrl-C handler in place) before anything is judged.
+      await waitFor(() => second!.output.stderr.includes('Mirroring') || second!.child.exitCode !== null, { timeoutMs: 30_000, what: 'the second mirror to start' });
       let distinct = 0;
       await waitFor(async () => (distinct = new Set((await centralRecords(`factory.${topic}`)).map((r) => r.value)).size) >= total || second!.child.exitCode !== null,
         { timeoutMs: 60_000, what: `all ${total} records on the target`, intervalMs: 500 });

@@ -9,16 +9,15 @@
 // there. Trimming further is whack-a-mole (core's static initialisers reach commons-validator,
 // the group command reaches Jackson), so the broker's list it is.
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheRoot, javaBin, KAFKA_VERSION } from './kafka.js';
+import { DEPENDENCY_PLUGIN, mavenLibs } from './maven.js';
 
 /** The console tools' versions the interop tests run: the broker's own, and the last 3.x release. */
 export const CONSOLE_TOOLS_VERSIONS: readonly string[] = [KAFKA_VERSION, '3.9.2'];
 
-const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 const BROKER_POM = fileURLToPath(new URL('kafka/pom.xml', import.meta.url));
 
 // Client logs go to stderr at WARN, like the distribution's tools-log4j2.yaml: stdout keeps
@@ -60,34 +59,16 @@ function mainClasses(version: string): Pick<ConsoleTools, 'producer' | 'consumer
 /** Fetches the console tools of `version` (default: the test broker's) once into the cache. */
 export async function ensureConsoleTools(version: string = KAFKA_VERSION): Promise<ConsoleTools> {
   const dir = join(cacheRoot(), `kafka-tools-${version}`);
-  const libs = join(dir, 'libs');
-  const marker = join(dir, 'complete');
   const log4jConfig = join(dir, 'log4j2-stderr.xml');
-  if (!existsSync(marker) || !existsSync(libs)) {
-    await mkdir(dir, { recursive: true });
-    // Copy into a private dir and rename at the end, so an interrupted or concurrent run
-    // never leaves a half-filled libs dir behind the marker.
-    const tmp = await mkdtemp(join(dir, 'libs-tmp-'));
-    try {
-      // One Maven run, two goals: the broker's runtime dependencies at `version`, then the
-      // kafka-tools jar alone (`copy` takes no transitive dependencies).
-      await execa('mvn', ['-q', '-B', '-f', BROKER_POM, `-Dkafka.version=${version}`,
-        `${DEPENDENCY_PLUGIN}:copy-dependencies`, '-DincludeScope=runtime',
-        `${DEPENDENCY_PLUGIN}:copy`, `-Dartifact=org.apache.kafka:kafka-tools:${version}:jar`,
-        `-DoutputDirectory=${tmp}`], { timeout: 5 * 60_000, all: true });
-      const jars = await readdir(tmp);
-      for (const expected of [`kafka-clients-${version}.jar`, `kafka-tools-${version}.jar`]) {
-        if (!jars.includes(expected)) throw new Error(`Maven ran but ${tmp} has no ${expected}`);
-      }
-      await rm(libs, { recursive: true, force: true });
-      await rename(tmp, libs);
-      await writeFile(marker, `${jars.length} jars\n`);
-    } catch (err) {
-      await rm(tmp, { recursive: true, force: true });
-      const e = err as { all?: string; shortMessage?: string; message: string };
-      throw new Error(`Fetching Kafka ${version} console tools with Maven failed: ${e.shortMessage ?? e.message}\n${e.all ?? ''}`);
-    }
-  }
+  // One Maven run, two goals: the broker's runtime dependencies at `version`, then the
+  // kafka-tools jar alone (`copy` takes no transitive dependencies).
+  const libs = await mavenLibs({
+    dir,
+    args: ['-f', BROKER_POM, `-Dkafka.version=${version}`, `${DEPENDENCY_PLUGIN}:copy-dependencies`, '-DincludeScope=runtime',
+      `${DEPENDENCY_PLUGIN}:copy`, `-Dartifact=org.apache.kafka:kafka-tools:${version}:jar`],
+    expect: [`kafka-clients-${version}.jar`, `kafka-tools-${version}.jar`],
+    what: `Kafka ${version} console tools`,
+  });
   await writeFile(log4jConfig, LOG4J2_STDERR);
   return { version, classpath: join(libs, '*'), log4jConfig, ...mainClasses(version) };
 }

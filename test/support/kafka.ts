@@ -5,12 +5,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { mavenLibs } from './maven.js';
 
 const run = promisify(execFile);
 
@@ -70,35 +71,12 @@ export function cacheRoot(): string {
 
 /** Fetches the broker classpath once into the cache; returns the libs dir. */
 export async function ensureKafkaJars(): Promise<string> {
-  const base = join(cacheRoot(), `kafka-${KAFKA_VERSION}`);
-  const libs = join(base, 'libs');
-  const marker = join(base, 'complete');
-  if (existsSync(marker) && existsSync(libs)) return libs;
-
-  await mkdir(base, { recursive: true });
-  // Copy into a private dir and rename at the end, so an interrupted or
-  // concurrent run never leaves a half-filled libs dir behind the marker.
-  const tmp = await mkdtemp(join(base, 'libs-tmp-'));
-  try {
-    await run(
-      'mvn',
-      ['-q', '-B', '-f', join(SUPPORT_DIR, 'pom.xml'), `-Dkafka.version=${KAFKA_VERSION}`,
-        'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`],
-      { maxBuffer: 64 * 1024 * 1024 },
-    );
-  } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`Fetching Kafka ${KAFKA_VERSION} jars with Maven failed (is mvn installed?):\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
-  }
-  const jars = (await readdir(tmp)).filter((f) => f.endsWith('.jar'));
-  if (!jars.some((f) => f.startsWith(`kafka_2.13-${KAFKA_VERSION}`))) {
-    throw new Error(`Maven ran but ${tmp} has no kafka_2.13-${KAFKA_VERSION}.jar`);
-  }
-  await rm(libs, { recursive: true, force: true });
-  await rename(tmp, libs);
-  await writeFile(marker, `${jars.length} jars\n`);
-  return libs;
+  return mavenLibs({
+    dir: join(cacheRoot(), `kafka-${KAFKA_VERSION}`),
+    args: ['-f', join(SUPPORT_DIR, 'pom.xml'), `-Dkafka.version=${KAFKA_VERSION}`, 'dependency:copy-dependencies', '-DincludeScope=runtime'],
+    expect: [`kafka_2.13-${KAFKA_VERSION}.jar`],
+    what: `Kafka ${KAFKA_VERSION} jars`,
+  });
 }
 
 /** Ports the OS says are free right now (all bound at once, so they differ). */
