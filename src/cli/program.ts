@@ -23,6 +23,7 @@ import { groupsCommand } from './commands/groups.js';
 import { initCommand } from './commands/init.js';
 import { BROKER_START_RENAMED, kafkaCommand, kafkaStartCommand } from './commands/kafka.js';
 import { mirrorCommand } from './commands/mirror.js';
+import { lakeCommand } from './commands/lake.js';
 import { mqttCommand } from './commands/mqtt.js';
 import { produceCommand } from './commands/produce.js';
 import { renderCommand } from './commands/render.js';
@@ -125,6 +126,7 @@ Examples:
     sourceCommand(),
     serviceCommand(),
     mirrorCommand(),
+    lakeCommand(),
     certsCommand(),
     bridgeCommand(),
     mqttCommand(),

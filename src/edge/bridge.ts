@@ -9,6 +9,7 @@
  * before that (even by SIGKILL) gets them again from the broker on its persistent session.
  */
 import type { MqttClient } from 'mqtt';
+import { configMapProperties } from './configmap.js';
 import { UsageError } from '../errors.js';
 import type { AckedProducer } from '../kafka/acked-producer.js';
 import type { KafkaClient } from '../kafka/connect.js';
@@ -47,33 +48,9 @@ export function parseRouteFlag(text: string): BridgeRoute {
   return { filter: checkFilter(filter, '--map'), topic };
 }
 
-/** Java properties (key=value or key: value, # and ! comments), as application.properties holds them. */
-export function parseProperties(text: string): Map<string, string> {
-  const properties = new Map<string, string>();
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    const match = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
-    if (match) properties.set(match[1]!, match[2]!.trim());
-  }
-  return properties;
-}
-
 /** The seed's mqtt2kafka ConfigMap (one YAML document with data."application.properties"). */
 export async function routesFromConfigMap(text: string, file: string): Promise<BridgeConfig> {
-  const YAML = await import('yaml');
-  let document: unknown;
-  try {
-    document = YAML.parse(text);
-  } catch (error) {
-    throw new UsageError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const data = (document as { data?: Record<string, unknown> } | null)?.data;
-  const properties = data?.['application.properties'];
-  if (typeof properties !== 'string') {
-    throw new UsageError(`${file}: no data."application.properties" in it.`, 'Give the seed\'s mqtt2kafka ConfigMap (mqtt2kafka-cm.yaml), or routes with --map MQTT-FILTER=KAFKA-TOPIC.');
-  }
-  const props = parseProperties(properties);
+  const props = await configMapProperties(text, file, 'Give the seed\'s mqtt2kafka ConfigMap (mqtt2kafka-cm.yaml), or routes with --map MQTT-FILTER=KAFKA-TOPIC.');
   const routes: BridgeRoute[] = [];
   for (const [key, filter] of props) {
     const name = /^mqtt\.broker\.topic\.(.+)$/.exec(key)?.[1];

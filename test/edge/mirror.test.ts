@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/embedded-kafka/server.js';
 import { buildCli } from '../support/build.js';
-import { runCli, startCli, startInProcess } from '../support/cli.js';
+import { killAndRestart, runCli, startInProcess } from '../support/cli.js';
 import { expectOk, firehose, jsonLines, produce, type RecordJson } from '../support/cli-kafka.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
 import { startMirrorMaker2 } from '../support/mirror-maker2.js';
@@ -152,29 +152,17 @@ describe('mirror run, SIGKILLed mid-run', () => {
     const total = 100_000;
     expectOk(await firehose(['spam', topic, '--times', String(total)]));
     const args = mirrorArgs(topic, ['--groups', 'none']);
-    const first = startCli(args);
-    let second: ReturnType<typeof startCli> | undefined;
-    try {
-      await waitFor(async () => (await centralRecords(`factory.${topic}`)).length >= 1000 || first.child.exitCode !== null, { timeoutMs: 60_000, what: 'some records mirrored', intervalMs: 20 });
-      first.child.kill('SIGKILL');
-      await first.child;
-      const atKill = (await centralRecords(`factory.${topic}`)).length;
-      second = startCli(args);
-      // Started (its Ctrl-C handler in place) before anything is judged.
-      await waitFor(() => second!.output.stderr.includes('Mirroring') || second!.child.exitCode !== null, { timeoutMs: 30_000, what: 'the second mirror to start' });
-      let distinct = 0;
-      await waitFor(async () => (distinct = new Set((await centralRecords(`factory.${topic}`)).map((r) => r.value)).size) >= total || second!.child.exitCode !== null,
-        { timeoutMs: 60_000, what: `all ${total} records on the target`, intervalMs: 500 });
-      expect(distinct, second.output.stderr).toBe(total);
-      second.child.kill('SIGINT');
-      expect((await second.child).exitCode, second.output.stderr).toBe(130);
-      const records = (await centralRecords(`factory.${topic}`)).length;
-      console.log(`mirror SIGKILLed with ${atKill} records on the target: ${records} records for ${total}, ${records - total} copied twice`);
-      // At most the batches in flight when it died (500 records each, per partition): each is committed once the target has it.
-      expect(records - total).toBeLessThanOrEqual(3 * 500);
-      expect(atKill).toBeLessThan(total);
-    } finally {
-      for (const run of [first, second]) if (run && run.child.exitCode === null) run.child.kill('SIGKILL');
-    }
+    let atKill = 0;
+    await killAndRestart(args, {
+      upText: 'Mirroring',
+      killWhen: async () => (atKill = (await centralRecords(`factory.${topic}`)).length) >= 1000,
+      doneWhen: async () => new Set((await centralRecords(`factory.${topic}`)).map((r) => r.value)).size >= total,
+      what: `all ${total} records on the target`,
+    });
+    const records = await centralRecords(`factory.${topic}`);
+    expect(new Set(records.map((r) => r.value)).size).toBe(total);
+    console.log(`mirror SIGKILLed with about ${atKill} records on the target: ${records.length} records for ${total}, ${records.length - total} copied twice`);
+    // At most the batches in flight when it died (500 records each, per partition): each is committed once the target has it.
+    expect(records.length - total).toBeLessThanOrEqual(3 * 500);
   });
 });

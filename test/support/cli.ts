@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/cli/main.js';
+import { waitFor } from './wait.js';
 
 export interface CliResult {
   code: number;
@@ -112,4 +113,50 @@ export function startOnTerminal(argv: string[], options: Omit<RunOptions, 'signa
   };
   child.stdout!.on('data', (chunk: Buffer) => { terminal.screen += chunk.toString(); });
   return terminal;
+}
+
+export interface KillAndRestartOptions {
+  /** What the command prints on stderr once it is up (its Ctrl-C handler in place, its work started). */
+  upText: string;
+  /** Holds once the first run has done some of the work: it is SIGKILLed then. */
+  killWhen: () => Promise<boolean> | boolean;
+  /** Runs after the kill, before the second run starts (e.g. the rest of the input is published). */
+  afterKill?: () => Promise<void>;
+  /** Holds once the second run has done all the work: it is stopped with Ctrl-C then (exit 130). */
+  doneWhen: () => Promise<boolean> | boolean;
+  /** What doneWhen waits for, for the timeout message. */
+  what: string;
+  timeoutMs?: number;
+}
+
+/**
+ * The built CLI SIGKILLed mid-work and started again (at-least-once tests): the first run is
+ * killed once `killWhen` holds, the second, once up, stopped with Ctrl-C once `doneWhen` holds
+ * (expected to exit 130). Both runs' output is returned; neither outlives the call.
+ */
+export async function killAndRestart(argv: string[], options: KillAndRestartOptions): Promise<{ first: string; second: string }> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const up = (run: ReturnType<typeof startCli>, which: string) =>
+    waitFor(() => run.output.stderr.includes(options.upText) || run.child.exitCode !== null, { timeoutMs: 30_000, what: `the ${which} run to be up (${options.upText})` });
+  const first = startCli(argv);
+  let second: ReturnType<typeof startCli> | undefined;
+  try {
+    await up(first, 'first');
+    await waitFor(async () => (await options.killWhen()) || first.child.exitCode !== null, { timeoutMs, what: 'the first run to do some of the work', intervalMs: 20 });
+    first.child.kill('SIGKILL');
+    await first.child;
+    await options.afterKill?.();
+    second = startCli(argv);
+    // Up (past start-up, its Ctrl-C handler in place) before anything is judged: the first run
+    // may have done everything before its SIGKILL landed.
+    await up(second, 'second');
+    await waitFor(async () => (await options.doneWhen()) || second!.child.exitCode !== null, { timeoutMs, what: options.what, intervalMs: 250 })
+      .catch((error: Error) => { throw new Error(`${error.message}; second run: ${second!.output.stderr.trim().split('\n').slice(-3).join(' | ')}`); });
+    second.child.kill('SIGINT');
+    const exit = (await second.child).exitCode;
+    if (exit !== 130) throw new Error(`the second run exited ${exit}, not 130 (Ctrl-C): ${second.output.stderr}`);
+    return { first: first.output.stderr, second: second.output.stderr };
+  } finally {
+    for (const run of [first, second]) if (run && run.child.exitCode === null) run.child.kill('SIGKILL');
+  }
 }
