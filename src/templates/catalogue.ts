@@ -105,6 +105,12 @@ function mm2Clusters(o: Obj): { source: Obj; target: Obj; mirror: Obj } {
   return { source: byAlias(mirror.sourceCluster), target: byAlias(mirror.targetCluster), mirror };
 }
 
+/** A setting both connectors that name remote topics (source, checkpoint) must agree on. */
+function mm2ConnectorConfig(o: Obj, key: string, value: string): void {
+  const { mirror } = mm2Clusters(o);
+  for (const connector of ['sourceConnector', 'checkpointConnector']) ensure(mirror, connector, 'config')[key] = value;
+}
+
 function mm2Alias(key: string, value: string): string {
   if (!/^[a-zA-Z0-9._-]{1,100}$/.test(value)) bad(key, value, `${key} must be 1-100 letters, digits, '.', '_' or '-'`);
   return value;
@@ -379,6 +385,30 @@ const TEMPLATES: TemplateDef[] = [
           const secretName = (target.tls?.trustedCertificates?.[0]?.secretName as string | undefined) ?? 'kafka-tls-certificate';
           target.tls = { trustedCertificates: [{ secretName, certificate: text('trustedCertificate', v) }] };
         },
+      },
+      {
+        // TLS to the source cluster too (its CA in a Secret, key tls.crt unless sourceTrustedCertificate).
+        key: 'sourceTrustedCertificateSecret',
+        apply: (o, v) => {
+          const { source } = mm2Clusters(o);
+          if (v === '') return void delete source.tls;
+          const cert = (source.tls?.trustedCertificates?.[0]?.certificate as string | undefined) ?? 'tls.crt';
+          source.tls = { trustedCertificates: [{ secretName: objectName('sourceTrustedCertificateSecret', v), certificate: cert }] };
+        },
+      },
+      {
+        key: 'sourceTrustedCertificate',
+        apply: (o, v) => {
+          const { source } = mm2Clusters(o);
+          const secretName = (source.tls?.trustedCertificates?.[0]?.secretName as string | undefined) ?? 'source-cluster-ca-cert';
+          source.tls = { trustedCertificates: [{ secretName, certificate: text('sourceTrustedCertificate', v) }] };
+        },
+      },
+      // MirrorMaker2's replication policy, set on the source and checkpoint connectors (which name remote topics).
+      { key: 'separator', apply: (o, v) => mm2ConnectorConfig(o, 'replication.policy.separator', text('separator', v)) },
+      {
+        key: 'replicationPolicy',
+        apply: (o, v) => mm2ConnectorConfig(o, 'replication.policy.class', `org.apache.kafka.connect.mirror.${oneOf('replicationPolicy', v, ['DefaultReplicationPolicy', 'IdentityReplicationPolicy'])}`),
       },
     ],
     adapt: (o, version) => {

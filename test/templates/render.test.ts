@@ -371,6 +371,25 @@ describe('rendered objects against the upstream CRDs', () => {
     });
   }
 
+  it('mirror-maker2 with the replication policy, a separator and TLS to the source fits v1beta2 and v1 (connector configs and source TLS kept)', async () => {
+    const values = { separator: '_', replicationPolicy: 'IdentityReplicationPolicy', sourceTrustedCertificateSecret: 'factory-ca' };
+    const beta = await one('mirror-maker2', { values });
+    const mirror = beta.spec.mirrors[0];
+    for (const connector of ['sourceConnector', 'checkpointConnector']) {
+      expect(mirror[connector].config).toMatchObject({ 'replication.policy.separator': '_', 'replication.policy.class': 'org.apache.kafka.connect.mirror.IdentityReplicationPolicy' });
+    }
+    expect(beta.spec.clusters.find((c: { alias: string }) => c.alias === 'manuela-factory').tls).toEqual({ trustedCertificates: [{ secretName: 'factory-ca', certificate: 'tls.crt' }] });
+    const v1 = await one('mirror-maker2', { values, apiVersions: { KafkaMirrorMaker2: 'kafka.strimzi.io/v1' } });
+    expect(v1.spec.mirrors[0].source.tls.trustedCertificates[0].secretName).toBe('factory-ca');
+    expect(v1.spec.mirrors[0].sourceConnector.config['replication.policy.separator']).toBe('_');
+    for (const obj of [beta, v1]) {
+      const schemas = schemasFor(obj.apiVersion, obj.kind);
+      expect(schemas).not.toEqual([]);
+      for (const sch of schemas) expect(structuralProblems(obj, sch.schema), sch.file).toEqual([]);
+    }
+    await expect(one('mirror-maker2', { values: { replicationPolicy: 'Nope' } })).rejects.toThrow(/replicationPolicy/);
+  });
+
   it('a fully --set KafkaSource, Service and Trigger still fit', async () => {
     const objects = [
       await one('kafka-source', { values: { topic: 'a,b', group: 'g', sink: 'http://x/', initialOffset: 'earliest' } }),

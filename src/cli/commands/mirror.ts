@@ -17,10 +17,15 @@ export function mirrorCommand(): Command<any, any, any> {
     .option('--topics <pattern>', 'topicsPattern (.*)')
     .option('--groups <pattern>', 'groupsPattern (.*)')
     .option('--trusted-certificate-secret <secret>', 'secret with the other cluster\'s CA')
+    .option('--source-trusted-certificate-secret <secret>', 'TLS to the source cluster too: the secret with its CA (key tls.crt)')
+    .option('--separator <text>', 'between alias and topic in mirrored names (replication.policy.separator; default ".")')
+    .option('--identity', 'keep the topic names (IdentityReplicationPolicy) instead of <alias>.<topic>')
     .action(async (options, cmd) => {
       await applyTemplate(runtimeOf(cmd), 'mirror-maker2', {
         sourceAlias: options.sourceAlias, targetAlias: options.targetAlias, sourceBootstrap: options.sourceBootstrap, targetBootstrap: options.targetBootstrap,
         topicsPattern: options.topics, groupsPattern: options.groups, trustedCertificateSecret: options.trustedCertificateSecret,
+        sourceTrustedCertificateSecret: options.sourceTrustedCertificateSecret, separator: options.separator,
+        replicationPolicy: options.identity ? 'IdentityReplicationPolicy' : undefined,
       }, options);
     });
   withExamples(create, [CREATE_EXAMPLE, 'firehose mirror --source-bootstrap factory-kafka:9093 --target-bootstrap central-kafka:9093   # create is the default']);
