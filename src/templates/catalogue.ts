@@ -105,6 +105,32 @@ function mm2Clusters(o: Obj): { source: Obj; target: Obj; mirror: Obj } {
   return { source: byAlias(mirror.sourceCluster), target: byAlias(mirror.targetCluster), mirror };
 }
 
+/**
+ * The two keys of a cluster's TLS trust: the Secret holding the CA (an empty value turns TLS
+ * off: a plain in-cluster listener) and the file in it (tls.crt unless set).
+ */
+function mm2TlsKeys(side: 'source' | 'target', secretKey: string, certificateKey: string, defaultSecret: string): KeyDef[] {
+  return [
+    {
+      key: secretKey,
+      apply: (o, v) => {
+        const cluster = mm2Clusters(o)[side];
+        if (v === '') return void delete cluster.tls;
+        const cert = (cluster.tls?.trustedCertificates?.[0]?.certificate as string | undefined) ?? 'tls.crt';
+        cluster.tls = { trustedCertificates: [{ secretName: objectName(secretKey, v), certificate: cert }] };
+      },
+    },
+    {
+      key: certificateKey,
+      apply: (o, v) => {
+        const cluster = mm2Clusters(o)[side];
+        const secretName = (cluster.tls?.trustedCertificates?.[0]?.secretName as string | undefined) ?? defaultSecret;
+        cluster.tls = { trustedCertificates: [{ secretName, certificate: text(certificateKey, v) }] };
+      },
+    },
+  ];
+}
+
 /** A setting both connectors that name remote topics (source, checkpoint) must agree on. */
 function mm2ConnectorConfig(o: Obj, key: string, value: string): void {
   const { mirror } = mm2Clusters(o);
@@ -368,42 +394,9 @@ const TEMPLATES: TemplateDef[] = [
       { key: 'targetBootstrap', apply: (o, v) => void (mm2Clusters(o).target.bootstrapServers = hostPorts('targetBootstrap', v).join(',')) },
       { key: 'topicsPattern', apply: (o, v) => void (mm2Clusters(o).mirror.topicsPattern = text('topicsPattern', v)) },
       { key: 'groupsPattern', apply: (o, v) => void (mm2Clusters(o).mirror.groupsPattern = text('groupsPattern', v)) },
-      {
-        key: 'trustedCertificateSecret',
-        apply: (o, v) => {
-          const { target } = mm2Clusters(o);
-          // An empty value turns TLS to the target off (a plain in-cluster listener).
-          if (v === '') return void delete target.tls;
-          const cert = (target.tls?.trustedCertificates?.[0]?.certificate as string | undefined) ?? 'tls.crt';
-          target.tls = { trustedCertificates: [{ secretName: objectName('trustedCertificateSecret', v), certificate: cert }] };
-        },
-      },
-      {
-        key: 'trustedCertificate',
-        apply: (o, v) => {
-          const { target } = mm2Clusters(o);
-          const secretName = (target.tls?.trustedCertificates?.[0]?.secretName as string | undefined) ?? 'kafka-tls-certificate';
-          target.tls = { trustedCertificates: [{ secretName, certificate: text('trustedCertificate', v) }] };
-        },
-      },
-      {
-        // TLS to the source cluster too (its CA in a Secret, key tls.crt unless sourceTrustedCertificate).
-        key: 'sourceTrustedCertificateSecret',
-        apply: (o, v) => {
-          const { source } = mm2Clusters(o);
-          if (v === '') return void delete source.tls;
-          const cert = (source.tls?.trustedCertificates?.[0]?.certificate as string | undefined) ?? 'tls.crt';
-          source.tls = { trustedCertificates: [{ secretName: objectName('sourceTrustedCertificateSecret', v), certificate: cert }] };
-        },
-      },
-      {
-        key: 'sourceTrustedCertificate',
-        apply: (o, v) => {
-          const { source } = mm2Clusters(o);
-          const secretName = (source.tls?.trustedCertificates?.[0]?.secretName as string | undefined) ?? 'source-cluster-ca-cert';
-          source.tls = { trustedCertificates: [{ secretName, certificate: text('sourceTrustedCertificate', v) }] };
-        },
-      },
+      // TLS to the target (the seed's), and to the source too when asked.
+      ...mm2TlsKeys('target', 'trustedCertificateSecret', 'trustedCertificate', 'kafka-tls-certificate'),
+      ...mm2TlsKeys('source', 'sourceTrustedCertificateSecret', 'sourceTrustedCertificate', 'source-cluster-ca-cert'),
       // MirrorMaker2's replication policy, set on the source and checkpoint connectors (which name remote topics).
       { key: 'separator', apply: (o, v) => mm2ConnectorConfig(o, 'replication.policy.separator', text('separator', v)) },
       {
