@@ -18,7 +18,7 @@ export interface DoctorOptions {
    * Connects to `brokers` (kafkaAccess's, or the found Kafka CR's); throws when they do not
    * answer. Skipped when absent (--no-kafka).
    */
-  kafkaCheck?: (brokers: string[]) => Promise<void>;
+  kafkaCheck?: (brokers: string[]) => Promise<void | string[]>;
   /** Where the lab's Kafka CR lives. Default my-cluster in kafka. */
   kafkaCluster?: { name: string; namespace: string };
   /**
@@ -26,8 +26,10 @@ export interface DoctorOptions {
    * port-forward (and to which pod), Strimzi's external listeners, the cluster CA secret.
    */
   kafkaAccess?: { brokers?: string[]; viaCluster?: boolean; lookup?: HostLookup };
-  /** Also seed 002's APIs (MirrorMaker2, Camel K). */
+  /** Also seed 002's APIs (MirrorMaker2, Camel K), and (with kafkaCheck's topics) the mirrored topics. */
   edge?: boolean;
+  /** The source alias mirrored topics start with (`<alias>.<topic>`). Default manuela-factory. */
+  mirrorAlias?: string;
 }
 
 /** The bootstrap address of a Strimzi Kafka CR inside the cluster: its plain internal listener (status, else the service name). */
@@ -174,13 +176,23 @@ export async function runDoctor(client: ClusterClient, options: DoctorOptions = 
   if (options.kafkaCheck) {
     const name = 'Kafka bootstrap';
     try {
-      await options.kafkaCheck(brokers);
+      const topics = await options.kafkaCheck(brokers);
       checks.push({ name, ok: true, detail: 'answers' });
+      if (options.edge && topics) checks.push(mirroredTopicsCheck(topics, options.mirrorAlias ?? 'manuela-factory'));
     } catch (error) {
       checks.push(failed(name, error, 'Check --bootstrap; from outside the cluster firehose reaches the lab\'s my-cluster-kafka-bootstrap.kafka:9092 by port-forward (--via-cluster), or use an external listener with --ca-file (see the lines above).'));
     }
   }
   return checks;
+}
+
+/** Seed 002's "data arriving in the central DC": topics the mirror made, <alias>.<topic>. */
+function mirroredTopicsCheck(topics: string[], alias: string): Check {
+  const mirrored = topics.filter((t) => t.startsWith(`${alias}.`)).sort();
+  const name = `mirrored topics (${alias}.*)`;
+  return mirrored.length
+    ? { name, ok: true, detail: `${mirrored.length}: ${mirrored.slice(0, 4).join(', ')}${mirrored.length > 4 ? ', …' : ''}` }
+    : { name, ok: false, detail: `none of the ${topics.length} topics starts with ${alias}.`, hint: `Nothing is mirrored here yet: check the KafkaMirrorMaker2 (\`firehose mirror list\`), or mirror from this machine with \`firehose mirror run --source-alias ${alias}\`; --mirror-alias if your source has another alias.` };
 }
 
 async function kafkaAccessChecks(client: ClusterClient, access: NonNullable<DoctorOptions['kafkaAccess']> & { brokers: string[] }, kc: { name: string; namespace: string }, cr: KafkaCr | undefined): Promise<Check[]> {

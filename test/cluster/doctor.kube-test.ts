@@ -137,6 +137,15 @@ describe('runDoctor', () => {
     const after = byName(await runDoctor(admin, { edge: true }));
     expect(after['API kafka.strimzi.io']).toMatchObject({ ok: true, detail: 'Kafka v1beta2, KafkaTopic v1beta2, KafkaMirrorMaker2 v1beta2' });
     expect(after['API camel.apache.org']).toMatchObject({ ok: true, detail: 'Integration v1' });
+
+    // With the Kafka check's topics: are the factory's topics mirrored here?
+    const topics = ['manuela-factory.iot-sensor-sw-temperature', 'manuela-factory.iot-sensor-sw-vibration', 'heartbeats'];
+    const mirrored = byName(await runDoctor(admin, { edge: true, kafkaCheck: async () => topics }));
+    expect(mirrored['mirrored topics (manuela-factory.*)']).toMatchObject({ ok: true, detail: '2: manuela-factory.iot-sensor-sw-temperature, manuela-factory.iot-sensor-sw-vibration' });
+    const none = byName(await runDoctor(admin, { edge: true, mirrorAlias: 'factory-2', kafkaCheck: async () => topics }));
+    expect(none['mirrored topics (factory-2.*)']).toMatchObject({ ok: false, detail: 'none of the 3 topics starts with factory-2.' });
+    expect(none['mirrored topics (factory-2.*)']!.hint).toMatch(/firehose mirror run --source-alias factory-2/);
+    expect(Object.keys(byName(await runDoctor(admin, { kafkaCheck: async () => topics })))).not.toContain('mirrored topics (manuela-factory.*)');
   });
 
   it('as user7 (no RBAC rights): the checks that need reading say forbidden', async () => {

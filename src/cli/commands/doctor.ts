@@ -5,7 +5,8 @@ export function doctorCommand(): Command<any, any, any> {
   const command = new Command('doctor')
     .description("The lab's \"verify your setup\" checks: APIs installed, Kafka CR, Knative pods, default channel, how Kafka is reachable from here")
     .option('--no-kafka', 'skip the Kafka checks (address, listeners, CA, bootstrap)')
-    .option('--edge', 'also seed 002\'s APIs: KafkaMirrorMaker2 and Camel K\'s Integration (the factory\'s MQTT → Kafka route)')
+    .option('--edge', 'also seed 002\'s: the KafkaMirrorMaker2 and Camel K Integration APIs, and (with Kafka checks) topics mirrored from the factory on this cluster\'s Kafka')
+    .option('--mirror-alias <alias>', 'with --edge: the source alias mirrored topics start with', 'manuela-factory')
     .action(async (options, cmd) => {
       const rt = runtimeOf(cmd);
       const cluster = await rt.cluster();
@@ -17,11 +18,11 @@ export function doctorCommand(): Command<any, any, any> {
         ? async (brokers: string[]) => {
             if (labKafka) rt.useBootstrap(brokers.join(','));
             const client = await rt.kafka();
-            await (await client.admin()).listTopics();
+            return (await client.admin()).listTopics();
           }
         : undefined;
       const kafkaAccess = options.kafka ? { brokers: labKafka ? undefined : connection.brokers, viaCluster: connection.viaCluster } : undefined;
-      const checks = await runDoctor(cluster, { kafkaCheck, kafkaAccess, edge: Boolean(options.edge) });
+      const checks = await runDoctor(cluster, { kafkaCheck, kafkaAccess, edge: Boolean(options.edge), mirrorAlias: options.mirrorAlias });
       if (rt.out.structured) rt.out.data(checks);
       else {
         for (const c of checks) {
