@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listObjects } from '../../src/edge/lake.js';
+import { listObjects, objectBody, objectName } from '../../src/edge/lake.js';
 import { buildCli } from '../support/build.js';
 import { killAndRestart, runCli, startInProcess } from '../support/cli.js';
 import { expectOk, firehose, jsonLines, produce } from '../support/cli-kafka.js';
@@ -30,6 +30,17 @@ async function stored(dir: string, prefix = ''): Promise<Array<Line & { object: 
 }
 
 const bootstrap = () => ['--bootstrap', kafkaFromTests().bootstrap];
+
+describe('the object format', () => {
+  it('one JSON line per record: text as it is, bytes that are not UTF-8 as base64; names zero-padded', () => {
+    const body = objectBody([
+      { topic: 't', partition: 2, offset: '41', timestamp: 1714564800000, key: Buffer.from('k'), value: Buffer.from([0xff, 0x00, 0x80]), headers: { unit: Buffer.from('C'), gone: undefined } },
+    ]);
+    expect(JSON.parse(body)).toEqual({ topic: 't', partition: 2, offset: 41, timestamp: 1714564800000, key: 'k', value: { base64: '/wCA' }, headers: { unit: 'C' } });
+    expect(body.endsWith('\n')).toBe(true);
+    expect(objectName('t', 2, '41')).toBe('t/2/00000000000000000041.jsonl');
+  });
+});
 
 describe('lake run', () => {
   it('stores objects of N records named <topic>/<partition>/<first offset>.jsonl, a short last one after --max-wait, and commits what it stored', { timeout: 60_000 }, async () => {

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mirrorPattern, targetTopicName, topicsToMirror } from '../../src/edge/mirror.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/embedded-kafka/server.js';
 import { buildCli } from '../support/build.js';
 import { killAndRestart, runCli, startInProcess } from '../support/cli.js';
@@ -38,6 +39,24 @@ async function centralRecords(topic: string): Promise<RecordJson[]> {
 
 const mirrorArgs = (pattern: string, extra: string[] = []) => ['mirror', 'run', '--source', kafkaFromTests().bootstrap, '--target', central.bootstrap,
   '--source-alias', 'factory', '--target-alias', 'central', '--topics', pattern, ...extra];
+
+describe('which topics, under which names (MirrorMaker2\'s policies)', () => {
+  const options = { sourceAlias: 'manuela-factory', targetAlias: 'manuela-central', separator: '.', topics: mirrorPattern('.*', '--topics') };
+  it('every topic but internal ones, MirrorMaker2\'s own, and those that came from the target', () => {
+    expect(topicsToMirror(['iot-sensor-sw-temperature', '__consumer_offsets', 'mm2-offsets.central.internal', 'heartbeats', 'manuela-central.x', 'manuela-central_y', 'a.checkpoints.internal'], options))
+      .toEqual(['iot-sensor-sw-temperature', 'manuela-central_y']);
+    expect(topicsToMirror(['iot-sensor-sw-temperature', 'iot-sensor-sw-vibration', 'other'], { ...options, topics: mirrorPattern('iot-sensor-.*', '--topics') }))
+      .toEqual(['iot-sensor-sw-temperature', 'iot-sensor-sw-vibration']);
+    // A pattern matches the whole name, as Java's does.
+    expect(topicsToMirror(['xiot-sensor-1'], { ...options, topics: mirrorPattern('iot-sensor-.*', '--topics') })).toEqual([]);
+  });
+
+  it('DefaultReplicationPolicy names <alias><separator><topic>; IdentityReplicationPolicy keeps the name', () => {
+    expect(targetTopicName('iot-sensor-sw-temperature', { ...options, policy: 'default' })).toBe('manuela-factory.iot-sensor-sw-temperature');
+    expect(targetTopicName('t', { ...options, separator: '_', policy: 'default' })).toBe('manuela-factory_t');
+    expect(targetTopicName('t', { ...options, policy: 'identity' })).toBe('t');
+  });
+});
 
 describe('mirror run', () => {
   it('copies as MirrorMaker2 names them: same partitions, keys, values, headers and timestamps; nothing from the target comes back', { timeout: 60_000 }, async () => {
