@@ -4,7 +4,9 @@
 // - an object's name is its topic, partition and first offset (`<topic>/<partition>/
 //   <first offset, 20 digits>.jsonl`), so after a crash the same records start the same
 //   object again and the rewrite replaces it instead of adding a duplicate;
-// - a partition's offset is committed only up to the last record of a stored object;
+// - a partition's offset is committed up to the last record of each stored object before its
+//   next object is written, so at most one object per partition is stored and not committed:
+//   the one a restart begins with, and rewrites;
 // - a slow partition still gets its object after --max-wait (fewer than N records).
 // The object format is JSON lines, one record each: topic, partition, offset, timestamp (ms),
 // key and value (UTF-8 text, or {"base64": ...} for bytes that are not UTF-8), headers.
@@ -83,7 +85,8 @@ export async function runLake(client: KafkaClient, options: LakeOptions, onEvent
   let stored = 0;
   /** Per topic and partition: records read and not yet in an object, since when, and how to resolve them. */
   const buffers = new Map<string, { records: RawRecord[]; since: number; control: BatchControl }>();
-  let writing = Promise.resolve();
+  /** Per partition, the object writes in order (partitions write side by side). */
+  const writing = new Map<string, Promise<void>>();
 
   const flush = async (key: string, all: boolean) => {
     const buffer = buffers.get(key);
@@ -98,19 +101,26 @@ export async function runLake(client: KafkaClient, options: LakeOptions, onEvent
       const name = objectName(first.topic, first.partition, first.offset);
       await storeObject(options.dir, name, objectBody(chunk));
       buffer.control.resolveOffset(chunk[chunk.length - 1]!.offset);
+      // Committed before the partition's next object: a restart rewrites this one, never two (a short
+      // object from --max-wait followed by a full one would otherwise both hold the records after it).
+      await buffer.control.commit();
       buffer.since = Date.now();
       objects += 1;
       stored += chunk.length;
       onEvent({ kind: 'stored', name, records: chunk.length });
     }
   };
-  // One write at a time, in order: a partition's objects are stored in offset order.
-  const enqueue = (work: () => Promise<void>) => (writing = writing.then(work));
+  // One write at a time per partition, in order: its objects are stored in offset order.
+  const enqueue = (key: string, work: () => Promise<void>) => {
+    const next = (writing.get(key) ?? Promise.resolve()).then(work);
+    writing.set(key, next.catch(() => undefined)); // a failed write fails its caller, not the writes after it
+    return next;
+  };
 
   const timer = setInterval(() => {
     const now = Date.now();
     for (const [key, buffer] of buffers) {
-      if (buffer.records.length > 0 && now - buffer.since >= options.maxWaitMs) void enqueue(() => flush(key, true)).catch(() => undefined);
+      if (buffer.records.length > 0 && now - buffer.since >= options.maxWaitMs) void enqueue(key, () => flush(key, true)).catch(() => undefined);
     }
   }, Math.max(50, Math.min(1000, options.maxWaitMs / 4)));
 
@@ -135,7 +145,7 @@ export async function runLake(client: KafkaClient, options: LakeOptions, onEvent
     } else buffer.control = control;
     if (buffer.records.length === 0) buffer.since = Date.now();
     buffer.records.push(...batch.records);
-    await enqueue(() => flush(key, false));
+    await enqueue(key, () => flush(key, false));
   });
 
   try {

@@ -30,6 +30,8 @@ export interface RecordBatch {
 export interface BatchControl {
   /** Marks everything up to and including `offset` as done: it is committed with the next commit. */
   resolveOffset(offset: string): void;
+  /** Commits what this partition has resolved now, instead of with the next timed commit. */
+  commit(): Promise<void>;
   /** Kept for handlers written for a client without its own heartbeat timer: resolves at once. */
   heartbeat(): Promise<void>;
   /** False once the consumer stops or the partition moved to another member: leave the batch. */
@@ -121,6 +123,7 @@ export async function consumeBatches(client: KafkaClient, options: BatchConsumer
     if (!owned()) return;
     const control: BatchControl = {
       resolveOffset: (offset) => { if (ownership.get(p) === token) resolved.set(p, Number(offset) + 1); },
+      commit: () => (ownership.get(p) === token ? commitResolved([p]) : Promise.resolve()),
       // Heartbeats run on the member's own timer.
       heartbeat: async () => {},
       isRunning: owned,

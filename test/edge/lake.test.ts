@@ -114,13 +114,13 @@ describe('lake run, SIGKILLed mid-run', () => {
   it('restarted, it stores every record exactly once: the object in progress is written again under the same name', { timeout: 120_000 }, async () => {
     const topic = uniqueName('lake-kill');
     expectOk(await firehose(['create-topic', topic, '--partitions', '3']));
-    const total = 20_000;
+    const total = 6_000;
     expectOk(await firehose(['spam', topic, '--times', String(total)]));
     const dir = join(root, 'kill');
     const args = ['lake', topic, '--dir', dir, '--records', '10', '--max-wait', '300ms', '--group', uniqueName('lake-kill'), ...bootstrap()];
     await killAndRestart(args, {
       upText: 'Storing',
-      killWhen: async () => (await listObjects(dir).catch(() => [])).length >= 50,
+      killWhen: async () => (await listObjects(dir).catch(() => [])).length >= 30,
       doneWhen: async () => (await stored(dir)).length >= total,
       what: `all ${total} records stored`,
       timeoutMs: 90_000,
