@@ -42,7 +42,7 @@ export interface LakeResult {
 const OFFSET_DIGITS = 20;
 
 /** `<topic>/<partition>/<first offset, zero-padded>.jsonl`, with / as separator whatever the OS. */
-export function objectName(topic: string, partition: number, firstOffset: string): string {
+export function lakeObjectName(topic: string, partition: number, firstOffset: string): string {
   return `${topic}/${partition}/${firstOffset.padStart(OFFSET_DIGITS, '0')}.jsonl`;
 }
 
@@ -98,7 +98,7 @@ export async function runLake(client: KafkaClient, options: LakeOptions, onEvent
       }
       const chunk = buffer.records.splice(0, options.records);
       const first = chunk[0]!;
-      const name = objectName(first.topic, first.partition, first.offset);
+      const name = lakeObjectName(first.topic, first.partition, first.offset);
       await storeObject(options.dir, name, objectBody(chunk));
       buffer.control.resolveOffset(chunk[chunk.length - 1]!.offset);
       // Committed before the partition's next object: a restart rewrites this one, never two (a short
@@ -167,7 +167,7 @@ export interface LakeObject {
 }
 
 /** Every object under the folder (names with /), sorted by name. */
-export async function listObjects(dir: string, prefix = ''): Promise<LakeObject[]> {
+export async function listLakeObjects(dir: string, prefix = ''): Promise<LakeObject[]> {
   const out: LakeObject[] = [];
   const walk = async (at: string): Promise<void> => {
     let entries;
@@ -195,7 +195,7 @@ export async function listObjects(dir: string, prefix = ''): Promise<LakeObject[
 }
 
 /** One object's content. */
-export async function getObject(dir: string, name: string): Promise<string> {
+export async function readLakeObject(dir: string, name: string): Promise<string> {
   if (name.split('/').includes('..')) throw new FirehoseError('NOT_FOUND', `No object ${name} in ${dir}.`, { hint: '`firehose lake ls` lists them.' });
   try {
     return await readFile(join(dir, ...name.split('/')), 'utf8');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listObjects, objectBody, objectName } from '../../src/edge/lake.js';
+import { listLakeObjects, objectBody, lakeObjectName } from '../../src/edge/lake.js';
 import { buildCli } from '../support/build.js';
 import { killAndRestart, runCli, startInProcess } from '../support/cli.js';
 import { expectOk, firehose, jsonLines, produce } from '../support/cli-kafka.js';
@@ -23,7 +23,7 @@ interface Line { topic: string; partition: number; offset: number; timestamp: nu
 
 /** Every record line of every object under `dir` whose name starts with `prefix`. */
 async function stored(dir: string, prefix = ''): Promise<Array<Line & { object: string }>> {
-  const objects = await listObjects(dir, prefix).catch(() => []);
+  const objects = await listLakeObjects(dir, prefix).catch(() => []);
   const out: Array<Line & { object: string }> = [];
   for (const o of objects) for (const line of jsonLines<Line>(await readFile(join(dir, o.name), 'utf8'))) out.push({ ...line, object: o.name });
   return out;
@@ -38,7 +38,7 @@ describe('the object format', () => {
     ]);
     expect(JSON.parse(body)).toEqual({ topic: 't', partition: 2, offset: 41, timestamp: 1714564800000, key: 'k', value: { base64: '/wCA' }, headers: { unit: 'C' } });
     expect(body.endsWith('\n')).toBe(true);
-    expect(objectName('t', 2, '41')).toBe('t/2/00000000000000000041.jsonl');
+    expect(lakeObjectName('t', 2, '41')).toBe('t/2/00000000000000000041.jsonl');
   });
 });
 
@@ -55,7 +55,7 @@ describe('lake run', () => {
     } finally {
       expect(await run.stop()).toBe(130);
     }
-    const objects = await listObjects(dir);
+    const objects = await listLakeObjects(dir);
     expect(objects.map((o) => `${o.name}:${o.records}`)).toEqual([
       `${topic}/0/00000000000000000000.jsonl:10`, `${topic}/0/00000000000000000010.jsonl:10`, `${topic}/0/00000000000000000020.jsonl:5`,
     ]);
@@ -82,10 +82,10 @@ describe('lake run', () => {
       expect(await lake.stop()).toBe(130);
     }
     expect(lake.output.stderr).toContain('Storing manuela-factory.iot-sensor-sw-temperature, manuela-factory.iot-sensor-sw-vibration');
-    for (const o of await listObjects(dir)) expect(o.records).toBeLessThanOrEqual(10);
+    for (const o of await listLakeObjects(dir)) expect(o.records).toBeLessThanOrEqual(10);
     const ls = expectOk(await runCli(['lake', 'ls', 'manuela-factory.iot-sensor-sw-vibration/', '--dir', dir]));
     expect(ls.stdout).toMatch(/^OBJECT\s+RECORDS\s+BYTES\s+MODIFIED$/m);
-    const first = (await listObjects(dir, 'manuela-factory.iot-sensor-sw-vibration/'))[0]!;
+    const first = (await listLakeObjects(dir, 'manuela-factory.iot-sensor-sw-vibration/'))[0]!;
     expect(ls.stdout).toContain(first.name);
     const got = expectOk(await runCli(['lake', 'get', first.name, '--dir', dir]));
     expect(jsonLines(got.stdout)).toHaveLength(first.records);
@@ -120,7 +120,7 @@ describe('lake run, SIGKILLed mid-run', () => {
     const args = ['lake', topic, '--dir', dir, '--records', '10', '--max-wait', '300ms', '--group', uniqueName('lake-kill'), ...bootstrap()];
     await killAndRestart(args, {
       upText: 'Storing',
-      killWhen: async () => (await listObjects(dir).catch(() => [])).length >= 30,
+      killWhen: async () => (await listLakeObjects(dir).catch(() => [])).length >= 30,
       doneWhen: async () => (await stored(dir)).length >= total,
       what: `all ${total} records stored`,
       timeoutMs: 90_000,
@@ -129,7 +129,7 @@ describe('lake run, SIGKILLed mid-run', () => {
     const keys = lines.map((l) => `${l.partition}/${l.offset}`);
     expect(new Set(keys).size).toBe(total);
     expect(lines).toHaveLength(total); // no record in two objects
-    for (const o of await listObjects(dir)) {
+    for (const o of await listLakeObjects(dir)) {
       expect(o.records).toBeLessThanOrEqual(10);
       const body = jsonLines<Line>(await readFile(join(dir, o.name), 'utf8'));
       expect(o.name).toBe(`${topic}/${body[0]!.partition}/${String(body[0]!.offset).padStart(20, '0')}.jsonl`);

@@ -50,8 +50,8 @@ export function lakeCommand(): Command<any, any, any> {
     .option('--dir <folder>', 'the data lake folder', DEFAULT_DIR)
     .action(async (prefix, options, cmd) => {
       const rt = runtimeOf(cmd);
-      const { listObjects } = await import('../../edge/lake.js');
-      const objects = await listObjects(options.dir, prefix ?? '');
+      const { listLakeObjects } = await import('../../edge/lake.js');
+      const objects = await listLakeObjects(options.dir, prefix ?? '');
       if (rt.out.structured) return rt.out.data(objects);
       if (objects.length === 0) return rt.out.info(`No objects${prefix ? ` starting with ${prefix}` : ''} in ${options.dir}.`);
       rt.out.line(formatTable(['OBJECT', 'RECORDS', 'BYTES', 'MODIFIED'], objects.map((o) => [o.name, o.records, o.bytes, o.modified])));
@@ -62,8 +62,8 @@ export function lakeCommand(): Command<any, any, any> {
     .option('--dir <folder>', 'the data lake folder', DEFAULT_DIR)
     .action(async (name, options, cmd) => {
       const rt = runtimeOf(cmd);
-      const { getObject } = await import('../../edge/lake.js');
-      await rt.out.write(await getObject(options.dir, name));
+      const { readLakeObject } = await import('../../edge/lake.js');
+      await rt.out.write(await readLakeObject(options.dir, name));
     });
   withExamples(run, [
     'firehose lake --config kafka-to-s3-cm.yaml          # the seed\'s topics, 10 records an object, into ./data-lake',
