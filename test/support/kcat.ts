@@ -22,7 +22,7 @@ export function requireKcat(): void {
  */
 export async function kcatRead(topic: string, bootstrap = kafkaFromTests().bootstrap): Promise<KcatRecord[]> {
   const result = await execa(KCAT, ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q',
-    '-f', '%p %o %K %S %h|%k%s\n'], { encoding: 'buffer', stripFinalNewline: false });
+    '-f', '%p %o %K %S %h|%k%s\n'], { encoding: 'buffer', stripFinalNewline: false, timeout: 30_000 });
   const out = Buffer.from(result.stdout);
   const records: KcatRecord[] = [];
   let at = 0;

@@ -34,13 +34,34 @@ afterEach(async () => {
 });
 
 async function produceAll(topic: string, acks: 1 | -1, keyed: boolean): Promise<Producer> {
-  const producer = new Producer(cluster(), { acks, batchBytes: 16 * 1024 });
-  await producer.connect();
-  for (let i = 0; i < N; i++) {
-    const wait = producer.send(topic, { key: keyed ? Buffer.from(`key-${i % 97}`) : null, value: Buffer.from(`value ${i}`) });
-    if (wait) await wait;
+  // A deadline well inside the test's timeout, so a producer that stalls fails with what it
+  // had done (records acknowledged, the retries it made and why) instead of a bare timeout.
+  const retries: string[] = [];
+  const producer = new Producer(cluster(), {
+    acks,
+    batchBytes: 16 * 1024,
+    deliveryTimeoutMs: 30_000,
+    onRetry: (r) => retries.push(`${r.topic}[${r.partition}] attempt ${r.attempt}: ${r.error.message}`),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(
+      `the producer stalled: ${producer.delivered} of ${N} records acknowledged within 40 s; ` +
+      `${retries.length} retries${retries.length ? ` (last: ${retries.slice(-3).join('; ')})` : ''}; ` +
+      `last error: ${producer.lastError?.message ?? 'none'}`)), 40_000);
+  });
+  try {
+    await Promise.race([stalled, (async () => {
+      await producer.connect();
+      for (let i = 0; i < N; i++) {
+        const wait = producer.send(topic, { key: keyed ? Buffer.from(`key-${i % 97}`) : null, value: Buffer.from(`value ${i}`) });
+        if (wait) await wait;
+      }
+      await producer.flush();
+    })()]);
+  } finally {
+    clearTimeout(timer);
   }
-  await producer.flush();
   return producer;
 }
 
