@@ -1,7 +1,7 @@
 import { CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { EXIT_FAILURE, EXIT_USAGE, isFirehoseError } from '../errors.js';
 import { attachIO, existingRuntime } from './action.js';
-import { buildProgram } from './program.js';
+import { programFor } from './program.js';
 import type { RuntimeIO } from './runtime.js';
 import { renderDocument, type OutputFormat } from '../ui/output.js';
 
@@ -31,7 +31,7 @@ function isPromptInterrupt(error: unknown): boolean {
 
 /** Runs firehose with `argv` (without node and script); returns the exit code. Never exits. */
 export async function run(argv: string[], io: RuntimeIO): Promise<number> {
-  const program = buildProgram();
+  const program = await programFor(argv);
   attachIO(program, { ...io, argv });
   // addCommand() passes none of these on, so set them on every command: otherwise a usage
   // error in a subcommand (`firehose spam --bogus`) calls process.exit(1) and writes to the

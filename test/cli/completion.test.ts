@@ -15,7 +15,7 @@ import { expectOk, firehose, newTopic } from '../support/cli-kafka.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
 
 const exec = promisify(execFile);
-const program = buildProgram() as unknown as CommandUnknownOpts;
+const program = (await buildProgram()) as unknown as CommandUnknownOpts;
 const topLevel = program.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden).map((c) => c.name());
 
 let dir: string;

@@ -14,12 +14,14 @@ function helpOf(command: Node): string {
   return text;
 }
 
+const tree = (await buildProgram()) as unknown as Node;
+
 describe('--help', () => {
-  it.each(allCommands(buildProgram() as unknown as Node))('%s shows at least one example', (_path, command) => {
+  it.each(allCommands(tree))('%s shows at least one example', (_path, command) => {
     expect(helpOf(command)).toMatch(/\nExamples:\n {2}\$ .*firehose /);
   });
 
-  it.each(allCommands(buildProgram() as unknown as Node).slice(1))('%s lists the global flags too', (_path, command) => {
+  it.each(allCommands(tree).slice(1))('%s lists the global flags too', (_path, command) => {
     const text = helpOf(command);
     expect(text).toMatch(/\nGlobal Options:\n/);
     for (const flag of ['--bootstrap', '--user', '--output', '--verbose']) expect(text).toContain(flag);

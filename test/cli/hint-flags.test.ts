@@ -9,8 +9,10 @@ import { runCli } from '../support/cli.js';
 
 interface Node { name(): string; commands: readonly Node[]; options: readonly { long?: string; negate?: boolean }[]; parent: Node | null }
 
+const tree = (await buildProgram()) as unknown as Node;
+
 function findCommand(path: string[]): Node {
-  let command = buildProgram() as unknown as Node;
+  let command = tree;
   for (const name of path) command = command.commands.find((c) => c.name() === name) ?? expect.fail(`no command ${path.join(' ')}`);
   return command;
 }
@@ -24,7 +26,7 @@ function flagsOf(path: string[]): Set<string> {
   return flags;
 }
 
-function allFlags(command: Node = buildProgram() as unknown as Node, into = new Set<string>()): Set<string> {
+function allFlags(command: Node = tree, into = new Set<string>()): Set<string> {
   for (const option of command.options) if (option.long) into.add(option.long);
   for (const sub of command.commands) allFlags(sub, into);
   return into;

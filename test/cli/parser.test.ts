@@ -23,7 +23,7 @@ function pathOf(command: CommandUnknownOpts): string {
 
 /** Parses argv with every action replaced by a recorder; commander errors are thrown. */
 async function parse(argv: string[]): Promise<Parsed> {
-  const program = buildProgram() as unknown as CommandUnknownOpts;
+  const program = (await buildProgram()) as unknown as CommandUnknownOpts;
   let parsed: Parsed | undefined;
   const record = (command: CommandUnknownOpts): void => {
     command.exitOverride();
@@ -189,8 +189,8 @@ describe('run(): usage errors exit 2 with the message on stderr', () => {
 describe('kcat and console-tool spellings', () => {
   const all = (command: CommandUnknownOpts): CommandUnknownOpts[] => [command, ...command.commands.flatMap((c) => all(c as CommandUnknownOpts))];
 
-  it('every command whose argument is a topic also takes it as -t/--topic', () => {
-    const takesTopic = all(buildProgram() as unknown as CommandUnknownOpts).filter((c) => c.registeredArguments.some((a) => /^topic\b/.test(a.description ?? '') || a.name() === 'topic'));
+  it('every command whose argument is a topic also takes it as -t/--topic', async () => {
+    const takesTopic = all((await buildProgram()) as unknown as CommandUnknownOpts).filter((c) => c.registeredArguments.some((a) => /^topic\b/.test(a.description ?? '') || a.name() === 'topic'));
     expect(takesTopic.map(pathOf).sort()).toEqual(['consume', 'create-topic', 'delete-topic', 'demo commit', 'demo offsets', 'produce', 'spam', 'topics describe', 'up']);
     for (const command of takesTopic) expect(command.options.find((o) => o.long === '--topic')?.short, pathOf(command)).toBe('-t');
   });
