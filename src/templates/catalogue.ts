@@ -2,6 +2,7 @@
 // key families, per-user defaults, adaptations to older API versions) beside the YAML file of
 // the same name under templates/. render.ts loads and renders them.
 import { defaultApiVersion, KINDS, type KnownKind } from '../cluster/kinds.js';
+import { LINK_SECRETS } from '../edge/certs.js';
 import { UsageError } from '../errors.js';
 import { bad, destination, hostPorts, kReference, list, objectName, oneOf, scalar, serviceName, text, wholeNumber, type Ctx, type Obj } from './values.js';
 
@@ -149,6 +150,20 @@ function kafkaVersion(key: string, value: string): { full: string; minor: string
   return { full: value, minor: `${match[1]}.${match[2]}` };
 }
 
+/** Strimzi's listener types that reach a cluster from outside. */
+const EXTERNAL_TYPES = ['route', 'ingress', 'loadbalancer', 'nodeport'] as const;
+
+/** A Kafka's `external` listener (port 9094, TLS), added the first time a key asks for it. */
+function externalListener(o: Obj): Obj {
+  const listeners = o.spec.kafka.listeners as Obj[];
+  let listener = listeners.find((l) => l.name === 'external');
+  if (!listener) {
+    listener = { name: 'external', port: 9094, type: 'route', tls: true, configuration: {} };
+    listeners.push(listener);
+  }
+  return listener;
+}
+
 const TEMPLATES: TemplateDef[] = [
   {
     name: 'kafka-cluster',
@@ -167,6 +182,18 @@ const TEMPLATES: TemplateDef[] = [
         },
       },
       { key: 'storageSize', apply: (o, v) => void (o.spec.kafka.storage.volumes[0].size = o.spec.zookeeper.storage.size = text('storageSize', v)) },
+      {
+        // Seed 002's central cluster: a TLS listener outside the cluster (an OpenShift route by
+        // default) serving the certificate `firehose certs` made, which MirrorMaker2 trusts.
+        key: 'externalTlsSecret',
+        apply: (o, v) => {
+          externalListener(o).configuration.brokerCertChainAndKey = { secretName: objectName('externalTlsSecret', v), certificate: 'tls.crt', key: 'tls.key' };
+        },
+      },
+      {
+        key: 'externalType',
+        apply: (o, v) => void (externalListener(o).type = oneOf('externalType', v, EXTERNAL_TYPES)),
+      },
     ],
   },
   {
@@ -465,6 +492,16 @@ const TEMPLATES: TemplateDef[] = [
     keys: [nameKey()],
     families: [propertyFamily],
   },
+  {
+    name: 'kafka-to-s3-integration',
+    kind: 'Integration',
+    description: 'Camel K Integration kafka-to-s3: the mirrored topics to S3, N records an object, configured by ConfigMap kafka-to-s3-config, keys from Secret kafka-to-s3-credentials',
+    keys: [
+      nameKey(),
+      { key: 'configMap', apply: (o, v) => void (o.spec.traits.mount.configs[0] = `configmap:${objectName('configMap', v)}`) },
+      { key: 'credentialsSecret', apply: (o, v) => void (o.spec.traits.mount.configs[1] = `secret:${objectName('credentialsSecret', v)}`) },
+    ],
+  },
 ];
 
 /** Several templates rendered together, each with its own values: one side of a seed as GitOps files. */
@@ -487,6 +524,16 @@ export const TEMPLATE_SETS: TemplateSet[] = [
       { template: 'kafka-topic', values: { name: 'iot-sensor-sw-vibration', ...FACTORY_TOPIC } },
       { template: 'mqtt2kafka', values: {} },
       { template: 'mqtt2kafka-integration', values: {} },
+    ],
+  },
+  {
+    // manuela-gitops config/instances/manuela-data-lake: central-kafka-cluster and central-s3-store.
+    name: 'edge-central',
+    description: 'Seed 002\'s central side: Kafka kafka-cluster with a TLS route listener serving the certs Secret, the kafka-to-s3 ConfigMap and Camel K Integration (its S3 keys: a Secret kafka-to-s3-credentials you create)',
+    members: [
+      { template: 'kafka-cluster', values: { name: 'kafka-cluster', externalTlsSecret: LINK_SECRETS.certificateAndKey } },
+      { template: 'kafka-to-s3', values: {} },
+      { template: 'kafka-to-s3-integration', values: {} },
     ],
   },
 ];

@@ -277,6 +277,25 @@ describe('with the lab CRDs', () => {
     ]);
   });
 
+  it('apply edge-central: seed 002\'s central side, the Kafka\'s TLS route listener serving the certs Secret as the API server stored it', async () => {
+    await installCrds(env.cluster.kubeconfig, ['camel-k-minimal__integration.yaml']);
+    const first = await firehose(['apply', 'edge-central', '--no-wait'], { user: '73' });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout.trim().split('\n').map((l) => l.replace(/ \(.*$/, ''))).toEqual([
+      '✓ Kafka kafka-cluster created', '✓ ConfigMap kafka-to-s3-config created', '✓ Integration kafka-to-s3 created',
+    ]);
+    const kafka = await get(`/apis/kafka.strimzi.io/v1beta2/namespaces/${NS}/kafkas/kafka-cluster`);
+    expect(kafka.spec.kafka.listeners.find((l: { name: string }) => l.name === 'external')).toMatchObject({
+      type: 'route', tls: true, configuration: { brokerCertChainAndKey: { secretName: 'kafka-tls-certificate-and-key', certificate: 'tls.crt', key: 'tls.key' } },
+    });
+    const integration = await get(`/apis/camel.apache.org/v1/namespaces/${NS}/integrations/kafka-to-s3`);
+    expect(integration.spec.traits.mount.configs).toEqual(['configmap:kafka-to-s3-config', 'secret:kafka-to-s3-credentials']);
+    const removed = await firehose(['cleanup', '-o', 'name'], { user: '73' });
+    expect(removed.stdout.trim().split('\n').sort()).toEqual([
+      'configmap/kafka-to-s3-config', 'integration.camel.apache.org/kafka-to-s3', 'kafka.kafka.strimzi.io/kafka-cluster',
+    ]);
+  });
+
   it('cleanup removes only this user\'s firehose objects', async () => {
     expect((await firehose(['broker', 'create', 'other-user-broker', '--no-wait'], { user: '8' })).code).toBe(0);
     await kubeJson(env.admin, 'POST', `/apis/eventing.knative.dev/v1/namespaces/${NS}/brokers`, {

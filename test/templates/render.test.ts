@@ -62,8 +62,9 @@ describe('templates', () => {
   it('has each file agree with the registry on kind and default apiVersion, with no text placeholders', async () => {
     for (const t of listTemplates()) {
       const source = await readFile(join(TEMPLATES_DIR, `${t.name}.yaml`), 'utf8');
-      // Camel's own property placeholders ({{mqtt.broker.uri}}) are the Integration's content, resolved by Camel K at run time.
-      const ours = t.kind === 'Integration' ? source.replace(/\{\{[A-Za-z.]+\}\}/g, '') : source;
+      // Camel's own property placeholders ({{mqtt.broker.uri}}) and simple-language expressions
+      // (${header.kafka.TOPIC}) are the Integration's content, resolved by Camel K at run time.
+      const ours = t.kind === 'Integration' ? source.replace(/\{\{[A-Za-z0-9.]+\}\}/g, '').replace(/\$\{[A-Za-z.:\-]+\}/g, '') : source;
       expect(ours).not.toMatch(/USER_NUMBER|\{\{|\$\{/);
       const doc = parse(source);
       expect(doc.kind, t.name).toBe(t.kind);
@@ -441,9 +442,36 @@ describe('writeRendered', () => {
     for (const key of used) expect(defined.has(key), key).toBe(true);
   });
 
+  it('a set: seed 002\'s central side, the Kafka serving the certs Secret on a TLS route listener, the route to S3 reading the ConfigMap and the keys Secret', async () => {
+    const dir = join(await tmp(), 'manuela-data-lake');
+    const written = await writeRendered(dir, await renderWithTemplates('edge-central', opts({ namespace: 'manuela-data-lake-central-kafka-cluster' })));
+    expect(written.map((p) => p.slice(dir.length + 1))).toEqual([
+      'kafka-cluster-kafka-cluster.yaml',
+      'kafka-to-s3-kafka-to-s3-config.yaml',
+      'kafka-to-s3-integration-kafka-to-s3.yaml',
+    ]);
+    const [kafka, configMap, integration] = await Promise.all(written.map(async (p) => parse(await readFile(p, 'utf8'))));
+    // kafka-to-s3-cm.yaml's kafka.broker.uri names this cluster's bootstrap service: kafka-cluster-kafka-bootstrap.
+    expect(configMap.data['application.properties']).toContain(`kafka.broker.uri=${kafka.metadata.name}-kafka-bootstrap.`);
+    expect(kafka.spec.kafka.listeners.find((l: { name: string }) => l.name === 'external')).toEqual({
+      name: 'external', port: 9094, type: 'route', tls: true,
+      configuration: { brokerCertChainAndKey: { secretName: 'kafka-tls-certificate-and-key', certificate: 'tls.crt', key: 'tls.key' } },
+    });
+    for (const s of schemasFor(kafka.apiVersion, kafka.kind)) expect(structuralProblems(kafka, s.schema), s.file).toEqual([]);
+    expect(integration.spec.traits.mount.configs).toEqual(['configmap:kafka-to-s3-config', 'secret:kafka-to-s3-credentials']);
+    // Every {{key}} the route uses is the ConfigMap's, but the two keys the Secret holds.
+    const used = new Set([...JSON.stringify(integration.spec.flows).matchAll(/\{\{([^}]+)\}\}/g)].map((m) => m[1]!));
+    const defined = new Set(String(configMap.data['application.properties']).split('\n').map((l) => l.split('=')[0]!.trim()));
+    expect([...used].filter((key) => !defined.has(key)).sort()).toEqual(['aws.access.key.id', 'aws.secret.access.key']);
+    expect(JSON.stringify(configMap)).not.toMatch(/aws\.(access|secret)/);
+    const other = await one('kafka-cluster', { values: { externalType: 'ingress' } });
+    expect(other.spec.kafka.listeners[2]).toMatchObject({ name: 'external', type: 'ingress', tls: true });
+    await expect(one('kafka-cluster', { values: { externalType: 'tunnel' } })).rejects.toThrow(/externalType must be one of route, ingress, loadbalancer, nodeport/);
+  });
+
   it('a set takes no --set, and its name is listed with the templates when a name is wrong', async () => {
     await expect(renderWithTemplates('edge-factory', opts({ values: { name: 'x' } }))).rejects.toThrow(/^The set edge-factory takes no --set/);
-    await expect(renderTemplate('edge-factry', opts())).rejects.toThrow(/templates: .*mqtt2kafka-integration, .*edge-factory\./);
+    await expect(renderTemplate('edge-factry', opts())).rejects.toThrow(/templates: .*mqtt2kafka-integration, .*edge-factory, edge-central\./);
   });
 });
 
