@@ -33,7 +33,9 @@ export type ErrorCode =
   // Functions (seed 003): one that does not load, a runtime that stopped.
   | 'FUNCTION_INVALID' | 'FUNCTION_STOPPED'
   // The edge (seed 002): MQTT brokers.
-  | 'MQTT_UNREACHABLE' | 'MQTT_AUTH_FAILED' | 'MQTT_VERSION_UNSUPPORTED';
+  | 'MQTT_UNREACHABLE' | 'MQTT_AUTH_FAILED' | 'MQTT_VERSION_UNSUPPORTED'
+  // The data lake in S3.
+  | 'S3_UNREACHABLE' | 'S3_AUTH_FAILED' | 'S3_NO_BUCKET' | 'S3_ERROR';
 
 export interface FirehoseErrorOptions {
   /** The next step for the user, printed on its own line after the message. */

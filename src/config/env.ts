@@ -13,6 +13,11 @@ export const ENV = {
   oauthTokenEndpoint: 'FIREHOSE_OAUTH_TOKEN_ENDPOINT',
   /** The MQTT broker's password for --mqtt-username (bridge, sensors). */
   mqttPassword: 'FIREHOSE_MQTT_PASSWORD',
+  /** The data lake's S3 keys and region, named as the AWS tools and the seed name them. */
+  awsAccessKeyId: 'AWS_ACCESS_KEY_ID',
+  awsSecretAccessKey: 'AWS_SECRET_ACCESS_KEY',
+  awsSessionToken: 'AWS_SESSION_TOKEN',
+  awsRegion: 'AWS_REGION',
   output: 'FIREHOSE_OUTPUT',
   viaCluster: 'FIREHOSE_VIA_CLUSTER',
   /** The named Kafka context to use (as --kafka-context). */

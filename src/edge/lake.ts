@@ -1,6 +1,7 @@
 // `firehose lake`: seed 002's kafka-to-s3 route on this machine. Consumes topics as a group
-// and stores objects of N records (s3.message.aggregation.count), here into a local folder
-// (the one-machine lab's data lake). What makes it safe to stop at any point:
+// and stores objects of N records (s3.message.aggregation.count) in a local folder (the
+// one-machine lab's data lake) or an S3 bucket (src/edge/lake-store.ts). What makes it safe
+// to stop at any point:
 // - an object's name is its topic, partition and first offset (`<topic>/<partition>/
 //   <first offset, 20 digits>.jsonl`), so after a crash the same records start the same
 //   object again and the rewrite replaces it instead of adding a duplicate;
@@ -10,18 +11,17 @@
 // - a slow partition still gets its object after --max-wait (fewer than N records).
 // The object format is JSON lines, one record each: topic, partition, offset, timestamp (ms),
 // key and value (UTF-8 text, or {"base64": ...} for bytes that are not UTF-8), headers.
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
 import { consumeBatches, type BatchControl, type RawRecord } from '../kafka/batches.js';
 import type { KafkaClient } from '../kafka/connect.js';
 import { StopSignal, type StopReason } from '../kafka/stop-signal.js';
 import { requireTopic } from '../kafka/topics.js';
-import { FirehoseError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import type { LakeStore } from './lake-store.js';
 
 export interface LakeOptions {
   topics: string[];
-  /** The folder objects go into. */
-  dir: string;
+  /** Where objects go (prepared: runLake checks it before it reads anything). */
+  store: LakeStore;
   /** Records per object (the seed's s3.message.aggregation.count). */
   records: number;
   /** An object is stored this long after its first record at the latest, however few it has. */
@@ -31,7 +31,10 @@ export interface LakeOptions {
   signal?: AbortSignal;
 }
 
-export type LakeEvent = { kind: 'stored'; name: string; records: number };
+export type LakeEvent =
+  /** The topics exist and the store takes objects (bucket there, keys accepted): reading starts. */
+  | { kind: 'started'; where: string }
+  | { kind: 'stored'; name: string; records: number };
 
 export interface LakeResult {
   objects: number;
@@ -66,20 +69,11 @@ export function objectBody(records: RawRecord[]): string {
   })).join('\n') + '\n';
 }
 
-/** Writes an object whole: a temporary file renamed into place, so a reader never sees half of one. */
-async function storeObject(dir: string, name: string, body: string): Promise<void> {
-  const path = join(dir, ...name.split('/'));
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, body);
-  await rename(tmp, path);
-}
-
 export async function runLake(client: KafkaClient, options: LakeOptions, onEvent: (event: LakeEvent) => void): Promise<LakeResult> {
   for (const topic of options.topics) await requireTopic(client, topic);
-  await mkdir(options.dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-    throw new FirehoseError('OUT_UNWRITABLE', `Cannot create the data lake folder ${options.dir}: ${error.code ?? error.message}.`, { hint: 'Give a folder you can write to with --dir.' });
-  });
+  // A bucket that is not there or keys the server refuses fail here, before any record is read.
+  await options.store.prepare();
+  onEvent({ kind: 'started', where: options.store.where });
   const stop = new StopSignal(undefined, options.signal);
   let objects = 0;
   let stored = 0;
@@ -99,7 +93,7 @@ export async function runLake(client: KafkaClient, options: LakeOptions, onEvent
       const chunk = buffer.records.splice(0, options.records);
       const first = chunk[0]!;
       const name = lakeObjectName(first.topic, first.partition, first.offset);
-      await storeObject(options.dir, name, objectBody(chunk));
+      await options.store.put(name, objectBody(chunk));
       buffer.control.resolveOffset(chunk[chunk.length - 1]!.offset);
       // Committed before the partition's next object: a restart rewrites this one, never two (a short
       // object from --max-wait followed by a full one would otherwise both hold the records after it).
@@ -134,7 +128,7 @@ export async function runLake(client: KafkaClient, options: LakeOptions, onEvent
     concurrency: 16,
     commitIntervalMs: 1000,
     stop,
-    what: `store ${topic} in ${options.dir}`,
+    what: `store ${topic} in ${options.store.where}`,
   }, async (batch, control) => {
     const key = `${batch.topic}\u0000${batch.partition}`;
     let buffer = buffers.get(key);
@@ -159,59 +153,17 @@ export async function runLake(client: KafkaClient, options: LakeOptions, onEvent
   }
 }
 
-export interface LakeObject {
-  name: string;
-  bytes: number;
-  records: number;
-  modified: string;
-}
-
-/** Every object under the folder (names with /), sorted by name. */
-export async function listLakeObjects(dir: string, prefix = ''): Promise<LakeObject[]> {
-  const out: LakeObject[] = [];
-  const walk = async (at: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(at, { withFileTypes: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && at === dir) {
-        throw new FirehoseError('NOT_FOUND', `No data lake folder ${dir}.`, { hint: 'Give the folder `firehose lake` writes to with --dir.' });
-      }
-      throw error;
-    }
-    for (const entry of entries) {
-      const path = join(at, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.name.endsWith('.jsonl')) {
-        const name = relative(dir, path).split(sep).join('/');
-        if (!name.startsWith(prefix)) continue;
-        const [info, body] = await Promise.all([stat(path), readFile(path, 'utf8')]);
-        out.push({ name, bytes: info.size, records: body.split('\n').filter(Boolean).length, modified: info.mtime.toISOString() });
-      }
-    }
-  };
-  await walk(dir);
-  return out.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** One object's content. */
-export async function readLakeObject(dir: string, name: string): Promise<string> {
-  if (name.split('/').includes('..')) throw new FirehoseError('NOT_FOUND', `No object ${name} in ${dir}.`, { hint: '`firehose lake ls` lists them.' });
-  try {
-    return await readFile(join(dir, ...name.split('/')), 'utf8');
-  } catch {
-    throw new FirehoseError('NOT_FOUND', `No object ${name} in ${dir}.`, { hint: '`firehose lake ls` lists them.' });
-  }
-}
-
 export interface LakeConfig {
   topics: string[];
   records?: number;
   bootstrap?: string;
   bucket?: string;
+  region?: string;
+  /** s3.custom.endpoint.url, when s3.custom.endpoint.enabled is true. */
+  endpoint?: string;
 }
 
-/** The seed's kafka-to-s3 ConfigMap: its Kafka topics (kafka.broker.topic.*), bootstrap and records per object. */
+/** The seed's kafka-to-s3 ConfigMap: its Kafka topics (kafka.broker.topic.*), bootstrap, records per object and S3 settings. */
 export async function lakeConfigFromConfigMap(text: string, file: string): Promise<LakeConfig> {
   const { configMapProperties } = await import('./configmap.js');
   const props = await configMapProperties(text, file, 'Give the seed\'s kafka-to-s3 ConfigMap (kafka-to-s3-cm.yaml), or the topics as arguments.');
@@ -224,5 +176,6 @@ export async function lakeConfigFromConfigMap(text: string, file: string): Promi
   if (records !== undefined && !(Number.isSafeInteger(records) && records > 0)) {
     throw new UsageError(`${file}: s3.message.aggregation.count must be a whole number above 0, not "${count}".`);
   }
-  return { topics, records, bootstrap: props.get('kafka.broker.uri'), bucket: props.get('s3.bucket.name') };
+  const endpoint = props.get('s3.custom.endpoint.enabled') === 'true' ? props.get('s3.custom.endpoint.url') : undefined;
+  return { topics, records, bootstrap: props.get('kafka.broker.uri'), bucket: props.get('s3.bucket.name'), region: props.get('s3.region'), endpoint };
 }

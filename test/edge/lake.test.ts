@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listLakeObjects, objectBody, lakeObjectName } from '../../src/edge/lake.js';
+import { objectBody, lakeObjectName } from '../../src/edge/lake.js';
+import { openLakeStore, type LakeObject } from '../../src/edge/lake-store.js';
 import { buildCli } from '../support/build.js';
 import { killAndRestart, runCli, startInProcess } from '../support/cli.js';
 import { expectOk, firehose, jsonLines, produce } from '../support/cli-kafka.js';
@@ -20,6 +21,11 @@ beforeAll(async () => { root = await mkdtemp(join(tmpdir(), 'firehose-lake-')); 
 afterAll(async () => { await rm(root, { recursive: true, force: true }); });
 
 interface Line { topic: string; partition: number; offset: number; timestamp: number; key: string | null; value: string | null; headers: Record<string, string> }
+
+/** The objects in a lake folder, as `lake ls` lists them. */
+async function listLakeObjects(dir: string, prefix = ''): Promise<LakeObject[]> {
+  return (await openLakeStore({ kind: 'folder', dir })).list(prefix);
+}
 
 /** Every record line of every object under `dir` whose name starts with `prefix`. */
 async function stored(dir: string, prefix = ''): Promise<Array<Line & { object: string }>> {
@@ -88,7 +94,7 @@ describe('lake run', () => {
     const first = (await listLakeObjects(dir, 'manuela-factory.iot-sensor-sw-vibration/'))[0]!;
     expect(ls.stdout).toContain(first.name);
     const got = expectOk(await runCli(['lake', 'get', first.name, '--dir', dir]));
-    expect(jsonLines(got.stdout)).toHaveLength(first.records);
+    expect(jsonLines(got.stdout)).toHaveLength(first.records!);
     const missing = await runCli(['lake', 'get', 'no/such/object.jsonl', '--dir', dir]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: No object no\/such\/object\.jsonl in .+\nhint: `firehose lake ls` lists them\.\n$/);

@@ -127,6 +127,8 @@ export interface KillAndRestartOptions {
   /** What doneWhen waits for, for the timeout message. */
   what: string;
   timeoutMs?: number;
+  /** Extra environment for both runs (e.g. S3 keys, which never go on the command line). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -138,7 +140,7 @@ export async function killAndRestart(argv: string[], options: KillAndRestartOpti
   const timeoutMs = options.timeoutMs ?? 60_000;
   const up = (run: ReturnType<typeof startCli>, which: string) =>
     waitFor(() => run.output.stderr.includes(options.upText) || run.child.exitCode !== null, { timeoutMs: 30_000, what: `the ${which} run to be up (${options.upText})` });
-  const first = startCli(argv);
+  const first = startCli(argv, { env: options.env });
   let second: ReturnType<typeof startCli> | undefined;
   try {
     await up(first, 'first');
@@ -146,7 +148,7 @@ export async function killAndRestart(argv: string[], options: KillAndRestartOpti
     first.child.kill('SIGKILL');
     await first.child;
     await options.afterKill?.();
-    second = startCli(argv);
+    second = startCli(argv, { env: options.env });
     // Up (past start-up, its Ctrl-C handler in place) before anything is judged: the first run
     // may have done everything before its SIGKILL landed.
     await up(second, 'second');

@@ -1,18 +1,68 @@
 import { Command } from '@commander-js/extra-typings';
 import { parseDuration } from '../../config/duration.js';
+import { ENV } from '../../config/env.js';
+import type { LakeTarget } from '../../edge/lake-store.js';
 import { UsageError } from '../../errors.js';
 import { formatTable } from '../../ui/table.js';
 import { runtimeOf, withExamples } from '../action.js';
+import type { Runtime } from '../runtime.js';
 import { parsePositiveInt } from '../flags.js';
 
 const DEFAULT_DIR = 'data-lake';
 
+/** Where objects go or are read from: --dir, or an S3 bucket (--bucket, --s3-endpoint, ...). */
+function withStoreOptions<C extends Command<any, any, any>>(command: C, verb: string): C {
+  return command
+    .option('--dir <folder>', `the folder objects ${verb}: <topic>/<partition>/<first offset>.jsonl (default ${DEFAULT_DIR})`)
+    .option('--bucket <name>', `an S3 bucket instead of a folder (keys from ${ENV.awsAccessKeyId} and ${ENV.awsSecretAccessKey})`)
+    .option('--s3-endpoint <url>', 'the S3 server, for one that is not AWS (path-style; a host name means https)')
+    .option('--region <region>', `the bucket's region (default ${ENV.awsRegion}, else us-east-1)`)
+    .option('--no-verify-tls', 'do not check the S3 server\'s certificate (insecure; what the seed does with s3cmd)') as C;
+}
+
+interface StoreFlags {
+  dir?: string;
+  bucket?: string;
+  s3Endpoint?: string;
+  region?: string;
+  verifyTls: boolean;
+}
+
+/** The flags (and the ConfigMap's S3 settings, with --s3) as a store target; warns when TLS is not verified. */
+function storeTarget(options: StoreFlags, rt: Runtime, config: { bucket?: string; endpoint?: string; region?: string } = {}, createBucket = false): LakeTarget {
+  const bucket = options.bucket ?? config.bucket;
+  if (bucket === undefined) {
+    if (options.s3Endpoint !== undefined) throw new UsageError('--s3-endpoint needs --bucket: the bucket to use there.');
+    return { kind: 'folder', dir: options.dir ?? DEFAULT_DIR };
+  }
+  if (options.dir !== undefined) throw new UsageError('--dir and --bucket both say where the objects are: give one.');
+  if (!options.verifyTls) rt.out.warn('TLS verification of the S3 server is off (--no-verify-tls): anyone in between can read and change the objects.');
+  return {
+    kind: 's3',
+    bucket,
+    endpoint: options.s3Endpoint ?? config.endpoint,
+    region: options.region ?? config.region ?? rt.env[ENV.awsRegion] ?? 'us-east-1',
+    verifyTls: options.verifyTls,
+    createBucket,
+  };
+}
+
+async function store(target: LakeTarget, rt: Runtime) {
+  const { openLakeStore } = await import('../../edge/lake-store.js');
+  return openLakeStore(target, {
+    accessKeyId: rt.env[ENV.awsAccessKeyId],
+    secretAccessKey: rt.env[ENV.awsSecretAccessKey],
+    sessionToken: rt.env[ENV.awsSessionToken],
+  });
+}
+
 export function lakeCommand(): Command<any, any, any> {
-  const run = new Command('run')
-    .description('Store topics as objects of N records in a folder, as seed 002\'s kafka-to-s3 route does in S3 (the default subcommand), until Ctrl-C')
+  const run = withStoreOptions(new Command('run')
+    .description('Store topics as objects of N records in a folder or an S3 bucket, as seed 002\'s kafka-to-s3 route does (the default subcommand), until Ctrl-C')
     .argument('[topics...]', 'topics to store (or --config)')
-    .option('--config <file>', 'the seed\'s kafka-to-s3 ConfigMap: topics (kafka.broker.topic.*), records per object, bootstrap (kafka.broker.uri) unless --bootstrap')
-    .option('--dir <folder>', 'where objects go: <topic>/<partition>/<first offset>.jsonl', DEFAULT_DIR)
+    .option('--config <file>', 'the seed\'s kafka-to-s3 ConfigMap: topics (kafka.broker.topic.*), records per object, bootstrap (kafka.broker.uri) unless --bootstrap'), 'go to')
+    .option('--s3', 'store in the ConfigMap\'s bucket (s3.bucket.name, s3.region, s3.custom.endpoint.url) instead of a folder')
+    .option('--create-bucket', 'make the bucket if it does not exist (s3cmd mb)')
     .option('--records <n>', 'records per object (s3.message.aggregation.count; default 10)')
     .option('--max-wait <duration>', 'store what a partition has after this long, even fewer records', '30s')
     .option('--group <id>', 'consumer group: what it has stored is committed there', 'firehose-lake')
@@ -35,44 +85,50 @@ export function lakeCommand(): Command<any, any, any> {
       if (config?.bootstrap && (await rt.connection()).bootstrapSource === 'default') rt.useBootstrap(config.bootstrap);
       const records = options.records !== undefined ? parsePositiveInt(options.records, '--records') : config?.records ?? 10;
       const maxWaitMs = parseDuration(options.maxWait, '--max-wait');
+      const flags = options as typeof options & StoreFlags; // withStoreOptions's flags (commander's typings do not follow a helper)
+      if (options.s3 && flags.bucket === undefined && config?.bucket === undefined) {
+        throw new UsageError('--s3 needs a bucket: --config with s3.bucket.name, or --bucket.');
+      }
+      const target = storeTarget(flags, rt, options.s3 ? config : {}, Boolean(options.createBucket));
+      const objects = await store(target, rt);
       const client = await rt.kafka();
-      if (!rt.out.structured) rt.out.info(`Storing ${topics.join(', ')} in ${options.dir}: ${records} records per object (or what there is after ${options.maxWait}), group ${options.group}; Ctrl-C to stop.`);
-      const result = await runLake(client, { topics, dir: options.dir, records, maxWaitMs, group: options.group, fromBeginning: options.offsetReset === 'earliest', signal: rt.signal }, (event) => {
+      const result = await runLake(client, { topics, store: objects, records, maxWaitMs, group: options.group, fromBeginning: options.offsetReset === 'earliest', signal: rt.signal }, (event) => {
         if (rt.out.structured) rt.out.data(event);
+        else if (event.kind === 'started') rt.out.info(`Storing ${topics.join(', ')} in ${event.where}: ${records} records per object (or what there is after ${options.maxWait}), group ${options.group}; Ctrl-C to stop.`);
         else rt.out.debug(`lake: stored ${event.name} (${event.records} records)`);
       });
       if (rt.out.structured) rt.out.data({ event: 'stopped', objects: result.objects, records: result.records });
-      else rt.out.info(`Stored ${result.objects} objects (${result.records} records) in ${options.dir}.`);
+      else rt.out.info(`Stored ${result.objects} objects (${result.records} records) in ${objects.where}.`);
     });
-  const ls = new Command('ls')
-    .description('List the stored objects: name, records, bytes (s3cmd ls)')
-    .argument('[prefix]', 'only names starting with this (a topic, topic/partition)')
-    .option('--dir <folder>', 'the data lake folder', DEFAULT_DIR)
+  const ls = withStoreOptions(new Command('ls')
+    .description('List the stored objects: name, bytes, records (folders), time (s3cmd ls)')
+    .argument('[prefix]', 'only names starting with this (a topic, topic/partition)'), 'are in')
     .action(async (prefix, options, cmd) => {
       const rt = runtimeOf(cmd);
-      const { listLakeObjects } = await import('../../edge/lake.js');
-      const objects = await listLakeObjects(options.dir, prefix ?? '');
+      const lake = await store(storeTarget(options as StoreFlags, rt), rt);
+      const objects = await lake.list(prefix ?? '');
       if (rt.out.structured) return rt.out.data(objects);
-      if (objects.length === 0) return rt.out.info(`No objects${prefix ? ` starting with ${prefix}` : ''} in ${options.dir}.`);
-      rt.out.line(formatTable(['OBJECT', 'RECORDS', 'BYTES', 'MODIFIED'], objects.map((o) => [o.name, o.records, o.bytes, o.modified])));
+      if (objects.length === 0) return rt.out.info(`No objects${prefix ? ` starting with ${prefix}` : ''} in ${lake.where}.`);
+      rt.out.line(formatTable(['OBJECT', 'RECORDS', 'BYTES', 'MODIFIED'], objects.map((o) => [o.name, o.records ?? '-', o.bytes, o.modified])));
     });
-  const get = new Command('get')
+  const get = withStoreOptions(new Command('get')
     .description('Print one stored object: a JSON line per record (s3cmd get)')
-    .argument('<object>', 'its name, as lake ls shows it')
-    .option('--dir <folder>', 'the data lake folder', DEFAULT_DIR)
+    .argument('<object>', 'its name, as lake ls shows it'), 'are in')
     .action(async (name, options, cmd) => {
       const rt = runtimeOf(cmd);
-      const { readLakeObject } = await import('../../edge/lake.js');
-      await rt.out.write(await readLakeObject(options.dir, name));
+      const lake = await store(storeTarget(options as StoreFlags, rt), rt);
+      await rt.out.write(await lake.get(name));
     });
   withExamples(run, [
     'firehose lake --config kafka-to-s3-cm.yaml          # the seed\'s topics, 10 records an object, into ./data-lake',
     'firehose lake run manuela-factory.iot-sensor-sw-temperature --records 100 --dir /tmp/lake',
+    'firehose lake --config kafka-to-s3-cm.yaml --bucket manuela-data-lake --s3-endpoint http://127.0.0.1:7070',
+    'firehose lake --config kafka-to-s3-cm.yaml --s3 --no-verify-tls   # the ConfigMap\'s bucket and endpoint, certificate unchecked as in the seed',
   ]);
-  withExamples(ls, ['firehose lake ls', 'firehose lake ls manuela-factory.iot-sensor-sw-temperature/0']);
+  withExamples(ls, ['firehose lake ls', 'firehose lake ls manuela-factory.iot-sensor-sw-temperature/0', 'firehose lake ls --bucket manuela-data-lake --s3-endpoint http://127.0.0.1:7070']);
   withExamples(get, ['firehose lake get manuela-factory.iot-sensor-sw-temperature/0/00000000000000000000.jsonl']);
   const lake = new Command('lake')
-    .description('The data lake (seed 002\'s kafka-to-s3): store topics as objects of N records in a folder (run, the default), list (ls) and read (get) them')
+    .description('The data lake (seed 002\'s kafka-to-s3): store topics as objects of N records in a folder or S3 bucket (run, the default), list (ls) and read (get) them')
     .addCommand(run, { isDefault: true })
     .addCommand(ls)
     .addCommand(get);
