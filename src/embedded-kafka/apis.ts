@@ -29,7 +29,7 @@ function serve<Name extends ApiName>(name: Name, minVersion: number, maxVersion:
 export const SERVED_APIS: readonly ServedApi[] = [
   serve('Produce', 3, 9, handleProduce),
   serve('Fetch', 4, 12, fetch.handleFetch),
-  serve('ListOffsets', 1, 7, fetch.handleListOffsets),
+  serve('ListOffsets', 1, 10, fetch.handleListOffsets),
   serve('Metadata', 0, 12, meta.handleMetadata),
   serve('OffsetCommit', 2, 8, groups.handleOffsetCommit),
   serve('OffsetFetch', 1, 7, groups.handleOffsetFetch),

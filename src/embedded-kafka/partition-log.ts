@@ -222,6 +222,20 @@ export class PartitionLog {
   }
 
   /**
+   * ListOffsets MAX_TIMESTAMP: the first record with the largest timestamp, found from the
+   * batches' headers (their max timestamps), then inside the first batch that holds it.
+   */
+  maxTimestampRecord(): TimestampMatch | undefined {
+    let best: StoredBatch | undefined;
+    for (let i = this.head; i < this.batches.length; i++) {
+      const batch = this.batches[i];
+      if (batch.bytes.length > 0 && (best === undefined || batch.maxTimestamp > best.maxTimestamp)) best = batch;
+    }
+    if (best === undefined || best.maxTimestamp < 0n) return undefined;
+    return firstRecordAtOrAfter(best.bytes, best.maxTimestamp, this.startOffset);
+  }
+
+  /**
    * DeleteRecords: moves the log start up to `offset` (which may fall inside a
    * batch; reads from there still return that whole batch) and drops the
    * batches wholly below it. With a dir the new start is saved, so a restart

@@ -88,6 +88,10 @@ export const handleFetch: Handler<'Fetch'> = async (body, ctx) => {
 const LATEST = -1n;
 const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
+/** v8+: the first offset on local storage; with no tiered storage, the log start. */
+const EARLIEST_LOCAL = -4n;
+/** v9+: the last offset in tiered storage; with none, Kafka answers -1. */
+const LATEST_TIERED = -5n;
 
 type ListOffsetsTopic = ItemOf<ResponseBody<'ListOffsets'>['topics']>;
 type ListOffsetsPartition = ItemOf<ListOffsetsTopic['partitions']>;
@@ -124,9 +128,12 @@ function listOffset(log: PartitionLog | undefined, timestamp: bigint, answer: Li
   if (!log) return { ...answer, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   if (timestamp === LATEST) return { ...answer, offset: log.logEndOffset };
   if (timestamp === EARLIEST) return { ...answer, offset: log.logStartOffset };
+  if (timestamp === EARLIEST_LOCAL) return { ...answer, offset: log.logStartOffset };
+  if (timestamp === LATEST_TIERED) return answer;
   if (timestamp === MAX_TIMESTAMP) {
-    const last = log.logEndOffset > log.logStartOffset ? log.logEndOffset - 1n : -1n;
-    return { ...answer, offset: last };
+    // The first record with the largest timestamp, as Kafka answers (not the last record).
+    const found = log.maxTimestampRecord();
+    return found ? { ...answer, offset: found.offset, timestamp: found.timestamp } : answer;
   }
   const found = log.offsetForTimestamp(timestamp);
   return found ? { ...answer, offset: found.offset, timestamp: found.timestamp } : answer;
