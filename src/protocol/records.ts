@@ -50,7 +50,8 @@ function compress(codec: CompressionCodec, plain: Buffer): Buffer {
   throw new UnsupportedCodecError(codec);
 }
 
-function decompress(code: number, body: Buffer): Buffer {
+/** A batch's records section inflated with its codec (attributes bits 0-2); UnsupportedCodecError where Node lacks it (zstd before 22.15). */
+export function decompress(code: number, body: Buffer): Buffer {
   if (code === 1) return gunzipSync(body);
   if (code === 2) return snappyDecompress(body);
   if (code === 3) return lz4Decompress(body);

@@ -2,7 +2,8 @@
 // come out of order (and tie): latest (-1), earliest (-2), the record with the largest
 // timestamp (-3, v7+), earliest-local (-4, v8+: no tiered storage, so the log start),
 // latest-tiered (-5, v9+), and a timestamp; served up to v10, as Kafka 4.x serves it. When the
-// suite runs against Apache Kafka, the same requests go to it and the answers must agree.
+// suite runs against Apache Kafka, the same requests go to it and the answers must agree;
+// each in plain and in compressed batches (the broker inflates them to read the timestamps).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/embedded-kafka/server.js';
@@ -11,6 +12,7 @@ import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ensureConsoleTools, runKafkaTool } from '../support/java-console.js';
 import { kafkaFromTests } from '../support/kafka-env.js';
 import { RawClient } from '../support/raw-kafka-client.js';
+import { COMPRESSION_CODECS, encodeRecordBatch, type CompressionCodec } from '../../src/protocol/records.js';
 import { encodeBatch } from '../support/record-batch.js';
 import { waitFor } from '../support/wait.js';
 
@@ -25,13 +27,15 @@ afterAll(async () => {
 interface Answer { errorCode: number; offset: bigint; timestamp: bigint }
 
 /** Creates a one-partition topic and writes two batches: timestamps 1000, 5000, 3000 | 5000, 2000. */
-async function prepare(client: RawClient, topic: string): Promise<void> {
+async function prepare(client: RawClient, topic: string, codec: CompressionCodec = 'none'): Promise<void> {
   const created = await client.request(API_KEY.CreateTopics, 4, {
     topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false,
   });
   expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
   for (const times of [[1000n, 5000n, 3000n], [5000n, 2000n]]) {
-    const records = encodeBatch({ timestamp: times[0], records: times.map((timestamp) => ({ key: null, value: `at ${timestamp}`, timestamp })) });
+    const records = codec === 'none'
+      ? encodeBatch({ timestamp: times[0], records: times.map((timestamp) => ({ key: null, value: `at ${timestamp}`, timestamp })) })
+      : encodeRecordBatch(times.map((timestamp) => ({ key: null, value: `at ${timestamp}`, timestamp: Number(timestamp) })), { compression: codec });
     // A new topic's leader may take a moment to be ready on Apache Kafka: produce until it takes the batch.
     await waitFor(async () => {
       const answer = await client.request(API_KEY.Produce, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
@@ -49,6 +53,16 @@ async function listOffset(client: RawClient, version: number, topic: string, tim
   return { errorCode: p.errorCode, offset: p.offset, timestamp: p.timestamp };
 }
 
+/** Every codec this Node can write (zstd from Node 22.15): the broker looks inside each for timestamps. */
+const CODECS = COMPRESSION_CODECS.filter((codec) => {
+  try {
+    encodeRecordBatch([{ key: null, value: 'x' }], { compression: codec });
+    return true;
+  } catch {
+    return false;
+  }
+});
+
 const SPECS: Array<[string, number, bigint]> = [
   ['latest', 1, -1n],
   ['earliest', 1, -2n],
@@ -59,19 +73,19 @@ const SPECS: Array<[string, number, bigint]> = [
   ['timestamp 6000 (after every record)', 10, 6000n],
 ];
 
-async function answersOf(port: number, host = '127.0.0.1'): Promise<Record<string, Answer>> {
+async function answersOf(port: number, host = '127.0.0.1', codec: CompressionCodec = 'none'): Promise<Record<string, Answer>> {
   const client = await RawClient.open(port, host);
   clients.push(client);
   const topic = `firehose-test-offsets-${randomBytes(4).toString('hex')}`;
-  await prepare(client, topic);
+  await prepare(client, topic, codec);
   const out: Record<string, Answer> = {};
   for (const [name, version, timestamp] of SPECS) out[name] = await listOffset(client, version, topic, timestamp);
   return out;
 }
 
 describe('ListOffsets', () => {
-  it('answers every spec as Kafka does, on out-of-order timestamps', async () => {
-    const ours = await answersOf(embedded.port);
+  it.each(CODECS)('answers every spec as Kafka does, on out-of-order timestamps in %s batches', async (codec) => {
+    const ours = await answersOf(embedded.port, '127.0.0.1', codec);
     expect(ours).toEqual({
       latest: { errorCode: 0, offset: 5n, timestamp: -1n },
       earliest: { errorCode: 0, offset: 0n, timestamp: -1n },
@@ -84,10 +98,10 @@ describe('ListOffsets', () => {
     });
   });
 
-  it.runIf(kafkaFromTests().flavour === 'apache')('gives the answers Apache Kafka gives', async () => {
+  it.runIf(kafkaFromTests().flavour === 'apache').each(CODECS)('gives the answers Apache Kafka gives, %s', async (codec) => {
     const [host, port] = kafkaFromTests().bootstrap.split(',')[0]!.split(':');
-    const theirs = await answersOf(Number(port), host);
-    expect(await answersOf(embedded.port)).toEqual(theirs);
+    const theirs = await answersOf(Number(port), host, codec);
+    expect(await answersOf(embedded.port, '127.0.0.1', codec)).toEqual(theirs);
   });
 
   it("serves Kafka's GetOffsetShell for -4 (earliest-local, which needs v8) and -3", { timeout: 120_000 }, async () => {
