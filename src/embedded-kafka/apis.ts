@@ -18,16 +18,20 @@ import type { Message } from '../protocol/schema.js';
 export interface ServedApi extends ServedVersions {
   /** The API's handler; serve() has checked its body types against the API's schemas. */
   handle(body: Message, ctx: RequestContext): Message | undefined | Promise<Message | undefined>;
+  /** The lowest version ApiVersions names, where it is below the lowest served (see Produce). */
+  advertisedMinVersion?: number;
 }
 
-function serve<Name extends ApiName>(name: Name, minVersion: number, maxVersion: number, handle: Handler<Name>): ServedApi {
-  return { ...apiNamed(name), minVersion, maxVersion, handle };
+function serve<Name extends ApiName>(name: Name, minVersion: number, maxVersion: number, handle: Handler<Name>, advertisedMinVersion?: number): ServedApi {
+  return { ...apiNamed(name), minVersion, maxVersion, handle, ...(advertisedMinVersion === undefined ? {} : { advertisedMinVersion }) };
 }
 
 // Minimums: record batch v2 needs Produce v3+ and Fetch v4+ (older versions
-// carry the pre-0.11 message formats, which this broker does not store).
+// carry the pre-0.11 message formats, which this broker does not store). Produce is
+// advertised from v0 all the same, as Apache Kafka 4.x does (KAFKA-18659): librdkafka
+// (kcat, confluent-kafka) sends gzip, snappy and lz4 batches uncompressed unless it sees v2.
 export const SERVED_APIS: readonly ServedApi[] = [
-  serve('Produce', 3, 9, handleProduce),
+  serve('Produce', 3, 9, handleProduce, 0),
   serve('Fetch', 4, 12, fetch.handleFetch),
   serve('ListOffsets', 1, 10, fetch.handleListOffsets),
   serve('Metadata', 0, 12, meta.handleMetadata),
@@ -53,7 +57,7 @@ export const SERVED_APIS: readonly ServedApi[] = [
 /** The ApiVersions answer: the rows above, as served. */
 export const API_VERSIONS_BODY: ResponseBody<'ApiVersions'> = {
   errorCode: ErrorCode.NONE,
-  apiKeys: SERVED_APIS.map((a) => ({ apiKey: a.key, minVersion: a.minVersion, maxVersion: a.maxVersion })),
+  apiKeys: SERVED_APIS.map((a) => ({ apiKey: a.key, minVersion: a.advertisedMinVersion ?? a.minVersion, maxVersion: a.maxVersion })),
   throttleTimeMs: 0,
 };
 
