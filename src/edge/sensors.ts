@@ -162,7 +162,13 @@ export async function runSensors(options: SensorsOptions, deps: MqttDeps, onProg
     hint: 'Check that the MQTT broker still runs (--mqtt); readings not acknowledged may or may not have arrived.',
   });
   client.on('close', () => { if (!ending) fail(lost(`The MQTT broker at ${options.mqtt.url} closed the connection`)); });
-  client.on('error', (error) => { if (!ending) fail(lost(`The MQTT connection to ${options.mqtt.url} failed (${error.message})`)); });
+  client.on('error', (error) => {
+    if (ending) return;
+    // A reset is the broker closing on us too (it went away mid-write): say it the same way.
+    const code = (error as NodeJS.ErrnoException).code;
+    const closed = code === 'ECONNRESET' || code === 'EPIPE';
+    fail(lost(closed ? `The MQTT broker at ${options.mqtt.url} closed the connection` : `The MQTT connection to ${options.mqtt.url} failed (${error.message})`));
+  });
   signal.addEventListener('abort', notify, { once: true });
 
   const publishOne = () => {
