@@ -9,23 +9,15 @@
 #   bash test/support/kube/build.sh          # build what is missing
 #   FIREHOSE_KUBE_REBUILD=1 bash ...          # rebuild all three
 #
-# Compiles at the lowest CPU priority (nice 19) so a test run beside it keeps
-# its timing; GOFLAGS from the environment is respected (e.g. GOFLAGS=-p=1).
+# Compiles at the lowest CPU priority (nice 19), as ../go-build.sh does for every
+# harness binary; GOFLAGS from the environment is respected (e.g. GOFLAGS=-p=1).
 # On 2 cores a cold build (empty Go caches) took 10.5 min: etcd 2.5, kwok 2.5,
 # kube-apiserver 5.5; it fills ~1.3 GB of module cache and ~3.5 GB of build cache.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-# Go is needed only to build: a machine with current binaries in the cache can do without.
-GO=$(command -v go || echo /usr/local/go/bin/go)
-need_go() { [[ -x "$GO" ]] || { echo "build.sh: no go toolchain found (need go >= 1.26 on PATH)" >&2; exit 1; }; }
-
-mod_version() { # mod_version DIR MODULE -> the version DIR/go.mod requires
-  local v
-  v=$(grep -oE "^[[:space:]]*(require[[:space:]]+)?$2 v[^[:space:]]+" "$1/go.mod" | awk '{print $NF}' | head -n1)
-  [[ -n "$v" ]] || { echo "build.sh: $1/go.mod does not require $2" >&2; exit 1; }
-  echo "$v"
-}
+# shellcheck source=../go-build.sh
+source "$here/../go-build.sh"
 
 k8s_version=$(mod_version "$here/apiserver" k8s.io/kubernetes)   # v1.37.2
 kwok_version=$(mod_version "$here/kwok" sigs.k8s.io/kwok)       # v0.8.0
@@ -34,27 +26,8 @@ root="$cache/kube-${k8s_version#v}"
 bin="$root/bin"
 mkdir -p "$bin"
 
-# The wrapper's files, hashed: the stamp beside a binary says what it was built from.
-fingerprint() { (cd "$1" && cat go.mod go.sum $(ls ./*.go 2>/dev/null); uname -m) | sha256sum | cut -c1-16; }
-
 build() { # build NAME DIR PACKAGE LDFLAGS
-  local name=$1 dir=$2 pkg=$3 ldflags=$4
-  local stamp="$bin/.$name.stamp" want
-  want=$(fingerprint "$dir")
-  if [[ -z "${FIREHOSE_KUBE_REBUILD:-}" && -x "$bin/$name" && "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then
-    echo "build.sh: $name is up to date" >&2
-    return
-  fi
-  need_go
-  echo "build.sh: building $name ($pkg) ..." >&2
-  local start=$SECONDS tmp="$bin/.$name.tmp.$$"
-  # -trimpath and no VCS stamping keep the binary independent of this checkout;
-  # -mod=readonly fails loudly if go.mod/go.sum are not tidy.
-  (cd "$dir" && CGO_ENABLED=0 nice -n 19 "$GO" build -mod=readonly -trimpath -buildvcs=false \
-    -ldflags "-s -w $ldflags" -o "$tmp" "$pkg")
-  mv -f "$tmp" "$bin/$name"   # atomic: a concurrent reader never sees half a binary
-  echo "$want" > "$stamp"
-  echo "build.sh: built $name in $((SECONDS - start)) s" >&2
+  go_build "$bin" "$1" "$2" "$3" "$4" "${FIREHOSE_KUBE_REBUILD:-}"
 }
 
 # kwok's own CRDs (Logs, ClusterLogs, PortForward, ...) and its default node/pod

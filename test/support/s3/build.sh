@@ -9,21 +9,13 @@
 #   bash test/support/s3/build.sh            # build it if missing or stale
 #   FIREHOSE_S3_REBUILD=1 bash ...            # rebuild it
 #
-# Compiles at the lowest CPU priority (nice 19) so a test run beside it keeps
-# its timing; GOFLAGS from the environment is respected (e.g. GOFLAGS=-p=1).
+# Compiles at the lowest CPU priority (nice 19), as ../go-build.sh does for every
+# harness binary; GOFLAGS from the environment is respected (e.g. GOFLAGS=-p=1).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-# Go is needed only to build: a machine with a current binary in the cache can do without.
-GO=$(command -v go || echo /usr/local/go/bin/go)
-need_go() { [[ -x "$GO" ]] || { echo "build.sh: no go toolchain found (need go >= 1.26 on PATH)" >&2; exit 1; }; }
-
-mod_version() { # mod_version DIR MODULE -> the version DIR/go.mod requires
-  local v
-  v=$(grep -oE "^[[:space:]]*(require[[:space:]]+)?$2 v[^[:space:]]+" "$1/go.mod" | awk '{print $NF}' | head -n1)
-  [[ -n "$v" ]] || { echo "build.sh: $1/go.mod does not require $2" >&2; exit 1; }
-  echo "$v"
-}
+# shellcheck source=../go-build.sh
+source "$here/../go-build.sh"
 
 dir="$here/versitygw"
 module=github.com/versity/versitygw
@@ -32,27 +24,8 @@ cache=${FIREHOSE_TEST_CACHE:-$HOME/.cache/firehose-test}
 bin="$cache/s3-${version#v}/bin"
 mkdir -p "$bin"
 
-# The wrapper's files, hashed: the stamp beside the binary says what it was built from.
-fingerprint() { (cd "$1" && cat go.mod go.sum $(ls ./*.go 2>/dev/null); uname -m) | sha256sum | cut -c1-16; }
-
-name=versitygw
-stamp="$bin/.$name.stamp"
-want=$(fingerprint "$dir")
-if [[ -z "${FIREHOSE_S3_REBUILD:-}" && -x "$bin/$name" && "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then
-  echo "build.sh: $name is up to date" >&2
-else
-  need_go
-  echo "build.sh: building $name ($module/cmd/versitygw $version) ..." >&2
-  start=$SECONDS tmp="$bin/.$name.tmp.$$"
-  # -trimpath and no VCS stamping keep the binary independent of this checkout;
-  # -mod=readonly fails loudly if go.mod/go.sum are not tidy. The -X values are
-  # what upstream's Makefile stamps (`versitygw --version` prints them).
-  (cd "$dir" && CGO_ENABLED=0 nice -n 19 "$GO" build -mod=readonly -trimpath -buildvcs=false \
-    -ldflags "-s -w -X main.Version=$version -X main.Build=$version -X main.BuildTime=1970-01-01T00:00:00Z" \
-    -o "$tmp" "$module/cmd/versitygw")
-  mv -f "$tmp" "$bin/$name"   # atomic: a concurrent reader never sees half a binary
-  echo "$want" > "$stamp"
-  echo "build.sh: built $name in $((SECONDS - start)) s ($(du -m "$bin/$name" | cut -f1) MB)" >&2
-fi
+# The -X values are what upstream's Makefile stamps (`versitygw --version` prints them).
+go_build "$bin" versitygw "$dir" "$module/cmd/versitygw" \
+  "-X main.Version=$version -X main.Build=$version -X main.BuildTime=1970-01-01T00:00:00Z" "${FIREHOSE_S3_REBUILD:-}"
 
 echo "$bin"
