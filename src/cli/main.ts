@@ -96,6 +96,9 @@ export async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => {
     if (process.argv.includes('--verbose')) process.stderr.write(`(ignored after shutdown) ${String(reason)}\n`);
   });
+  // The AWS SDK (the lake's S3) warns on Node 20 that its releases after January 2027 will
+  // need Node 22; firehose pins a release that runs on Node 20, so that notice is not the user's.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = () => {

@@ -67,6 +67,7 @@ const COMMANDS: CommandEntry[] = [
   { name: 'bridge', load: async () => (await import('./commands/bridge.js')).bridgeCommand() },
   { name: 'mqtt', load: async () => (await import('./commands/mqtt.js')).mqttCommand() },
   { name: 'sensors', load: async () => (await import('./commands/sensors.js')).sensorsCommand() },
+  { name: 'edge', load: async () => (await import('./commands/edge.js')).edgeCommand() },
   { name: 'apply', load: async () => (await import('./commands/apply.js')).applyCommand() },
   { name: 'cleanup', load: async () => (await import('./commands/cleanup.js')).cleanupCommand() },
   { name: 'doctor', load: async () => (await import('./commands/doctor.js')).doctorCommand() },

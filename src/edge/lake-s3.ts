@@ -33,9 +33,6 @@ export class S3Store implements LakeStore {
 
   private connect(): Promise<S3Client> {
     this.client ??= (async () => {
-      // The SDK warns on Node 20 that its releases after January 2027 will need Node 22;
-      // firehose pins a release that runs on Node 20, so that notice is not the user's.
-      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
       const [{ S3Client }, { Agent }] = await Promise.all([import('@aws-sdk/client-s3'), import('node:https')]);
       const { accessKeyId, secretAccessKey, sessionToken } = this.credentials;
       return new S3Client({

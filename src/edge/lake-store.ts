@@ -6,6 +6,9 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promi
 import { dirname, join, relative, sep } from 'node:path';
 import { FirehoseError } from '../errors.js';
 
+/** Where the lab's objects go when no --dir or --bucket says otherwise. */
+export const DEFAULT_LAKE_DIR = 'data-lake';
+
 export interface LakeObject {
   name: string;
   bytes: number;

@@ -2,7 +2,8 @@
  * The local lab as an operating-system process: `up --detach` starts it again in the
  * background and waits until it is up, `up` refuses a second lab for the same user, the
  * running lab records itself in a state file, and `down` stops it. The command line and
- * the environment are passed in: nothing here reads process.argv or process.env.
+ * the environment are passed in: nothing here reads process.argv or process.env. Another
+ * kind of lab (`edge up`, `edge down`) uses the same machinery with its own state file.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -11,26 +12,60 @@ import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ENV, type EnvSource } from '../config/env.js';
 import { FirehoseError } from '../errors.js';
-import { processAlive, readUpState, removeUpState, upStatePath, writeUpState, type UpState } from './up-state.js';
+import { labStatePath, processAlive, readUpState, removeUpState, upStatePath, writeUpState, type UpState } from './up-state.js';
 
-export interface LabProcessOptions {
-  /** The user number whose lab this is (one lab per user and machine). */
-  user: number;
-  /** The environment firehose runs in: where state files go, and what a background lab inherits. */
-  env: EnvSource;
+/**
+ * A kind of background lab other than `up`'s (which is one per user): where it records
+ * itself and how messages name it. One of a kind runs per machine.
+ */
+export interface LabKind {
+  /** Its state file's name in the state dir, without `.json` (the log beside it ends `.log`). */
+  stateName: string;
+  /** "The edge lab is already running (pid 123)." */
+  alreadyRunning: (pid: number) => string;
+  /** "No background edge lab is running." */
+  notRunning: string;
+  /** The commands that stop it and that start it in the background, for hints. */
+  stopCommand: string;
+  startCommand: string;
 }
 
-export interface DetachOptions extends LabProcessOptions {
+/**
+ * Which lab: `up`'s for a user (one lab per user and machine), or another kind. The
+ * environment is the one firehose runs in: where state files go, and what a background lab inherits.
+ */
+export type LabProcessOptions = { env: EnvSource } & ({ user: number; kind?: undefined } | { kind: LabKind; user?: undefined });
+
+export type DetachOptions = LabProcessOptions & {
   /** Runs the same lab in the foreground: node, its flags, firehose's script, the arguments without --detach. */
   command: readonly string[];
   /** How long to wait for the background lab to record itself. */
   timeoutMs: number;
-}
+};
 
-export interface DetachedLab {
-  state: UpState;
+export interface DetachedLab<S = UpState> {
+  state: S;
   /** Where the background lab's output goes. */
   logFile: string;
+}
+
+/** `up`'s lab for a user, in the words of `up` and `down`. */
+function upKind(user: number): LabKind {
+  return {
+    stateName: `up-user${user}`,
+    alreadyRunning: (pid) => `A lab for user ${user} is already running (pid ${pid}).`,
+    notRunning: `No background lab is running for user ${user}.`,
+    stopCommand: 'firehose down',
+    startCommand: 'firehose up --detach',
+  };
+}
+
+function kindOf(options: LabProcessOptions): LabKind {
+  return options.kind ?? upKind(options.user);
+}
+
+function statePathOf(options: LabProcessOptions): string {
+  return options.kind ? labStatePath(options.env, options.kind.stateName) : upStatePath(options.env, options.user);
 }
 
 /** What the running lab records, besides what lab-process knows itself (pid, user, log, start time). */
@@ -50,16 +85,17 @@ export async function runningLabs(env: EnvSource): Promise<UpState[]> {
   return labs.sort((a, b) => a.user - b.user);
 }
 
-/** The user's lab as its state file has it, when that process is alive. */
-export async function runningLab(options: LabProcessOptions): Promise<UpState | undefined> {
-  const state = await readUpState(upStatePath(options.env, options.user));
+/** The user's lab (or the kind's) as its state file has it, when that process is alive. */
+export async function runningLab<S extends { pid: number } = UpState>(options: LabProcessOptions): Promise<S | undefined> {
+  const state = await readUpState<S>(statePathOf(options));
   return state && processAlive(state.pid) ? state : undefined;
 }
 
 async function assertNotRunning(options: LabProcessOptions): Promise<void> {
   const existing = await runningLab(options);
   if (existing && existing.pid !== process.pid) {
-    throw new FirehoseError('LAB_RUNNING', `A lab for user ${options.user} is already running (pid ${existing.pid}).`, { hint: 'Stop it first (Ctrl-C there, or `firehose down`).' });
+    const kind = kindOf(options);
+    throw new FirehoseError('LAB_RUNNING', kind.alreadyRunning(existing.pid), { hint: `Stop it first (Ctrl-C there, or \`${kind.stopCommand}\`).` });
   }
 }
 
@@ -73,9 +109,9 @@ export async function refuseIfRunning(options: LabProcessOptions): Promise<void>
 }
 
 /** Starts `options.command` in the background, its output to a log file, and waits until it records itself. */
-export async function detachLab(options: DetachOptions): Promise<DetachedLab> {
+export async function detachLab<S extends { pid: number } = UpState>(options: DetachOptions): Promise<DetachedLab<S>> {
   await assertNotRunning(options);
-  const statePath = upStatePath(options.env, options.user);
+  const statePath = statePathOf(options);
   await removeUpState(statePath);
   const logFile = statePath.replace(/\.json$/, '.log');
   await mkdir(dirname(logFile), { recursive: true });
@@ -87,13 +123,13 @@ export async function detachLab(options: DetachOptions): Promise<DetachedLab> {
     const child = spawn(file, args, {
       detached: true,
       stdio: ['ignore', log, log],
-      env: { ...options.env, [ENV.upState]: statePath, [ENV.upLog]: logFile, [ENV.user]: String(options.user) },
+      env: { ...options.env, [ENV.upState]: statePath, [ENV.upLog]: logFile, ...(options.user === undefined ? {} : { [ENV.user]: String(options.user) }) },
     });
     child.on('error', () => { failed = true; });
     child.unref();
     const deadline = Date.now() + options.timeoutMs;
     while (Date.now() < deadline) {
-      const state = await readUpState(statePath);
+      const state = await readUpState<S>(statePath);
       if (state) return { state, logFile };
       if (failed || child.exitCode !== null) break;
       await delay(100);
@@ -107,11 +143,11 @@ export async function detachLab(options: DetachOptions): Promise<DetachedLab> {
 
 /**
  * Writes the state file by which `down`, `tail logs --local` and `watch pods --local` find
- * this lab (the one a detaching parent named, else the user's); returns its removal.
+ * this lab (the one a detaching parent named, else the user's or the kind's); returns its removal.
  */
-export async function recordLab(options: LabProcessOptions, lab: LabRecord): Promise<() => Promise<void>> {
-  const statePath = options.env[ENV.upState] ?? upStatePath(options.env, options.user);
-  const state: UpState = { pid: process.pid, user: options.user, ...lab, logFile: options.env[ENV.upLog] ?? '', startedAt: new Date().toISOString() };
+export async function recordLab<R extends object = LabRecord>(options: LabProcessOptions, lab: R): Promise<() => Promise<void>> {
+  const statePath = options.env[ENV.upState] ?? statePathOf(options);
+  const state = { pid: process.pid, ...(options.user === undefined ? {} : { user: options.user }), ...lab, logFile: options.env[ENV.upLog] ?? '', startedAt: new Date().toISOString() };
   try {
     await writeUpState(statePath, state);
   } catch (error) {
@@ -120,13 +156,14 @@ export async function recordLab(options: LabProcessOptions, lab: LabRecord): Pro
   return () => removeUpState(statePath);
 }
 
-/** Stops the user's background lab: SIGTERM, then SIGKILL after `timeoutMs`. */
+/** Stops the user's (or the kind's) background lab: SIGTERM, then SIGKILL after `timeoutMs`. */
 export async function stopLab(options: LabProcessOptions & { timeoutMs: number }): Promise<{ pid: number }> {
-  const statePath = upStatePath(options.env, options.user);
+  const statePath = statePathOf(options);
   const state = await runningLab(options);
   if (!state) {
     await removeUpState(statePath);
-    throw new FirehoseError('LAB_NOT_RUNNING', `No background lab is running for user ${options.user}.`, { hint: 'Start one with `firehose up --detach`.' });
+    const kind = kindOf(options);
+    throw new FirehoseError('LAB_NOT_RUNNING', kind.notRunning, { hint: `Start one with \`${kind.startCommand}\`.` });
   }
   process.kill(state.pid, 'SIGTERM');
   const deadline = Date.now() + options.timeoutMs;

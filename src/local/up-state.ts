@@ -18,20 +18,25 @@ export interface UpState extends Omit<LabHandle, 'done'> {
 }
 
 export function upStatePath(env: EnvSource, user: number): string {
-  return join(stateDir(env), `up-user${user}.json`);
+  return labStatePath(env, `up-user${user}`);
+}
+
+/** A background lab's state file in the state dir: `up-user7` (up's, per user), `edge` (edge up's). */
+export function labStatePath(env: EnvSource, name: string): string {
+  return join(stateDir(env), `${name}.json`);
 }
 
 /** Written whole or not at all: `up --detach` polls for this file while the lab writes it. */
-export async function writeUpState(path: string, state: UpState): Promise<void> {
+export async function writeUpState<S extends { pid: number } = UpState>(path: string, state: S): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const partial = `${path}.${process.pid}.tmp`;
   await writeFile(partial, `${JSON.stringify(state, null, 2)}\n`);
   await rename(partial, path);
 }
 
-export async function readUpState(path: string): Promise<UpState | undefined> {
+export async function readUpState<S extends { pid: number } = UpState>(path: string): Promise<S | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as UpState;
+    return JSON.parse(await readFile(path, 'utf8')) as S;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new FirehoseError('UP_STATE_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, { hint: `Delete ${path} if no lab is running.` });

@@ -43,13 +43,14 @@ export class ProgressCounter {
     private readonly unit = 'msg',
   ) {}
 
-  update(done: number, elapsedMs: number): void {
+  /** `detail` follows the count and rate on the same line (`edge up`: the counts of the later hops). */
+  update(done: number, elapsedMs: number, detail = ''): void {
     if (!this.out.interactive) return;
     const now = performance.now();
     if (now - this.lastDraw < 100) return;
     this.lastDraw = now;
     const rate = elapsedMs > 0 ? Math.round((done / elapsedMs) * 1000) : 0;
-    this.out.stderr.write(`\r${this.label} ${formatCount(done)} ${this.unit}, ${formatCount(rate)}/s\u001b[K`);
+    this.out.stderr.write(`\r${this.label} ${formatCount(done)} ${this.unit}, ${formatCount(rate)}/s${detail ? ` ${detail}` : ''}\u001b[K`);
     this.drawn = true;
   }
 

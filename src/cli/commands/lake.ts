@@ -1,14 +1,13 @@
 import { Command } from '@commander-js/extra-typings';
 import { parseDuration } from '../../config/duration.js';
 import { ENV } from '../../config/env.js';
-import type { LakeTarget } from '../../edge/lake-store.js';
+import { DEFAULT_LAKE_DIR as DEFAULT_DIR, type LakeTarget } from '../../edge/lake-store.js';
 import { UsageError } from '../../errors.js';
 import { formatTable } from '../../ui/table.js';
 import { runtimeOf, withExamples } from '../action.js';
 import type { Runtime } from '../runtime.js';
 import { parsePositiveInt } from '../flags.js';
 
-const DEFAULT_DIR = 'data-lake';
 
 /** Where objects go or are read from: --dir, or an S3 bucket (--bucket, --s3-endpoint, ...). */
 function withStoreOptions<C extends Command<any, any, any>>(command: C, verb: string): C {
