@@ -154,6 +154,7 @@ describe('with the lab CRDs', () => {
     expect(topics.stdout).toMatch(/^my-topic-8\s+my-topic-8\s+my-cluster\s+10\s+1\s+\d+s\s+Unknown/m);
     const mirrors = await ok(['mirror', 'list']);
     expect(mirrors.stdout).toMatch(/manuela-factory → manuela-central\s+MirrorSourceConnector=RUNNING\s+\d+s\s+True/);
+    expect((await ok(['mirror', 'status'])).stdout).toBe(mirrors.stdout);
   });
 
   it('delete checks every name first (nothing deleted when one is missing), then deletes and waits until gone', async () => {

@@ -33,7 +33,11 @@ export function mirrorCommand(): Command<any, any, any> {
   const group = new Command('mirror')
     .description('MirrorMaker2 from the factory cluster to the central one: on the cluster (Strimzi KafkaMirrorMaker2: create, the default; list with connector states, describe, delete), or run here between any two clusters (run)')
     .addCommand(create, { isDefault: true });
-  for (const sub of objectSubcommands('mirror')) group.addCommand(sub);
+  for (const sub of objectSubcommands('mirror')) {
+    // `mirror status` (the issue's and Strimzi users' word): the list, with each connector's state from the CR's status.
+    if (sub.name() === 'list') sub.alias('status');
+    group.addCommand(sub);
+  }
   group.addCommand(runCommand());
   return withExamples(group, [CREATE_EXAMPLE, 'firehose mirror list', 'firehose mirror run --source localhost:9092 --target localhost:9093']);
 }
