@@ -13,7 +13,7 @@ import type { KafkaClient } from '../kafka/connect.js';
 import type { LabKind } from '../local/lab-process.js';
 import type { Logger } from '../logger.js';
 import type { BridgeRoute } from './bridge.js';
-import { DEFAULT_LAKE_DIR } from './lake-store.js';
+import { DEFAULT_LAKE_DIR, type LakeStore, type LakeTarget, type S3Credentials } from './lake-store.js';
 import { SENSOR_TOPICS } from './sensors.js';
 
 /** What `edge up` does without flags. */
@@ -68,8 +68,8 @@ export interface EdgeLabOptions {
   central: EdgeKafka;
   /** The MQTT broker's loopback port (0 = any free) and the flag that chose it. */
   mqtt: { port: number; portFlag: string };
-  /** The data lake: a folder (S3 is `firehose lake`'s), records per object, the longest a partition's object waits. */
-  lake: { dir: string; dirFlag: string; records: number; maxWaitMs: number };
+  /** The data lake: where (a folder, or an S3 bucket with the environment's keys), records per object, the longest a partition's object waits. */
+  lake: { target: LakeTarget; credentials?: S3Credentials; dirFlag: string; records: number; maxWaitMs: number };
   /** How many sensors, readings per second (all together; 0 = as fast as MQTT takes them), and when to stop publishing (default: never). */
   sensors: { sensors: number; rate: number; count?: number };
   /** A Kafka client for a bootstrap, with the caller's connection settings (TLS, SASL, timeouts). Closed here when the lab stops. */
@@ -105,6 +105,7 @@ export interface EdgeLabHandle {
   mqttUrl: string;
   factory: { bootstrap: string; embedded: boolean };
   central: { bootstrap: string; embedded: boolean };
+  /** Where the objects go: the folder, or s3://bucket at the endpoint. */
   dir: string;
   records: number;
   routes: readonly BridgeRoute[];
@@ -142,14 +143,21 @@ function unreachableSide(error: unknown, client: KafkaClient, side: string, flag
   });
 }
 
-/** The folder must be one this process can write objects into, before anything starts. */
-async function checkDir(dir: string, dirFlag: string): Promise<void> {
+/**
+ * The lake's store, checked before anything starts: a folder this process can write objects
+ * into, or a bucket that exists (or is made, with --create-bucket) and takes the keys.
+ */
+async function openLake(lake: EdgeLabOptions['lake']): Promise<LakeStore> {
   const { openLakeStore } = await import('./lake-store.js');
-  const store = await openLakeStore({ kind: 'folder', dir });
+  const store = await openLakeStore(lake.target, lake.credentials);
   await store.prepare();
-  await access(dir, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
-    throw new FirehoseError('OUT_UNWRITABLE', `Cannot write to the data lake folder ${dir}: ${error.code ?? error.message}.`, { hint: `Give a folder you can write to with ${dirFlag}.`, cause: error });
-  });
+  if (lake.target.kind === 'folder') {
+    const { dir } = lake.target;
+    await access(dir, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+      throw new FirehoseError('OUT_UNWRITABLE', `Cannot write to the data lake folder ${dir}: ${error.code ?? error.message}.`, { hint: `Give a folder you can write to with ${lake.dirFlag}.`, cause: error });
+    });
+  }
+  return store;
 }
 
 export async function startEdgeLab(options: EdgeLabOptions, onEvent: (event: EdgeLabEvent) => void = () => {}): Promise<EdgeLabHandle> {
@@ -229,7 +237,7 @@ export async function startEdgeLab(options: EdgeLabOptions, onEvent: (event: Edg
   const snapshot = (): EdgeCounts => ({ ...counts, stored: { ...counts.stored } });
   let handle: Omit<EdgeLabHandle, 'done'>;
   try {
-    await checkDir(options.lake.dir, options.lake.dirFlag);
+    const store = await openLake(options.lake);
     const factory = await kafkaSide('factory', options.factory);
     checkStopped();
     const central = await kafkaSide('central', options.central);
@@ -284,9 +292,7 @@ export async function startEdgeLab(options: EdgeLabOptions, onEvent: (event: Edg
     onEvent({ kind: 'mirroring', pairs });
 
     // The data lake reads what the mirror writes (the topics exist now: the mirror made them).
-    const { openLakeStore } = await import('./lake-store.js');
     const { runLake } = await import('./lake.js');
-    const store = await openLakeStore({ kind: 'folder', dir: options.lake.dir });
     run(runLake(central.client, {
       topics: pairs.map((p) => p.target),
       store,
@@ -340,7 +346,7 @@ export async function startEdgeLab(options: EdgeLabOptions, onEvent: (event: Edg
       mqttUrl: broker.url,
       factory: factory.info,
       central: central.info,
-      dir: options.lake.dir,
+      dir: store.where,
       records: options.lake.records,
       routes: EDGE_ROUTES,
       mirrors: pairs.map(({ source, target }) => ({ source, target })),

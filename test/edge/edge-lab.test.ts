@@ -4,6 +4,7 @@
 // kcat), lake objects of at most --records records, Ctrl-C that stops everything and frees
 // every port, one-line errors for bad input, and the built CLI in the background until
 // `edge down`.
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { buildCli } from '../support/build.js';
 import { runCli, spawnCli, startInProcess } from '../support/cli.js';
 import { jsonLines } from '../support/cli-kafka.js';
 import { kcatRead, requireKcat } from '../support/kcat.js';
+import { s3Client, startS3Server, type S3Server } from '../support/s3.js';
 import { waitFor } from '../support/wait.js';
 
 const ANY_PORTS = ['--mqtt-port', '0', '--factory-kafka-port', '0', '--central-kafka-port', '0'];
@@ -178,6 +180,39 @@ describe('edge up (in-process)', () => {
     } finally {
       await Promise.all([factory.stop(), central.stop()]);
     }
+  });
+});
+
+describe('edge up with the lake in S3 (versitygw)', () => {
+  let s3: S3Server;
+  beforeAll(async () => { s3 = await startS3Server(); }, 60_000);
+  afterAll(async () => { await s3?.stop(); });
+  const keys = () => ({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey });
+
+  it('--bucket --create-bucket: the objects go to the bucket, named as in a folder', { timeout: 120_000 }, async () => {
+    const bucket = `edge-lake-${Date.now()}`;
+    const lab = startInProcess(['edge', 'up', ...ANY_PORTS, '--bucket', bucket, '--s3-endpoint', s3.endpoint, '--region', s3.region, '--create-bucket',
+      '--records', '2', '--max-wait', '1s', '--rate', '20', '--count', '10', '-o', 'json'], { env: keys() });
+    try {
+      const up = await waitFor(() => upDoc(lab.output.stdout), { timeoutMs: 60_000, what: 'the edge lab to be up' });
+      expect(up.dir).toBe(`s3://${bucket} at ${s3.endpoint}`);
+      await waitFor(() => countDocs(lab.output.stdout).at(-1)?.stored.records === 10, { timeoutMs: 60_000, what: '10 readings stored', intervalMs: 250 });
+    } finally {
+      expect(await lab.stop(), lab.output.stderr).toBe(130);
+    }
+    const listed = await s3Client(s3).send(new ListObjectsV2Command({ Bucket: bucket }));
+    const names = (listed.Contents ?? []).map((o) => o.Key!);
+    expect(names.length).toBeGreaterThanOrEqual(5);
+    for (const name of names) expect(name).toMatch(/^manuela-factory\.iot-sensor-sw-(temperature|vibration)\/0\/\d{20}\.jsonl$/);
+    expect(lab.output.stdout + lab.output.stderr).not.toContain(s3.secretAccessKey);
+  });
+
+  it('a bucket that is not there: one line before anything starts, its hint naming --create-bucket', { timeout: 60_000 }, async () => {
+    const result = await runCli(['edge', 'up', ...ANY_PORTS, '--bucket', 'no-such-bucket', '--s3-endpoint', s3.endpoint, '--region', s3.region], { env: keys() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: There is no bucket no-such-bucket at http:\/\/127\.0\.0\.1:\d+\.\nhint: .*--create-bucket\.\n$/);
+    const flags = await edgeUpFlags();
+    expect(flags).toContain('--create-bucket');
   });
 });
 

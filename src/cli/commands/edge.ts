@@ -6,6 +6,7 @@ import { ProgressCounter } from '../../ui/progress.js';
 import { formatCount } from '../../util/count.js';
 import { runtimeOf, withExamples } from '../action.js';
 import { parseNonNegativeNumber, parsePort, parsePositiveInt } from '../flags.js';
+import { s3Credentials, storeFlags, storeTarget, withStoreOptions, type StoreFlags } from '../lake-flags.js';
 import type { Runtime } from '../runtime.js';
 
 const DEFAULTS = Object.fromEntries(Object.entries(edgeDefaults).map(([key, value]) => [key, String(value)])) as { [K in keyof typeof edgeDefaults]: string };
@@ -15,10 +16,10 @@ The flow (seed 002, on this machine):
   sensors → MQTT broker (iot-sensor/sw/temperature, iot-sensor/sw/vibration)
     → bridge (the mqtt2kafka route) → factory Kafka (iot-sensor-sw-temperature, iot-sensor-sw-vibration)
     → mirror (MirrorMaker2) → central Kafka (manuela-factory.iot-sensor-sw-temperature, ...)
-    → data lake (kafka-to-s3): objects of --records records in --dir, as \`firehose lake\` writes them.
+    → data lake (kafka-to-s3): objects of --records records in --dir, or in an S3 bucket (--bucket,
+      --s3-endpoint, keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), as \`firehose lake\` writes them.
 Each Kafka is firehose's embedded broker unless --factory-bootstrap / --central-bootstrap name an
-existing one. The lake is a folder here; for an S3 bucket, run \`firehose lake\` with --bucket against
-the central Kafka.
+existing one.
 Counts per hop: published (readings the MQTT broker acknowledged), bridged (records in the factory
 Kafka), mirrored (records on the central Kafka), stored (lake objects and their records); one live
 line on a terminal, a JSON line a second with --output json.
@@ -79,14 +80,14 @@ function showCounts(rt: Runtime, lab: EdgeLabHandle): () => void {
 }
 
 function upCommand(): Command<any, any, any> {
-  const command = new Command('up')
-    .description('Run seed 002\'s edge-to-core flow on this machine: sensors → MQTT → bridge → factory Kafka → mirror → central Kafka → data lake folder, with live counts per hop, until Ctrl-C (or --duration)')
+  const command = withStoreOptions(new Command('up'), 'go to')
+    .description('Run seed 002\'s edge-to-core flow on this machine: sensors → MQTT → bridge → factory Kafka → mirror → central Kafka → data lake (a folder or an S3 bucket), with live counts per hop, until Ctrl-C (or --duration)')
     .option('--mqtt-port <port>', 'port of the MQTT broker on 127.0.0.1 (0 = any free)', DEFAULTS.mqttPort)
     .addOption(new Option('--factory-kafka-port <port>', 'port of the embedded factory Kafka (0 = any free)').default(DEFAULTS.factoryKafkaPort).conflicts('factoryBootstrap'))
     .addOption(new Option('--central-kafka-port <port>', 'port of the embedded central Kafka (0 = any free)').default(DEFAULTS.centralKafkaPort).conflicts('centralBootstrap'))
     .option('--factory-bootstrap <servers>', 'use this existing Kafka as the factory\'s instead of an embedded one')
     .option('--central-bootstrap <servers>', 'use this existing Kafka as the central one instead of an embedded one')
-    .option('--dir <folder>', 'the data lake folder: <topic>/<partition>/<first offset>.jsonl (a folder only; S3: see below)', DEFAULTS.dir)
+    .option('--create-bucket', 'with --bucket: make the bucket if it does not exist (s3cmd mb)')
     .option('--records <n>', 'records per lake object (s3.message.aggregation.count)', DEFAULTS.records)
     .option('--max-wait <duration>', 'store what a partition has after this long, even fewer records', DEFAULTS.maxWait)
     .option('--sensors <n>', 'how many sensors (temperature and vibration in turn, as `firehose sensors`)', DEFAULTS.sensors)
@@ -124,7 +125,8 @@ function upCommand(): Command<any, any, any> {
       if (rt.signal.aborted) stop.abort();
       const timer = lab.durationMs === undefined ? undefined : setTimeout(() => stop.abort(), lab.durationMs);
       try {
-        await runEdgeLab(rt, { ...lab, options, signal: stop.signal });
+        // withStoreOptions's flags (--dir, --bucket, ...): commander's typings do not follow a helper.
+        await runEdgeLab(rt, { ...lab, options: options as typeof options & StoreFlags, signal: stop.signal });
       } finally {
         clearTimeout(timer);
         rt.signal.removeEventListener('abort', onInterrupt);
@@ -136,6 +138,7 @@ function upCommand(): Command<any, any, any> {
     'firehose edge up --detach && firehose edge down',
     'firehose edge up --mqtt-port 0 --factory-kafka-port 0 --central-kafka-port 0 --dir /tmp/lake --duration 30s',
     'firehose edge up --factory-bootstrap localhost:9092 --central-kafka-port 9093 --records 100 --rate 50',
+    'firehose edge up --bucket manuela-data-lake --s3-endpoint http://127.0.0.1:7070 --create-bucket   # the lake in S3',
   ]);
 }
 
@@ -150,7 +153,7 @@ interface EdgeUpFlags {
   rate: number;
   count?: number;
   durationMs?: number;
-  options: { factoryBootstrap?: string; centralBootstrap?: string; dir: string; duration?: string };
+  options: StoreFlags & { factoryBootstrap?: string; centralBootstrap?: string; createBucket?: true; duration?: string };
   signal: AbortSignal;
 }
 
@@ -158,11 +161,12 @@ interface EdgeUpFlags {
 async function runEdgeLab(rt: Runtime, lab: EdgeUpFlags): Promise<void> {
   const { options, signal } = lab;
   const { recordLab } = await import('../../local/lab-process.js');
+  const target = storeTarget(options, rt, {}, Boolean(options.createBucket));
   const edge = await startEdgeLab({
     factory: options.factoryBootstrap !== undefined ? { bootstrap: options.factoryBootstrap, flag: '--factory-bootstrap' } : { port: lab.factoryPort, portFlag: '--factory-kafka-port', bootstrapFlag: '--factory-bootstrap' },
     central: options.centralBootstrap !== undefined ? { bootstrap: options.centralBootstrap, flag: '--central-bootstrap' } : { port: lab.centralPort, portFlag: '--central-kafka-port', bootstrapFlag: '--central-bootstrap' },
     mqtt: { port: lab.mqttPort, portFlag: '--mqtt-port' },
-    lake: { dir: options.dir, dirFlag: '--dir', records: lab.records, maxWaitMs: lab.maxWaitMs },
+    lake: { target, credentials: s3Credentials(rt), dirFlag: '--dir', records: lab.records, maxWaitMs: lab.maxWaitMs },
     sensors: { sensors: lab.sensors, rate: lab.rate, count: lab.count },
     connect: (bootstrap) => rt.otherKafka({ bootstrap }),
     env: rt.env,
@@ -173,7 +177,7 @@ async function runEdgeLab(rt: Runtime, lab: EdgeUpFlags): Promise<void> {
   if (rt.out.structured) rt.out.data({ event: 'up', ...summary });
   else {
     rt.out.info(`Edge lab up: ${lab.sensors} sensor${lab.sensors === 1 ? '' : 's'} → MQTT ${edge.mqttUrl} → factory Kafka ${edge.factory.bootstrap} → central Kafka ${edge.central.bootstrap} → lake ${edge.dir} (${edge.records} records an object). ${lab.durationMs === undefined ? 'Ctrl-C stops it.' : `It stops after ${options.duration}.`}`);
-    rt.out.info(`From another terminal: firehose consume ${edge.mirrors[0]?.target} --from-beginning --bootstrap ${edge.central.bootstrap}; firehose lake ls --dir ${edge.dir}`);
+    rt.out.info(`From another terminal: firehose consume ${edge.mirrors[0]?.target} --from-beginning --bootstrap ${edge.central.bootstrap}; firehose lake ls ${storeFlags(target)}`);
   }
   const forget = await recordLab({ kind: EDGE_LAB, env: rt.env }, summary).catch((error: Error) => {
     rt.out.warn(`${error.message}: \`firehose edge down\` will not find this lab.`);
