@@ -151,7 +151,10 @@ describe('the registry of served APIs (src/embedded-kafka/apis.ts)', () => {
     expect(SERVED_APIS.map((a) => a.name).sort()).toEqual(KAFKA_APIS.map((a) => a.name).filter((n) => !clientOnly.includes(n)).sort());
   });
 
-  it('is what ApiVersions advertises', () => {
-    expect(API_VERSIONS_BODY.apiKeys).toEqual(SERVED_APIS.map((a) => ({ apiKey: a.key, minVersion: a.minVersion, maxVersion: a.maxVersion })));
+  it('is what ApiVersions advertises (Produce from v0 for librdkafka\'s probe, as Apache Kafka 4.x; served from v3)', () => {
+    expect(API_VERSIONS_BODY.apiKeys).toEqual(SERVED_APIS.map((a) => ({ apiKey: a.key, minVersion: a.advertisedMinVersion ?? a.minVersion, maxVersion: a.maxVersion })));
+    const produce = SERVED_APIS.find((a) => a.name === 'Produce')!;
+    expect([produce.advertisedMinVersion, produce.minVersion]).toEqual([0, 3]);
+    expect(SERVED_APIS.filter((a) => a.advertisedMinVersion !== undefined).map((a) => a.name)).toEqual(['Produce']);
   });
 });
