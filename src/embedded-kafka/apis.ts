@@ -52,6 +52,9 @@ export const SERVED_APIS: readonly ServedApi[] = [
   serve('DescribeConfigs', 0, 4, admin.handleDescribeConfigs),
   serve('CreatePartitions', 0, 3, admin.handleCreatePartitions),
   serve('DeleteGroups', 0, 2, groups.handleDeleteGroups),
+  serve('AlterConfigs', 0, 2, admin.handleAlterConfigs),
+  serve('IncrementalAlterConfigs', 0, 1, admin.handleIncrementalAlterConfigs),
+  serve('DescribeLogDirs', 1, 4, admin.handleDescribeLogDirs),
 ];
 
 /** The ApiVersions answer: the rows above, as served. */

@@ -25,6 +25,9 @@ export const CLIENT_VERSIONS: { readonly [Name in ApiName]: readonly [min: numbe
   DeleteRecords: [0, 2],
   InitProducerId: [0, 4],
   DescribeConfigs: [0, 4],
+  AlterConfigs: [0, 2],
+  DescribeLogDirs: [1, 4],
+  IncrementalAlterConfigs: [0, 1],
   CreatePartitions: [0, 3],
   DeleteGroups: [0, 2],
   // v1 (Kafka 4.0+): the member makes up its own id.
