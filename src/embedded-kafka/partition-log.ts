@@ -281,19 +281,22 @@ export class PartitionLog {
   applyRetention(nowMs: number): { from: bigint; to: bigint } | undefined {
     let target = this.startOffset;
     let index = this.head;
+    // Bytes that stay: counted down from the total, so a check costs only the batches it passes.
+    let kept = this.bytes;
     if (this.retentionMs !== undefined) {
       const expiredBefore = BigInt(nowMs - this.retentionMs);
+      let passed = 0;
       for (let i = this.head; i < this.batches.length; i++) {
         const batch = this.batches[i];
+        passed += batch.bytes.length;
         // Unreadable offsets say nothing of their age: they go only with expired batches after them.
         if (batch.corrupt !== undefined) continue;
         if (batch.maxTimestamp >= expiredBefore) break;
         target = batch.lastOffset + 1n;
         index = i + 1;
+        kept = this.bytes - passed;
       }
     }
-    let kept = 0;
-    for (let i = index; i < this.batches.length; i++) kept += this.batches[i].bytes.length;
     while (kept > this.retentionBytes && this.batches.length - index > 1) {
       kept -= this.batches[index].bytes.length;
       index++;
