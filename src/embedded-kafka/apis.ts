@@ -10,6 +10,7 @@ import * as fetch from './handlers/fetch.js';
 import * as groups from './handlers/groups.js';
 import * as meta from './handlers/metadata.js';
 import { handleProduce } from './handlers/produce.js';
+import * as txn from './handlers/transactions.js';
 import { apiNamed, type ApiName } from '../protocol/api-keys.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ServedVersions } from '../protocol/frame.js';
@@ -55,6 +56,10 @@ export const SERVED_APIS: readonly ServedApi[] = [
   serve('AlterConfigs', 0, 2, admin.handleAlterConfigs),
   serve('IncrementalAlterConfigs', 0, 1, admin.handleIncrementalAlterConfigs),
   serve('DescribeLogDirs', 1, 4, admin.handleDescribeLogDirs),
+  serve('AddPartitionsToTxn', 0, 3, txn.handleAddPartitionsToTxn),
+  serve('AddOffsetsToTxn', 0, 3, txn.handleAddOffsetsToTxn),
+  serve('EndTxn', 0, 3, txn.handleEndTxn),
+  serve('TxnOffsetCommit', 0, 3, txn.handleTxnOffsetCommit),
 ];
 
 /** The ApiVersions answer: the rows above, as served. */

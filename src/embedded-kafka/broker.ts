@@ -7,6 +7,7 @@ import type { DataDir } from './data-dir.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { MemoryOffsetStore } from './offset-store.js';
 import { TopicStore } from './topic-store.js';
+import { MemoryTransactionStore, TransactionCoordinator } from './transaction-coordinator.js';
 
 export interface BrokerSettings {
   nodeId: number;
@@ -24,6 +25,7 @@ export interface BrokerSettings {
 export class Broker {
   readonly topics: TopicStore;
   readonly groups: GroupCoordinator;
+  readonly transactions: TransactionCoordinator;
   private readonly appendWaiters = new Set<() => void>();
   private nextMemoryProducerId = 1000n;
 
@@ -32,12 +34,24 @@ export class Broker {
     readonly log: Logger,
     readonly dataDir?: DataDir,
     groupRebalanceDelayMs?: number,
+    transactionCheckIntervalMs?: number,
   ) {
     this.topics = new TopicStore({ dataDir, retentionBytes: settings.retentionBytes, log });
     this.groups = new GroupCoordinator({
       offsetStore: dataDir?.offsetStore() ?? new MemoryOffsetStore(),
       initialRebalanceDelayMs: groupRebalanceDelayMs,
       log: (line) => log.debug(line),
+    });
+    // After the topics: recovery finishes prepared transactions in their logs.
+    this.transactions = new TransactionCoordinator({
+      store: dataDir?.transactionStore() ?? new MemoryTransactionStore(),
+      groups: this.groups,
+      partition: (topic, partition) => this.topics.partition(topic, partition),
+      partitions: () => this.topics.list().flatMap((t) => t.partitions.map((log, p) => ({ name: `${t.name}-${p}`, log }))),
+      allocateProducerId: () => this.allocateProducerId(),
+      notifyAppend: () => this.notifyAppend(),
+      log,
+      checkIntervalMs: transactionCheckIntervalMs,
     });
   }
 
@@ -74,6 +88,7 @@ export class Broker {
 
   close(): void {
     this.notifyAppend();
+    this.transactions.close();
     this.groups.close();
     const clean = this.topics.close();
     this.dataDir?.close(clean);

@@ -6,18 +6,21 @@
 //   orphaned/         partition dirs no topic owns, set aside (never deleted)
 //   offsets.jsonl     committed consumer-group offsets, one JSON line per commit
 //   producer-ids      the next unallocated idempotent producer id
+//   transactions.json transactional ids: producer id, epoch, the open transaction's
+//                     partitions, groups and pending offsets (transaction-coordinator.ts)
 //   logs/<topic>-<p>/ partition segment files (see partition-log.ts)
 //
 // Durability: log segments are fsynced every second and at shutdown.
 // offsets.jsonl is written with write(2) and never fsynced: it survives a
-// process crash, while an OS crash may lose the last second. topics.json and
-// producer-ids are rare writes replaced by tmp + fsync + rename, so a crash
+// process crash, while an OS crash may lose the last second. topics.json,
+// transactions.json and producer-ids are small writes replaced by tmp + fsync + rename, so a crash
 // leaves the old file or the new one, never an empty one. A write that fails
 // (a full disk) changes nothing and is reported to the caller.
 import fs from 'node:fs';
 import path from 'node:path';
 import { FirehoseError } from '../errors.js';
 import type { CommittedOffset, OffsetStore } from './offset-store.js';
+import type { TransactionRecord, TransactionStore } from './transaction-coordinator.js';
 import { describeFsError, storageError } from './storage-error.js';
 
 export interface TopicRecord {
@@ -147,6 +150,38 @@ export class DataDir {
   offsetStore(): OffsetStore {
     this.offsets ??= new FileOffsetStore(path.join(this.path, 'offsets.jsonl'));
     return this.offsets;
+  }
+
+  /** transactions.json: replaced whole (tmp + fsync + rename) on every change, before the change is answered. */
+  transactionStore(): TransactionStore {
+    const file = path.join(this.path, 'transactions.json');
+    return {
+      load: () => {
+        let text: string;
+        try {
+          text = fs.readFileSync(file, 'utf8');
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+          throw new FirehoseError('BROKER_DATA_DIR', `cannot read ${file}: ${describeFsError(error)}`, { hint: HINT_WRITABLE, cause: error });
+        }
+        try {
+          const parsed = JSON.parse(text) as unknown;
+          if (!Array.isArray(parsed)) throw new Error('expected a JSON array');
+          return parsed as TransactionRecord[];
+        } catch (error) {
+          throw new FirehoseError('BROKER_DATA_DIR', `${file} is damaged: ${(error as Error).message}`, {
+            hint: 'move it away to start without transaction state: transactions the logs hold open are then aborted at start',
+          });
+        }
+      },
+      save: (records) => {
+        try {
+          replaceFile(file, `${JSON.stringify(records)}\n`);
+        } catch (error) {
+          throw storageError(`write ${file}`, error);
+        }
+      },
+    };
   }
 
   /** A producer id never handed out before, also across restarts. */

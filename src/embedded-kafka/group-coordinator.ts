@@ -220,6 +220,26 @@ export class GroupCoordinator {
     });
   }
 
+  /**
+   * TxnOffsetCommit's member check: v3+ carries the consumer's generation and member id
+   * (Java's sendOffsetsToTransaction with the group's metadata); a producer outside group
+   * management sends -1 and "", which any group takes.
+   */
+  validateTransactionalCommit(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
+    if (this.closed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const group = this.groups.get(groupId);
+    if (!group || (generationId < 0 && memberId === '' && groupInstanceId === null)) return ErrorCode.NONE;
+    return group.validateCommit(memberId, groupInstanceId, generationId);
+  }
+
+  /** Stores the offsets a committed transaction carried, checked when they were sent; throws when the store cannot write one. */
+  commitTransactionalOffsets(offsets: readonly CommittedOffset[]): void {
+    for (const offset of offsets) {
+      this.store.save(offset);
+      this.putOffset(this.groupFor(offset.groupId), offset);
+    }
+  }
+
   fetchOffsets(groupId: string, topics: { topic: string; partitions: number[] }[] | null): FetchedOffset[] {
     const group = this.groups.get(groupId);
     if (topics === null) {

@@ -11,7 +11,7 @@ import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import { firstRecordAtOrAfter } from './record-timestamps.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { replaceFile } from './data-dir.js';
-import { claimedOffsets, readProducerId, scanSegment, setBaseOffset, setPartitionLeaderEpoch, splitBatches, type BatchHeader } from './record-batch.js';
+import { claimedOffsets, CONTROL_ABORT, controlBatch, controlType, readProducerId, scanSegment, setBaseOffset, setPartitionLeaderEpoch, splitBatches, type BatchHeader } from './record-batch.js';
 import { storageError } from './storage-error.js';
 
 export interface PartitionLogOptions {
@@ -42,6 +42,20 @@ export interface AppendResult {
   baseOffset: bigint;
   /** True when every batch was a retry of one already stored: nothing was written. */
   duplicate: boolean;
+}
+
+/** A transaction aborted in this partition: its records lie in [firstOffset, lastOffset) and its marker at lastOffset. */
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: bigint;
+  lastOffset: bigint;
+}
+
+/** A transaction with records in this partition and no marker yet. */
+export interface OpenTransaction {
+  /** Offset of its first batch here; the last stable offset is the smallest of these. */
+  firstOffset: bigint;
+  producerEpoch: number;
 }
 
 export interface TimestampMatch {
@@ -80,6 +94,10 @@ export class PartitionLog {
   private endOffset = 0n;
   private bytes = 0;
   private readonly producers = new ProducerStates();
+  /** Transactions with batches here and no marker yet, by producer id (rebuilt from the log on reload). */
+  private readonly open = new Map<bigint, OpenTransaction>();
+  /** Aborted transactions in marker order (so by lastOffset), while their marker is retained. */
+  private aborted: AbortedTransaction[] = [];
   private readonly segments: Segment[] = [];
   /** Append-mode descriptor of the newest segment, opened on first append. */
   private fd: number | undefined;
@@ -120,6 +138,57 @@ export class PartitionLog {
   /** Next offset to be assigned; also the high watermark, as there is one replica. */
   get logEndOffset(): bigint {
     return this.endOffset;
+  }
+
+  /** The first offset of the earliest open transaction, or the log end: read_committed consumers read up to here. */
+  get lastStableOffset(): bigint {
+    let stable = this.endOffset;
+    for (const txn of this.open.values()) if (txn.firstOffset < stable) stable = txn.firstOffset;
+    return stable < this.startOffset ? this.startOffset : stable;
+  }
+
+  /** The transactions with batches here and no marker yet, by producer id. */
+  openTransactions(): ReadonlyMap<bigint, OpenTransaction> {
+    return this.open;
+  }
+
+  /**
+   * Aborted transactions a read_committed consumer needs for records in [from, upTo):
+   * those whose marker is at or after `from` and whose first record is before `upTo`.
+   */
+  abortedTransactions(from: bigint, upTo: bigint): AbortedTransaction[] {
+    let low = 0;
+    let high = this.aborted.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.aborted[mid].lastOffset < from) low = mid + 1;
+      else high = mid;
+    }
+    const found: AbortedTransaction[] = [];
+    for (let i = low; i < this.aborted.length; i++) if (this.aborted[i].firstOffset < upTo) found.push(this.aborted[i]);
+    return found;
+  }
+
+  /**
+   * Ends the producer's open transaction here with a COMMIT or ABORT marker (a control
+   * batch, written to the segment before anything changes, as append() does). A marker at
+   * a newer epoch fences the producer's older epochs. Returns false, writing nothing, when
+   * the producer has no open transaction here (it added the partition but sent nothing to
+   * it, or the marker is already written: completing a transaction again is harmless).
+   */
+  writeMarker(producerId: bigint, producerEpoch: number, commit: boolean, nowMs: number): boolean {
+    const txn = this.open.get(producerId);
+    if (txn === undefined) return false;
+    const offset = this.endOffset;
+    const chunk = controlBatch(producerId, producerEpoch, commit, 0, nowMs);
+    setBaseOffset(chunk, 0, offset);
+    if (this.dir !== undefined) this.writeToSegment(this.dir, chunk);
+    this.batches.push({ baseOffset: offset, lastOffset: offset, maxTimestamp: BigInt(nowMs), bytes: chunk });
+    this.endOffset = offset + 1n;
+    this.bytes += chunk.length;
+    this.endTransaction(producerId, producerEpoch, commit, offset);
+    this.enforceRetention(nowMs);
+    return true;
   }
 
   /**
@@ -175,6 +244,9 @@ export class PartitionLog {
 
     for (const batch of stored) this.batches.push(batch);
     if (staged !== undefined) for (const [producerId, entry] of staged) this.producers.set(producerId, entry);
+    accepted.forEach((header, i) => {
+      if (header.transactional && !this.open.has(header.producerId)) this.open.set(header.producerId, { firstOffset: stored[i].baseOffset, producerEpoch: header.producerEpoch });
+    });
     this.endOffset = offset;
     this.bytes += size;
     this.enforceRetention(nowMs);
@@ -187,15 +259,17 @@ export class PartitionLog {
    * while the total stays within maxBytes but always at least one. Empty at
    * the log end. The buffer may share memory with the log: do not modify it.
    */
-  read(offset: bigint, maxBytes: number): Buffer {
+  read(offset: bigint, maxBytes: number, below = this.endOffset): Buffer {
     if (offset < this.startOffset || offset > this.endOffset) {
       throw new KafkaProtocolError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside the partition's offsets ${this.startOffset} to ${this.endOffset}`);
     }
-    if (offset === this.endOffset) return EMPTY;
+    if (offset >= below) return EMPTY;
     const batches = this.batches;
     let first = this.indexOf(offset);
     // Only a log reloaded with an offset gap can hold a batch ending before `offset`.
     while (batches[first].lastOffset < offset) first++;
+    // read_committed (`below` is the last stable offset, always a batch's start): nothing past it.
+    if (batches[first].lastOffset >= below) return EMPTY;
     const corrupt = batches[first].corrupt;
     if (corrupt !== undefined) {
       throw new KafkaProtocolError(ErrorCode.CORRUPT_MESSAGE, `offsets ${batches[first].baseOffset} to ${batches[first].lastOffset} of ${this.name} are unreadable (${corrupt}); seek to ${batches[first].lastOffset + 1n} to read on`);
@@ -203,7 +277,7 @@ export class PartitionLog {
     let total = batches[first].bytes.length;
     let end = first + 1;
     // A read stops before corrupt offsets: the reader gets what is good, then the error.
-    while (end < batches.length && batches[end].corrupt === undefined && total + batches[end].bytes.length <= maxBytes) total += batches[end++].bytes.length;
+    while (end < batches.length && batches[end].corrupt === undefined && batches[end].lastOffset < below && total + batches[end].bytes.length <= maxBytes) total += batches[end++].bytes.length;
     if (end === first + 1) return batches[first].bytes;
     const out = Buffer.allocUnsafe(total);
     let position = 0;
@@ -376,6 +450,10 @@ export class PartitionLog {
   }
 
   private dropOldSegments(): void {
+    // An aborted transaction is needed while its marker is retained.
+    let gone = 0;
+    while (gone < this.aborted.length && this.aborted[gone].lastOffset < this.startOffset) gone++;
+    if (gone > 0) this.aborted = this.aborted.slice(gone);
     // A segment lies wholly below the log start once the next one starts at or before it.
     while (this.segments.length > 1 && this.segments[1].baseOffset <= this.startOffset) {
       fs.rmSync(this.segments[0].file, { force: true });
@@ -460,6 +538,7 @@ export class PartitionLog {
           this.batches.push({ baseOffset: header.baseOffset, lastOffset, maxTimestamp: header.maxTimestamp, bytes: buf.subarray(header.position, header.position + header.size) });
           this.bytes += header.size;
           this.producers.replay(header);
+          this.replayTransaction(buf, header);
           this.endOffset = lastOffset + 1n;
           return;
         }
@@ -492,6 +571,24 @@ export class PartitionLog {
       while (this.head < this.batches.length && this.batches[this.head].lastOffset < this.startOffset) this.dropOldest();
       this.dropOldSegments();
     }
+  }
+
+  /** A stored batch's part in transactions: a transactional batch opens its producer's transaction here, a marker ends it. */
+  private replayTransaction(buf: Buffer, header: BatchHeader): void {
+    if (!header.transactional) return;
+    if (!header.control) {
+      if (!this.open.has(header.producerId)) this.open.set(header.producerId, { firstOffset: header.baseOffset, producerEpoch: header.producerEpoch });
+      return;
+    }
+    const type = controlType(buf, header);
+    if (type !== undefined) this.endTransaction(header.producerId, header.producerEpoch, type !== CONTROL_ABORT, header.baseOffset);
+  }
+
+  private endTransaction(producerId: bigint, producerEpoch: number, commit: boolean, markerOffset: bigint): void {
+    const txn = this.open.get(producerId);
+    this.open.delete(producerId);
+    if (!commit && txn !== undefined) this.aborted.push({ producerId, firstOffset: txn.firstOffset, lastOffset: markerOffset });
+    this.producers.markerAt(producerId, producerEpoch, markerOffset);
   }
 
   /** Offsets endOffset..lastOffset read back as CORRUPT_MESSAGE from now on; says so in the log. */

@@ -1,7 +1,8 @@
 // Idempotent-producer bookkeeping for one partition: per producer id, its
 // epoch and its last five batches' sequence ranges (a client has at most five
 // requests in flight, so a retry always matches one of them). Kafka's
-// ProducerStateManager does the same, minus transactions.
+// ProducerStateManager does the same; a transaction marker written at a newer
+// epoch (a fenced or timed-out transaction) raises the epoch here too.
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import type { BatchHeader } from './record-batch.js';
 
@@ -61,6 +62,8 @@ export function checkSequence(entry: ProducerEntry | undefined, header: BatchHea
     }
     return { entry: { epoch: header.producerEpoch, batches: [range], lastOffset } };
   }
+  // The epoch came from a transaction marker: the producer's first batch at it may take any sequence.
+  if (entry.batches.length === 0) return { entry: { epoch: entry.epoch, batches: [range], lastOffset } };
   for (const seen of entry.batches) {
     if (seen.baseSequence === header.baseSequence && seen.lastSequence === lastSequence) return { duplicateOf: seen.baseOffset };
   }
@@ -98,6 +101,16 @@ export class ProducerStates {
       result = checkSequence(undefined, header, header.baseOffset);
     }
     if ('entry' in result) this.producers.set(header.producerId, result.entry);
+  }
+
+  /**
+   * A transaction marker at `epoch` (offset `offset`): a newer epoch fences every batch of
+   * the older ones, and the producer's next batch at it starts its sequences afresh.
+   */
+  markerAt(producerId: bigint, epoch: number, offset: bigint): void {
+    const entry = this.producers.get(producerId);
+    if (entry !== undefined && entry.epoch >= epoch) return;
+    this.producers.set(producerId, { epoch, batches: [], lastOffset: offset });
   }
 
   /**

@@ -219,3 +219,77 @@ export function readProducerId(buf: Buffer, position: number): bigint {
 function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
+
+/** Control record types (the key's second int16) of a transaction marker. */
+export const CONTROL_ABORT = 0;
+export const CONTROL_COMMIT = 1;
+
+/**
+ * A transaction marker as Kafka writes it: a control batch (attributes: transactional and
+ * control) of one record whose key is version 0 + type (0 abort, 1 commit) and whose value
+ * is version 0 + the coordinator epoch; baseOffset 0 (the log sets it), no sequence.
+ */
+export function controlBatch(producerId: bigint, producerEpoch: number, commit: boolean, coordinatorEpoch: number, timestampMs: number): Buffer {
+  const record = Buffer.alloc(17);
+  let at = 0;
+  record[at++] = 16 << 1; // length 16, zigzag
+  record[at++] = 0; // attributes
+  record[at++] = 0; // timestamp delta
+  record[at++] = 0; // offset delta
+  record[at++] = 4 << 1; // key length
+  record.writeInt16BE(0, at);
+  record.writeInt16BE(commit ? CONTROL_COMMIT : CONTROL_ABORT, at + 2);
+  at += 4;
+  record[at++] = 6 << 1; // value length
+  record.writeInt16BE(0, at);
+  record.writeInt32BE(coordinatorEpoch, at + 2);
+  at += 6;
+  record[at++] = 0; // no headers
+  const batch = Buffer.alloc(BATCH_HEADER_SIZE + record.length);
+  record.copy(batch, BATCH_HEADER_SIZE);
+  batch.writeBigInt64BE(0n, BASE_OFFSET);
+  batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH);
+  batch.writeInt32BE(0, PARTITION_LEADER_EPOCH);
+  batch.writeInt8(2, MAGIC);
+  batch.writeInt16BE(0x30, ATTRIBUTES);
+  batch.writeInt32BE(0, LAST_OFFSET_DELTA);
+  batch.writeBigInt64BE(BigInt(timestampMs), BASE_TIMESTAMP);
+  batch.writeBigInt64BE(BigInt(timestampMs), MAX_TIMESTAMP);
+  batch.writeBigInt64BE(producerId, PRODUCER_ID);
+  batch.writeInt16BE(producerEpoch, PRODUCER_EPOCH);
+  batch.writeInt32BE(-1, BASE_SEQUENCE);
+  batch.writeInt32BE(1, RECORD_COUNT);
+  batch.writeUInt32BE(crc32c(batch, ATTRIBUTES, batch.length), CRC);
+  return batch;
+}
+
+/**
+ * The type of the control batch at `position` (CONTROL_ABORT or CONTROL_COMMIT), read from
+ * its first record's key; undefined when the key is not a marker's (unknown control types
+ * are skipped, as Kafka skips them).
+ */
+export function controlType(buf: Buffer, header: BatchHeader): number | undefined {
+  if (header.compression !== 0) return undefined;
+  let at = header.position + BATCH_HEADER_SIZE;
+  const end = header.position + header.size;
+  const varint = (): number => {
+    let raw = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      if (at >= end) return Number.NaN;
+      byte = buf[at++]!;
+      raw |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80 && shift < 35);
+    return (raw >>> 1) ^ -(raw & 1);
+  };
+  varint(); // record length
+  at++; // attributes
+  varint(); // timestamp delta (a varlong; a marker's fits a varint)
+  varint(); // offset delta
+  const keyLength = varint();
+  if (keyLength < 4 || at + 4 > end) return undefined;
+  const type = buf.readInt16BE(at + 2);
+  return type === CONTROL_ABORT || type === CONTROL_COMMIT ? type : undefined;
+}

@@ -43,6 +43,8 @@ export interface EmbeddedBrokerOptions {
   maxAutoCreatesPerRequest?: number;
   /** How long a new group waits for more members before its first rebalance. */
   groupInitialRebalanceDelayMs?: number;
+  /** How often transactions open past their timeout are aborted (Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms). Default 1 s. */
+  transactionCheckIntervalMs?: number;
   log?: Logger;
 }
 
@@ -110,7 +112,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024 + 12,
   };
   try {
-    broker = new Broker(settings, log, dataDir, options.groupInitialRebalanceDelayMs);
+    broker = new Broker(settings, log, dataDir, options.groupInitialRebalanceDelayMs, options.transactionCheckIntervalMs);
   } catch (error) {
     await Promise.all([server, extra].map((s) => (s?.listening ? new Promise<void>((r) => s.close(() => r())) : undefined)));
     dataDir?.close();

@@ -7,6 +7,7 @@ import * as fetch from './apis/fetch.js';
 import * as groups from './apis/groups.js';
 import * as meta from './apis/metadata.js';
 import * as produce from './apis/produce.js';
+import * as txn from './apis/transactions.js';
 import type { MessageSpec } from './schema.js';
 
 /** A Kafka API as the codec sees it; the type parameters keep its key, name and schemas typed. */
@@ -40,6 +41,10 @@ export const KAFKA_APIS = [
   api(20, 'DeleteTopics', admin.DeleteTopicsRequest, admin.DeleteTopicsResponse),
   api(21, 'DeleteRecords', admin.DeleteRecordsRequest, admin.DeleteRecordsResponse),
   api(22, 'InitProducerId', admin.InitProducerIdRequest, admin.InitProducerIdResponse),
+  api(24, 'AddPartitionsToTxn', txn.AddPartitionsToTxnRequest, txn.AddPartitionsToTxnResponse),
+  api(25, 'AddOffsetsToTxn', txn.AddOffsetsToTxnRequest, txn.AddOffsetsToTxnResponse),
+  api(26, 'EndTxn', txn.EndTxnRequest, txn.EndTxnResponse),
+  api(28, 'TxnOffsetCommit', txn.TxnOffsetCommitRequest, txn.TxnOffsetCommitResponse),
   api(32, 'DescribeConfigs', admin.DescribeConfigsRequest, admin.DescribeConfigsResponse),
   api(33, 'AlterConfigs', admin.AlterConfigsRequest, admin.AlterConfigsResponse),
   api(35, 'DescribeLogDirs', admin.DescribeLogDirsRequest, admin.DescribeLogDirsResponse),

@@ -104,11 +104,10 @@ describe('embedded broker: protocol edges', () => {
     producer.close();
   });
 
-  it('refuses a transaction coordinator with a non-retriable error that says why', async () => {
+  it('is the coordinator for transactional ids (key type 1) as for groups (key type 0)', async () => {
     const client = await RawClient.open(broker.port);
     const answer = await client.request(API_KEY.FindCoordinator, 3, { key: 'tx-1', keyType: 1 });
-    expect(answer.errorCode).toBe(ErrorCode.INVALID_REQUEST);
-    expect(answer.errorMessage).toBe('the embedded broker does not support transactions');
+    expect(answer).toMatchObject({ errorCode: ErrorCode.NONE, nodeId: 0, port: broker.port });
     const group = await client.request(API_KEY.FindCoordinator, 3, { key: 'g', keyType: 0 });
     expect(group).toMatchObject({ errorCode: ErrorCode.NONE, nodeId: 0, port: broker.port });
     client.close();

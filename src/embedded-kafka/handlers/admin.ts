@@ -5,6 +5,7 @@ import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import type { Broker } from '../broker.js';
 import { isListConfig, topicConfigType, validateTopicConfigs } from '../topic-configs.js';
 import { errorCodeOf, errorMessageOf, type Handler } from './context.js';
+import { fencedFor } from './transactions.js';
 
 const RESOURCE_TOPIC = 2;
 const RESOURCE_BROKER = 4;
@@ -284,10 +285,10 @@ export const handleDescribeConfigs: Handler<'DescribeConfigs'> = (body, { broker
   }),
 });
 
-export const handleInitProducerId: Handler<'InitProducerId'> = (body, { broker }) => {
+export const handleInitProducerId: Handler<'InitProducerId'> = (body, { broker, version }) => {
   if (body.transactionalId !== null) {
-    broker.log.warn(`a client asked for transactional id "${body.transactionalId}": the embedded broker does not support transactions`);
-    return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
+    const result = broker.transactions.initProducerId(body.transactionalId, body.transactionTimeoutMs, body.producerId, body.producerEpoch);
+    return { throttleTimeMs: 0, ...result, errorCode: fencedFor(result.errorCode, version, 4) };
   }
   // v3+: a producer may ask to bump the epoch of the id it already has.
   if (body.producerId >= 0n && body.producerEpoch >= 0) {

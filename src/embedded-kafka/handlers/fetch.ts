@@ -3,8 +3,11 @@
 // Both bound what one request may cost: the bytes a Fetch answer carries
 // (RequestLimits), one lookup per partition however often it is named, and a
 // turn for other connections every ITEMS_PER_TURN partitions. How many
-// partitions a request may name at all is the connection's limit.
+// partitions a request may name at all is the connection's limit. read_committed
+// (isolation level 1) reads up to the last stable offset and names the aborted
+// transactions among what it returns, for the client to skip.
 import type { PartitionLog } from '../partition-log.js';
+import { readBatchHeader } from '../record-batch.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { errorCodeOf, ITEMS_PER_TURN, yieldTurn, type Handler, type ItemOf, type RequestBody, type RequestContext, type ResponseBody } from './context.js';
 
@@ -34,6 +37,7 @@ async function readAll(body: RequestBody<'Fetch'>, { broker }: RequestContext, m
   let failed = false;
   let seen = 0;
   const responses: FetchTopic[] = [];
+  const readCommitted = body.isolationLevel === 1;
   for (const requested of body.topics) {
     const partitions: FetchPartition[] = [];
     for (const p of requested.partitions) {
@@ -46,14 +50,15 @@ async function readAll(body: RequestBody<'Fetch'>, { broker }: RequestContext, m
         partitions.push({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY });
         continue;
       }
-      const positions = { highWatermark: log.logEndOffset, lastStableOffset: log.logEndOffset, logStartOffset: log.logStartOffset };
+      const stable = log.lastStableOffset;
+      const positions = { highWatermark: log.logEndOffset, lastStableOffset: stable, logStartOffset: log.logStartOffset };
       const minOneBatch = bytes === 0;
       const limit = Math.min(p.partitionMaxBytes, budget);
       let records: Buffer = EMPTY;
       try {
         if (minOneBatch || limit > 0) {
           // read() always returns at least one batch; past the first partition with data it must fit.
-          records = log.read(p.fetchOffset, Math.max(0, limit));
+          records = log.read(p.fetchOffset, Math.max(0, limit), readCommitted ? stable : log.logEndOffset);
           if (!minOneBatch && records.length > limit) records = EMPTY;
         }
       } catch (error) {
@@ -63,11 +68,20 @@ async function readAll(body: RequestBody<'Fetch'>, { broker }: RequestContext, m
       }
       bytes += records.length;
       budget = Math.max(0, budget - records.length);
-      partitions.push({ ...base, ...positions, errorCode: ErrorCode.NONE, records });
+      const abortedTransactions = readCommitted && records.length > 0 ? log.abortedTransactions(p.fetchOffset, endOfRecords(records)) : [];
+      partitions.push({ ...base, ...positions, errorCode: ErrorCode.NONE, records, abortedTransactions });
     }
     responses.push({ topic: requested.topic, partitions });
   }
   return { responses, bytes, failed };
+}
+
+/** The offset after the last of the whole batches in `records`. */
+function endOfRecords(records: Buffer): bigint {
+  let last = 0;
+  for (let at = 0; at < records.length; at += readBatchHeader(records, at).size) last = at;
+  const header = readBatchHeader(records, last);
+  return header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
 }
 
 export const handleFetch: Handler<'Fetch'> = async (body, ctx) => {
@@ -97,6 +111,7 @@ type ListOffsetsTopic = ItemOf<ResponseBody<'ListOffsets'>['topics']>;
 type ListOffsetsPartition = ItemOf<ListOffsetsTopic['partitions']>;
 
 export const handleListOffsets: Handler<'ListOffsets'> = async (body, { broker }) => {
+  const readCommitted = body.isolationLevel === 1;
   const topics = body.topics;
   // As Kafka: a partition named twice is answered INVALID_REQUEST, not looked up twice.
   const counts = new Map<string, number>();
@@ -117,16 +132,17 @@ export const handleListOffsets: Handler<'ListOffsets'> = async (body, { broker }
         partitions.push({ ...answer, errorCode: ErrorCode.INVALID_REQUEST });
         continue;
       }
-      partitions.push(listOffset(broker.topics.partition(requested.name, p.partitionIndex), p.timestamp, answer));
+      partitions.push(listOffset(broker.topics.partition(requested.name, p.partitionIndex), p.timestamp, answer, readCommitted));
     }
     answers.push({ name: requested.name, partitions });
   }
   return { throttleTimeMs: 0, topics: answers };
 };
 
-function listOffset(log: PartitionLog | undefined, timestamp: bigint, answer: ListOffsetsPartition): ListOffsetsPartition {
+function listOffset(log: PartitionLog | undefined, timestamp: bigint, answer: ListOffsetsPartition, readCommitted: boolean): ListOffsetsPartition {
   if (!log) return { ...answer, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-  if (timestamp === LATEST) return { ...answer, offset: log.logEndOffset };
+  // read_committed: the latest offset a consumer may read to is the last stable offset.
+  if (timestamp === LATEST) return { ...answer, offset: readCommitted ? log.lastStableOffset : log.logEndOffset };
   if (timestamp === EARLIEST) return { ...answer, offset: log.logStartOffset };
   if (timestamp === EARLIEST_LOCAL) return { ...answer, offset: log.logStartOffset };
   if (timestamp === LATEST_TIERED) return answer;

@@ -68,7 +68,12 @@ export const handleOffsetCommit: Handler<'OffsetCommit'> = (body, { broker }) =>
 export const handleOffsetFetch: Handler<'OffsetFetch'> = (body, { broker }) => {
   const requested = body.topics === null ? null : body.topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes }));
   const results = broker.groups.fetchOffsets(body.groupId, requested);
-  const topics = byTopic(results, (r) => ({ partitionIndex: r.partition, committedOffset: r.offset, committedLeaderEpoch: -1, metadata: r.metadata ?? '', errorCode: r.errorCode }));
+  // requireStable (v7+): a partition an open transaction holds an offset for is UNSTABLE_OFFSET_COMMIT (the client retries).
+  const unstable = (topic: string, partition: number) => body.requireStable && broker.transactions.hasPendingOffset(body.groupId, topic, partition);
+  const topics = byTopic(results, (r) =>
+    unstable(r.topic, r.partition)
+      ? { partitionIndex: r.partition, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+      : { partitionIndex: r.partition, committedOffset: r.offset, committedLeaderEpoch: -1, metadata: r.metadata ?? '', errorCode: r.errorCode });
   return { throttleTimeMs: 0, topics, errorCode: ErrorCode.NONE };
 };
 

@@ -93,19 +93,7 @@ export const handleMetadata: Handler<'Metadata'> = async (body, { broker, versio
 
 export const handleFindCoordinator: Handler<'FindCoordinator'> = (body, { broker }) => {
   const { settings } = broker;
-  if (body.keyType === 1) {
-    // Transactions would need a transaction coordinator. A non-retriable error with a
-    // message fails the producer at once (COORDINATOR_NOT_AVAILABLE would be retried for a minute).
-    broker.log.warn(`client asked for a transaction coordinator ("${body.key}"): the embedded broker does not support transactions`);
-    return {
-      throttleTimeMs: 0,
-      errorCode: ErrorCode.INVALID_REQUEST,
-      errorMessage: 'the embedded broker does not support transactions',
-      nodeId: -1,
-      host: '',
-      port: -1,
-    };
-  }
+  // Key type 0 (a group) and 1 (a transactional id): this one node coordinates both.
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,

@@ -30,6 +30,11 @@ export const CLIENT_VERSIONS: { readonly [Name in ApiName]: readonly [min: numbe
   IncrementalAlterConfigs: [0, 1],
   CreatePartitions: [0, 3],
   DeleteGroups: [0, 2],
+  // Transactions: the codec has them for the embedded broker; the client does not send them yet.
+  AddPartitionsToTxn: [0, 3],
+  AddOffsetsToTxn: [0, 3],
+  EndTxn: [0, 3],
+  TxnOffsetCommit: [0, 3],
   // v1 (Kafka 4.0+): the member makes up its own id.
   ConsumerGroupHeartbeat: [1, 1],
   ConsumerGroupDescribe: [0, 0],

@@ -1,0 +1,54 @@
+// Transactions: AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit and EndTxn, handed
+// to the transaction coordinator (InitProducerId is in admin.ts with the idempotent case).
+import { ErrorCode } from '../../protocol/error-codes.js';
+import type { Handler } from './context.js';
+
+/**
+ * PRODUCER_FENCED exists from v2 of AddPartitionsToTxn, AddOffsetsToTxn and EndTxn (v4 of
+ * InitProducerId); older versions get INVALID_PRODUCER_EPOCH, as Kafka answers them.
+ */
+export function fencedFor(errorCode: number, version: number, since: number): number {
+  return errorCode === ErrorCode.PRODUCER_FENCED && version < since ? ErrorCode.INVALID_PRODUCER_EPOCH : errorCode;
+}
+
+export const handleAddPartitionsToTxn: Handler<'AddPartitionsToTxn'> = (body, { broker, version }) => {
+  const partitions = body.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
+  const codes = broker.transactions.addPartitions(body.transactionalId, body.producerId, body.producerEpoch, partitions);
+  return {
+    throttleTimeMs: 0,
+    resultsByTopicV3AndBelow: body.topics.map((t) => ({
+      name: t.name,
+      resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: fencedFor(codes.get(`${t.name}\0${partitionIndex}`) ?? ErrorCode.NONE, version, 2) })),
+    })),
+  };
+};
+
+export const handleAddOffsetsToTxn: Handler<'AddOffsetsToTxn'> = (body, { broker, version }) => ({
+  throttleTimeMs: 0,
+  errorCode: fencedFor(broker.transactions.addOffsets(body.transactionalId, body.producerId, body.producerEpoch, body.groupId), version, 2),
+});
+
+export const handleTxnOffsetCommit: Handler<'TxnOffsetCommit'> = (body, { broker }) => {
+  const offsets = body.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.committedMetadata })));
+  const errorCode = broker.transactions.commitOffsets(
+    {
+      transactionalId: body.transactionalId,
+      groupId: body.groupId,
+      producerId: body.producerId,
+      producerEpoch: body.producerEpoch,
+      generationId: body.generationId,
+      memberId: body.memberId,
+      groupInstanceId: body.groupInstanceId,
+    },
+    offsets,
+  );
+  return {
+    throttleTimeMs: 0,
+    topics: body.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  };
+};
+
+export const handleEndTxn: Handler<'EndTxn'> = (body, { broker, version }) => ({
+  throttleTimeMs: 0,
+  errorCode: fencedFor(broker.transactions.endTxn(body.transactionalId, body.producerId, body.producerEpoch, body.committed), version, 2),
+});
