@@ -1,6 +1,7 @@
 // `firehose kafka start --data-dir` as a real process, restarted: the topic, its records
 // (same partition, offset and value) and a group's committed offsets survive, the group
-// resumes where it stopped, topic configs altered with kafka-configs are kept, and a second
+// resumes where it stopped, topic configs altered with kafka-configs are kept, a transaction
+// left open survives to be fenced and aborted by its producer's next instance, and a second
 // broker on a dir in use is refused at once.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { runCli, spawnCli, startCli } from '../support/cli.js';
 import { ensureConsoleTools, runKafkaTool } from '../support/java-console.js';
 import { expectOk, jsonLines, lines, sorted, spamValues, type RecordJson } from '../support/cli-kafka.js';
 import { uniqueName } from '../support/kafka-env.js';
+import { ensurePythonVenv, runPython, stopPythonScripts } from '../support/python.js';
 import { waitFor } from '../support/wait.js';
 
 const START_TIMEOUT_MS = 20_000;
@@ -86,13 +88,15 @@ async function describeGroup(bootstrap: string, group: string): Promise<GroupDes
 
 beforeAll(async () => {
   await buildCli();
-}, 120_000);
+  await ensurePythonVenv();
+}, 300_000);
 
 beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'firehose-restart-'));
 });
 
 afterEach(async () => {
+  await stopPythonScripts();
   for (const child of processes.splice(0)) {
     if (!exited(child)) child.kill('SIGKILL');
     await exitOf(child, 'a broker left running to die after SIGKILL');
@@ -166,6 +170,34 @@ describe('firehose kafka start --data-dir, restarted', () => {
     const ours = expectOk(await firehoseAt(second.bootstrap, ['topics', 'describe', topic, '--output', 'json']));
     expect(JSON.parse(ours.stdout).configs).toEqual({ 'retention.ms': '7200000', 'retention.bytes': '1048576' });
     expect((await second.stop()).exitCode, second.output.stderr).toBe(EXIT_INTERRUPTED);
+  });
+
+  it('keeps a transaction left open across the restart: the next producer with its transactional.id aborts it, read_committed never sees it', { timeout: 120_000 }, async () => {
+    const topic = uniqueName('restart-tx');
+    const openId = uniqueName('restart-tx-open');
+    /** test/fixtures/python/transactions.py (confluent-kafka) against `bootstrap`. */
+    const tx = async (bootstrap: string, args: string[]) => {
+      const result = await runPython('transactions.py', [...args, '--timeout', '40'], bootstrap, { timeoutMs: 60_000 });
+      expect(result.exitCode, `transactions.py ${args.join(' ')} stderr: ${result.stderr}`).toBe(0);
+      return result;
+    };
+    const read = async (bootstrap: string, isolation: string) =>
+      lines((await tx(bootstrap, ['read', topic, '--isolation', isolation])).stdout).map((line) => (JSON.parse(line) as { value: string }).value);
+
+    const first = await startBroker(dataDir);
+    expectOk(await firehoseAt(first.bootstrap, ['create-topic', topic, '--partitions', '1', '--via', 'admin']));
+    await tx(first.bootstrap, ['produce', topic, '--txn-id', uniqueName('restart-tx-done'), '--commit', 'before', '--abort', 'dropped']);
+    expect((await tx(first.bootstrap, ['open', topic, '--txn-id', openId, '--values', 'open1,open2'])).stderr).toContain('left open');
+    expect((await first.stop()).exitCode, first.output.stderr).toBe(EXIT_INTERRUPTED);
+
+    const second = await startBroker(dataDir);
+    // The open transaction's records came back with the log, still uncommitted.
+    expect(await read(second.bootstrap, 'read_uncommitted')).toEqual(['before', 'dropped', 'open1', 'open2']);
+    // Its producer id and epoch came back too: the next instance fences the old one and aborts what it left.
+    await tx(second.bootstrap, ['produce', topic, '--txn-id', openId, '--commit', 'after', '--abort', 'late']);
+    expect(second.output.stderr).toContain(`transactional id ${openId}: a new producer instance fences epoch 0; aborting the transaction it left open`);
+    expect(await read(second.bootstrap, 'read_committed')).toEqual(['before', 'after']);
+    expect(await read(second.bootstrap, 'read_uncommitted')).toEqual(['before', 'dropped', 'open1', 'open2', 'after', 'late']);
   });
 
   it('refuses a second broker on a data dir in use at once, with one error line naming the dir', { timeout: 60_000 }, async () => {
