@@ -397,3 +397,54 @@ function decodeRecords(buf: Buffer, count: number, baseOffset: number, baseTimes
     out.push({ offset, timestamp: appendTime >= 0 ? appendTime : baseTimestamp + timestampDelta, key, value, headers });
   }
 }
+
+/** An aborted transaction as a read_committed Fetch answer names it. */
+export interface AbortedTransactionRef {
+  producerId: bigint;
+  firstOffset: bigint;
+}
+
+/**
+ * The records bytes of a read_committed Fetch answer without the batches of aborted
+ * transactions, as Kafka's consumers skip them: a producer's transactional batches are
+ * skipped from an aborted transaction's first offset until that producer's ABORT marker.
+ * Control batches stay (decodeRecordBatches skips them). Returns `bytes` itself when there is
+ * nothing to skip.
+ */
+export function withoutAbortedBatches(bytes: Buffer, aborted: readonly AbortedTransactionRef[] | null): Buffer {
+  if (!aborted || aborted.length === 0) return bytes;
+  const pending = [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+  const active = new Set<bigint>();
+  const kept: Buffer[] = [];
+  let skipped = false;
+  const o = BATCH_OFFSETS;
+  for (let at = 0; at + RECORD_BATCH_HEADER_SIZE <= bytes.length; ) {
+    const size = LOG_OVERHEAD + bytes.readInt32BE(at + o.batchLength);
+    if (at + size > bytes.length) break;
+    const baseOffset = bytes.readBigInt64BE(at + o.baseOffset);
+    const lastOffset = baseOffset + BigInt(bytes.readInt32BE(at + o.lastOffsetDelta));
+    while (pending.length > 0 && pending[0]!.firstOffset <= lastOffset) active.add(pending.shift()!.producerId);
+    const attributes = bytes.readInt16BE(at + o.attributes);
+    const producerId = bytes.readBigInt64BE(at + o.producerId);
+    const transactional = (attributes & 0x10) !== 0;
+    const control = (attributes & 0x20) !== 0;
+    if (control) {
+      // An ABORT marker (control key type 0) ends its producer's aborted transaction.
+      if (active.has(producerId) && isAbortMarker(bytes, at + RECORD_BATCH_HEADER_SIZE, at + size)) active.delete(producerId);
+      kept.push(bytes.subarray(at, at + size));
+    } else if (transactional && active.has(producerId)) {
+      skipped = true;
+    } else {
+      kept.push(bytes.subarray(at, at + size));
+    }
+    at += size;
+  }
+  return skipped ? Buffer.concat(kept) : bytes;
+}
+
+/** True when the control record at `at` has an ABORT key (version int16, type int16 = 0). */
+function isAbortMarker(bytes: Buffer, at: number, end: number): boolean {
+  // length, attributes, timestamp delta, offset delta, key length: a marker's all fit one byte each.
+  const keyAt = at + 5;
+  return keyAt + 4 <= end && bytes[at + 4] === 4 << 1 && bytes.readInt16BE(keyAt + 2) === 0;
+}

@@ -3,7 +3,8 @@
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '../../src/protocol/crc32c.js';
-import { BATCH_OFFSETS, decodeRecordBatches, encodeRecordBatch, RecordBatchBuilder, UnsupportedCodecError } from '../../src/protocol/records.js';
+import { controlBatch } from '../../src/embedded-kafka/record-batch.js';
+import { BATCH_OFFSETS, decodeRecordBatches, encodeRecordBatch, RecordBatchBuilder, UnsupportedCodecError, withoutAbortedBatches } from '../../src/protocol/records.js';
 import { decodeBatchValues, encodeBatch } from '../support/record-batch.js';
 
 const text = (b: Buffer | null) => (b === null ? null : b.toString('utf8'));
@@ -123,5 +124,34 @@ describe('decodeRecordBatches', () => {
     const bad = Buffer.from(one);
     bad[bad.length - 1] ^= 0xff;
     expect(() => decodeRecordBatches(bad)).toThrow(/CRC/);
+  });
+});
+
+describe('withoutAbortedBatches (read_committed)', () => {
+  const TRANSACTIONAL = 0x10;
+  const batch = (values: string[], baseOffset: number, producerId: bigint, transactional: boolean) =>
+    asStored(encodeRecordBatch(values.map((value) => ({ key: null, value })), { producerId, producerEpoch: 0, baseSequence: 0 }), baseOffset, transactional ? TRANSACTIONAL : 0);
+  const marker = (offset: number, producerId: bigint, commit: boolean) => {
+    const bytes = controlBatch(producerId, 0, commit, 0, Date.now());
+    bytes.writeBigInt64BE(BigInt(offset), BATCH_OFFSETS.baseOffset);
+    return bytes;
+  };
+  const values = (bytes: Buffer) => decodeRecordBatches(bytes).map((r) => text(r.value));
+
+  it("skips a producer's batches from an aborted transaction's first offset to its ABORT marker, and nothing else", () => {
+    const bytes = Buffer.concat([
+      batch(['plain-0'], 0, -1n, false),
+      batch(['aborted-1', 'aborted-2'], 1, 7n, true),
+      batch(['other-3'], 3, 8n, true),
+      marker(4, 7n, false),
+      marker(5, 8n, true),
+      batch(['again-6'], 6, 7n, true),
+      marker(7, 7n, true),
+    ]);
+    expect(values(bytes)).toEqual(['plain-0', 'aborted-1', 'aborted-2', 'other-3', 'again-6']);
+    expect(values(withoutAbortedBatches(bytes, [{ producerId: 7n, firstOffset: 1n }]))).toEqual(['plain-0', 'other-3', 'again-6']);
+    // Nothing aborted: the bytes themselves.
+    expect(withoutAbortedBatches(bytes, [])).toBe(bytes);
+    expect(withoutAbortedBatches(bytes, null)).toBe(bytes);
   });
 });

@@ -1,7 +1,7 @@
 // Reading partitions: ListOffsets (earliest, latest, by time) and a Fetch loop per
 // leader that keeps one answer ahead of the caller, yielding each partition's decoded
 // records as they come.
-import { BATCH_OFFSETS, decodeRecordBatches, RECORD_BATCH_HEADER_SIZE, UnsupportedCodecError, type ConsumedRecord } from '../../protocol/records.js';
+import { BATCH_OFFSETS, decodeRecordBatches, RECORD_BATCH_HEADER_SIZE, UnsupportedCodecError, withoutAbortedBatches, type ConsumedRecord } from '../../protocol/records.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { sleep, type Cluster } from './cluster.js';
 import { KafkaConnectionError, responseError, type KafkaResponseError } from './errors.js';
@@ -15,7 +15,7 @@ export interface FetcherOptions {
   /** Whole answer bound. */
   maxBytes?: number;
   partitionMaxBytes?: number;
-  /** 0 read uncommitted, 1 read committed. */
+  /** 0 read uncommitted, 1 read committed (records of aborted transactions are skipped). */
   isolationLevel?: 0 | 1;
 }
 
@@ -160,7 +160,7 @@ export class Fetcher {
             let records: FetchedRecords['records'];
             let next: number;
             try {
-              records = decodeRecordBatches(bytes, from);
+              records = decodeRecordBatches(this.isolationLevel === 1 ? withoutAbortedBatches(bytes, p.abortedTransactions) : bytes, from);
               next = nextOffset(bytes);
             } catch (error) {
               if (error instanceof UnsupportedCodecError) throw error;
