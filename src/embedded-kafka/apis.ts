@@ -60,6 +60,8 @@ export const SERVED_APIS: readonly ServedApi[] = [
   serve('AddOffsetsToTxn', 0, 3, txn.handleAddOffsetsToTxn),
   serve('EndTxn', 0, 3, txn.handleEndTxn),
   serve('TxnOffsetCommit', 0, 3, txn.handleTxnOffsetCommit),
+  serve('DescribeTransactions', 0, 0, txn.handleDescribeTransactions),
+  serve('ListTransactions', 0, 1, txn.handleListTransactions),
 ];
 
 /** The ApiVersions answer: the rows above, as served. */

@@ -84,6 +84,21 @@ export interface ProducerIdAndEpoch {
   producerEpoch: number;
 }
 
+export interface TransactionDescription {
+  errorCode: number;
+  transactionalId: string;
+  state: TransactionState | 'Dead';
+  timeoutMs: number;
+  /** -1 when no transaction is open. */
+  startedAt: number;
+  producerId: bigint;
+  producerEpoch: number;
+  partitions: { topic: string; partition: number }[];
+}
+
+/** The state names Kafka reports (TransactionState.name), for ListTransactions' unknownStateFilters. */
+export const TRANSACTION_STATES: readonly string[] = ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'Dead', 'PrepareEpochFence'];
+
 export interface TxnOffset {
   topic: string;
   partition: number;
@@ -220,6 +235,37 @@ export class TransactionCoordinator {
     const wanted = `${groupId}\0${key(topic, partition)}`;
     for (const txn of this.txns.values()) if (txn.offsets.has(wanted)) return true;
     return false;
+  }
+
+  /** DescribeTransactions: each id's state, producer, timeout, start and partitions (TRANSACTIONAL_ID_NOT_FOUND for an unknown one). */
+  describe(transactionalIds: string[]): TransactionDescription[] {
+    return transactionalIds.map((transactionalId) => {
+      const txn = this.txns.get(transactionalId);
+      if (txn === undefined) {
+        return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId, state: 'Dead', timeoutMs: 0, startedAt: -1, producerId: -1n, producerEpoch: -1, partitions: [] };
+      }
+      const open = txn.state === 'Ongoing' || isPreparing(txn.state);
+      return {
+        errorCode: this.closed ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NONE,
+        transactionalId,
+        state: txn.state,
+        timeoutMs: txn.timeoutMs,
+        startedAt: open ? txn.startedAt : -1,
+        producerId: txn.producerId,
+        producerEpoch: txn.producerEpoch,
+        partitions: [...txn.partitions.values()],
+      };
+    });
+  }
+
+  /** ListTransactions: ids filtered by state names, producer ids and how long they have been open (ms; negative: any). */
+  list(states: string[], producerIds: bigint[], durationMs: bigint): { transactionalId: string; producerId: bigint; state: TransactionState }[] {
+    const now = this.now();
+    return [...this.txns.values()]
+      .filter((t) => states.length === 0 || states.includes(t.state))
+      .filter((t) => producerIds.length === 0 || producerIds.includes(t.producerId))
+      .filter((t) => durationMs < 0n || (t.state === 'Ongoing' && BigInt(now - t.startedAt) > durationMs))
+      .map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, state: t.state }));
   }
 
   /** Aborts transactions open past their timeout and retries markers that could not be written. */

@@ -5,7 +5,7 @@
 // producer with the same transactional.id fences the first; and two exactly-once
 // consume-transform-produce loops (confluent-kafka's send_offsets_to_transaction, with a
 // copier that dies mid-transaction, and Java's TransactionalMessageCopier with random aborts)
-// copy every record exactly once.
+// copy every record exactly once; kafka-transactions lists and describes an open transaction.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newTopic, produce } from '../support/cli-kafka.js';
 import { ensureConsoleTools, runKafkaTool, type ConsoleTools } from '../support/java-console.js';
@@ -98,6 +98,21 @@ describe(`transactions (${kafka.flavour} broker)`, () => {
     expect(valuesOf(await pyRead(output, 'read_committed'))).toEqual(values.map((v) => v.toUpperCase()));
     // The aborted copies are in the log all the same.
     expect((await pyRead(output, 'read_uncommitted')).length).toBeGreaterThan(values.length);
+  });
+
+  it('kafka-transactions lists and describes a transaction left open, with its partition', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const topic = await newTopic('tx-describe', 1);
+    const txnId = uniqueName('tx');
+    expect((await py(['open', topic, '--txn-id', txnId, '--values', 'o1'])).stderr).toContain('left open');
+    const command = (args: string[]) => runKafkaTool(tools, 'org.apache.kafka.tools.TransactionsCommand', ['--bootstrap-server', kafka.bootstrap, ...args]);
+    const listed = await command(['list']);
+    expect(listed.exitCode, `kafka-transactions list stderr: ${listed.stderr}`).toBe(0);
+    expect(listed.stdout.split('\n').find((line) => line.startsWith(txnId))).toMatch(new RegExp(`^${txnId}\\s+\\d+\\s+\\d+\\s+Ongoing\\s*$`));
+    const described = await command(['describe', '--transactional-id', txnId]);
+    expect(described.exitCode, `kafka-transactions describe stderr: ${described.stderr}`).toBe(0);
+    const row = described.stdout.split('\n').find((line) => line.includes(txnId));
+    expect(row).toMatch(/\bOngoing\b/);
+    expect(row).toContain(`${topic}-0`);
   });
 
   it("Java's TransactionalMessageCopier (random aborts, offsets with the group's metadata) copies exactly once", { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -1,6 +1,7 @@
 // Transactions: AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit and EndTxn, handed
 // to the transaction coordinator (InitProducerId is in admin.ts with the idempotent case).
 import { ErrorCode } from '../../protocol/error-codes.js';
+import { TRANSACTION_STATES } from '../transaction-coordinator.js';
 import type { Handler } from './context.js';
 
 /**
@@ -51,4 +52,31 @@ export const handleTxnOffsetCommit: Handler<'TxnOffsetCommit'> = (body, { broker
 export const handleEndTxn: Handler<'EndTxn'> = (body, { broker, version }) => ({
   throttleTimeMs: 0,
   errorCode: fencedFor(broker.transactions.endTxn(body.transactionalId, body.producerId, body.producerEpoch, body.committed), version, 2),
+});
+
+export const handleDescribeTransactions: Handler<'DescribeTransactions'> = (body, { broker }) => ({
+  throttleTimeMs: 0,
+  transactionStates: broker.transactions.describe(body.transactionalIds).map((d) => {
+    const topics = new Map<string, number[]>();
+    for (const p of d.partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
+    return {
+      errorCode: d.errorCode,
+      transactionalId: d.transactionalId,
+      transactionState: d.state,
+      transactionTimeoutMs: d.timeoutMs,
+      transactionStartTimeMs: BigInt(d.startedAt),
+      producerId: d.producerId,
+      producerEpoch: d.producerEpoch,
+      topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+    };
+  }),
+});
+
+export const handleListTransactions: Handler<'ListTransactions'> = (body, { broker }) => ({
+  throttleTimeMs: 0,
+  errorCode: ErrorCode.NONE,
+  unknownStateFilters: body.stateFilters.filter((s) => !TRANSACTION_STATES.includes(s)),
+  transactionStates: broker.transactions
+    .list(body.stateFilters, body.producerIdFilters, body.durationFilter)
+    .map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: t.state })),
 });

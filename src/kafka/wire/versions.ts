@@ -35,6 +35,8 @@ export const CLIENT_VERSIONS: { readonly [Name in ApiName]: readonly [min: numbe
   AddOffsetsToTxn: [0, 3],
   EndTxn: [0, 3],
   TxnOffsetCommit: [0, 3],
+  DescribeTransactions: [0, 0],
+  ListTransactions: [0, 1],
   // v1 (Kafka 4.0+): the member makes up its own id.
   ConsumerGroupHeartbeat: [1, 1],
   ConsumerGroupDescribe: [0, 0],

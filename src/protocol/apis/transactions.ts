@@ -61,3 +61,33 @@ export const TxnOffsetCommitResponse = message(3, [
   f('throttleTimeMs', 'int32', '0+'),
   arr('topics', [f('name', 'string', '0+'), arr('partitions', [f('partitionIndex', 'int32', '0+'), f('errorCode', 'int16', '0+')], '0+')], '0+'),
 ]);
+
+// What kafka-transactions.sh asks (KIP-664): each transactional id's state, and a listing.
+export const DescribeTransactionsRequest = message(0, [arr('transactionalIds', 'string', '0+')]);
+
+export const DescribeTransactionsResponse = message(0, [
+  f('throttleTimeMs', 'int32', '0+'),
+  arr('transactionStates', [
+    f('errorCode', 'int16', '0+'),
+    f('transactionalId', 'string', '0+'),
+    f('transactionState', 'string', '0+'),
+    f('transactionTimeoutMs', 'int32', '0+'),
+    f('transactionStartTimeMs', 'int64', '0+'),
+    f('producerId', 'int64', '0+'),
+    f('producerEpoch', 'int16', '0+'),
+    arr('topics', [f('topic', 'string', '0+'), arr('partitions', 'int32', '0+')], '0+'),
+  ], '0+'),
+]);
+
+export const ListTransactionsRequest = message(0, [
+  arr('stateFilters', 'string', '0+'),
+  arr('producerIdFilters', 'int64', '0+'),
+  f('durationFilter', 'int64', '1+', { default: -1n }),
+]);
+
+export const ListTransactionsResponse = message(0, [
+  f('throttleTimeMs', 'int32', '0+'),
+  f('errorCode', 'int16', '0+'),
+  arr('unknownStateFilters', 'string', '0+'),
+  arr('transactionStates', [f('transactionalId', 'string', '0+'), f('producerId', 'int64', '0+'), f('transactionState', 'string', '0+')], '0+'),
+]);
