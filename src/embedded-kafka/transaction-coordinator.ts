@@ -29,6 +29,8 @@ export interface TransactionRecord {
   offsets: { group: string; topic: string; partition: number; offset: string; metadata: string | null; commitTimestamp: number }[];
   /** When the open transaction began (ms since epoch); 0 when none is open. */
   startedAt: number;
+  /** When the id's state last changed (ms since epoch): ids idle for transactional.id.expiration.ms are forgotten. */
+  updatedAt?: number;
 }
 
 /** Where transaction state lives: in memory by default, transactions.json with --data-dir. */
@@ -56,6 +58,7 @@ interface Txn {
   /** Offsets sent with TxnOffsetCommit, by group, topic and partition: stored only when the transaction commits. */
   offsets: Map<string, CommittedOffset>;
   startedAt: number;
+  updatedAt: number;
 }
 
 export interface TransactionCoordinatorOptions {
@@ -70,11 +73,14 @@ export interface TransactionCoordinatorOptions {
   log: Logger;
   /** How often timed-out transactions are aborted and unfinished markers retried. Default 1000 ms. */
   checkIntervalMs?: number;
+  /** How long a transactional id with no open transaction is kept after its last change (Kafka's transactional.id.expiration.ms). Default 7 days. */
+  idExpirationMs?: number;
   now?: () => number;
 }
 
 /** Kafka's transaction.max.timeout.ms default: a producer asking for more gets INVALID_TRANSACTION_TIMEOUT. */
 export const MAX_TRANSACTION_TIMEOUT_MS = 900_000;
+const DEFAULT_ID_EXPIRATION_MS = 7 * 24 * 60 * 60 * 1000;
 /** Past this epoch the coordinator hands out a new producer id, as Kafka does near Short.MaxValue. */
 const MAX_EPOCH = 32_766;
 
@@ -114,7 +120,7 @@ export class TransactionCoordinator {
 
   constructor(private readonly options: TransactionCoordinatorOptions) {
     this.now = options.now ?? Date.now;
-    for (const record of options.store.load()) this.txns.set(record.transactionalId, fromRecord(record));
+    for (const record of options.store.load()) this.txns.set(record.transactionalId, fromRecord(record, this.now()));
     this.recover();
     this.timer = setInterval(() => this.expire(), options.checkIntervalMs ?? 1000);
     this.timer.unref();
@@ -132,7 +138,7 @@ export class TransactionCoordinator {
     if (timeoutMs <= 0 || timeoutMs > MAX_TRANSACTION_TIMEOUT_MS) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     const txn = this.txns.get(transactionalId);
     if (txn === undefined) {
-      const fresh: Txn = { transactionalId, producerId: this.options.allocateProducerId(), producerEpoch: 0, timeoutMs, state: 'Empty', partitions: new Map(), groups: new Set(), offsets: new Map(), startedAt: 0 };
+      const fresh: Txn = { transactionalId, producerId: this.options.allocateProducerId(), producerEpoch: 0, timeoutMs, state: 'Empty', partitions: new Map(), groups: new Set(), offsets: new Map(), startedAt: 0, updatedAt: this.now() };
       if (!this.save(fresh)) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
       return { errorCode: ErrorCode.NONE, producerId: fresh.producerId, producerEpoch: 0 };
     }
@@ -268,10 +274,25 @@ export class TransactionCoordinator {
       .map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, state: t.state }));
   }
 
-  /** Aborts transactions open past their timeout and retries markers that could not be written. */
+  /**
+   * Aborts transactions open past their timeout, retries markers that could not be written,
+   * and forgets transactional ids idle (no open transaction) past their expiration, as Kafka
+   * does, so transactions.json does not grow with every id ever used.
+   */
   expire(): void {
     if (this.closed) return;
     const now = this.now();
+    const idle = [...this.txns.values()].filter((t) => (t.state === 'Empty' || t.state === 'CompleteCommit' || t.state === 'CompleteAbort') && now - t.updatedAt > (this.options.idExpirationMs ?? DEFAULT_ID_EXPIRATION_MS));
+    if (idle.length > 0) {
+      const kept = [...this.txns.values()].filter((t) => !idle.includes(t));
+      try {
+        this.options.store.save(kept.map(toRecord));
+        for (const t of idle) this.txns.delete(t.transactionalId);
+        this.options.log.info(`forgot ${idle.length} transactional id${idle.length === 1 ? '' : 's'} idle for longer than their expiration: ${idle.map((t) => t.transactionalId).join(', ')}`);
+      } catch (error) {
+        this.options.log.warn(`cannot forget idle transactional ids: ${describeFsError(error)}; trying again at the next check`);
+      }
+    }
     for (const txn of [...this.txns.values()]) {
       if (isPreparing(txn.state)) {
         this.complete(txn);
@@ -389,7 +410,8 @@ export class TransactionCoordinator {
   }
 
   /** Saves every transactional id with `next` in place of its old state; false (logged) when the store cannot write. */
-  private save(next: Txn): boolean {
+  private save(changed: Txn): boolean {
+    const next = { ...changed, updatedAt: this.now() };
     const all = new Map(this.txns);
     all.set(next.transactionalId, next);
     try {
@@ -431,10 +453,11 @@ function toRecord(txn: Txn): TransactionRecord {
     groups: [...txn.groups],
     offsets: [...txn.offsets.values()].map((o) => ({ group: o.groupId, topic: o.topic, partition: o.partition, offset: o.offset.toString(), metadata: o.metadata, commitTimestamp: o.commitTimestamp })),
     startedAt: txn.startedAt,
+    updatedAt: txn.updatedAt,
   };
 }
 
-function fromRecord(record: TransactionRecord): Txn {
+function fromRecord(record: TransactionRecord, now: number): Txn {
   return {
     transactionalId: record.transactionalId,
     producerId: BigInt(record.producerId),
@@ -450,5 +473,6 @@ function fromRecord(record: TransactionRecord): Txn {
       ]),
     ),
     startedAt: record.startedAt,
+    updatedAt: record.updatedAt ?? now,
   };
 }
