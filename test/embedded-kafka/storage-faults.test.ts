@@ -139,6 +139,41 @@ describe('topic configs and retention on a full disk', () => {
     return [entry.value, entry.configSource];
   }
 
+  it('refuses a transaction change it cannot save (retriable, nothing changed); the retry commits once space is back, and a restart keeps it', { timeout: 60_000 }, async () => {
+    const disk = tmpfs(4 * 1024 * 1024);
+    const dataDir = path.join(disk.dir, 'data');
+    const first = await start(dataDir);
+    expect((await createTopic(first.client, 'tx')).errorCode).toBe(ErrorCode.NONE);
+    const init = await first.client.request(API_KEY.InitProducerId, 4, { transactionalId: 'tx-full', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    const ids = { transactionalId: 'tx-full', producerId: init.producerId as bigint, producerEpoch: init.producerEpoch as number };
+    const added = await first.client.request(API_KEY.AddPartitionsToTxn, 3, { ...ids, topics: [{ name: 'tx', partitions: [0] }] });
+    expect(added.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode).toBe(ErrorCode.NONE);
+    const records = encodeBatch({ records: [{ key: null, value: 'in-txn' }], producerId: ids.producerId, producerEpoch: ids.producerEpoch, baseSequence: 0, compression: 0x10 });
+    const produced = await first.client.request(API_KEY.Produce, 8, { transactionalId: 'tx-full', acks: -1, timeoutMs: 5000, topicData: [{ name: 'tx', partitionData: [{ index: 0, records }] }] });
+    expect(produced.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NONE);
+    const lastStable = async (client: RawClient) => {
+      const answer = await client.request(API_KEY.ListOffsets, 5, { replicaId: -1, isolationLevel: 1, topics: [{ name: 'tx', partitions: [{ partitionIndex: 0, timestamp: -1n }] }] });
+      return answer.topics[0].partitions[0].offset as bigint;
+    };
+
+    disk.fill();
+    const endTxn = () => first.client.request(API_KEY.EndTxn, 3, { ...ids, committed: true });
+    expect((await endTxn()).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    expect(first.warnings.join('\n')).toMatch(/transactional id tx-full: cannot save its state: .*ENOSPC/);
+    expect(await lastStable(first.client)).toBe(0n);
+
+    disk.free();
+    expect((await endTxn()).errorCode).toBe(ErrorCode.NONE);
+    // The record and its COMMIT marker: read_committed reads to the end.
+    expect(await lastStable(first.client)).toBe(2n);
+    await first.stop();
+
+    const second = await start(dataDir);
+    expect(await lastStable(second.client)).toBe(2n);
+    // Offset 1 is the marker (a control batch), which consumers skip.
+    expect((await readValues(second.client, 'tx'))[0]).toBe('in-txn');
+  });
+
   it('refuses an alter it cannot save, changing nothing; a retention check that cannot save its start loses nothing within retention', { timeout: 60_000 }, async () => {
     const disk = tmpfs(4 * 1024 * 1024);
     const dataDir = path.join(disk.dir, 'data');
