@@ -35,8 +35,8 @@ export const SERVED_APIS: readonly ServedApi[] = [
   serve('Fetch', 4, 12, fetch.handleFetch),
   serve('ListOffsets', 1, 10, fetch.handleListOffsets),
   serve('Metadata', 0, 12, meta.handleMetadata),
-  serve('OffsetCommit', 2, 8, groups.handleOffsetCommit),
-  serve('OffsetFetch', 1, 7, groups.handleOffsetFetch),
+  serve('OffsetCommit', 2, 9, groups.handleOffsetCommit),
+  serve('OffsetFetch', 1, 9, groups.handleOffsetFetch),
   serve('FindCoordinator', 0, 3, meta.handleFindCoordinator),
   serve('JoinGroup', 0, 9, groups.handleJoinGroup),
   serve('Heartbeat', 0, 4, groups.handleHeartbeat),
@@ -55,6 +55,8 @@ export const SERVED_APIS: readonly ServedApi[] = [
   serve('AlterConfigs', 0, 2, admin.handleAlterConfigs),
   serve('IncrementalAlterConfigs', 0, 1, admin.handleIncrementalAlterConfigs),
   serve('DescribeLogDirs', 1, 4, admin.handleDescribeLogDirs),
+  serve('ConsumerGroupHeartbeat', 0, 1, groups.handleConsumerGroupHeartbeat),
+  serve('ConsumerGroupDescribe', 0, 0, groups.handleConsumerGroupDescribe),
 ];
 
 /** The ApiVersions answer: the rows above, as served. */

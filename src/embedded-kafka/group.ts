@@ -66,6 +66,11 @@ export class Group {
     private readonly ctx: GroupContext,
   ) {}
 
+  /** Members, counting the ids handed out with MEMBER_ID_REQUIRED. */
+  get memberCount(): number {
+    return this.members.size + this.pending.size;
+  }
+
   /** Nothing to remember: no members, no MEMBER_ID_REQUIRED ids, no offsets. */
   get isUnused(): boolean {
     return this.state === 'Empty' && this.members.size === 0 && this.pending.size === 0 && this.offsets.size === 0;

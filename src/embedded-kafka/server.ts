@@ -43,6 +43,10 @@ export interface EmbeddedBrokerOptions {
   maxAutoCreatesPerRequest?: number;
   /** How long a new group waits for more members before its first rebalance. */
   groupInitialRebalanceDelayMs?: number;
+  /** KIP-848 groups: the heartbeat interval members are told (Kafka's group.consumer.heartbeat.interval.ms). Default 5 s. */
+  consumerGroupHeartbeatIntervalMs?: number;
+  /** KIP-848 groups: a member not heard from for this long is removed (group.consumer.session.timeout.ms). Default 45 s. */
+  consumerGroupSessionTimeoutMs?: number;
   log?: Logger;
 }
 
@@ -110,7 +114,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024 + 12,
   };
   try {
-    broker = new Broker(settings, log, dataDir, options.groupInitialRebalanceDelayMs);
+    broker = new Broker(settings, log, dataDir, options.groupInitialRebalanceDelayMs, {
+      heartbeatIntervalMs: options.consumerGroupHeartbeatIntervalMs,
+      sessionTimeoutMs: options.consumerGroupSessionTimeoutMs,
+    });
   } catch (error) {
     await Promise.all([server, extra].map((s) => (s?.listening ? new Promise<void>((r) => s.close(() => r())) : undefined)));
     dataDir?.close();

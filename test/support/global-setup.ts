@@ -44,7 +44,8 @@ async function startEmbedded(project: TestProject, started: number): Promise<() 
   appendFileSync(logFile, '', { flag: 'w' });
   const write = (level: string) => (line: string) => appendFileSync(logFile, `${new Date().toISOString()} ${level} ${line}\n`);
   // Retention checked every second, as the Apache Kafka broker of the suite checks it (kafka.ts).
-  const broker = await startEmbeddedBroker({ port: 0, retentionCheckIntervalMs: 1000, log: { debug: write('DEBUG'), info: write('INFO'), warn: write('WARN') } });
+  // KIP-848 members heartbeat every 500 ms, as the Apache Kafka broker of the suite tells them (kafka.ts).
+  const broker = await startEmbeddedBroker({ port: 0, retentionCheckIntervalMs: 1000, consumerGroupHeartbeatIntervalMs: 500, log: { debug: write('DEBUG'), info: write('INFO'), warn: write('WARN') } });
   if (process.env.FIREHOSE_TEST_VERBOSE) console.log(`Embedded broker ready in ${Date.now() - started} ms at ${broker.bootstrap} (log: ${logFile})`);
   // The embedded broker is plaintext only: the TLS and SASL suites are excluded in
   // vitest.embedded.config.ts, so these listener fields stay empty.
