@@ -7,8 +7,13 @@
 // getting a partition only once no other member holds it. The member epoch is what
 // commits and offset fetches are checked against. The coordinator
 // (group-coordinator.ts) validates requests and keeps the group map.
+import { CONSUMER_PROTOCOL_TYPE, CONSUMER_PROTOCOL_VERSION, ConsumerProtocolAssignment, ConsumerProtocolSubscription } from '../protocol/apis/consumer-protocol.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import { Reader } from '../protocol/reader.js';
+import { decodeMessage, encodeMessage } from '../protocol/schema.js';
+import { Writer } from '../protocol/writer.js';
 import { ASSIGNORS, DEFAULT_ASSIGNOR, isAssignorName, type AssignorMember, type TopicPartitions } from './assignors.js';
+import type { JoinGroupInput, JoinGroupOutput, SyncGroupOutput } from './group-coordinator.js';
 import type { CommittedOffset } from './offset-store.js';
 
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable';
@@ -100,6 +105,8 @@ interface ConsumerMember {
   revoking: TopicPartitions;
   sessionTimer?: NodeJS.Timeout;
   rebalanceTimer?: NodeJS.Timeout;
+  /** Set for a member that speaks the classic protocol (JoinGroup/SyncGroup/Heartbeat) in this group. */
+  classic?: { sessionTimeoutMs: number; protocols: { name: string; metadata: Buffer }[] };
 }
 
 /** The epoch a static member leaves with: it keeps its partitions for a while, to come back. */
@@ -208,7 +215,7 @@ export class ConsumerGroup {
       member = joined.member;
       changed = joined.isNew;
     } else {
-      if (!member || member.memberEpoch === LEAVE_STATIC_EPOCH) {
+      if (!member || member.memberEpoch === LEAVE_STATIC_EPOCH || member.classic) {
         return heartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${input.memberId} is not a member of group ${this.groupId}.`);
       }
       if (input.instanceId !== null && member.instanceId !== input.instanceId) {
@@ -261,6 +268,8 @@ export class ConsumerGroup {
     if (memberEpoch < 0 && this.members.size === 0) return { errorCode: ErrorCode.NONE };
     const member = this.members.get(memberId);
     if (!member) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+    // A classic member commits with its generation, which is its member epoch here.
+    if (member.classic) return { errorCode: memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION };
     if (apiVersion < 9) return { errorCode: ErrorCode.UNSUPPORTED_VERSION };
     if (memberEpoch !== member.memberEpoch) return { errorCode: ErrorCode.STALE_MEMBER_EPOCH };
     return { errorCode: ErrorCode.NONE };
@@ -273,6 +282,121 @@ export class ConsumerGroup {
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (memberEpoch !== member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
     return ErrorCode.NONE;
+  }
+
+  // ---- classic members (Kafka 4.x: JoinGroup/SyncGroup/Heartbeat of a consumer group) ----
+
+  /**
+   * A classic JoinGroup into this group (Kafka's classicGroupJoinToConsumerGroup): the member's
+   * subscription and owned partitions come from its protocol metadata, the coordinator assigns
+   * as for any member, and the answer's generation is the member epoch. No leader: every
+   * classic member is a follower whose SyncGroup gets its assignment from the coordinator.
+   */
+  classicJoin(input: JoinGroupInput, memberId: string): JoinGroupOutput {
+    const fail = (errorCode: number): JoinGroupOutput => ({ errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] });
+    const first = input.protocols[0];
+    const subscription = first && decodeSubscriptionBytes(first.metadata);
+    if (input.protocolType !== CONSUMER_PROTOCOL_TYPE || !subscription) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    let member = this.members.get(memberId);
+    if (member && !member.classic) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    let changed = false;
+    if (!member) {
+      member = {
+        memberId,
+        instanceId: input.groupInstanceId,
+        rackId: null,
+        clientId: input.clientId,
+        clientHost: input.clientHost,
+        memberEpoch: 0,
+        previousMemberEpoch: -1,
+        state: 'stable',
+        rebalanceTimeoutMs: input.rebalanceTimeoutMs,
+        subscribedTopicNames: [],
+        subscribedTopicRegex: null,
+        serverAssignor: null,
+        assigned: new Map(),
+        revoking: new Map(),
+      };
+      this.members.set(memberId, member);
+      this.ctx.log(`group ${this.groupId}: classic member ${memberId} (${input.clientId}) joined`);
+      changed = true;
+    }
+    member.classic = { sessionTimeoutMs: input.sessionTimeoutMs, protocols: input.protocols };
+    member.clientId = input.clientId;
+    member.clientHost = input.clientHost;
+    member.rebalanceTimeoutMs = input.rebalanceTimeoutMs;
+    if (!sameNames(subscription.topics, member.subscribedTopicNames)) {
+      member.subscribedTopicNames = [...subscription.topics];
+      changed = true;
+    }
+    const metadataKey = this.subscriptionMetadataKey();
+    if (metadataKey !== this.metadataKey) {
+      this.metadataKey = metadataKey;
+      changed = true;
+    }
+    if (changed) this.bumpGroupEpoch();
+    if (this.groupEpoch > this.assignmentEpoch) this.computeTarget();
+    const owned: TopicPartitions = new Map();
+    for (const { topic, partitions } of subscription.ownedPartitions) {
+      const t = this.ctx.topic(topic);
+      if (t) for (const p of partitions) addPartition(owned, t.id, p);
+    }
+    this.reconcile(member, owned);
+    this.touch(member);
+    return { errorCode: ErrorCode.NONE, generationId: member.memberEpoch, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: first.name, leader: '', memberId, members: [] };
+  }
+
+  /** A classic member's SyncGroup: its assignment, as the coordinator reconciled it on its join. */
+  classicSync(memberId: string, generationId: number, protocolType: string | null, protocolName: string | null): SyncGroupOutput {
+    const fail = (errorCode: number): SyncGroupOutput => ({ errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
+    const member = this.members.get(memberId);
+    if (!member?.classic) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (generationId !== member.memberEpoch) return fail(ErrorCode.ILLEGAL_GENERATION);
+    const name = member.classic.protocols[0]?.name ?? null;
+    if ((protocolType !== null && protocolType !== CONSUMER_PROTOCOL_TYPE) || (protocolName !== null && protocolName !== name)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    // A newer group epoch: it must join again first (unless it still has to finish revoking).
+    if (this.groupEpoch > member.memberEpoch && member.state !== 'unrevoked-partitions') return fail(ErrorCode.REBALANCE_IN_PROGRESS);
+    this.touch(member);
+    return { errorCode: ErrorCode.NONE, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: name, assignment: this.encodeAssignmentOf(member) };
+  }
+
+  /** A classic member's Heartbeat: REBALANCE_IN_PROGRESS whenever a rejoin would move it on. */
+  classicHeartbeat(memberId: string, generationId: number): number {
+    const member = this.members.get(memberId);
+    if (!member?.classic) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (generationId !== member.memberEpoch) return ErrorCode.ILLEGAL_GENERATION;
+    this.touch(member);
+    const waitingOnOthers = member.state === 'unreleased-partitions' && this.waitingOnUnreleased(member);
+    if (member.memberEpoch < this.groupEpoch || member.state === 'unrevoked-partitions' || (member.state === 'unreleased-partitions' && !waitingOnOthers)) {
+      return ErrorCode.REBALANCE_IN_PROGRESS;
+    }
+    return ErrorCode.NONE;
+  }
+
+  /** A classic member's LeaveGroup. */
+  classicLeave(memberId: string): number {
+    const member = this.members.get(memberId);
+    if (!member?.classic) return ErrorCode.UNKNOWN_MEMBER_ID;
+    this.ctx.log(`group ${this.groupId}: classic member ${memberId} left`);
+    this.removeMember(member);
+    return ErrorCode.NONE;
+  }
+
+  private waitingOnUnreleased(member: ConsumerMember): boolean {
+    for (const [t, ps] of this.target.get(member.memberId) ?? new Map<string, Set<number>>()) {
+      for (const p of ps) if (!member.assigned.get(t)?.has(p) && this.heldByOther(member, t, p)) return true;
+    }
+    return false;
+  }
+
+  private encodeAssignmentOf(member: ConsumerMember): Buffer {
+    const assignedPartitions = toList(member.assigned).flatMap((t) => {
+      const topic = this.ctx.topicName(t.topicId);
+      return topic === undefined ? [] : [{ topic, partitions: t.partitions }];
+    });
+    const w = new Writer().int16(CONSUMER_PROTOCOL_VERSION);
+    encodeMessage(w, ConsumerProtocolAssignment, CONSUMER_PROTOCOL_VERSION, { assignedPartitions, userData: null });
+    return w.toBuffer();
   }
 
   describe(): ConsumerGroupDescription {
@@ -508,11 +632,12 @@ export class ConsumerGroup {
   /** Restarts the member's session timeout. */
   private touch(member: ConsumerMember): void {
     clearTimeout(member.sessionTimer);
+    const timeoutMs = member.classic?.sessionTimeoutMs ?? this.ctx.sessionTimeoutMs;
     member.sessionTimer = setTimeout(() => {
       if (this.members.get(member.memberId) !== member) return;
-      this.ctx.log(`group ${this.groupId}: member ${member.memberId} expired after ${this.ctx.sessionTimeoutMs} ms without heartbeat`);
+      this.ctx.log(`group ${this.groupId}: member ${member.memberId} expired after ${timeoutMs} ms without heartbeat`);
       this.removeMember(member);
-    }, this.ctx.sessionTimeoutMs);
+    }, timeoutMs);
   }
 
   private clearTimers(member: ConsumerMember): void {
@@ -532,6 +657,19 @@ export class ConsumerGroup {
       this.assignmentEpoch = this.groupEpoch;
       this.target = new Map();
     }
+  }
+}
+
+/** A classic member's ConsumerProtocolSubscription (any version), or undefined when it does not read as one. */
+function decodeSubscriptionBytes(bytes: Buffer): { topics: string[]; ownedPartitions: { topic: string; partitions: number[] }[] } | undefined {
+  try {
+    const r = new Reader(bytes);
+    const version = Math.min(r.int16(), CONSUMER_PROTOCOL_VERSION);
+    if (version < 0) return undefined;
+    const s = decodeMessage(r, ConsumerProtocolSubscription, version);
+    return { topics: s.topics, ownedPartitions: s.ownedPartitions };
+  } catch {
+    return undefined;
   }
 }
 

@@ -186,10 +186,14 @@ export class GroupCoordinator {
     }
     const consumerGroup = this.consumerGroups.get(input.groupId);
     if (consumerGroup && consumerGroup.memberCount > 0) {
-      // Kafka 4.x would take the member into the consumer group (classic members in a
-      // KIP-848 group); this broker does not mix them: refused as an unsupported protocol.
-      this.ctx.log(`group ${input.groupId}: classic JoinGroup of ${input.clientId} refused, the group uses the consumer protocol (KIP-848) and classic members cannot join it here`);
-      return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, input.memberId));
+      // As Kafka 4.x: a classic member joins a consumer group that has members; the coordinator assigns.
+      if (input.memberId === '') {
+        const memberId = randomUUID();
+        // JoinGroup v4+: the client comes back with this id (the member exists only then).
+        if (input.requireKnownMemberId) return Promise.resolve(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
+        return Promise.resolve(consumerGroup.classicJoin(input, memberId));
+      }
+      return Promise.resolve(consumerGroup.classicJoin(input, input.memberId));
     }
     // An empty consumer group becomes a classic one (its offsets stay), as in Kafka.
     if (consumerGroup) this.toClassic(consumerGroup);
@@ -208,6 +212,8 @@ export class GroupCoordinator {
   syncGroup(input: SyncGroupInput): Promise<SyncGroupOutput> {
     if (this.closed) return Promise.resolve(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
     if (input.groupId === '') return Promise.resolve(syncError(ErrorCode.INVALID_GROUP_ID));
+    const consumerGroup = this.consumerGroups.get(input.groupId);
+    if (consumerGroup) return Promise.resolve(consumerGroup.classicSync(input.memberId, input.generationId, input.protocolType, input.protocolName));
     const group = this.groups.get(input.groupId);
     if (!group) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     return group.sync(input);
@@ -216,6 +222,8 @@ export class GroupCoordinator {
   heartbeat(input: HeartbeatInput): { errorCode: number } {
     if (this.closed) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     if (input.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID };
+    const consumerGroup = this.consumerGroups.get(input.groupId);
+    if (consumerGroup) return { errorCode: consumerGroup.classicHeartbeat(input.memberId, input.generationId) };
     const group = this.groups.get(input.groupId);
     if (!group) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
     return { errorCode: group.heartbeat(input.memberId, input.generationId) };
@@ -225,12 +233,13 @@ export class GroupCoordinator {
     const topLevel = this.closed ? ErrorCode.COORDINATOR_NOT_AVAILABLE : input.groupId === '' ? ErrorCode.INVALID_GROUP_ID : ErrorCode.NONE;
     if (topLevel !== ErrorCode.NONE) return { errorCode: topLevel, members: [] };
     const group = this.groups.get(input.groupId);
+    const consumerGroup = this.consumerGroups.get(input.groupId);
     return {
       errorCode: ErrorCode.NONE,
       members: input.members.map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,
-        errorCode: group ? group.leave(m.memberId, m.groupInstanceId) : ErrorCode.UNKNOWN_MEMBER_ID,
+        errorCode: group ? group.leave(m.memberId, m.groupInstanceId) : consumerGroup ? consumerGroup.classicLeave(m.memberId) : ErrorCode.UNKNOWN_MEMBER_ID,
       })),
     };
   }

@@ -112,13 +112,20 @@ describe('KIP-848 requests, answered as Apache Kafka 4.x answers them', () => {
     expect((await heartbeat(joinBody(groupId, newMemberId(), { serverAssignor: 'sticky' }))).errorCode).toBe(ErrorCode.UNSUPPORTED_ASSIGNOR);
   });
 
-  it('a classic JoinGroup into a consumer group with a member: Apache Kafka 4.x takes it in, the embedded broker refuses it', async () => {
+  it('a classic JoinGroup into a consumer group with a member is taken in (Kafka 4.x mixes them): first MEMBER_ID_REQUIRED, then the member epoch as its generation', async () => {
     const groupId = uniqueName('kip848-wire');
     expect((await heartbeat(joinBody(groupId, newMemberId()))).errorCode).toBe(ErrorCode.NONE);
     const joined = await client.request(API_KEY.JoinGroup, 9, {
       groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer',
       protocols: [{ name: 'range', metadata: Buffer.from([0, 0, 0, 0, 0, 1, 0, topic.length, ...Buffer.from(topic), 0xff, 0xff, 0xff, 0xff]) }], reason: null,
     });
-    expect(joined.errorCode).toBe(kafka.flavour === 'embedded' ? ErrorCode.INCONSISTENT_GROUP_PROTOCOL : ErrorCode.MEMBER_ID_REQUIRED);
+    expect(joined.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    const again = await client.request(API_KEY.JoinGroup, 9, {
+      groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: joined.memberId, groupInstanceId: null, protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.from([0, 0, 0, 0, 0, 1, 0, topic.length, ...Buffer.from(topic), 0xff, 0xff, 0xff, 0xff]) }], reason: null,
+    });
+    expect(again).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 2, protocolType: 'consumer', protocolName: 'range', leader: '', memberId: joined.memberId, members: [] });
+    const described = (await client.request(API_KEY.ConsumerGroupDescribe, 0, { groupIds: [groupId], includeAuthorizedOperations: false })).groups[0];
+    expect(described.members.map((m: Message) => m.memberId)).toContain(joined.memberId);
   });
 });

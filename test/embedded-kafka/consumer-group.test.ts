@@ -7,7 +7,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { rangeAssign, uniformAssign, type AssignorMember } from '../../src/embedded-kafka/assignors.js';
 import type { ConsumerHeartbeatInput, ConsumerHeartbeatOutput } from '../../src/embedded-kafka/consumer-group.js';
 import { GroupCoordinator } from '../../src/embedded-kafka/group-coordinator.js';
+import { CONSUMER_PROTOCOL_VERSION, ConsumerProtocolAssignment, ConsumerProtocolSubscription } from '../../src/protocol/apis/consumer-protocol.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { Reader } from '../../src/protocol/reader.js';
+import { decodeMessage, encodeMessage } from '../../src/protocol/schema.js';
+import { Writer } from '../../src/protocol/writer.js';
 
 const SESSION = 45_000;
 const INTERVAL = 5_000;
@@ -65,6 +69,19 @@ function join(memberId: string, subscribed: string[] = ['t1'], over: Partial<Con
 /** A later heartbeat that tells the coordinator what the member owns now. */
 function owning(memberId: string, memberEpoch: number, owned: ConsumerHeartbeatOutput['assignment']): ConsumerHeartbeatOutput {
   return beat({ memberId, memberEpoch, rebalanceTimeoutMs: -1, topicPartitions: owned?.topicPartitions ?? [] });
+}
+
+/** A ConsumerProtocolSubscription v3, as a classic Java member sends it. */
+function subscription(topicNames: string[], owned: Array<{ topic: string; partitions: number[] }>): Buffer {
+  const w = new Writer().int16(CONSUMER_PROTOCOL_VERSION);
+  encodeMessage(w, ConsumerProtocolSubscription, CONSUMER_PROTOCOL_VERSION, { topics: topicNames, userData: null, ownedPartitions: owned, generationId: -1, rackId: null });
+  return w.toBuffer();
+}
+
+function assignmentOf(bytes: Buffer): Record<string, number[]> {
+  const r = new Reader(bytes);
+  const version = r.int16();
+  return Object.fromEntries(decodeMessage(r, ConsumerProtocolAssignment, version).assignedPartitions.map((t) => [t.topic, t.partitions]));
 }
 
 const partitionsOf = (out: ConsumerHeartbeatOutput, topicId = T1) => out.assignment?.topicPartitions.find((t) => t.topicId === topicId)?.partitions ?? [];
@@ -262,16 +279,50 @@ describe('classic and consumer groups', () => {
     });
   });
 
-  it('a classic JoinGroup into a consumer group with members is INCONSISTENT_GROUP_PROTOCOL; into an empty one it becomes classic again', async () => {
-    join('a');
-    const classicJoin = () => coordinator.joinGroup({
-      groupId: 'g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer',
-      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], requireKnownMemberId: true, clientId: 'classic', clientHost: '/127.0.0.1',
+  it('a classic member joins a consumer group as Kafka 4.x lets it: the coordinator assigns, SyncGroup hands it out, Heartbeat calls it back to rejoin', async () => {
+    const a1 = join('a');
+    const protocols = [{ name: 'range', metadata: subscription(['t1'], []) }];
+    const classicJoin = (memberId: string) => coordinator.joinGroup({
+      groupId: 'g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: 'consumer',
+      protocols, requireKnownMemberId: true, clientId: 'classic', clientHost: '/127.0.0.1',
     });
-    expect((await classicJoin()).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    expect(logs.some((l) => l.includes('classic JoinGroup of classic refused'))).toBe(true);
+    const required = await classicJoin('');
+    expect(required.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    const joined = await classicJoin(required.memberId);
+    // No leader: the coordinator assigns. Its generation is its member epoch (the group's 2).
+    expect(joined).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 2, protocolType: 'consumer', protocolName: 'range', leader: '', members: [] });
+    const sync = () => coordinator.syncGroup({ groupId: 'g', generationId: 2, memberId: joined.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [] });
+    // a still holds everything: nothing yet, and the heartbeat says rejoin once a has released its share.
+    expect(assignmentOf((await sync()).assignment)).toEqual({});
+    const hb = () => coordinator.heartbeat({ groupId: 'g', generationId: 2, memberId: joined.memberId, groupInstanceId: null }).errorCode;
+    expect(hb()).toBe(ErrorCode.NONE);
+    const a2 = owning('a', 1, a1.assignment);
+    owning('a', 1, a2.assignment);
+    expect(hb()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect((await classicJoin(joined.memberId)).generationId).toBe(2);
+    expect(assignmentOf((await sync()).assignment)).toEqual({ t1: [0, 1, 2, 3].filter((p) => !partitionsOf(a2).includes(p)) });
+    expect(hb()).toBe(ErrorCode.NONE);
+    // It commits with its generation; it leaves with LeaveGroup, and a gets everything back.
+    expect(coordinator.commitOffsets({ groupId: 'g', generationId: 2, memberId: joined.memberId, groupInstanceId: null, apiVersion: 8, offsets: [{ topic: 't1', partition: 0, offset: 1n, metadata: null }] })[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(coordinator.commitOffsets({ groupId: 'g', generationId: 1, memberId: joined.memberId, groupInstanceId: null, apiVersion: 8, offsets: [{ topic: 't1', partition: 0, offset: 1n, metadata: null }] })[0]!.errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(coordinator.leaveGroup({ groupId: 'g', members: [{ memberId: joined.memberId, groupInstanceId: null }] }).members[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(partitionsOf(beat({ memberId: 'a', memberEpoch: 2, rebalanceTimeoutMs: -1 }))).toEqual([0, 1, 2, 3]);
+    // A classic join that is not the consumer protocol cannot share it.
+    const other = await coordinator.joinGroup({
+      groupId: 'g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: 'x', groupInstanceId: null, protocolType: 'connect',
+      protocols, requireKnownMemberId: true, clientId: 'classic', clientHost: '/127.0.0.1',
+    });
+    expect(other.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  });
+
+  it('an empty consumer group becomes classic again on a classic JoinGroup', async () => {
+    join('a');
     beat({ memberId: 'a', memberEpoch: -1 });
-    expect((await classicJoin()).errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    const joined = await coordinator.joinGroup({
+      groupId: 'g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: subscription(['t1'], []) }], requireKnownMemberId: true, clientId: 'classic', clientHost: '/127.0.0.1',
+    });
+    expect(joined.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
     expect(coordinator.listGroups().map((g) => g.type)).toEqual(['classic']);
   });
 });

@@ -45,11 +45,18 @@ function lines(onLine: (line: string) => void): (chunk: Buffer) => void {
   };
 }
 
-/** Java's console consumer on the consumer group protocol: the coordinator assigns and sets the heartbeat interval. */
-function javaMember(topic: string, group: string): Member {
+/**
+ * Java's console consumer on the consumer group protocol (the coordinator assigns and sets the
+ * heartbeat interval), or with `classic` on the classic protocol (its default assignors, range
+ * and cooperative-sticky, with a short session so the test runs quickly).
+ */
+function javaMember(topic: string, group: string, protocol: 'consumer' | 'classic' = 'consumer'): Member {
+  const properties = protocol === 'consumer'
+    ? ['--consumer-property', 'group.protocol=consumer']
+    : ['--consumer-property', 'group.protocol=classic', '--consumer-property', 'session.timeout.ms=6000', '--consumer-property', 'heartbeat.interval.ms=500'];
   const child = execa(javaBin(), ['-Xms64m', '-Xmx256m', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${tools.log4jConfig}`,
     '-cp', tools.classpath, tools.consumer, '--bootstrap-server', kafka.bootstrap, '--topic', topic, '--group', group, '--from-beginning',
-    '--consumer-property', 'group.protocol=consumer'], { timeout: 150_000, reject: false });
+    ...properties], { timeout: 150_000, reject: false });
   const member: Member = { values: [], stop: async () => {
     child.kill('SIGTERM');
     await child;
@@ -136,6 +143,31 @@ describe('Java consumers with group.protocol=consumer (KIP-848)', () => {
     await waitFor(() => new Set(all()).size >= 120, { timeoutMs: 60_000, what: 'all 120 values read' });
     expect(sorted([...new Set(all())])).toEqual(sorted([...values('before', 40), ...values('shared', 40), ...values('after', 40)]));
     expect(sorted(a.values.filter((v) => v.startsWith('after')))).toEqual(sorted(values('after', 40)));
+  });
+
+  it('a classic Java member joins the consumer group (Kafka 4.x mixes them): they share the partitions, and the KIP-848 member takes them back when it leaves', { timeout: 180_000 }, async () => {
+    const topic = await newWireTopic('kip848-classic', 4);
+    const group = uniqueName('kip848-classic');
+    await produceWire(topic, values('before', 40), 4);
+    const modern = javaMember(topic, group);
+    await waitFor(() => modern.values.length >= 40, { timeoutMs: 60_000, what: 'the KIP-848 member to read the first 40 records alone' });
+    const classic = javaMember(topic, group, 'classic');
+    await membersOnce(group, 2, 2);
+    const state = await describeTable(group, ['--state']);
+    expect(state.rows[0], state.output).toMatchObject({ STATE: 'Stable', '#MEMBERS': '2' });
+
+    await produceWire(topic, values('shared', 40), 4);
+    const all = () => [...modern.values, ...classic.values];
+    await waitFor(() => new Set(all()).size >= 80, { timeoutMs: 60_000, what: '80 distinct values read by the two' });
+    expect(classic.values.filter((v) => v.startsWith('shared')).length).toBeGreaterThan(0);
+    expect(modern.values.filter((v) => v.startsWith('shared')).length).toBeGreaterThan(0);
+
+    await classic.stop();
+    await membersOnce(group, 1, 4);
+    await produceWire(topic, values('after', 40), 4);
+    await waitFor(() => new Set(all()).size >= 120, { timeoutMs: 60_000, what: 'all 120 values read' });
+    expect(sorted([...new Set(all())])).toEqual(sorted([...values('before', 40), ...values('shared', 40), ...values('after', 40)]));
+    expect(sorted(modern.values.filter((v) => v.startsWith('after')))).toEqual(sorted(values('after', 40)));
   });
 
   it('firehose consume --group-protocol consumer shares the group with a Java member and reads everything once Java leaves', { timeout: 180_000 }, async () => {
