@@ -14,6 +14,7 @@ import { decodeMessage, encodeMessage } from '../protocol/schema.js';
 import { Writer } from '../protocol/writer.js';
 import { ASSIGNORS, DEFAULT_ASSIGNOR, isAssignorName, type AssignorMember, type TopicPartitions } from './assignors.js';
 import type { JoinGroupInput, JoinGroupOutput, SyncGroupOutput } from './group-coordinator.js';
+import type { Group } from './group.js';
 import type { CommittedOffset } from './offset-store.js';
 
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable';
@@ -346,6 +347,45 @@ export class ConsumerGroup {
     return { errorCode: ErrorCode.NONE, generationId: member.memberEpoch, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: first.name, leader: '', memberId, members: [] };
   }
 
+  /**
+   * Takes over a classic group's members (Kafka's convertToConsumerGroup, the online upgrade):
+   * each keeps its assignment at the classic generation, which becomes its member epoch and the
+   * group's epoch; they go on as classic members until they leave.
+   */
+  adoptClassicMembers(generationId: number, members: ReturnType<Group['membersForUpgrade']>): void {
+    this.groupEpoch = this.assignmentEpoch = generationId;
+    for (const m of members) {
+      const subscription = m.protocols[0] && decodeSubscriptionBytes(m.protocols[0].metadata);
+      const assigned: TopicPartitions = new Map();
+      for (const { topic, partitions } of decodeAssignmentBytes(m.assignment)) {
+        const t = this.ctx.topic(topic);
+        if (t) for (const p of partitions) addPartition(assigned, t.id, p);
+      }
+      const member: ConsumerMember = {
+        memberId: m.memberId,
+        instanceId: m.groupInstanceId,
+        rackId: null,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberEpoch: generationId,
+        previousMemberEpoch: generationId,
+        state: 'stable',
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        subscribedTopicNames: subscription?.topics ?? [],
+        subscribedTopicRegex: null,
+        serverAssignor: null,
+        assigned,
+        revoking: new Map(),
+        classic: { sessionTimeoutMs: m.sessionTimeoutMs, protocols: m.protocols },
+      };
+      this.members.set(member.memberId, member);
+      this.target.set(member.memberId, new Map([...assigned].map(([t, ps]) => [t, new Set(ps)])));
+      this.touch(member);
+    }
+    this.metadataKey = this.subscriptionMetadataKey();
+    this.ctx.log(`group ${this.groupId}: classic group of ${members.length} members upgraded to a consumer group at epoch ${generationId}`);
+  }
+
   /** A classic member's SyncGroup: its assignment, as the coordinator reconciled it on its join. */
   classicSync(memberId: string, generationId: number, protocolType: string | null, protocolName: string | null): SyncGroupOutput {
     const fail = (errorCode: number): SyncGroupOutput => ({ errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
@@ -657,6 +697,19 @@ export class ConsumerGroup {
       this.assignmentEpoch = this.groupEpoch;
       this.target = new Map();
     }
+  }
+}
+
+/** A ConsumerProtocolAssignment (any version); nothing when it does not read as one (an empty SyncGroup answer). */
+function decodeAssignmentBytes(bytes: Buffer): { topic: string; partitions: number[] }[] {
+  if (bytes.length < 2) return [];
+  try {
+    const r = new Reader(bytes);
+    const version = Math.min(r.int16(), CONSUMER_PROTOCOL_VERSION);
+    if (version < 0) return [];
+    return decodeMessage(r, ConsumerProtocolAssignment, version).assignedPartitions;
+  } catch {
+    return [];
   }
 }
 

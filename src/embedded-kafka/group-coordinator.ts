@@ -9,6 +9,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { MemoryOffsetStore, type CommittedOffset, type OffsetStore } from './offset-store.js';
 import { Group, joinError, syncError, type GroupContext } from './group.js';
 import { isAssignorName, ASSIGNOR_NAMES } from './assignors.js';
+import { CONSUMER_PROTOCOL_TYPE } from '../protocol/apis/consumer-protocol.js';
 import {
   ConsumerGroup,
   compileRegex,
@@ -415,16 +416,20 @@ export class GroupCoordinator {
       // Only a joining member creates the group; any other is of a group gone (a restart): it rejoins.
       if (epoch !== 0) return heartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${input.memberId} is not a member of group ${input.groupId}.`);
       const classic = this.groups.get(input.groupId);
-      if (classic && classic.memberCount > 0) {
-        // Kafka 4.x with group.consumer.migration.policy=disabled: a classic group with members is not converted.
+      if (classic && classic.memberCount > 0 && classic.protocolType !== CONSUMER_PROTOCOL_TYPE) {
+        // Kafka's validateOnlineUpgrade: only a group of consumers (protocol type "consumer") is converted.
         return heartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${input.groupId} is not a consumer group.`);
       }
       group = new ConsumerGroup(input.groupId, this.consumerCtx);
       if (classic) {
-        // An empty classic group (only offsets, say) is replaced; its offsets stay, as in Kafka.
+        // The classic group is replaced (Kafka's online upgrade); its offsets stay, its members
+        // stay as classic members, and a join or sync they are waiting on is told to rejoin.
         for (const [topic, byPartition] of classic.offsets) group.offsets.set(topic, byPartition);
-        classic.close(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        const members = classic.membersForUpgrade();
+        const generationId = classic.generationId;
+        classic.close(members.length > 0 ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.COORDINATOR_NOT_AVAILABLE);
         this.groups.delete(input.groupId);
+        if (members.length > 0) group.adoptClassicMembers(generationId, members);
       }
       this.consumerGroups.set(input.groupId, group);
     }

@@ -78,6 +78,12 @@ function subscription(topicNames: string[], owned: Array<{ topic: string; partit
   return w.toBuffer();
 }
 
+function assignmentBytes(byTopic: Record<string, number[]>): Buffer {
+  const w = new Writer().int16(CONSUMER_PROTOCOL_VERSION);
+  encodeMessage(w, ConsumerProtocolAssignment, CONSUMER_PROTOCOL_VERSION, { assignedPartitions: Object.entries(byTopic).map(([topic, partitions]) => ({ topic, partitions })), userData: null });
+  return w.toBuffer();
+}
+
 function assignmentOf(bytes: Buffer): Record<string, number[]> {
   const r = new Reader(bytes);
   const version = r.int16();
@@ -265,13 +271,44 @@ describe('classic and consumer groups', () => {
     expect(coordinator.deleteGroups(['g'])).toEqual([{ groupId: 'g', errorCode: ErrorCode.NON_EMPTY_GROUP }]);
   });
 
-  it('an empty classic group becomes a consumer group with its offsets; one with members is refused as with the online upgrade disabled', async () => {
+  it('an empty classic group becomes a consumer group with its offsets', () => {
     coordinator.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null, offsets: [{ topic: 't1', partition: 0, offset: 7n, metadata: null }] });
     expect(join('a').errorCode).toBe(ErrorCode.NONE);
     expect(coordinator.fetchOffsets('g', [{ topic: 't1', partitions: [0] }])[0]).toMatchObject({ offset: 7n });
+    expect(coordinator.listGroups()).toEqual([{ groupId: 'g', protocolType: 'consumer', state: 'Stable', type: 'consumer' }]);
+  });
+
+  it('a KIP-848 member joining a classic group of consumers upgrades it (Kafka\'s online upgrade): the classic member keeps its partitions until it rejoins', async () => {
+    const joining = coordinator.joinGroup({
+      groupId: 'g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: subscription(['t1'], []) }], requireKnownMemberId: false, clientId: 'classic', clientHost: '/127.0.0.1',
+    });
+    await vi.advanceTimersByTimeAsync(300);
+    const { memberId, generationId } = await joining;
+    const everything = assignmentBytes({ t1: [0, 1, 2, 3] });
+    await coordinator.syncGroup({ groupId: 'g', generationId, memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId, assignment: everything }] });
+
+    const modern = join('m');
+    expect(modern).toMatchObject({ errorCode: ErrorCode.NONE, memberEpoch: generationId + 1, assignment: { topicPartitions: [] } });
+    expect(logs).toContain(`group g: classic group of 1 members upgraded to a consumer group at epoch ${generationId}`);
+    // The classic member is told to rejoin; rejoining (range: it gave everything up first) it keeps its share.
+    expect(coordinator.heartbeat({ groupId: 'g', generationId, memberId, groupInstanceId: null }).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    const rejoined = await coordinator.joinGroup({
+      groupId: 'g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: subscription(['t1'], []) }], requireKnownMemberId: true, clientId: 'classic', clientHost: '/127.0.0.1',
+    });
+    expect(rejoined).toMatchObject({ errorCode: ErrorCode.NONE, generationId: generationId + 1 });
+    const synced = await coordinator.syncGroup({ groupId: 'g', generationId: generationId + 1, memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [] });
+    const kept = assignmentOf(synced.assignment).t1!;
+    expect(kept).toHaveLength(2);
+    expect(partitionsOf(owning('m', modern.memberEpoch, modern.assignment))).toEqual([0, 1, 2, 3].filter((p) => !kept.includes(p)));
+    expect(coordinator.listGroups()).toEqual([{ groupId: 'g', protocolType: 'consumer', state: 'Stable', type: 'consumer' }]);
+  });
+
+  it('a KIP-848 member cannot take over a classic group of something else than consumers', async () => {
     void coordinator.joinGroup({
-      groupId: 'busy', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer',
-      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], requireKnownMemberId: false, clientId: 'classic', clientHost: '/127.0.0.1',
+      groupId: 'busy', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'connect',
+      protocols: [{ name: 'default', metadata: Buffer.alloc(0) }], requireKnownMemberId: false, clientId: 'worker', clientHost: '/127.0.0.1',
     });
     expect(beat({ groupId: 'busy', memberId: 'b', subscribedTopicNames: ['t1'], topicPartitions: [] })).toMatchObject({
       errorCode: ErrorCode.GROUP_ID_NOT_FOUND,

@@ -170,6 +170,29 @@ describe('Java consumers with group.protocol=consumer (KIP-848)', () => {
     expect(sorted(modern.values.filter((v) => v.startsWith('after')))).toEqual(sorted(values('after', 40)));
   });
 
+  it('a KIP-848 Java member joins a running classic group (the online upgrade): they share the partitions, and it takes them all when the classic member leaves', { timeout: 180_000 }, async () => {
+    const topic = await newWireTopic('kip848-upgrade', 4);
+    const group = uniqueName('kip848-upgrade');
+    await produceWire(topic, values('before', 40), 4);
+    const classic = javaMember(topic, group, 'classic');
+    await waitFor(() => classic.values.length >= 40, { timeoutMs: 60_000, what: 'the classic member to read the first 40 records alone' });
+    const modern = javaMember(topic, group);
+    await membersOnce(group, 2, 2);
+
+    await produceWire(topic, values('shared', 40), 4);
+    const all = () => [...modern.values, ...classic.values];
+    await waitFor(() => new Set(all()).size >= 80, { timeoutMs: 60_000, what: '80 distinct values read by the two' });
+    expect(classic.values.filter((v) => v.startsWith('shared')).length).toBeGreaterThan(0);
+    expect(modern.values.filter((v) => v.startsWith('shared')).length).toBeGreaterThan(0);
+
+    await classic.stop();
+    await membersOnce(group, 1, 4);
+    await produceWire(topic, values('after', 40), 4);
+    await waitFor(() => new Set(all()).size >= 120, { timeoutMs: 60_000, what: 'all 120 values read' });
+    expect(sorted([...new Set(all())])).toEqual(sorted([...values('before', 40), ...values('shared', 40), ...values('after', 40)]));
+    expect(sorted(modern.values.filter((v) => v.startsWith('after')))).toEqual(sorted(values('after', 40)));
+  });
+
   it('firehose consume --group-protocol consumer shares the group with a Java member and reads everything once Java leaves', { timeout: 180_000 }, async () => {
     const topic = await newWireTopic('kip848-mixed', 4);
     const group = uniqueName('kip848-mixed');
