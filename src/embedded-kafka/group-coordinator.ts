@@ -4,7 +4,7 @@
 // Pure: no sockets, no encoding. Protocol-level failures come back as Kafka
 // error codes, never as exceptions, so the request handlers just copy them
 // into responses. The per-group state machine is in group.ts.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { MemoryOffsetStore, type CommittedOffset, type OffsetStore } from './offset-store.js';
 import { Group, joinError, syncError, type GroupContext } from './group.js';
@@ -189,7 +189,7 @@ export class GroupCoordinator {
     if (consumerGroup && consumerGroup.memberCount > 0) {
       // As Kafka 4.x: a classic member joins a consumer group that has members; the coordinator assigns.
       if (input.memberId === '') {
-        const memberId = randomUUID();
+        const memberId = kafkaUuid();
         // JoinGroup v4+: the client comes back with this id (the member exists only then).
         if (input.requireKnownMemberId) return Promise.resolve(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
         return Promise.resolve(consumerGroup.classicJoin(input, memberId));
@@ -410,7 +410,7 @@ export class GroupCoordinator {
         `ServerAssignor ${input.serverAssignor} is not supported. Supported assignors: ${ASSIGNOR_NAMES.join(', ')}.`,
       );
     }
-    const withId = epoch === 0 && input.memberId === '' ? { ...input, memberId: randomUUID() } : input;
+    const withId = epoch === 0 && input.memberId === '' ? { ...input, memberId: kafkaUuid() } : input;
     let group = this.consumerGroups.get(input.groupId);
     if (!group) {
       // Only a joining member creates the group; any other is of a group gone (a restart): it rejoins.
@@ -462,6 +462,11 @@ export class GroupCoordinator {
     }
     byPartition.set(offset.partition, offset);
   }
+}
+
+/** A member id as Kafka's coordinator makes one for KIP-848 groups: a random Uuid in base64url (22 characters). */
+function kafkaUuid(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 function toFetched(c: CommittedOffset): FetchedOffset {

@@ -111,7 +111,7 @@ describe('ConsumerGroupHeartbeat', () => {
   it('v0 members get an id from the coordinator; v1 members must bring their own', () => {
     const v0 = beat({ memberId: '', subscribedTopicNames: ['t1'], topicPartitions: [] }, 0);
     expect(v0.errorCode).toBe(ErrorCode.NONE);
-    expect(v0.memberId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(v0.memberId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(beat({ memberId: '', subscribedTopicNames: ['t1'], topicPartitions: [] }, 1)).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "MemberId can't be empty." });
   });
 
