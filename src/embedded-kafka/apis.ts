@@ -10,6 +10,7 @@ import * as fetch from './handlers/fetch.js';
 import * as groups from './handlers/groups.js';
 import * as meta from './handlers/metadata.js';
 import { handleProduce } from './handlers/produce.js';
+import * as sasl from './handlers/sasl.js';
 import { apiNamed, type ApiName } from '../protocol/api-keys.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ServedVersions } from '../protocol/frame.js';
@@ -52,6 +53,9 @@ export const SERVED_APIS: readonly ServedApi[] = [
   serve('DescribeConfigs', 0, 4, admin.handleDescribeConfigs),
   serve('CreatePartitions', 0, 3, admin.handleCreatePartitions),
   serve('DeleteGroups', 0, 2, groups.handleDeleteGroups),
+  // v1+ only: after a v0 handshake the SASL tokens would follow unframed.
+  serve('SaslHandshake', 1, 1, sasl.handleSaslHandshake),
+  serve('SaslAuthenticate', 0, 2, sasl.handleSaslAuthenticate),
 ];
 
 /** The ApiVersions answer: the rows above, as served. */
