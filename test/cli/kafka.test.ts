@@ -17,7 +17,7 @@ describe('firehose kafka start, and broker start as its old name', () => {
   it('kafka start prints only data on stdout with --output json, and no note', async () => {
     const output = await startAndStop(['kafka', 'start', '--port', '0', '--output', 'json']);
     expect(output.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
-      { event: 'listening', bootstrap: expect.stringMatching(/^127\.0\.0\.1:\d+$/), dataDir: null },
+      { event: 'listening', bootstrap: expect.stringMatching(/^127\.0\.0\.1:\d+$/), protocol: 'PLAINTEXT', dataDir: null, tls: null, sasl: null },
       { event: 'stopped' },
     ]);
     expect(output.stderr).toBe('');
@@ -26,7 +26,7 @@ describe('firehose kafka start, and broker start as its old name', () => {
   it('broker start still works, with one deprecation line on stderr and the same JSON on stdout', async () => {
     const output = await startAndStop(['broker', 'start', '--port', '0', '--output', 'json']);
     expect(output.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
-      { event: 'listening', bootstrap: expect.stringMatching(/^127\.0\.0\.1:\d+$/), dataDir: null },
+      { event: 'listening', bootstrap: expect.stringMatching(/^127\.0\.0\.1:\d+$/), protocol: 'PLAINTEXT', dataDir: null, tls: null, sasl: null },
       { event: 'stopped' },
     ]);
     expect(output.stderr).toBe(`warning: ${BROKER_START_RENAMED}\n`);
