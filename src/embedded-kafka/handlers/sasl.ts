@@ -4,10 +4,8 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Handler } from './context.js';
 
 export const handleSaslHandshake: Handler<'SaslHandshake'> = (body, ctx) => {
-  if (!ctx.sasl) {
-    ctx.closeAfterAnswer?.();
-    return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] };
-  }
+  // Kafka's KafkaApis answers this on a listener without SASL and keeps the connection.
+  if (!ctx.sasl) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] };
   const answer = ctx.sasl.handshake(body.mechanism);
   if (answer.close) {
     ctx.broker.log.info(`SASL handshake from ${ctx.clientHost} refused: mechanism ${JSON.stringify(body.mechanism)} is not enabled (enabled: ${answer.mechanisms.join(', ')})`);
@@ -17,10 +15,7 @@ export const handleSaslHandshake: Handler<'SaslHandshake'> = (body, ctx) => {
 };
 
 export const handleSaslAuthenticate: Handler<'SaslAuthenticate'> = (body, ctx) => {
-  if (!ctx.sasl) {
-    ctx.closeAfterAnswer?.();
-    return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: 'SASL is not enabled on this listener', authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
-  }
+  if (!ctx.sasl) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: 'SaslAuthenticate request received on a listener without SASL', authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
   const step = ctx.sasl.authenticate(body.authBytes);
   if (step.close) {
     ctx.broker.log.info(`SASL authentication from ${ctx.clientHost} failed: ${step.errorMessage}`);

@@ -18,7 +18,7 @@ const SASL_AUTHENTICATE = 36;
 
 export async function authenticate(connection: Connection, sasl: SaslOptions): Promise<void> {
   const mechanism = sasl.mechanism.toUpperCase();
-  // A listener without SASL (firehose's embedded broker) does not list SaslHandshake, and may drop the connection if sent one.
+  // A broker that lists no SaslHandshake (older firehose embedded brokers) may drop the connection if sent one.
   if (!connection.serves(SASL_HANDSHAKE)) throw new KafkaConnectionError(connection.broker, `Kafka broker ${connection.broker} does not accept SASL ${mechanism}`);
   const handshake = await connection.rawRequest(SASL_HANDSHAKE, 1, (w) => w.string(mechanism));
   const errorCode = handshake.int16();
