@@ -78,7 +78,9 @@ export async function issueCertificate(request: CertificateRequest): Promise<Key
   const usages = request.usages ?? (request.ca ? [] : ['serverAuth', 'clientAuth']);
   if (request.ca) {
     extensions.push(new x509.BasicConstraintsExtension(true, undefined, true));
-    extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true));
+    // A CA that is also a server's certificate (edge/certs.ts) signs handshakes, and with RSA enciphers keys.
+    const flags = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature | (algorithm === RSA ? x509.KeyUsageFlags.keyEncipherment : 0);
+    extensions.push(new x509.KeyUsagesExtension(flags, true));
   } else {
     extensions.push(new x509.BasicConstraintsExtension(false, undefined, true));
     const flags = x509.KeyUsageFlags.digitalSignature | (algorithm === RSA ? x509.KeyUsageFlags.keyEncipherment : 0);
