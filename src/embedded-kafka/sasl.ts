@@ -109,7 +109,8 @@ export class SaslSession {
     const proofAt = text.lastIndexOf(',p=');
     const finalWithoutProof = proofAt < 0 ? text : text.slice(0, proofAt);
     const attributes = scramAttributes(finalWithoutProof);
-    if (proofAt < 0 || attributes.get('r') !== nonce) return fail(failedMessage(mechanism));
+    // endsWith, as Kafka's ScramSaslServer checks: librdkafka sends its own nonce again before the combined one.
+    if (proofAt < 0 || !attributes.get('r')?.endsWith(nonce)) return fail(failedMessage(mechanism));
     const authMessage = `${clientFirstBare},${serverFirst},${finalWithoutProof}`;
     if (!scramProofMatches(keys.storedKey, Buffer.from(text.slice(proofAt + 3), 'base64'), authMessage, hash)) return fail(failedMessage(mechanism));
     this.principal = scramUnescapeName(scramAttributes(clientFirstBare).get('n')!);
