@@ -173,6 +173,37 @@ describe('firehose kafka start --sasl', () => {
     }
   });
 
+  it('Java\'s console clients log in with SCRAM-SHA-512 over SASL_SSL, with the PKCS#12 keystore as client certificate', { timeout: 120_000 }, async () => {
+    const tools = await ensureConsoleTools();
+    const users = join(work, 'java-users.json');
+    writeFileSync(users, JSON.stringify({ carol: 'carol-secret-3' }));
+    const auth = join(work, 'java-auth');
+    const broker = await startBroker(['--tls-dir', auth, '--sasl', 'scram-sha-512', '--users-file', users], { FIREHOSE_KEYSTORE_PASSWORD: PASSWORD });
+    try {
+      const config = join(work, 'java-sasl.properties');
+      writeFileSync(config, [
+        'security.protocol=SASL_SSL',
+        'sasl.mechanism=SCRAM-SHA-512',
+        'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="carol" password="carol-secret-3";',
+        'ssl.truststore.type=PEM',
+        `ssl.truststore.location=${join(auth, 'ca.crt')}`,
+        'ssl.keystore.type=PKCS12',
+        `ssl.keystore.location=${join(auth, 'kafka.keystore.pkcs12')}`,
+        `ssl.keystore.password=${PASSWORD}`,
+        '',
+      ].join('\n'));
+      const topic = uniqueName('sasl-java');
+      const produced = await runKafkaTool(tools, tools.producer, ['--bootstrap-server', broker.listening.bootstrap, '--topic', topic, '--producer.config', config], { input: 'scram\n' });
+      expect(produced.exitCode, produced.stderr).toBe(0);
+      const consumed = await runKafkaTool(tools, tools.consumer, ['--bootstrap-server', broker.listening.bootstrap, '--topic', topic, '--from-beginning', '--max-messages', '1', '--consumer.config', config]);
+      expect(consumed.exitCode, consumed.stderr).toBe(0);
+      expect(consumed.stdout.trim()).toBe('scram');
+    } finally {
+      broker.child.kill('SIGINT');
+      await broker.child;
+    }
+  });
+
   it('--sasl without users, an unknown mechanism, and --users-file without --sasl are usage errors', async () => {
     const noUsers = await runCli(['kafka', 'start', '--port', '0', '--sasl', 'plain']);
     expect(noUsers.code).toBe(2);
