@@ -2,7 +2,7 @@
 // protocol, in this process. `firehose up` (no --bootstrap) and
 // `firehose kafka start` both come here.
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createSecureContext, createServer as createTlsServer } from 'node:tls';
 import { FirehoseError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { Broker, type BrokerSettings } from './broker.js';
@@ -144,6 +144,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
       servers.push(server);
       return server;
     };
+    if (listener.tls) {
+      try {
+        createSecureContext({ key: listener.tls.keyPem, cert: listener.tls.certificatePem, ...(listener.tls.caPem ? { ca: listener.tls.caPem } : {}) });
+      } catch (error) {
+        await closeServers();
+        dataDir?.close();
+        throw new FirehoseError('BROKER_TLS_FILES', `the ${name} listener cannot use its key and certificate: ${(error as Error).message}`, { hint: 'check that the key belongs to the certificate and both are PEM' });
+      }
+    }
     let port: number;
     try {
       port = await listenTcp(make(), host, requestedPort);

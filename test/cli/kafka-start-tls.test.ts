@@ -213,5 +213,8 @@ describe('firehose kafka start --sasl', () => {
     expect(unknown.stderr).toMatch(/--sasl GSSAPI: not a SASL mechanism/);
     const stray = await runCli(['kafka', 'start', '--port', '0', '--users-file', join(work, 'x')]);
     expect(stray.code).toBe(2);
+    const noTls = await runCli(['kafka', 'start', '--port', '0', '--tls-client-auth', 'none']);
+    expect(noTls.code).toBe(2);
+    expect(noTls.stderr).toContain('--tls-client-auth is for a TLS listener');
   });
 });

@@ -48,6 +48,13 @@ describe('--users-file and --sasl', () => {
 });
 
 describe('a TLS listener\'s client certificates (--tls-client-auth)', () => {
+  it('a key that is not the certificate\'s is refused before listening, naming the listener', async () => {
+    const security = await resolveListenerSecurity({ tls: { dir: join(dir, 'tls'), clientAuth: 'none' } });
+    const other = await resolveListenerSecurity({ tls: { dir: join(dir, 'tls-other'), clientAuth: 'none' } });
+    const tls = { ...security.listener.tls!, keyPem: other.listener.tls!.keyPem };
+    await expect(startEmbeddedBroker({ port: 0, listeners: [{ name: 'SSL', tls }] })).rejects.toThrow(/^the SSL listener cannot use its key and certificate: .*key values mismatch/);
+  });
+
   for (const [mode, withoutCertificate] of [['required', 'refused'], ['requested', 'served'], ['none', 'served']] as const) {
     it(`${mode}: a client with a certificate is served, one without is ${withoutCertificate}`, async () => {
       const security = await resolveListenerSecurity({ tls: { dir: join(dir, 'tls'), clientAuth: mode } });

@@ -21,10 +21,11 @@ interface EmbeddedBrokerFlags {
 }
 
 /** The listener's TLS and SASL from the flags, and from the environment the keystore password and one SASL user. */
-async function listenerSecurity(rt: Runtime, flags: EmbeddedBrokerFlags) {
+async function listenerSecurity(rt: Runtime, flags: EmbeddedBrokerFlags, clientAuthGiven: boolean) {
   const { parseSaslMechanisms, resolveListenerSecurity } = await import('../../embedded-kafka/security.js');
   // --tls is the global flag (a client's "use TLS"): here it means serve TLS.
   const tls = rt.flags.tls === true || flags.tlsDir !== undefined;
+  if (!tls && clientAuthGiven) throw new UsageError('--tls-client-auth is for a TLS listener, but neither --tls nor --tls-dir was given', 'Add --tls (files in ./auth) or --tls-dir DIR.');
   const sasl = flags.sasl.length > 0;
   if (!sasl && flags.usersFile !== undefined) throw new UsageError('--users-file is for SASL users, but no --sasl mechanism was given', 'Add --sasl plain (or scram-sha-256, scram-sha-512).');
   const username = rt.env[ENV.saslUsername];
@@ -75,7 +76,7 @@ export function kafkaStartCommand(renamedNote?: string): Command<any, any, any> 
       const rt = runtimeOf(cmd);
       if (renamedNote) rt.out.warn(renamedNote);
       const { startEmbeddedBroker } = await import('../../embedded-kafka/server.js');
-      const security = await listenerSecurity(rt, options);
+      const security = await listenerSecurity(rt, options, cmd.getOptionValueSource('tlsClientAuth') === 'cli');
       const listeners = [{ ...security.listener }];
       const broker = await startEmbeddedBroker({ ...embeddedBrokerOptions(rt, options), listeners });
       const where = broker.dataDir ? `data in ${broker.dataDir}` : 'in memory; pass --data-dir to keep data';
