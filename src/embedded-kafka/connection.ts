@@ -64,6 +64,9 @@ export interface ConnectionListener {
   sasl?: SaslListenerOptions;
 }
 
+/** Largest request a client may send on a SASL listener before it has authenticated (Kafka's sasl.server.max.receive.size). */
+const SASL_MAX_RECEIVE_BYTES = 512 * 1024;
+
 /** What an unauthenticated connection on a SASL listener may send, as on Kafka's. */
 const BEFORE_SASL = new Set<number>([API_KEY.ApiVersions, API_KEY.SaslHandshake, API_KEY.SaslAuthenticate]);
 
@@ -127,6 +130,10 @@ export function serveConnection(socket: Socket, broker: Broker, options: Connect
     const size = pending[0]!.readInt32BE(0);
     if (size < 0 || size > limits.maxRequestBytes) {
       drop(`request of ${size} bytes is over the ${limits.maxRequestBytes}-byte limit (socket.request.max.bytes)`);
+      return undefined;
+    }
+    if (sasl && !sasl.authenticated && size > SASL_MAX_RECEIVE_BYTES) {
+      drop(`request of ${size} bytes before authenticating is over the ${SASL_MAX_RECEIVE_BYTES}-byte limit (sasl.server.max.receive.size)`);
       return undefined;
     }
     return size;

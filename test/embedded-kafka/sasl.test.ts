@@ -44,6 +44,15 @@ describe('embedded broker: a SASL listener', () => {
     expect(logged.at(-1)).toMatch(/sent Metadata before authenticating on this SASL listener/);
   });
 
+  it('closes a connection whose request before authentication is over 512 KiB (Kafka\'s sasl.server.max.receive.size)', async () => {
+    const client = await RawClient.open(sasl().port);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(600 * 1024);
+    client.sendRaw(size);
+    await client.closed;
+    expect(logged.at(-1)).toMatch(/request of 614400 bytes before authenticating is over the 524288-byte limit/);
+  });
+
   it('refuses a mechanism it does not enable with UNSUPPORTED_SASL_MECHANISM and the ones it does, then closes', async () => {
     const client = await RawClient.open(sasl().port);
     const answer = await client.request(API_KEY.SaslHandshake, 1, { mechanism: 'SCRAM-SHA-512' });
