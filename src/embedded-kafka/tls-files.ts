@@ -44,6 +44,8 @@ export interface TlsFiles {
   caPem: string;
   /** Never printed. */
   keystorePassword: string;
+  /** What a user should know, e.g. a server certificate taken as it is that does not name the --host. */
+  warnings: string[];
 }
 
 const CA_DAYS = 3650;
@@ -107,6 +109,12 @@ export async function prepareTlsFiles(options: TlsFilesOptions): Promise<TlsFile
       dnsNames: [...new Set(hosts.filter((h) => !isIP(h)))],
       ipAddresses: [...new Set(hosts.filter((h) => isIP(h)))],
     }), ca.certificatePem);
+  const warnings: string[] = [];
+  if (!made.includes(files.server)) {
+    const certificate = new X509Certificate(server.certificatePem);
+    const unnamed = hosts.filter((h) => (isIP(h) ? certificate.checkIP(h) : certificate.checkHost(h)) === undefined);
+    if (unnamed.length > 0) warnings.push(`${files.server} does not name ${unnamed.join(', ')}: clients that verify the host name will refuse it there (delete ${files.server} and ${files.serverKey} to have one made that does)`);
+  }
   const client = await pair(files.client, files.clientKey, () => issueCertificate({ subject: 'CN=firehose-kafka-client', days: LEAF_DAYS, issuer: ca, usages: ['clientAuth'] }), ca.certificatePem);
 
   let keystorePassword: string;
@@ -126,5 +134,5 @@ export async function prepareTlsFiles(options: TlsFilesOptions): Promise<TlsFile
       throw fail(`cannot open ${files.keystore} with the password in ${files.password}: ${(error as Error).message}`, `put the keystore's password in ${files.password}, or delete the keystore to have a new one made`);
     }
   }
-  return { dir, files, made, server, caPem: ca.certificatePem, keystorePassword };
+  return { dir, files, made, server, caPem: ca.certificatePem, keystorePassword, warnings };
 }

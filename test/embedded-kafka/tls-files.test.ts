@@ -24,6 +24,9 @@ describe('the TLS files of kafka start --tls', () => {
     expect(second.made).toEqual([]);
     expect(second.keystorePassword).toBe('cc2023');
     expect(second.caPem).toBe(first.caPem);
+    expect(second.warnings).toEqual([]);
+    const moved = await prepareTlsFiles({ dir, hosts: ['kafka.lab.example'] });
+    expect(moved.warnings).toEqual([`${join(dir, 'server.crt')} does not name kafka.lab.example: clients that verify the host name will refuse it there (delete ${join(dir, 'server.crt')} and ${join(dir, 'server.key')} to have one made that does)`]);
   });
 
   it('a random keystore password when none is given, kept in kafka.keystore.password', async () => {

@@ -82,6 +82,7 @@ export function kafkaStartCommand(renamedNote?: string): Command<any, any, any> 
       const where = broker.dataDir ? `data in ${broker.dataDir}` : 'in memory; pass --data-dir to keep data';
       const protocol = broker.listeners[0]!.protocol;
       const files = security.tlsFiles;
+      for (const warning of files?.warnings ?? []) rt.out.warn(warning);
       const sasl = security.listener.sasl;
       if (rt.out.structured) {
         rt.out.data({
