@@ -53,6 +53,9 @@ export const SERVED_APIS: readonly ServedApi[] = [
   serve('DescribeConfigs', 0, 4, admin.handleDescribeConfigs),
   serve('CreatePartitions', 0, 3, admin.handleCreatePartitions),
   serve('DeleteGroups', 0, 2, groups.handleDeleteGroups),
+  serve('AlterConfigs', 0, 2, admin.handleAlterConfigs),
+  serve('IncrementalAlterConfigs', 0, 1, admin.handleIncrementalAlterConfigs),
+  serve('DescribeLogDirs', 1, 4, admin.handleDescribeLogDirs),
   // v0 is served because librdkafka takes SaslHandshake as a feature only when v0 is listed; it
   // then sends v1. After a v0 handshake the tokens would follow unframed, which this broker does
   // not read (no current client does that when v1 is listed).

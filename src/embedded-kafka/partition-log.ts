@@ -15,9 +15,9 @@ import { claimedOffsets, readProducerId, scanSegment, setBaseOffset, setPartitio
 import { storageError } from './storage-error.js';
 
 export interface PartitionLogOptions {
-  /** Drop the oldest whole batches once the partition holds more than this many bytes (always keeping the newest batch). */
+  /** Drop the oldest whole batches once the partition holds more than this many bytes (always keeping the newest batch); negative: no limit. */
   retentionBytes: number;
-  /** Also drop batches whose maxTimestamp is older than this many ms, checked on append; unset keeps them by time forever. */
+  /** Also drop batches whose maxTimestamp is older than this many ms, checked on append and by applyRetention(); unset or negative keeps them by time forever. */
   retentionMs?: number;
   /** When set, the log lives in segment files in this directory (created if missing) and is reloaded from it. */
   dir?: string;
@@ -89,15 +89,21 @@ export class PartitionLog {
   private readonly name: string;
   private readonly log: Logger;
 
+  /** Bytes kept (Infinity: no limit) and age kept in ms (undefined: forever); setRetention() changes them (a topic config altered). */
+  private retentionBytes: number;
+  private retentionMs: number | undefined;
+
   private constructor(
-    private readonly retentionBytes: number,
-    private readonly retentionMs: number | undefined,
+    retentionBytes: number,
+    retentionMs: number | undefined,
     private readonly dir: string | undefined,
     private readonly segmentBytes: number,
     options: PartitionLogOptions,
   ) {
     this.name = options.name ?? (dir === undefined ? 'partition' : path.basename(dir));
     this.log = options.log ?? silentLogger;
+    this.retentionBytes = retentionBytes < 0 ? Number.POSITIVE_INFINITY : retentionBytes;
+    this.retentionMs = retentionMs === undefined || retentionMs < 0 ? undefined : retentionMs;
   }
 
   /** An empty in-memory log, or (with `dir`) the log reloaded from its segment files. */
@@ -255,6 +261,51 @@ export class PartitionLog {
       replaceFile(path.join(this.dir, START_OFFSET_FILE), `${offset}\n`);
     }
     this.dropOldSegments();
+  }
+
+  /** New limits (a topic's retention.bytes / retention.ms altered); applyRetention() enforces them. Negative: no limit. */
+  setRetention(retentionBytes: number, retentionMs: number | undefined): void {
+    this.retentionBytes = retentionBytes < 0 ? Number.POSITIVE_INFINITY : retentionBytes;
+    this.retentionMs = retentionMs === undefined || retentionMs < 0 ? undefined : retentionMs;
+  }
+
+  /**
+   * The periodic retention check (Kafka's log.retention.check.interval.ms): moves the log
+   * start past every batch whose max timestamp is older than retentionMs, oldest first and
+   * stopping at the first that is not (the newest batch too, as Kafka deletes an expired
+   * active segment), then past the oldest batches while more than retentionBytes are kept
+   * (always keeping the newest). Batches are dropped whole and segment files once wholly
+   * below the new start, which is saved as DeleteRecords saves it, so a restart does not
+   * bring the records back. Returns the offsets deleted, if any.
+   */
+  applyRetention(nowMs: number): { from: bigint; to: bigint } | undefined {
+    let target = this.startOffset;
+    let index = this.head;
+    // Bytes that stay: counted down from the total, so a check costs only the batches it passes.
+    let kept = this.bytes;
+    if (this.retentionMs !== undefined) {
+      const expiredBefore = BigInt(nowMs - this.retentionMs);
+      let passed = 0;
+      for (let i = this.head; i < this.batches.length; i++) {
+        const batch = this.batches[i];
+        passed += batch.bytes.length;
+        // Unreadable offsets say nothing of their age: they go only with expired batches after them.
+        if (batch.corrupt !== undefined) continue;
+        if (batch.maxTimestamp >= expiredBefore) break;
+        target = batch.lastOffset + 1n;
+        index = i + 1;
+        kept = this.bytes - passed;
+      }
+    }
+    while (kept > this.retentionBytes && this.batches.length - index > 1) {
+      kept -= this.batches[index].bytes.length;
+      index++;
+      target = this.batches[index].baseOffset;
+    }
+    if (target <= this.startOffset) return undefined;
+    const from = this.startOffset;
+    this.deleteRecordsBefore(target);
+    return { from, to: target };
   }
 
   /** Bytes of the retained batches. */

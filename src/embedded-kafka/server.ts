@@ -34,6 +34,8 @@ export interface EmbeddedBrokerOptions {
   defaultPartitions?: number;
   /** Per partition: the oldest batches are dropped beyond this. Default 256 MiB. */
   retentionBytes?: number;
+  /** How often topics' retention.ms and retention.bytes are applied (Kafka's log.retention.check.interval.ms). Default 60 s. */
+  retentionCheckIntervalMs?: number;
   maxMessageBytes?: number;
   maxRequestBytes?: number;
   /** Bytes all connections together may buffer in requests not yet handled; a connection that would go over is closed. Default 256 MiB. */
@@ -99,6 +101,7 @@ export interface EmbeddedBroker {
 
 export const DEFAULT_BROKER_PORT = 9092;
 const FSYNC_INTERVAL_MS = 1000;
+const RETENTION_CHECK_INTERVAL_MS = 60_000;
 
 function protocolOf(listener: ListenerOptions): SecurityProtocol {
   if (listener.sasl) return listener.tls ? 'SASL_SSL' : 'SASL_PLAINTEXT';
@@ -197,11 +200,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   // flush() logs an fsync failure itself; it never throws out of the timer.
   const fsyncTimer = dataDir ? setInterval(() => broker!.topics.flush(), FSYNC_INTERVAL_MS) : undefined;
   fsyncTimer?.unref();
+  // applyRetention() logs what it cannot delete itself; it never throws out of the timer.
+  const retentionTimer = setInterval(() => broker!.topics.applyRetention(Date.now()), options.retentionCheckIntervalMs ?? RETENTION_CHECK_INTERVAL_MS);
+  retentionTimer.unref();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(fsyncTimer);
+      clearInterval(retentionTimer);
       const closed = closeServers();
       for (const socket of sockets) socket.destroy();
       await closed;

@@ -3,7 +3,8 @@
 // with Kafka's own wording, so `--config retention.ms=abc` fails the same way on both.
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 
-type Check = (value: string) => string | undefined;
+/** What is wrong with a value (undefined: nothing); `value` when the fault is one item of a list. */
+type Check = (value: string) => string | { value: string; problem: string } | undefined;
 
 const LONG_RANGE = /^[+-]?\d+$/;
 
@@ -27,59 +28,77 @@ function oneOf(...allowed: string[]): Check {
   return (value) => (allowed.includes(value.trim()) ? undefined : `String must be one of: ${allowed.join(', ')}`);
 }
 
+/** A comma-separated list of allowed items, possibly empty (Kafka 4.1 takes `cleanup.policy=`); a bad item is named alone, as Kafka names it. */
 function listOf(...allowed: string[]): Check {
   return (value) => {
-    const items = value.split(',').map((v) => v.trim());
-    const bad = items.filter((item) => !allowed.includes(item));
-    return bad.length === 0 ? undefined : `[${bad.join(', ')}] are not in the list of allowed values [${allowed.join(', ')}]`;
+    const items = value.trim() === '' ? [] : value.split(',').map((v) => v.trim());
+    const bad = items.find((item) => !allowed.includes(item));
+    return bad === undefined ? undefined : { value: bad, problem: `String must be one of: ${allowed.join(', ')}` };
   };
 }
 
 const anyText: Check = () => undefined;
 
-/** Apache Kafka 4.x's topic-level configs and their validators. */
-const TOPIC_CONFIGS: Record<string, Check> = {
-  'cleanup.policy': listOf('compact', 'delete'),
-  'compression.gzip.level': number('INT', -1, 9),
-  'compression.lz4.level': number('INT', 1, 17),
-  'compression.type': oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'),
-  'compression.zstd.level': number('INT', -131072, 22),
-  'delete.retention.ms': number('LONG', 0),
-  'file.delete.delay.ms': number('LONG', 0),
-  'flush.messages': number('LONG', 1),
-  'flush.ms': number('LONG', 0),
-  'follower.replication.throttled.replicas': anyText,
-  'index.interval.bytes': number('INT', 0),
-  'leader.replication.throttled.replicas': anyText,
-  'local.retention.bytes': number('LONG', -2),
-  'local.retention.ms': number('LONG', -2),
-  'max.compaction.lag.ms': number('LONG', 1),
-  'max.message.bytes': number('INT', 0),
-  'message.timestamp.after.max.ms': number('LONG', 0),
-  'message.timestamp.before.max.ms': number('LONG', 0),
-  'message.timestamp.type': oneOf('CreateTime', 'LogAppendTime'),
-  'min.cleanable.dirty.ratio': number('DOUBLE', 0, 1),
-  'min.compaction.lag.ms': number('LONG', 0),
-  'min.insync.replicas': number('INT', 1),
-  preallocate: bool,
-  'remote.log.copy.disable': bool,
-  'remote.log.delete.on.disable': bool,
-  'remote.storage.enable': bool,
-  'retention.bytes': number('LONG'),
-  'retention.ms': number('LONG', -1),
-  'segment.bytes': number('INT', 1024 * 1024),
-  'segment.index.bytes': number('INT', 4),
-  'segment.jitter.ms': number('LONG', 0),
-  'segment.ms': number('LONG', 1),
-  'unclean.leader.election.enable': bool,
+/** ConfigDef types, numbered as DescribeConfigs v3+ answers them (configType). */
+const CONFIG_TYPES = { BOOLEAN: 1, STRING: 2, INT: 3, LONG: 5, DOUBLE: 6, LIST: 7 } as const;
+type ConfigType = keyof typeof CONFIG_TYPES;
+
+/** Apache Kafka 4.x's topic-level configs, their validators and their ConfigDef types. */
+const TOPIC_CONFIGS: Record<string, [Check, ConfigType]> = {
+  'cleanup.policy': [listOf('compact', 'delete'), 'LIST'],
+  'compression.gzip.level': [number('INT', -1, 9), 'INT'],
+  'compression.lz4.level': [number('INT', 1, 17), 'INT'],
+  'compression.type': [oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'), 'STRING'],
+  'compression.zstd.level': [number('INT', -131072, 22), 'INT'],
+  'delete.retention.ms': [number('LONG', 0), 'LONG'],
+  'file.delete.delay.ms': [number('LONG', 0), 'LONG'],
+  'flush.messages': [number('LONG', 1), 'LONG'],
+  'flush.ms': [number('LONG', 0), 'LONG'],
+  'follower.replication.throttled.replicas': [anyText, 'LIST'],
+  'index.interval.bytes': [number('INT', 0), 'INT'],
+  'leader.replication.throttled.replicas': [anyText, 'LIST'],
+  'local.retention.bytes': [number('LONG', -2), 'LONG'],
+  'local.retention.ms': [number('LONG', -2), 'LONG'],
+  'max.compaction.lag.ms': [number('LONG', 1), 'LONG'],
+  'max.message.bytes': [number('INT', 0), 'INT'],
+  'message.timestamp.after.max.ms': [number('LONG', 0), 'LONG'],
+  'message.timestamp.before.max.ms': [number('LONG', 0), 'LONG'],
+  'message.timestamp.type': [oneOf('CreateTime', 'LogAppendTime'), 'STRING'],
+  'min.cleanable.dirty.ratio': [number('DOUBLE', 0, 1), 'DOUBLE'],
+  'min.compaction.lag.ms': [number('LONG', 0), 'LONG'],
+  'min.insync.replicas': [number('INT', 1), 'INT'],
+  preallocate: [bool, 'BOOLEAN'],
+  'remote.log.copy.disable': [bool, 'BOOLEAN'],
+  'remote.log.delete.on.disable': [bool, 'BOOLEAN'],
+  'remote.storage.enable': [bool, 'BOOLEAN'],
+  'retention.bytes': [number('LONG'), 'LONG'],
+  'retention.ms': [number('LONG', -1), 'LONG'],
+  'segment.bytes': [number('INT', 1024 * 1024), 'INT'],
+  'segment.index.bytes': [number('INT', 4), 'INT'],
+  'segment.jitter.ms': [number('LONG', 0), 'LONG'],
+  'segment.ms': [number('LONG', 1), 'LONG'],
+  'unclean.leader.election.enable': [bool, 'BOOLEAN'],
 };
+
+/** The config's type as DescribeConfigs v3+ numbers it; 0 (UNKNOWN) for a name Kafka does not know. */
+export function topicConfigType(name: string): number {
+  const entry = TOPIC_CONFIGS[name];
+  return entry ? CONFIG_TYPES[entry[1]] : 0;
+}
+
+/** A LIST config: IncrementalAlterConfigs may APPEND to and SUBTRACT from it. */
+export function isListConfig(name: string): boolean {
+  return TOPIC_CONFIGS[name]?.[1] === 'LIST';
+}
 
 /** Throws INVALID_CONFIG naming the first config Kafka would refuse. */
 export function validateTopicConfigs(configs: Record<string, string>): void {
   for (const [name, value] of Object.entries(configs)) {
-    const check = TOPIC_CONFIGS[name];
+    const check = TOPIC_CONFIGS[name]?.[0];
     if (!check) throw new KafkaProtocolError(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${name}`);
-    const problem = check(value);
-    if (problem) throw new KafkaProtocolError(ErrorCode.INVALID_CONFIG, `Invalid value ${value} for configuration ${name}: ${problem}`);
+    const fault = check(value);
+    if (fault === undefined) continue;
+    const [bad, problem] = typeof fault === 'string' ? [value, fault] : [fault.value, fault.problem];
+    throw new KafkaProtocolError(ErrorCode.INVALID_CONFIG, `Invalid value ${bad} for configuration ${name}: ${problem}`);
   }
 }

@@ -18,6 +18,7 @@ export interface Topic {
 
 export interface TopicStoreOptions {
   dataDir?: DataDir;
+  /** Per partition, for topics that do not set retention.bytes. */
   retentionBytes: number;
   segmentBytes?: number;
   /** Where what the reload found (rebuilt topic lists, corrupt or torn segments) is reported. */
@@ -31,6 +32,20 @@ export function validateTopicName(name: string): void {
   if (!LEGAL_NAME.test(name) || name === '.' || name === '..') {
     throw new KafkaProtocolError(ErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name "${name}": use up to 249 of a-z A-Z 0-9 . _ -`);
   }
+}
+
+/**
+ * The retention a topic's configs ask for: retention.bytes (else the broker's) and
+ * retention.ms (else none: the embedded broker keeps records by time forever by default),
+ * both only while cleanup.policy includes delete, as Kafka applies them. A compact-only
+ * topic keeps everything: the embedded broker does not compact.
+ */
+export function retentionOf(configs: Record<string, string>, brokerRetentionBytes: number): { bytes: number; ms: number | undefined } {
+  const policy = (configs['cleanup.policy'] ?? 'delete').split(',').map((p) => p.trim());
+  if (!policy.includes('delete')) return { bytes: -1, ms: undefined };
+  const bytes = configs['retention.bytes'] === undefined ? brokerRetentionBytes : Number(configs['retention.bytes']);
+  const ms = configs['retention.ms'] === undefined ? undefined : Number(configs['retention.ms']);
+  return { bytes, ms: ms === undefined || ms < 0 ? undefined : ms };
 }
 
 function topicId(name: string, createdAt: number): string {
@@ -79,7 +94,7 @@ export class TopicStore {
   create(name: string, partitions: number, configs: Record<string, string> = {}): Topic {
     this.validateNew(name, partitions);
     const record: TopicRecord = { name, partitions, configs, createdAt: Date.now() };
-    const logs = this.openLogs(name, 0, partitions);
+    const logs = this.openLogs(name, 0, partitions, configs);
     try {
       this.save([...this.records(), record]);
     } catch (error) {
@@ -96,7 +111,7 @@ export class TopicStore {
     if (!Number.isInteger(count) || count <= topic.partitions.length || count > MAX_PARTITIONS) {
       throw new KafkaProtocolError(ErrorCode.INVALID_PARTITIONS, `topic "${name}" has ${topic.partitions.length} partitions; the new count must be larger (and at most ${MAX_PARTITIONS})`);
     }
-    const added = this.openLogs(name, topic.partitions.length, count);
+    const added = this.openLogs(name, topic.partitions.length, count, topic.configs);
     try {
       this.save(this.records().map((r) => (r.name === name ? { ...r, partitions: count } : r)));
     } catch (error) {
@@ -104,6 +119,38 @@ export class TopicStore {
       throw error;
     }
     topic.partitions.push(...added);
+  }
+
+  /**
+   * Replaces the topic's configs (AlterConfigs and IncrementalAlterConfigs, already
+   * validated): saved to topics.json first, so a failure (a full disk) changes nothing;
+   * then its partitions take the retention the new configs ask for (applied by the next
+   * retention check).
+   */
+  setConfigs(name: string, configs: Record<string, string>): void {
+    const topic = this.require(name);
+    this.save(this.records().map((r) => (r.name === name ? { ...r, configs } : r)));
+    topic.configs = { ...configs };
+    const retention = retentionOf(topic.configs, this.options.retentionBytes);
+    for (const log of topic.partitions) log.setRetention(retention.bytes, retention.ms);
+  }
+
+  /**
+   * The periodic retention check: every partition drops what its topic's retention.ms and
+   * retention.bytes no longer keep. A partition that cannot (a full disk) is logged and
+   * tried again next time.
+   */
+  applyRetention(nowMs: number): void {
+    for (const topic of this.topics.values()) {
+      topic.partitions.forEach((log, p) => {
+        try {
+          const deleted = log.applyRetention(nowMs);
+          if (deleted) this.log.info(`retention: deleted offsets ${deleted.from} to ${deleted.to - 1n} of ${topic.name}-${p}; it now starts at ${deleted.to}`);
+        } catch (error) {
+          this.log.warn(`retention: cannot delete old records of ${topic.name}-${p}: ${describeFsError(error)}; trying again at the next check`);
+        }
+      });
+    }
   }
 
   /** Forgets the topic in topics.json first, so a failure there leaves it whole; then removes its files. */
@@ -152,15 +199,17 @@ export class TopicStore {
   }
 
   private open(record: TopicRecord): Topic {
-    const partitions = Array.from({ length: record.partitions }, (_, p) => this.openLog(record.name, p, this.options.dataDir?.cleanShutdown ?? false));
+    const partitions = Array.from({ length: record.partitions }, (_, p) => this.openLog(record.name, p, this.options.dataDir?.cleanShutdown ?? false, record.configs));
     const topic: Topic = { name: record.name, id: topicId(record.name, record.createdAt), partitions, configs: { ...record.configs }, createdAt: record.createdAt };
     this.topics.set(record.name, topic);
     return topic;
   }
 
-  private openLog(name: string, partition: number, cleanShutdown: boolean): PartitionLog {
+  private openLog(name: string, partition: number, cleanShutdown: boolean, configs: Record<string, string>): PartitionLog {
+    const retention = retentionOf(configs, this.options.retentionBytes);
     return PartitionLog.open({
-      retentionBytes: this.options.retentionBytes,
+      retentionBytes: retention.bytes,
+      retentionMs: retention.ms,
       segmentBytes: this.options.segmentBytes,
       dir: this.options.dataDir?.partitionDir(name, partition),
       cleanShutdown,
@@ -170,10 +219,10 @@ export class TopicStore {
   }
 
   /** New, empty partition logs [from, to); on a failure the ones made so far are removed again. */
-  private openLogs(name: string, from: number, to: number): PartitionLog[] {
+  private openLogs(name: string, from: number, to: number, configs: Record<string, string>): PartitionLog[] {
     const logs: PartitionLog[] = [];
     try {
-      for (let p = from; p < to; p++) logs.push(this.openLog(name, p, true));
+      for (let p = from; p < to; p++) logs.push(this.openLog(name, p, true, configs));
     } catch (error) {
       for (const log of logs) log.deleteFiles();
       throw storageError(`create the partition directories of ${name}`, error);

@@ -43,9 +43,12 @@ export const KAFKA_APIS = [
   api(21, 'DeleteRecords', admin.DeleteRecordsRequest, admin.DeleteRecordsResponse),
   api(22, 'InitProducerId', admin.InitProducerIdRequest, admin.InitProducerIdResponse),
   api(32, 'DescribeConfigs', admin.DescribeConfigsRequest, admin.DescribeConfigsResponse),
+  api(33, 'AlterConfigs', admin.AlterConfigsRequest, admin.AlterConfigsResponse),
+  api(35, 'DescribeLogDirs', admin.DescribeLogDirsRequest, admin.DescribeLogDirsResponse),
   api(36, 'SaslAuthenticate', sasl.SaslAuthenticateRequest, sasl.SaslAuthenticateResponse),
   api(37, 'CreatePartitions', admin.CreatePartitionsRequest, admin.CreatePartitionsResponse),
   api(42, 'DeleteGroups', groups.DeleteGroupsRequest, groups.DeleteGroupsResponse),
+  api(44, 'IncrementalAlterConfigs', admin.IncrementalAlterConfigsRequest, admin.IncrementalAlterConfigsResponse),
   api(68, 'ConsumerGroupHeartbeat', groups.ConsumerGroupHeartbeatRequest, groups.ConsumerGroupHeartbeatResponse),
   api(69, 'ConsumerGroupDescribe', groups.ConsumerGroupDescribeRequest, groups.ConsumerGroupDescribeResponse),
 ];

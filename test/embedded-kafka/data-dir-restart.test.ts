@@ -1,6 +1,7 @@
 // `firehose kafka start --data-dir` as a real process, restarted: the topic, its records
 // (same partition, offset and value) and a group's committed offsets survive, the group
-// resumes where it stopped, and a second broker on a dir in use is refused at once.
+// resumes where it stopped, topic configs altered with kafka-configs are kept, and a second
+// broker on a dir in use is refused at once.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { EXIT_INTERRUPTED } from '../../src/cli/main.js';
 import type { GroupDescription } from '../../src/kafka/groups.js';
 import { buildCli } from '../support/build.js';
 import { runCli, spawnCli, startCli } from '../support/cli.js';
+import { ensureConsoleTools, runKafkaTool } from '../support/java-console.js';
 import { expectOk, jsonLines, lines, sorted, spamValues, type RecordJson } from '../support/cli-kafka.js';
 import { uniqueName } from '../support/kafka-env.js';
 import { waitFor } from '../support/wait.js';
@@ -143,6 +145,26 @@ describe('firehose kafka start --data-dir, restarted', () => {
 
     const end = await describeGroup(second.bootstrap, group);
     expect(end.offsets.filter((o) => o.topic === topic).reduce((sum, o) => sum + Number(o.committed ?? 0), 0)).toBe(500);
+    expect((await second.stop()).exitCode, second.output.stderr).toBe(EXIT_INTERRUPTED);
+  });
+
+  it('keeps the topic configs kafka-configs altered: shown by kafka-configs and firehose topics describe after the restart', { timeout: 120_000 }, async () => {
+    const tools = await ensureConsoleTools();
+    const topic = uniqueName('restart-configs');
+    const kafkaConfigs = (bootstrap: string, args: string[]) => runKafkaTool(tools, 'kafka.admin.ConfigCommand', ['--bootstrap-server', bootstrap, '--entity-type', 'topics', '--entity-name', topic, ...args]);
+
+    const first = await startBroker(dataDir);
+    expectOk(await firehoseAt(first.bootstrap, ['create-topic', topic, '--partitions', '1', '--config', 'retention.ms=3600000', '--via', 'admin']));
+    const altered = await kafkaConfigs(first.bootstrap, ['--alter', '--add-config', 'retention.ms=7200000,retention.bytes=1048576']);
+    expect(altered.exitCode, altered.stderr).toBe(0);
+    expect((await first.stop()).exitCode, first.output.stderr).toBe(EXIT_INTERRUPTED);
+
+    const second = await startBroker(dataDir);
+    const described = await kafkaConfigs(second.bootstrap, ['--describe']);
+    expect(described.exitCode, described.stderr).toBe(0);
+    expect(lines(described.stdout).slice(1).map((line) => line.trim().split(' ')[0]).sort()).toEqual(['retention.bytes=1048576', 'retention.ms=7200000']);
+    const ours = expectOk(await firehoseAt(second.bootstrap, ['topics', 'describe', topic, '--output', 'json']));
+    expect(JSON.parse(ours.stdout).configs).toEqual({ 'retention.ms': '7200000', 'retention.bytes': '1048576' });
     expect((await second.stop()).exitCode, second.output.stderr).toBe(EXIT_INTERRUPTED);
   });
 

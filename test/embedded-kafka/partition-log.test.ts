@@ -124,6 +124,35 @@ describe('PartitionLog in memory', () => {
     expect(log.logStartOffset).toBe(1n);
   });
 
+  it('applyRetention drops every expired batch from the oldest on, the newest too, and stops at the first within retention', () => {
+    const log = PartitionLog.open({ retentionBytes: BIG, retentionMs: 100 });
+    log.append(batch({ timestamp: 1000n, records: 2 }), 1000);
+    log.append(batch({ timestamp: 5000n }), 1000); // within retention: keeps the expired batch after it
+    log.append(batch({ timestamp: 1000n }), 1000);
+    expect(log.applyRetention(1099)).toBeUndefined();
+    expect(log.applyRetention(1101)).toEqual({ from: 0n, to: 2n });
+    expect([log.logStartOffset, log.logEndOffset]).toEqual([2n, 4n]);
+    expect(baseOffsets(log.read(2n, BIG))).toEqual([2n, 3n]);
+    expect(log.applyRetention(6000)).toEqual({ from: 2n, to: 4n });
+    expect([log.logStartOffset, log.logEndOffset, log.sizeBytes()]).toEqual([4n, 4n, 0]);
+    expect(log.append(batch({ timestamp: 6000n }), 6000).baseOffset).toBe(4n);
+  });
+
+  it('applyRetention takes new limits from setRetention; negative ones keep everything', () => {
+    const size = batch().length;
+    const log = PartitionLog.open({ retentionBytes: -1 });
+    for (let i = 0; i < 4; i++) log.append(batch({ timestamp: 1000n }), 1000);
+    expect(log.applyRetention(1_000_000_000)).toBeUndefined();
+    log.setRetention(2 * size, undefined);
+    expect(log.applyRetention(1_000_000_000)).toEqual({ from: 0n, to: 2n });
+    log.setRetention(-1, 10);
+    expect(log.applyRetention(1_000_000_000)).toEqual({ from: 2n, to: 4n });
+    log.setRetention(-1, -1);
+    log.append(batch({ timestamp: 1000n }), 1000);
+    expect(log.applyRetention(1_000_000_000)).toBeUndefined();
+    expect([log.logStartOffset, log.logEndOffset]).toEqual([4n, 5n]);
+  });
+
   it('finds the first record at or after a timestamp, inside plain and gzip batches', () => {
     const log = PartitionLog.open({ retentionBytes: BIG });
     const timed = (times: bigint[], compression = 0) =>
@@ -384,6 +413,41 @@ describe('PartitionLog with a directory', () => {
     expect([emptied.logStartOffset, emptied.logEndOffset]).toEqual([6n, 6n]);
     expect(segments()).toEqual(['00000000000000000006.log']);
     expect(emptied.append(batch(), NOW).baseOffset).toBe(6n);
+  });
+
+  it('applyRetention deletes whole segments below the new start and saves the start, so a restart does not bring records back', () => {
+    const size = batch().length;
+    const log = open({ segmentBytes: 2 * size });
+    for (let i = 0; i < 5; i++) log.append(batch({ timestamp: 1000n }), 1000);
+    log.append(batch({ timestamp: 9000n }), 9000);
+    expect(segments()).toEqual(['00000000000000000000.log', '00000000000000000002.log', '00000000000000000004.log']);
+    log.setRetention(BIG, 100); // retention.ms altered
+    // Offsets 0-4 expired; offset 4 shares its segment with offset 5, so that segment stays.
+    expect(log.applyRetention(9050)).toEqual({ from: 0n, to: 5n });
+    expect(segments()).toEqual(['00000000000000000004.log']);
+    log.close();
+
+    const reopened = open({ segmentBytes: 2 * size, retentionMs: 100 });
+    expect([reopened.logStartOffset, reopened.logEndOffset]).toEqual([5n, 6n]);
+    expect(baseOffsets(reopened.read(5n, BIG))).toEqual([5n]);
+    expect(reopened.applyRetention(9200)).toEqual({ from: 5n, to: 6n });
+    reopened.close();
+    const emptied = open({ segmentBytes: 2 * size, retentionMs: 100 });
+    expect([emptied.logStartOffset, emptied.logEndOffset]).toEqual([6n, 6n]);
+    expect(segments()).toEqual(['00000000000000000006.log']);
+  });
+
+  it('applyRetention passes unreadable offsets only together with expired batches after them', () => {
+    const { file } = tenBatches();
+    const flipped = fs.readFileSync(file);
+    flipped[70]! ^= 0x10; // inside the first batch's records: offsets 0 and 1, whose age cannot be read
+    fs.writeFileSync(file, flipped);
+    const reopened = open({ cleanShutdown: true, name: 'orders-0', retentionMs: 100 });
+    // tenBatches() writes timestamp 1000: within retention at 1050, expired at 2000.
+    expect(reopened.applyRetention(1050)).toBeUndefined();
+    expect(reopened.logStartOffset).toBe(0n);
+    expect(reopened.applyRetention(2000)).toEqual({ from: 0n, to: 20n });
+    expect([reopened.logStartOffset, reopened.logEndOffset]).toEqual([20n, 20n]);
   });
 
   it('removes its directory on deleteFiles', () => {

@@ -125,6 +125,61 @@ describe('a full disk', () => {
   });
 });
 
+describe('topic configs and retention on a full disk', () => {
+  async function alterRetention(client: RawClient, topic: string, ms: string) {
+    const answer = await client.request(API_KEY.IncrementalAlterConfigs, 1, {
+      resources: [{ resourceType: 2, resourceName: topic, configs: [{ name: 'retention.ms', configOperation: 0, value: ms }] }], validateOnly: false,
+    });
+    return answer.responses[0] as { errorCode: number; errorMessage: string | null };
+  }
+
+  async function retentionMs(client: RawClient, topic: string): Promise<[string, number]> {
+    const answer = await client.request(API_KEY.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: topic, configurationKeys: ['retention.ms'] }], includeSynonyms: false, includeDocumentation: false });
+    const entry = answer.results[0].configs[0] as { value: string; configSource: number };
+    return [entry.value, entry.configSource];
+  }
+
+  it('refuses an alter it cannot save, changing nothing; a retention check that cannot save its start loses nothing within retention', { timeout: 60_000 }, async () => {
+    const disk = tmpfs(4 * 1024 * 1024);
+    const dataDir = path.join(disk.dir, 'data');
+    let running = await start(dataDir);
+    expect((await createTopic(running.client, 'aging')).errorCode).toBe(ErrorCode.NONE);
+    // encodeBatch's default timestamp is in 2023: long expired for a one-day retention.
+    expect((await produce(running.client, 'aging', ['old-1', 'old-2'])).errorCode).toBe(ErrorCode.NONE);
+    const fresh = await running.client.request(API_KEY.Produce, 8, {
+      transactionalId: null, acks: -1, timeoutMs: 5000,
+      topicData: [{ name: 'aging', partitionData: [{ index: 0, records: encodeBatch({ timestamp: BigInt(Date.now()), records: [{ key: null, value: 'fresh' }] }) }] }],
+    });
+    expect(fresh.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NONE);
+
+    disk.fill();
+    const refused = await alterRetention(running.client, 'aging', '86400000');
+    expect(refused.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    expect(refused.errorMessage).toMatch(/topics\.json: no space left on device \(ENOSPC\)/);
+    expect(await retentionMs(running.client, 'aging')).toEqual(['-1', 5]);
+
+    disk.free();
+    expect(await alterRetention(running.client, 'aging', '86400000')).toMatchObject({ errorCode: ErrorCode.NONE, errorMessage: null });
+    disk.fill();
+    running.broker.broker.topics.applyRetention(Date.now());
+    expect(running.warnings).toContainEqual(expect.stringMatching(/^retention: cannot delete old records of aging-0: .*ENOSPC.*; trying again at the next check$/));
+    expect(await readValues(running.client, 'aging', 2n)).toEqual(['fresh']);
+    disk.free();
+    await running.stop();
+
+    // The start could not be saved: the expired records are back until the next check, and the fresh one was never at risk.
+    running = await start(dataDir);
+    expect(await retentionMs(running.client, 'aging')).toEqual(['86400000', 1]);
+    expect(await readValues(running.client, 'aging')).toEqual(['old-1', 'old-2', 'fresh']);
+    running.broker.broker.topics.applyRetention(Date.now());
+    expect(await readValues(running.client, 'aging', 2n)).toEqual(['fresh']);
+    await running.stop();
+    running = await start(dataDir);
+    expect(await readValues(running.client, 'aging', 2n)).toEqual(['fresh']);
+    expect(await readValues(running.client, 'aging', 0n)).toEqual(['!1']);
+  });
+});
+
 describe('a data dir the broker cannot use', () => {
   it('names a read-only file system at once (EROFS, not ENOENT)', { timeout: 30_000 }, async () => {
     const disk = tmpfs(1024 * 1024);

@@ -21,6 +21,8 @@ describe('validateTopicConfigs', () => {
     [{ 'retention.ms': '-1', 'retention.bytes': '-1' }],
     [{ 'cleanup.policy': 'compact' }],
     [{ 'cleanup.policy': 'compact,delete' }],
+    // Kafka 4.1: no cleanup at all.
+    [{ 'cleanup.policy': '' }],
     [{ 'compression.type': 'zstd', 'min.insync.replicas': '2' }],
     [{ 'min.cleanable.dirty.ratio': '0.5', preallocate: 'TRUE' }],
     [{ 'segment.bytes': '1048576', 'max.message.bytes': '2097152' }],
@@ -37,7 +39,9 @@ describe('validateTopicConfigs', () => {
     [{ 'min.cleanable.dirty.ratio': '2' }, 'Invalid value 2 for configuration min.cleanable.dirty.ratio: Value must be no more than 1'],
     [{ preallocate: 'yes' }, 'Invalid value yes for configuration preallocate: Expected value to be either true or false'],
     [{ 'compression.type': 'brotli' }, 'Invalid value brotli for configuration compression.type: String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer'],
-    [{ 'cleanup.policy': 'forever' }, 'Invalid value forever for configuration cleanup.policy: [forever] are not in the list of allowed values [compact, delete]'],
+    // Kafka 4.1 names the bad item alone, also inside a list.
+    [{ 'cleanup.policy': 'forever' }, 'Invalid value forever for configuration cleanup.policy: String must be one of: compact, delete'],
+    [{ 'cleanup.policy': 'delete,forever' }, 'Invalid value forever for configuration cleanup.policy: String must be one of: compact, delete'],
     [{ 'retention.msec': '1000' }, 'Unknown topic config name: retention.msec'],
   ])('rejects %j: INVALID_CONFIG "%s"', (configs, message) => {
     const error = rejection(configs);

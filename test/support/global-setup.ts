@@ -58,6 +58,8 @@ async function startEmbedded(project: TestProject, started: number): Promise<() 
   const sasl = { username: 'alice', password: randomBytes(9).toString('base64url') };
   const broker = await startEmbeddedBroker({
     port: 0,
+    // Retention checked every second, as the Apache Kafka broker of the suite checks it (kafka.ts).
+    retentionCheckIntervalMs: 1000,
     log: { debug: write('DEBUG'), info: write('INFO'), warn: write('WARN') },
     listeners: [
       { name: 'PLAINTEXT' },

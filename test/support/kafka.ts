@@ -202,6 +202,12 @@ function serverProperties(dir: string, p: Ports, tls: Awaited<ReturnType<typeof 
     // Tests expect "unknown topic" errors instead of silent creation.
     'auto.create.topics.enable=false',
     'num.partitions=1',
+    // Retention as the embedded broker's default (time: none), checked every second, so a
+    // test that sets a topic's retention.ms sees it applied at once, while records other
+    // tests write with old timestamps (ListOffsets by time) are kept.
+    'log.retention.ms=-1',
+    'log.retention.check.interval.ms=1000',
+    'log.initial.task.delay.ms=1000',
     // Small footprint for a 2-core CI machine.
     'num.network.threads=2',
     'num.io.threads=2',

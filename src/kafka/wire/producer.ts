@@ -18,7 +18,12 @@ export interface ProducerOptions {
   idempotent?: boolean;
   /** How long a batch waits for more records before it is sent. */
   lingerMs?: number;
-  /** A batch is sealed at this many bytes of records. */
+  /**
+   * A batch is sealed at this many bytes of records. Default 256 KiB: measured against
+   * 1 MiB, 512 KiB and 128 KiB with 1M spam records on 10 partitions, it let the broker
+   * store earlier batches while later ones fill (1 MiB: ~25% longer runs, the last
+   * batches' acks waited on at the end); librdkafka's batches are ~450 KB there.
+   */
   batchBytes?: number;
   /** Bytes of records buffered or in flight before send() asks the caller to wait. */
   bufferBytes?: number;
@@ -89,6 +94,9 @@ interface PartitionState {
   ackedSequence: number;
 }
 
+/** See ProducerOptions.batchBytes. */
+export const DEFAULT_BATCH_BYTES = 256 * 1024;
+
 /** A new batch's first buffer; it doubles as records come (up to batchBytes and a record). */
 const FIRST_BATCH_BYTES = 16 * 1024;
 
@@ -131,7 +139,7 @@ export class Producer {
     this.idempotent = options.idempotent ?? this.acks === -1;
     if (this.idempotent && this.acks !== -1) throw new Error('an idempotent producer needs acks=-1 (all)');
     this.lingerMs = options.lingerMs ?? 5;
-    this.batchBytes = options.batchBytes ?? 1024 * 1024;
+    this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     this.bufferBytes = options.bufferBytes ?? 64 * 1024 * 1024;
     this.maxInFlight = Math.min(options.maxInFlight ?? 5, this.idempotent ? 5 : Infinity);
     this.retries = options.retries ?? Number.MAX_SAFE_INTEGER;

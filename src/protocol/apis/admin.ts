@@ -125,3 +125,71 @@ export const DescribeConfigsResponse = message(4, [
     ], '0+'),
   ], '0+'),
 ]);
+
+export const AlterConfigsRequest = message(2, [
+  arr('resources', [
+    f('resourceType', 'int8', '0+'),
+    f('resourceName', 'string', '0+'),
+    arr('configs', [f('name', 'string', '0+'), f('value', 'string', '0+', { nullableVersions: '0+' })], '0+'),
+  ], '0+'),
+  f('validateOnly', 'bool', '0+'),
+]);
+
+export const AlterConfigsResponse = message(2, [
+  f('throttleTimeMs', 'int32', '0+'),
+  arr('responses', [
+    f('errorCode', 'int16', '0+'),
+    f('errorMessage', 'string', '0+', { nullableVersions: '0+', default: null }),
+    f('resourceType', 'int8', '0+'),
+    f('resourceName', 'string', '0+'),
+  ], '0+'),
+]);
+
+export const IncrementalAlterConfigsRequest = message(1, [
+  arr('resources', [
+    f('resourceType', 'int8', '0+'),
+    f('resourceName', 'string', '0+'),
+    arr('configs', [
+      f('name', 'string', '0+'),
+      // 0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT.
+      f('configOperation', 'int8', '0+'),
+      f('value', 'string', '0+', { nullableVersions: '0+' }),
+    ], '0+'),
+  ], '0+'),
+  f('validateOnly', 'bool', '0+'),
+]);
+
+export const IncrementalAlterConfigsResponse = message(1, [
+  f('throttleTimeMs', 'int32', '0+'),
+  arr('responses', [
+    f('errorCode', 'int16', '0+'),
+    f('errorMessage', 'string', '0+', { nullableVersions: '0+', default: null }),
+    f('resourceType', 'int8', '0+'),
+    f('resourceName', 'string', '0+'),
+  ], '0+'),
+]);
+
+export const DescribeLogDirsRequest = message(2, [
+  // null: every topic.
+  arr('topics', [f('topic', 'string', '0+'), arr('partitions', 'int32', '0+')], '0+', { nullableVersions: '0+' }),
+]);
+
+export const DescribeLogDirsResponse = message(2, [
+  f('throttleTimeMs', 'int32', '0+'),
+  f('errorCode', 'int16', '3+'),
+  arr('results', [
+    f('errorCode', 'int16', '0+'),
+    f('logDir', 'string', '0+'),
+    arr('topics', [
+      f('name', 'string', '0+'),
+      arr('partitions', [
+        f('partitionIndex', 'int32', '0+'),
+        f('partitionSize', 'int64', '0+'),
+        f('offsetLag', 'int64', '0+'),
+        f('isFutureKey', 'bool', '0+'),
+      ], '0+'),
+    ], '0+'),
+    f('totalBytes', 'int64', '4+', { default: -1n }),
+    f('usableBytes', 'int64', '4+', { default: -1n }),
+  ], '0+'),
+]);
