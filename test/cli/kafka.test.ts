@@ -41,4 +41,26 @@ describe('firehose kafka start, and broker start as its old name', () => {
     const kafkaHelp = await runCli(['kafka', '--help']);
     expect(kafkaHelp.stdout).toMatch(/^ {2}start \[options\]/m);
   });
+
+  it('--group-initial-rebalance-delay 0: a new group is assigned at once and a group consume reads every record', async () => {
+    const broker = startInProcess(['kafka', 'start', '--port', '0', '--group-initial-rebalance-delay', '0', '--output', 'json']);
+    await waitFor(() => broker.output.stdout.includes('"listening"') || broker.output.stderr.includes('error:'), { timeoutMs: 10_000, what: 'the broker to listen' });
+    try {
+      const { bootstrap } = JSON.parse(broker.output.stdout.split('\n')[0]!) as { bootstrap: string };
+      expect((await runCli(['create-topic', 'delay-zero', '--partitions', '3', '--bootstrap', bootstrap])).code).toBe(0);
+      const spammed = await runCli(['spam', 'delay-zero', '--times', '5', '--bootstrap', bootstrap]);
+      expect(spammed.code).toBe(0);
+      const consumed = await runCli(['consume', 'delay-zero', '--group', 'g0', '--from-beginning', '--max-messages', '5', '--bootstrap', bootstrap]);
+      expect(consumed.code).toBe(0);
+      expect(consumed.stdout.trim().split('\n')).toHaveLength(5);
+    } finally {
+      expect(await broker.stop()).toBe(130);
+    }
+  });
+
+  it('--group-initial-rebalance-delay that is not a duration is a usage error (exit 2) naming the flag', async () => {
+    const result = await runCli(['kafka', 'start', '--port', '0', '--group-initial-rebalance-delay', 'soon']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--group-initial-rebalance-delay must be a duration such as 500ms');
+  });
 });

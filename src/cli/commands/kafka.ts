@@ -4,6 +4,7 @@ import { FirehoseError, UsageError } from '../../errors.js';
 import { untilAborted } from '../../util/deadline.js';
 import { ENV } from '../../config/env.js';
 import { collect, runtimeOf, withExamples } from '../action.js';
+import { parseDuration } from '../../config/duration.js';
 import { parseByteSize, parsePort, parsePositiveInt } from '../flags.js';
 import type { Runtime } from '../runtime.js';
 
@@ -14,6 +15,7 @@ interface EmbeddedBrokerFlags {
   partitions: string;
   autoCreateTopics: boolean;
   retention: string;
+  groupInitialRebalanceDelay: string;
   tlsDir?: string;
   tlsClientAuth: string;
   sasl: string[];
@@ -48,6 +50,7 @@ function embeddedBrokerOptions(rt: Runtime, flags: EmbeddedBrokerFlags) {
     defaultPartitions: parsePositiveInt(flags.partitions, '--partitions'),
     autoCreateTopics: flags.autoCreateTopics,
     retentionBytes: parseByteSize(flags.retention, '--retention'),
+    groupInitialRebalanceDelayMs: parseDuration(flags.groupInitialRebalanceDelay, '--group-initial-rebalance-delay', { allowZero: true }),
     log: rt.out.logger(),
   };
 }
@@ -68,6 +71,7 @@ export function kafkaStartCommand(renamedNote?: string): Command<any, any, any> 
     .option('--partitions <n>', 'partitions of an auto-created topic', '1')
     .option('--no-auto-create-topics', 'refuse unknown topics instead of creating them on first use')
     .option('--retention <size>', 'per partition, drop the oldest records beyond this size', '256MiB')
+    .option('--group-initial-rebalance-delay <duration>', 'how long a new consumer group waits for more members before its first assignment (Kafka\'s group.initial.rebalance.delay.ms, 3s there; 0 for tests)', '300ms')
     .option('--tls-dir <dir>', 'where ca.crt, ca.key, server.crt/.key, client.crt/.key, kafka.keystore.pkcs12 and kafka.keystore.password are made or taken (implies --tls; default ./auth); FIREHOSE_KEYSTORE_PASSWORD sets a new keystore\'s password')
     .addOption(new Option('--tls-client-auth <mode>', 'client certificates (Kafka\'s ssl.client.auth): required, requested or none').choices(['required', 'requested', 'none']).default('required'))
     .option('--sasl <mechanisms>', 'require SASL: plain, scram-sha-256, scram-sha-512, oauthbearer (unsigned JWTs); repeatable or comma-separated', collect, [])
