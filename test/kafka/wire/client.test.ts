@@ -7,13 +7,13 @@ import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../../src/kafka/wire/cluster.js';
 import { Fetcher, type FetchedRecords } from '../../../src/kafka/wire/fetcher.js';
-import { BATCH_OFFSETS, COMPRESSION_CODECS, UnsupportedCodecError, type CompressionCodec } from '../../../src/protocol/records.js';
+import { UnsupportedCodecError, type CompressionCodec } from '../../../src/protocol/records.js';
 import { Producer } from '../../../src/kafka/wire/producer.js';
 import { ensureConsoleTools, runKafkaTool } from '../../support/java-console.js';
 import { ensurePythonVenv, runPython } from '../../support/python.js';
 import { kafkaFromTests } from '../../support/kafka-env.js';
 import { KCAT, kcatRead, requireKcat } from '../../support/kcat.js';
-import { newWireTopic, testCluster } from '../../support/wire-client.js';
+import { hasZstd, newWireTopic, storedCodec, storedCodecs, testCluster } from '../../support/wire-client.js';
 
 const sorted = (values: string[]) => [...values].sort();
 
@@ -187,30 +187,6 @@ describe('the wire fetcher', () => {
     expect(sorted(values)).toEqual(sorted(Array.from({ length: N }, (_, i) => `value ${i}`)));
   });
 });
-
-/** The codecs of the batches stored in `topic`-`partition` (their attributes' low bits), in order, from one raw Fetch. */
-async function storedCodecs(topic: string, partition: number): Promise<string[]> {
-  const c = cluster();
-  const t = await c.topic(topic);
-  const connection = await c.connection(t.leaders[partition]!);
-  const answer = await connection.request('Fetch', {
-    replicaId: -1, maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '',
-  });
-  const records = answer.responses[0]!.partitions[0]!.records!;
-  const codecs: string[] = [];
-  for (let at = 0; at + BATCH_OFFSETS.recordCount < records.length; at += 12 + records.readInt32BE(at + BATCH_OFFSETS.batchLength)) {
-    codecs.push(COMPRESSION_CODECS[records.readInt16BE(at + BATCH_OFFSETS.attributes) & 7]!);
-  }
-  return codecs;
-}
-
-/** The codec of the first batch stored in `topic`-`partition`. */
-async function storedCodec(topic: string, partition: number): Promise<string> {
-  return (await storedCodecs(topic, partition))[0]!;
-}
-
-const hasZstd = typeof (await import('node:zlib') as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
 
 describe('what the wire producer compressed, read by kcat and Java', () => {
   const values = Array.from({ length: N }, (_, i) => `{ "message": "Sending Message: ${i}" } ✓ ${'repeated text compresses '.repeat(i % 5)}`);
