@@ -16,6 +16,19 @@ import { waitFor } from '../support/wait.js';
 
 const PASSWORD = 'cc2023';
 
+/** A Java client's properties: `settings`, then the CA (PEM) and the PKCS#12 keystore `kafka start --tls` made in `auth`. */
+function javaClientConfig(auth: string, settings: string[]): string {
+  return [
+    ...settings,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${join(auth, 'ca.crt')}`,
+    'ssl.keystore.type=PKCS12',
+    `ssl.keystore.location=${join(auth, 'kafka.keystore.pkcs12')}`,
+    `ssl.keystore.password=${PASSWORD}`,
+    '',
+  ].join('\n');
+}
+
 /** Starts `kafka start <flags> --port 0 --output json` and waits for its listening line. */
 async function startBroker(flags: string[], env: Record<string, string> = {}) {
   const broker = startCli(['kafka', 'start', '--port', '0', '--output', 'json', ...flags], { env });
@@ -100,15 +113,7 @@ describe('firehose kafka start --tls: the workshop\'s files, and the clients of 
     const tools = await ensureConsoleTools();
     const topic = uniqueName('tls-java');
     const config = join(work, 'client.properties');
-    writeFileSync(config, [
-      'security.protocol=SSL',
-      'ssl.truststore.type=PEM',
-      `ssl.truststore.location=${join(auth, 'ca.crt')}`,
-      'ssl.keystore.type=PKCS12',
-      `ssl.keystore.location=${join(auth, 'kafka.keystore.pkcs12')}`,
-      `ssl.keystore.password=${PASSWORD}`,
-      '',
-    ].join('\n'));
+    writeFileSync(config, javaClientConfig(auth, ['security.protocol=SSL']));
     const produced = await runKafkaTool(tools, tools.producer, ['--bootstrap-server', broker.listening.bootstrap, '--topic', topic, '--producer.config', config], { input: 'java-1\njava-2\n' });
     expect(produced.exitCode, produced.stderr).toBe(0);
     const consumed = await runKafkaTool(tools, tools.consumer, ['--bootstrap-server', broker.listening.bootstrap, '--topic', topic, '--from-beginning', '--max-messages', '2', '--consumer.config', config]);
@@ -181,17 +186,11 @@ describe('firehose kafka start --sasl', () => {
     const broker = await startBroker(['--tls-dir', auth, '--sasl', 'scram-sha-512', '--users-file', users], { FIREHOSE_KEYSTORE_PASSWORD: PASSWORD });
     try {
       const config = join(work, 'java-sasl.properties');
-      writeFileSync(config, [
+      writeFileSync(config, javaClientConfig(auth, [
         'security.protocol=SASL_SSL',
         'sasl.mechanism=SCRAM-SHA-512',
         'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="carol" password="carol-secret-3";',
-        'ssl.truststore.type=PEM',
-        `ssl.truststore.location=${join(auth, 'ca.crt')}`,
-        'ssl.keystore.type=PKCS12',
-        `ssl.keystore.location=${join(auth, 'kafka.keystore.pkcs12')}`,
-        `ssl.keystore.password=${PASSWORD}`,
-        '',
-      ].join('\n'));
+      ]));
       const topic = uniqueName('sasl-java');
       const produced = await runKafkaTool(tools, tools.producer, ['--bootstrap-server', broker.listening.bootstrap, '--topic', topic, '--producer.config', config], { input: 'scram\n' });
       expect(produced.exitCode, produced.stderr).toBe(0);
