@@ -7,13 +7,13 @@ import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../../src/kafka/wire/cluster.js';
 import { Fetcher, type FetchedRecords } from '../../../src/kafka/wire/fetcher.js';
-import { BATCH_OFFSETS, COMPRESSION_CODECS, UnsupportedCodecError, type CompressionCodec } from '../../../src/protocol/records.js';
+import { UnsupportedCodecError, type CompressionCodec } from '../../../src/protocol/records.js';
 import { Producer } from '../../../src/kafka/wire/producer.js';
 import { ensureConsoleTools, runKafkaTool } from '../../support/java-console.js';
 import { ensurePythonVenv, runPython } from '../../support/python.js';
 import { kafkaFromTests } from '../../support/kafka-env.js';
 import { KCAT, kcatRead, requireKcat } from '../../support/kcat.js';
-import { newWireTopic, testCluster } from '../../support/wire-client.js';
+import { hasZstd, newWireTopic, storedCodec, storedCodecs, testCluster } from '../../support/wire-client.js';
 
 const sorted = (values: string[]) => [...values].sort();
 
@@ -188,30 +188,6 @@ describe('the wire fetcher', () => {
   });
 });
 
-/** The codecs of the batches stored in `topic`-`partition` (their attributes' low bits), in order, from one raw Fetch. */
-async function storedCodecs(topic: string, partition: number): Promise<string[]> {
-  const c = cluster();
-  const t = await c.topic(topic);
-  const connection = await c.connection(t.leaders[partition]!);
-  const answer = await connection.request('Fetch', {
-    replicaId: -1, maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '',
-  });
-  const records = answer.responses[0]!.partitions[0]!.records!;
-  const codecs: string[] = [];
-  for (let at = 0; at + BATCH_OFFSETS.recordCount < records.length; at += 12 + records.readInt32BE(at + BATCH_OFFSETS.batchLength)) {
-    codecs.push(COMPRESSION_CODECS[records.readInt16BE(at + BATCH_OFFSETS.attributes) & 7]!);
-  }
-  return codecs;
-}
-
-/** The codec of the first batch stored in `topic`-`partition`. */
-async function storedCodec(topic: string, partition: number): Promise<string> {
-  return (await storedCodecs(topic, partition))[0]!;
-}
-
-const hasZstd = typeof (await import('node:zlib') as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
-
 describe('what the wire producer compressed, read by kcat and Java', () => {
   const values = Array.from({ length: N }, (_, i) => `{ "message": "Sending Message: ${i}" } ✓ ${'repeated text compresses '.repeat(i % 5)}`);
 
@@ -236,7 +212,7 @@ describe('what the wire producer compressed, read by kcat and Java', () => {
     });
   }
 
-  it.skipIf(kafka.flavour === 'embedded')('snappy (xerial) and lz4 (frame checksum) batches are read by the Java console consumer', async () => {
+  it('snappy (xerial) and lz4 (frame checksum) batches are read by the Java console consumer', async () => {
     const topic = await newWireTopic('wire-produce-java', 2);
     await produceCompressed(topic, 'snappy');
     await produceCompressed(topic, 'lz4');
@@ -249,13 +225,12 @@ describe('what the wire producer compressed, read by kcat and Java', () => {
 
 describe('the wire fetcher reads what kcat wrote', () => {
   for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
-    // kcat will not send zstd to the embedded broker (its Produce versions predate zstd: issue 19).
-    it.skipIf(codec === 'zstd' && kafka.flavour === 'embedded')(`compression ${codec}${codec === 'zstd' && !hasZstd ? ' (this Node has no zstd: a clear error naming it)' : ''}`, async () => {
+    it(`compression ${codec}${codec === 'zstd' && !hasZstd ? ' (this Node has no zstd: a clear error naming it)' : ''}`, async () => {
       const topic = await newWireTopic(`wire-fetch-${codec}`, 2);
       const values = Array.from({ length: N }, (_, i) => `kcat value ${i} ✓ ${'repeated text compresses '.repeat(i % 5)}`);
       await execa(KCAT, ['-P', '-b', kafka.bootstrap, '-t', topic, '-z', codec, '-K:', '-H', 'origin=kcat'], { input: values.map((v, i) => `k${i % 10}:${v}\n`).join('') });
-      // The embedded broker stores what it is sent; kcat there may fall back to no compression (issue 19).
-      if (kafka.flavour !== 'embedded') expect(await storedCodec(topic, 0)).toBe(codec);
+      // Stored as sent: the embedded broker advertises Produce from v0 as Kafka 4.x does, so kcat compresses for it too.
+      expect(await storedCodec(topic, 0)).toBe(codec);
       if (codec === 'zstd' && !hasZstd) {
         await expect(fetchAll(topic, 2, N)).rejects.toThrow(UnsupportedCodecError);
         return;
@@ -269,7 +244,7 @@ describe('the wire fetcher reads what kcat wrote', () => {
   }
 
   // Java's producer writes snappy in xerial frames and LZ4 with its frame checksum, as kcat does not.
-  it.skipIf(kafka.flavour === 'embedded')('reads what Java\'s console producer wrote with each codec', async () => {
+  it('reads what Java\'s console producer wrote with each codec', async () => {
     const tools = await ensureConsoleTools();
     for (const codec of ['gzip', 'snappy', 'lz4', ...(hasZstd ? ['zstd'] : [])]) {
       const topic = await newWireTopic(`wire-fetch-java-${codec}`, 1);
@@ -281,7 +256,7 @@ describe('the wire fetcher reads what kcat wrote', () => {
     }
   });
 
-  it.skipIf(kafka.flavour === 'embedded')('reads what confluent-kafka (Python) wrote with each codec', async () => {
+  it('reads what confluent-kafka (Python) wrote with each codec', async () => {
     await ensurePythonVenv();
     for (const codec of ['gzip', 'snappy', 'lz4', ...(hasZstd ? ['zstd'] : [])]) {
       const topic = await newWireTopic(`wire-fetch-python-${codec}`, 1);
