@@ -8,7 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../../src/kafka/wire/cluster.js';
 import { Fetcher, type FetchedRecords } from '../../../src/kafka/wire/fetcher.js';
 import { UnsupportedCodecError, type CompressionCodec } from '../../../src/protocol/records.js';
-import { Producer } from '../../../src/kafka/wire/producer.js';
+import { Producer, type ProducerOptions } from '../../../src/kafka/wire/producer.js';
 import { ensureConsoleTools, runKafkaTool } from '../../support/java-console.js';
 import { ensurePythonVenv, runPython } from '../../support/python.js';
 import { kafkaFromTests } from '../../support/kafka-env.js';
@@ -33,36 +33,40 @@ afterEach(async () => {
   clusters = [];
 });
 
-async function produceAll(topic: string, acks: 1 | -1, keyed: boolean): Promise<Producer> {
-  // A deadline well inside the test's timeout, so a producer that stalls fails with what it
-  // had done (records acknowledged, the retries it made and why) instead of a bare timeout.
+/**
+ * Runs `send` on a new producer with a deadline well inside the test's timeout, so a producer
+ * that stalls fails with what it had done (records acknowledged, the retries it made and why,
+ * what each partition had under way) instead of a bare timeout.
+ */
+async function produceWithReport(options: ProducerOptions, expected: number, send: (producer: Producer) => Promise<void>): Promise<Producer> {
   const retries: string[] = [];
-  const producer = new Producer(cluster(), {
-    acks,
-    batchBytes: 16 * 1024,
-    deliveryTimeoutMs: 30_000,
-    onRetry: (r) => retries.push(`${r.topic}[${r.partition}] attempt ${r.attempt}: ${r.error.message}`),
-  });
+  const producer = new Producer(cluster(), { ...options, onRetry: (r) => retries.push(`${r.topic}[${r.partition}] attempt ${r.attempt}: ${r.error.message}`) });
   let timer: NodeJS.Timeout | undefined;
   const stalled = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(
-      `the producer stalled: ${producer.delivered} of ${N} records acknowledged within 40 s; ` +
+      `the producer stalled: ${producer.delivered} of ${expected} records acknowledged within 40 s; ` +
       `${retries.length} retries${retries.length ? ` (last: ${retries.slice(-3).join('; ')})` : ''}; ` +
-      `last error: ${producer.lastError?.message ?? 'none'}`)), 40_000);
+      `last error: ${producer.lastError?.message ?? 'none'}; ${producer.describeState()}`)), 40_000);
   });
   try {
     await Promise.race([stalled, (async () => {
       await producer.connect();
-      for (let i = 0; i < N; i++) {
-        const wait = producer.send(topic, { key: keyed ? Buffer.from(`key-${i % 97}`) : null, value: Buffer.from(`value ${i}`) });
-        if (wait) await wait;
-      }
+      await send(producer);
       await producer.flush();
     })()]);
   } finally {
     clearTimeout(timer);
   }
   return producer;
+}
+
+function produceAll(topic: string, acks: 1 | -1, keyed: boolean): Promise<Producer> {
+  return produceWithReport({ acks, batchBytes: 16 * 1024, deliveryTimeoutMs: 30_000 }, N, async (producer) => {
+    for (let i = 0; i < N; i++) {
+      const wait = producer.send(topic, { key: keyed ? Buffer.from(`key-${i % 97}`) : null, value: Buffer.from(`value ${i}`) });
+      if (wait) await wait;
+    }
+  });
 }
 
 /** Every record until `count` have come, from the earliest offsets. */
@@ -192,13 +196,12 @@ describe('what the wire producer compressed, read by kcat and Java', () => {
   const values = Array.from({ length: N }, (_, i) => `{ "message": "Sending Message: ${i}" } ✓ ${'repeated text compresses '.repeat(i % 5)}`);
 
   async function produceCompressed(topic: string, compression: CompressionCodec): Promise<void> {
-    const producer = new Producer(cluster(), { acks: -1, compression, batchBytes: 64 * 1024 });
-    await producer.connect();
-    for (const [i, value] of values.entries()) {
-      const wait = producer.send(topic, { key: `k${i % 10}`, value, headers: [{ key: 'codec', value: Buffer.from(compression) }] });
-      if (wait) await wait;
-    }
-    await producer.flush();
+    await produceWithReport({ acks: -1, compression, batchBytes: 64 * 1024, deliveryTimeoutMs: 30_000 }, N, async (producer) => {
+      for (const [i, value] of values.entries()) {
+        const wait = producer.send(topic, { key: `k${i % 10}`, value, headers: [{ key: 'codec', value: Buffer.from(compression) }] });
+        if (wait) await wait;
+      }
+    });
   }
 
   for (const codec of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
