@@ -215,7 +215,7 @@ describe('what the wire producer compressed, read by kcat and Java', () => {
     });
   }
 
-  it('snappy (xerial) and lz4 (frame checksum) batches are read by the Java console consumer', async () => {
+  it('snappy (xerial) and lz4 (frame checksum) batches are read by the Java console consumer', { timeout: 120_000 }, async () => {
     const topic = await newWireTopic('wire-produce-java', 2);
     await produceCompressed(topic, 'snappy');
     await produceCompressed(topic, 'lz4');
