@@ -1,7 +1,7 @@
 // The main suite against firehose's embedded broker instead of Apache Kafka
-// (`npm run test:embedded`). Same tests, except the ones that need listeners
-// the embedded broker does not have (TLS and SASL are Apache Kafka only) and
-// the smoke test of the Apache Kafka harness itself.
+// (`npm run test:embedded`). Same tests, TLS and SASL included (global-setup.ts gives the
+// embedded broker the Apache harness's listeners), except the smoke test of the Apache
+// Kafka harness itself.
 import { defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
@@ -14,7 +14,7 @@ export default mergeConfig(
   defineConfig({
     test: {
       env: { FIREHOSE_TEST_BROKER: 'embedded' },
-      exclude: ['test/cli/connection.test.ts', 'test/cli/sasl.test.ts', 'test/support/harness.test.ts', '**/node_modules/**'],
+      exclude: ['test/support/harness.test.ts', '**/node_modules/**'],
     },
   }),
 );

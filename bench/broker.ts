@@ -1,6 +1,9 @@
 // The embedded broker (`firehose kafka start`) against Apache Kafka, each measured with the
-// same clients: kcat (librdkafka) and firehose itself, producing and consuming BENCH_RECORDS
-// small records on fresh BENCH_PARTITIONS-partition topics. `npm run bench:broker`.
+// same clients: kcat (librdkafka), firehose itself and Kafka's own ProducerPerformance and
+// ConsumerPerformance (Java, with a group: its join is part of the time), producing and
+// consuming BENCH_RECORDS small records on fresh BENCH_PARTITIONS-partition topics.
+// `npm run bench:broker`. Both brokers start a new group's first assignment at once
+// (group.initial.rebalance.delay.ms=0 in the harness, --group-initial-rebalance-delay 0).
 //
 //   npm run bench:broker                                   # starts both brokers
 //   BENCH_RECORDS=200000 BENCH_REPEAT=1 npm run bench:broker   # quicker
@@ -16,7 +19,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { spamValue } from '../src/kafka/spam.js';
-import { KAFKA_VERSION, startKafka, type KafkaHandle } from '../test/support/kafka.js';
+import { ensureConsoleTools, type ConsoleTools } from '../test/support/java-console.js';
+import { javaBin, KAFKA_VERSION, startKafka, type KafkaHandle } from '../test/support/kafka.js';
 import {
   benchEnv, BIN, check, createTopic, firehose, fmt, hasKcat, kcatVersion, markdownTable, median, N, PARTITIONS, rate,
   REPEAT, replaceResultsSection, RESULTS, seconds, timed, topicRecords, writeValues,
@@ -33,7 +37,7 @@ type BrokerName = 'apache' | 'embedded';
 const BROKERS: BrokerName[] = ['apache', 'embedded'];
 
 /** What is measured: one client doing one thing. */
-const CASES = ['kcat produce', 'kcat consume', 'firehose spam', 'firehose consume'] as const;
+const CASES = ['kcat produce', 'kcat consume', 'firehose spam', 'firehose consume', 'java ProducerPerformance', 'java ConsumerPerformance'] as const;
 type Case = (typeof CASES)[number];
 
 interface EmbeddedBroker {
@@ -43,7 +47,7 @@ interface EmbeddedBroker {
 
 /** `firehose kafka start --port 0 --output json` in its own process; the bootstrap is on its first stdout line. */
 async function startEmbedded(): Promise<EmbeddedBroker> {
-  const child = spawn(process.execPath, [...EMBEDDED_NODE_ARGS, BIN, 'kafka', 'start', '--port', '0', '--output', 'json'], {
+  const child = spawn(process.execPath, [...EMBEDDED_NODE_ARGS, BIN, 'kafka', 'start', '--port', '0', '--group-initial-rebalance-delay', '0', '--output', 'json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: benchEnv(),
   });
@@ -79,7 +83,7 @@ async function startEmbedded(): Promise<EmbeddedBroker> {
 }
 
 /** Runs the four cases once against `bootstrap`; returns wall-clock ms per case. */
-async function measureOnce(broker: BrokerName, bootstrap: string, values: string, name: (what: string) => string, kcat: boolean): Promise<Partial<Record<Case, number>>> {
+async function measureOnce(broker: BrokerName, bootstrap: string, values: string, name: (what: string) => string, kcat: boolean, java: ConsoleTools | undefined): Promise<Partial<Record<Case, number>>> {
   const ms: Partial<Record<Case, number>> = {};
   const fresh = async (what: string) => {
     const topic = name(what);
@@ -114,6 +118,22 @@ async function measureOnce(broker: BrokerName, bootstrap: string, values: string
     ms['kcat consume'] = check(await timed('kcat', ['-C', '-b', bootstrap, '-t', kcatTopic, '-o', 'beginning', '-e', '-c', String(N), '-q'], { discardStdout: true }), 'kcat -C').ms;
     await drop(kcatTopic);
   }
+
+  // Kafka's own perf tools: records of the spam values' size, then read back in a new group.
+  if (java) {
+    const javaTopic = await fresh('java');
+    const tool = (main: string, args: string[]) => timed(javaBin(), ['-Xmx512m', `-Dlog4j2.configurationFile=${java.log4jConfig}`, '-cp', java.classpath, main, ...args]);
+    log(`ProducerPerformance ${javaTopic} --num-records ${N} --record-size 36 acks=1`);
+    ms['java ProducerPerformance'] = check(await tool('org.apache.kafka.tools.ProducerPerformance', ['--topic', javaTopic, '--num-records', String(N), '--record-size', '36', '--throughput', '-1', '--producer-props', `bootstrap.servers=${bootstrap}`, 'acks=1', 'linger.ms=5']), 'ProducerPerformance').ms;
+    await expectRecords(javaTopic, 'ProducerPerformance');
+    log(`ConsumerPerformance ${javaTopic} --messages ${N} --group (new)`);
+    const read = check(await tool('org.apache.kafka.tools.ConsumerPerformance', ['--bootstrap-server', bootstrap, '--topic', javaTopic, '--messages', String(N), '--group', name('java-group'), '--timeout', '60000']), 'ConsumerPerformance');
+    // The last line's fifth field is the records read.
+    const fields = read.stdout.trim().split('\n').at(-1)!.split(',').map((f) => f.trim());
+    if (Number(fields[4]) !== N) throw new Error(`ConsumerPerformance read ${fields[4]} records from ${javaTopic} on ${broker}, expected ${N}:\n${read.stdout}`);
+    ms['java ConsumerPerformance'] = read.ms;
+    await drop(javaTopic);
+  }
   return ms;
 }
 
@@ -133,18 +153,22 @@ async function main(): Promise<void> {
     const bootstrap: Record<BrokerName, string> = { apache: apache.value.bootstrap, embedded: mine.value.bootstrap };
     const values = join(work, 'values.txt');
     await writeValues(values);
+    const java = await ensureConsoleTools().catch((error: Error) => {
+      console.error(`Kafka's Java tools are not available (${error.message.split('\n')[0]}): measuring without the java rows.`);
+      return undefined;
+    });
 
     const tag = randomBytes(3).toString('hex');
     const wall: Record<BrokerName, Record<Case, number[]>> = {
-      apache: { 'kcat produce': [], 'kcat consume': [], 'firehose spam': [], 'firehose consume': [] },
-      embedded: { 'kcat produce': [], 'kcat consume': [], 'firehose spam': [], 'firehose consume': [] },
+      apache: { 'kcat produce': [], 'kcat consume': [], 'firehose spam': [], 'firehose consume': [], 'java ProducerPerformance': [], 'java ConsumerPerformance': [] },
+      embedded: { 'kcat produce': [], 'kcat consume': [], 'firehose spam': [], 'firehose consume': [], 'java ProducerPerformance': [], 'java ConsumerPerformance': [] },
     };
     for (let r = 1; r <= REPEAT; r++) {
       // Alternate which broker goes first, so drift in the machine's load hits both alike.
       const order = r % 2 ? BROKERS : [...BROKERS].reverse();
       for (const broker of order) {
         console.error(`[${r}/${REPEAT}] ${broker} at ${bootstrap[broker]}`);
-        const ms = await measureOnce(broker, bootstrap[broker], values, (what) => `bench-broker-${tag}-${what}-${r}`, kcat);
+        const ms = await measureOnce(broker, bootstrap[broker], values, (what) => `bench-broker-${tag}-${what}-${r}`, kcat, java);
         for (const c of CASES) if (ms[c] !== undefined) wall[broker][c].push(ms[c]);
       }
     }
@@ -158,7 +182,7 @@ async function main(): Promise<void> {
     const machine = [
       `- date: ${new Date().toISOString()}`,
       `- records: ${fmt(N)} per run (\`${spamValue(0)}\` …), ${PARTITIONS} partitions, ${REPEAT} repetition${REPEAT === 1 ? '' : 's'} (rates are of the median; every wall time is listed)`,
-      `- Apache Kafka ${KAFKA_VERSION} (single KRaft node on loopback, test/support/kafka.ts); embedded: \`firehose kafka start --port 0\` (in memory) in its own process`,
+      `- Apache Kafka ${KAFKA_VERSION} (single KRaft node on loopback, test/support/kafka.ts); embedded: \`firehose kafka start --port 0 --group-initial-rebalance-delay 0\` (in memory) in its own process`,
       `- nproc: ${cpus().length}; CPU: ${cpus()[0]?.model ?? 'unknown'}; Node ${process.version}; kcat: ${kcat ? kcatVersion() : 'not installed'}`,
       `- load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     ].join('\n');
@@ -172,7 +196,13 @@ ${PARTITIONS}-partition topics (created with \`firehose create-topic --via admin
 - kcat produce: \`kcat -P -b B -t T -l values.txt ${KCAT_PRODUCE.join(' ')}\` (N spam values, one per line);
 - kcat consume: \`kcat -C -b B -t T -o beginning -e -c N -q > /dev/null\` (the topic kcat wrote);
 - firehose spam: \`firehose spam T --times N --acks 1\`;
-- firehose consume: \`firehose consume T --from-beginning --max-messages N > /dev/null\` (the topic spam wrote).
+- firehose consume: \`firehose consume T --from-beginning --max-messages N > /dev/null\` (the topic spam wrote);
+- java ProducerPerformance: Kafka ${KAFKA_VERSION}'s \`ProducerPerformance --num-records N --record-size 36 --throughput -1\` with acks=1, linger.ms=5;
+- java ConsumerPerformance: its \`ConsumerPerformance --messages N --group G\` (a new group: joining is part of the time) on that topic.
+
+Both brokers give a new group its first assignment at once (the harness's
+group.initial.rebalance.delay.ms=0; \`kafka start --group-initial-rebalance-delay 0\`; the embedded
+broker's default is 300ms, Kafka's 3s). The Java rows include a JVM start-up on both sides.
 
 Record counts are checked after each produce. The brokers and the client share the machine.
 The aim is embedded/apache ≥ 0.5.

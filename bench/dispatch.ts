@@ -1,6 +1,11 @@
 // The local KafkaSource dispatcher (firehose up): events per second into a local sink, and
-// record (stored) → sink latency (p50/p99), for ordered and unordered delivery. `npm run bench:dispatch`.
+// record (stored) → sink latency (p50/p99), for ordered and unordered delivery. `npm run bench:dispatch`
+// (builds first: the latency run's producer is `firehose spam --rate` in a process of its own, as
+// in the lab, where the producer is another program and never shares the dispatcher's event loop).
 //   BENCH_EVENTS=20000 (throughput run)  BENCH_LATENCY_RATE=1000 (records/s for the latency run, 5 s)
+import { execFile } from 'node:child_process';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { promisify } from 'node:util';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolveConnection } from '../src/config/connection.js';
@@ -10,6 +15,7 @@ import { createTopic } from '../src/kafka/topics.js';
 import { runDispatcher } from '../src/local/dispatcher.js';
 import { silentLogger } from '../src/logger.js';
 import { startKafka } from '../test/support/kafka.js';
+import { BIN, benchEnv } from './support.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 1000);
@@ -70,13 +76,25 @@ async function measure(ordering: 'ordered' | 'unordered') {
   }, (e) => { if (e.kind === 'assign') joined(); });
   await assigned;
   const total = RATE * 5;
-  await spamTopic(client, { topic: live, times: total, acks: 1, rate: RATE });
+  // BENCH_DEBUG: this process's pauses during the latency run (GC, a blocked event loop).
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  const gcPauses: number[] = [];
+  const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcPauses.push(e.duration); });
+  if (process.env.BENCH_DEBUG) {
+    loopDelay.enable();
+    gcObserver.observe({ entryTypes: ['gc'] });
+  }
+  await promisify(execFile)(process.execPath, [BIN, 'spam', live, '--times', String(total), '--rate', String(RATE), '--acks', '1', '--bootstrap', bootstrap, '--output', 'json'], { env: benchEnv() });
   const deadline = Date.now() + 30_000;
   while (latencies.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   liveController.abort();
   await liveRun;
   await liveSink.close();
   const sorted = [...latencies].sort((a, b) => a - b);
+  loopDelay.disable();
+  gcObserver.disconnect();
+  if (process.env.BENCH_DEBUG) console.error(ordering, `event loop delay max ${(loopDelay.max / 1e6).toFixed(1)} ms p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms; GC ${gcPauses.length} pauses, max ${Math.max(0, ...gcPauses).toFixed(1)} ms`);
+  if (process.env.BENCH_DEBUG) console.error(ordering, 'p90', percentile(sorted, 90), 'p95', percentile(sorted, 95), 'max', sorted.at(-1), 'slow (index:ms)', latencies.map((ms, i) => [i, ms]).filter(([, ms]) => ms! > 10).map(([i, ms]) => `${i}:${ms}`).join(' '));
   return { ordering, eventsPerSecond: Math.round(EVENTS / seconds), p50: percentile(sorted, 50), p99: percentile(sorted, 99), latencySamples: sorted.length };
 }
 

@@ -29,7 +29,7 @@ export type ErrorCode =
   | 'SEND_REJECTED' | 'SEND_FAILED' | 'SERVICE_UNREACHABLE' | 'SERVICE_NOT_READY'
   // The local lab and the embedded Kafka broker.
   | 'LAB_RUNNING' | 'LAB_NOT_RUNNING' | 'LAB_UNREACHABLE' | 'LAB_START_FAILED' | 'UP_STATE_UNREADABLE' | 'UP_STATE_UNWRITABLE'
-  | 'PORT_IN_USE' | 'BROKER_PORT_IN_USE' | 'BROKER_LISTEN' | 'BROKER_DATA_DIR'
+  | 'PORT_IN_USE' | 'BROKER_PORT_IN_USE' | 'BROKER_LISTEN' | 'BROKER_DATA_DIR' | 'BROKER_TLS_FILES' | 'BROKER_USERS'
   // Functions (seed 003): one that does not load, a runtime that stopped.
   | 'FUNCTION_INVALID' | 'FUNCTION_STOPPED'
   // The edge (seed 002): MQTT brokers.

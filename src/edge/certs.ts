@@ -4,12 +4,13 @@
  * factory's MirrorMaker2), and the two Secrets the seed edits by hand with openssl, base64 and
  * sed: `kafka-tls-certificate-and-key` (tls.crt, tls.key) and `kafka-tls-certificate` (tls.crt).
  */
-import { webcrypto, X509Certificate, randomBytes } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ClusterClient } from '../cluster/connect.js';
 import { UsageError } from '../errors.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, managedLabels } from '../labels.js';
+import { issueCertificate, loadX509 } from '../util/x509.js';
 
 /** The seed's names for the two Secrets. */
 export const LINK_SECRETS = { certificateAndKey: 'kafka-tls-certificate-and-key', certificate: 'kafka-tls-certificate' };
@@ -46,41 +47,18 @@ export function checkDomain(domain: string): string {
 export async function createLinkCertificate(options: LinkCertificateOptions): Promise<LinkCertificate> {
   const domain = checkDomain(options.domain);
   if (!Number.isInteger(options.days) || options.days < 1 || options.days > 3650) throw new UsageError(`--days must be a whole number from 1 to 3650, not ${options.days}.`);
-  await import('reflect-metadata');
-  const x509 = await import('@peculiar/x509');
-  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-  const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
-  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+  const x509 = await loadX509();
   const subject = options.subject ?? `C=DE, OU=Manuela, CN=*.${domain}`;
-  let name: InstanceType<typeof x509.Name>;
+  let name: string;
   try {
-    name = new x509.Name(subject.startsWith('/') ? subject.slice(1).split('/').join(', ') : subject);
+    name = new x509.Name(subject.startsWith('/') ? subject.slice(1).split('/').join(', ') : subject).toString();
   } catch (error) {
     throw new UsageError(`--subject "${subject}" is not a distinguished name: ${(error as Error).message}`, 'Example: --subject "C=DE, OU=Manuela, CN=*.apps.example.com" (or the openssl form /C=DE/OU=Manuela/CN=...).');
   }
-  const notBefore = new Date(Date.now() - 60_000);
-  const notAfter = new Date(notBefore.getTime() + options.days * 86_400_000);
   const dnsNames = [`*.${domain}`, domain];
-  const serial = randomBytes(16);
-  serial[0]! &= 0x7f; // a positive serial number
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial.toString('hex'),
-    name,
-    notBefore,
-    notAfter,
-    signingAlgorithm: algorithm,
-    keys: keys as never,
-    extensions: [
-      // What `openssl req -x509` writes: a CA certificate, so that it is also the trust anchor MirrorMaker2 and clients are given.
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value }))),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as never),
-    ],
-  });
-  const certificatePem = `${certificate.toString('pem')}\n`;
-  const keyPem = `${x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY')}\n`;
+  // RSA 2048 as the seed's `openssl req -newkey rsa:2048`; a CA certificate, as `openssl req -x509`
+  // writes, so that it is also the trust anchor MirrorMaker2 and clients are given.
+  const { certificatePem, keyPem } = await issueCertificate({ subject: name, days: options.days, ca: true, keyType: 'rsa', usages: ['serverAuth', 'clientAuth'], dnsNames });
   const parsed = new X509Certificate(certificatePem);
   return { certificatePem, keyPem, subject: parsed.subject.split('\n').join(', '), dnsNames, notAfter: parsed.validTo, fingerprint256: parsed.fingerprint256 };
 }

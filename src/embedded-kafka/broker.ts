@@ -22,6 +22,14 @@ export interface BrokerSettings {
   maxMessageBytes: number;
 }
 
+/** KIP-848 consumer groups (Kafka's group.consumer.* broker configs). */
+export interface ConsumerGroupSettings {
+  /** The heartbeat interval members are told. Default 5000 (Kafka's default). */
+  heartbeatIntervalMs?: number;
+  /** A member not heard from for this long is removed. Default 45000. */
+  sessionTimeoutMs?: number;
+}
+
 export class Broker {
   readonly topics: TopicStore;
   readonly groups: GroupCoordinator;
@@ -34,13 +42,26 @@ export class Broker {
     readonly log: Logger,
     readonly dataDir?: DataDir,
     groupRebalanceDelayMs?: number,
+    consumerGroups: ConsumerGroupSettings = {},
     transactionCheckIntervalMs?: number,
   ) {
     this.topics = new TopicStore({ dataDir, retentionBytes: settings.retentionBytes, log });
+    const topics = this.topics;
     this.groups = new GroupCoordinator({
       offsetStore: dataDir?.offsetStore() ?? new MemoryOffsetStore(),
       initialRebalanceDelayMs: groupRebalanceDelayMs,
       log: (line) => log.debug(line),
+      consumerHeartbeatIntervalMs: consumerGroups.heartbeatIntervalMs,
+      consumerSessionTimeoutMs: consumerGroups.sessionTimeoutMs,
+      // KIP-848 groups assign by topic id and follow the subscribed topics' partition counts.
+      topics: {
+        topic: (name) => {
+          const t = topics.get(name);
+          return t && { id: t.id, partitions: t.partitions.length };
+        },
+        topicName: (id) => topics.list().find((t) => t.id === id)?.name,
+        topicNames: () => topics.list().map((t) => t.name),
+      },
     });
     // After the topics: recovery finishes prepared transactions in their logs.
     this.transactions = new TransactionCoordinator({

@@ -17,6 +17,7 @@ import { API_KEY } from '../protocol/api-keys.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { decodeRequest, encodeResponse } from '../protocol/frame.js';
 import { countRequestItems } from './request-items.js';
+import { SaslSession, type SaslListenerOptions } from './sasl.js';
 
 export interface ConnectionLimits extends RequestLimits {
   /** Largest request frame accepted (Kafka's socket.request.max.bytes). */
@@ -55,7 +56,21 @@ export function bufferedRequestBytes(broker: Broker): number {
   return bufferedByBroker.get(broker)?.bytes ?? 0;
 }
 
-export function serveConnection(socket: Socket, broker: Broker, options: ConnectionOptions = {}): void {
+/** The listener a connection came in on. */
+export interface ConnectionListener {
+  /** The address Metadata and FindCoordinator advertise to clients of this listener. */
+  advertised: { host: string; port: number };
+  /** SASL settings: the connection must authenticate before anything but ApiVersions. */
+  sasl?: SaslListenerOptions;
+}
+
+/** Largest request a client may send on a SASL listener before it has authenticated (Kafka's sasl.server.max.receive.size). */
+const SASL_MAX_RECEIVE_BYTES = 512 * 1024;
+
+/** What an unauthenticated connection on a SASL listener may send, as on Kafka's. */
+const BEFORE_SASL = new Set<number>([API_KEY.ApiVersions, API_KEY.SaslHandshake, API_KEY.SaslAuthenticate]);
+
+export function serveConnection(socket: Socket, broker: Broker, options: ConnectionOptions = {}, listener?: ConnectionListener): void {
   const limits = { ...DEFAULT_CONNECTION_LIMITS };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) limits[key as keyof ConnectionLimits] = value;
   const peer = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -66,6 +81,7 @@ export function serveConnection(socket: Socket, broker: Broker, options: Connect
   let buffered = 0;
   let busy = false;
   let frameTimer: NodeJS.Timeout | undefined;
+  const sasl = listener?.sasl ? new SaslSession(listener.sasl) : undefined;
 
   /** Gives this connection's buffered bytes back to the broker's budget. */
   const release = () => {
@@ -116,6 +132,10 @@ export function serveConnection(socket: Socket, broker: Broker, options: Connect
       drop(`request of ${size} bytes is over the ${limits.maxRequestBytes}-byte limit (socket.request.max.bytes)`);
       return undefined;
     }
+    if (sasl && !sasl.authenticated && size > SASL_MAX_RECEIVE_BYTES) {
+      drop(`request of ${size} bytes before authenticating is over the ${SASL_MAX_RECEIVE_BYTES}-byte limit (sasl.server.max.receive.size)`);
+      return undefined;
+    }
     return size;
   }
 
@@ -153,7 +173,7 @@ export function serveConnection(socket: Socket, broker: Broker, options: Connect
   async function drain(): Promise<void> {
     busy = true;
     try {
-      for (let frame = nextFrame(); frame && !socket.destroyed; frame = nextFrame()) {
+      for (let frame = nextFrame(); frame && !socket.destroyed && !socket.writableEnded; frame = nextFrame()) {
         await answer(frame);
         // As Kafka mutes a channel until its answer is sent: a client that does not read holds one answer, not many.
         if (socket.writableNeedDrain && !socket.destroyed) await writable();
@@ -200,7 +220,24 @@ export function serveConnection(socket: Socket, broker: Broker, options: Connect
       drop(`client ${header.clientId ?? '?'} sent ${what}, which the embedded broker does not serve`);
       return;
     }
-    const ctx: RequestContext = { broker, version: header.apiVersion, clientId: header.clientId ?? '', clientHost: socket.remoteAddress ?? '', signal: closed.signal, limits };
+    if (sasl && !sasl.authenticated && !BEFORE_SASL.has(header.apiKey)) {
+      drop(`client ${header.clientId ?? '?'} sent ${request.api.name} before authenticating on this SASL listener`);
+      return;
+    }
+    let closeAfterAnswer = false;
+    const ctx: RequestContext = {
+      broker,
+      version: header.apiVersion,
+      clientId: header.clientId ?? '',
+      clientHost: socket.remoteAddress ?? '',
+      signal: closed.signal,
+      limits,
+      ...(listener ? { listener: listener.advertised } : {}),
+      ...(sasl ? { sasl } : {}),
+      closeAfterAnswer: () => {
+        closeAfterAnswer = true;
+      },
+    };
     let body;
     try {
       body = await request.api.handle(request.body, ctx);
@@ -209,6 +246,12 @@ export function serveConnection(socket: Socket, broker: Broker, options: Connect
       return;
     }
     if (body !== undefined && !socket.destroyed) write(encodeResponse(request.api, header.apiVersion, header.correlationId, body));
+    if (closeAfterAnswer) {
+      // As Kafka: the client reads the answer (why it failed), then the connection ends.
+      release();
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    }
   }
 
   function write(chunks: Buffer[]): void {

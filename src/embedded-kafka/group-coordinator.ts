@@ -1,12 +1,26 @@
-// The embedded broker's consumer group coordinator (Kafka's classic group
-// protocol: JoinGroup/SyncGroup/Heartbeat/LeaveGroup plus committed offsets).
+// The embedded broker's consumer group coordinator: Kafka's classic group
+// protocol (JoinGroup/SyncGroup/Heartbeat/LeaveGroup), KIP-848's consumer
+// protocol (ConsumerGroupHeartbeat, consumer-group.ts) and committed offsets.
 // Pure: no sockets, no encoding. Protocol-level failures come back as Kafka
 // error codes, never as exceptions, so the request handlers just copy them
 // into responses. The per-group state machine is in group.ts.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { MemoryOffsetStore, type CommittedOffset, type OffsetStore } from './offset-store.js';
 import { Group, joinError, syncError, type GroupContext } from './group.js';
+import { isAssignorName, ASSIGNOR_NAMES } from './assignors.js';
+import { CONSUMER_PROTOCOL_TYPE } from '../protocol/apis/consumer-protocol.js';
+import {
+  ConsumerGroup,
+  compileRegex,
+  heartbeatError,
+  LEAVE_EPOCH,
+  LEAVE_STATIC_EPOCH,
+  type ConsumerGroupContext,
+  type ConsumerGroupDescription,
+  type ConsumerHeartbeatInput,
+  type ConsumerHeartbeatOutput,
+} from './consumer-group.js';
 
 export type { GroupState } from './group.js';
 
@@ -23,6 +37,12 @@ export interface GroupCoordinatorOptions {
   now?: () => number;
   /** Receives one line per rebalance, member expiry or leave. */
   log?: (line: string) => void;
+  /** KIP-848 groups: the heartbeat interval members are told (Kafka's group.consumer.heartbeat.interval.ms). Default 5000. */
+  consumerHeartbeatIntervalMs?: number;
+  /** KIP-848 groups: a member not heard from for this long is removed (group.consumer.session.timeout.ms). Default 45000. */
+  consumerSessionTimeoutMs?: number;
+  /** The topics KIP-848 groups subscribe to: by name, by id, all names. Default: none exist. */
+  topics?: Pick<ConsumerGroupContext, 'topic' | 'topicName' | 'topicNames'>;
 }
 
 export interface JoinGroupInput {
@@ -84,7 +104,10 @@ export interface LeaveGroupOutput {
 
 export interface OffsetCommitInput {
   groupId: string;
+  /** The generation (classic) or member epoch (consumer protocol); -1 outside group management. */
   generationId: number;
+  /** The OffsetCommit version: a consumer-protocol member must commit with v9 or later. Default 9. */
+  apiVersion?: number;
   memberId: string;
   groupInstanceId: string | null;
   offsets: { topic: string; partition: number; offset: bigint; metadata: string | null }[];
@@ -102,6 +125,8 @@ export interface GroupListing {
   groupId: string;
   protocolType: string;
   state: string;
+  /** classic (JoinGroup) or consumer (KIP-848), as ListGroups v5 names them. */
+  type: 'classic' | 'consumer';
 }
 
 export interface GroupDescription {
@@ -118,6 +143,9 @@ const MAX_OFFSET_METADATA_CHARS = 4096;
 
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
+  /** KIP-848 groups; a group id is in this map or in `groups`, never both. */
+  private readonly consumerGroups = new Map<string, ConsumerGroup>();
+  private readonly consumerCtx: ConsumerGroupContext;
   private readonly store: OffsetStore;
   private readonly ownsStore: boolean;
   private readonly minSessionTimeoutMs: number;
@@ -138,6 +166,15 @@ export class GroupCoordinator {
       log: options.log ?? (() => {}),
       newMemberId: (prefix) => `${prefix}-${randomUUID()}`,
     };
+    this.consumerCtx = {
+      now: this.now,
+      log: this.ctx.log,
+      heartbeatIntervalMs: options.consumerHeartbeatIntervalMs ?? 5000,
+      sessionTimeoutMs: options.consumerSessionTimeoutMs ?? 45_000,
+      topic: options.topics?.topic ?? (() => undefined),
+      topicName: options.topics?.topicName ?? (() => undefined),
+      topicNames: options.topics?.topicNames ?? (() => []),
+    };
     // Groups that only have offsets show up as Empty, as after a Kafka restart.
     for (const offset of this.store.load()) this.putOffset(this.groupFor(offset.groupId), offset);
   }
@@ -148,6 +185,19 @@ export class GroupCoordinator {
     if (input.sessionTimeoutMs < this.minSessionTimeoutMs || input.sessionTimeoutMs > this.maxSessionTimeoutMs) {
       return Promise.resolve(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, input.memberId));
     }
+    const consumerGroup = this.consumerGroups.get(input.groupId);
+    if (consumerGroup && consumerGroup.memberCount > 0) {
+      // As Kafka 4.x: a classic member joins a consumer group that has members; the coordinator assigns.
+      if (input.memberId === '') {
+        const memberId = kafkaUuid();
+        // JoinGroup v4+: the client comes back with this id (the member exists only then).
+        if (input.requireKnownMemberId) return Promise.resolve(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
+        return Promise.resolve(consumerGroup.classicJoin(input, memberId));
+      }
+      return Promise.resolve(consumerGroup.classicJoin(input, input.memberId));
+    }
+    // An empty consumer group becomes a classic one (its offsets stay), as in Kafka.
+    if (consumerGroup) this.toClassic(consumerGroup);
     // A member id for a group we do not know is stale (e.g. the broker restarted): start over.
     if (input.memberId !== '' && !this.groups.has(input.groupId)) {
       return Promise.resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, input.memberId));
@@ -163,6 +213,8 @@ export class GroupCoordinator {
   syncGroup(input: SyncGroupInput): Promise<SyncGroupOutput> {
     if (this.closed) return Promise.resolve(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
     if (input.groupId === '') return Promise.resolve(syncError(ErrorCode.INVALID_GROUP_ID));
+    const consumerGroup = this.consumerGroups.get(input.groupId);
+    if (consumerGroup) return Promise.resolve(consumerGroup.classicSync(input.memberId, input.generationId, input.protocolType, input.protocolName));
     const group = this.groups.get(input.groupId);
     if (!group) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     return group.sync(input);
@@ -171,6 +223,8 @@ export class GroupCoordinator {
   heartbeat(input: HeartbeatInput): { errorCode: number } {
     if (this.closed) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     if (input.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID };
+    const consumerGroup = this.consumerGroups.get(input.groupId);
+    if (consumerGroup) return { errorCode: consumerGroup.classicHeartbeat(input.memberId, input.generationId) };
     const group = this.groups.get(input.groupId);
     if (!group) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
     return { errorCode: group.heartbeat(input.memberId, input.generationId) };
@@ -180,12 +234,13 @@ export class GroupCoordinator {
     const topLevel = this.closed ? ErrorCode.COORDINATOR_NOT_AVAILABLE : input.groupId === '' ? ErrorCode.INVALID_GROUP_ID : ErrorCode.NONE;
     if (topLevel !== ErrorCode.NONE) return { errorCode: topLevel, members: [] };
     const group = this.groups.get(input.groupId);
+    const consumerGroup = this.consumerGroups.get(input.groupId);
     return {
       errorCode: ErrorCode.NONE,
       members: input.members.map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,
-        errorCode: group ? group.leave(m.memberId, m.groupInstanceId) : ErrorCode.UNKNOWN_MEMBER_ID,
+        errorCode: group ? group.leave(m.memberId, m.groupInstanceId) : consumerGroup ? consumerGroup.classicLeave(m.memberId) : ErrorCode.UNKNOWN_MEMBER_ID,
       })),
     };
   }
@@ -193,6 +248,12 @@ export class GroupCoordinator {
   commitOffsets(input: OffsetCommitInput): { topic: string; partition: number; errorCode: number }[] {
     const all = (errorCode: number) => input.offsets.map(({ topic, partition }) => ({ topic, partition, errorCode }));
     if (this.closed) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const consumerGroup = this.consumerGroups.get(input.groupId);
+    if (consumerGroup) {
+      const { errorCode } = consumerGroup.validateCommit(input.memberId, input.generationId, input.apiVersion ?? 9);
+      if (errorCode !== ErrorCode.NONE) return all(errorCode);
+      return this.storeOffsets(consumerGroup, input);
+    }
     let group = this.groups.get(input.groupId);
     if (!group) {
       // Only a client outside group management (generation -1) may create a group by committing.
@@ -201,6 +262,10 @@ export class GroupCoordinator {
     }
     const errorCode = group.validateCommit(input.memberId, input.groupInstanceId, input.generationId);
     if (errorCode !== ErrorCode.NONE) return all(errorCode);
+    return this.storeOffsets(group, input);
+  }
+
+  private storeOffsets(group: { offsets: Group['offsets'] }, input: OffsetCommitInput): { topic: string; partition: number; errorCode: number }[] {
     const commitTimestamp = this.now();
     return input.offsets.map(({ topic, partition, offset, metadata }) => {
       if (metadata !== null && metadata.length > MAX_OFFSET_METADATA_CHARS) {
@@ -240,8 +305,21 @@ export class GroupCoordinator {
     }
   }
 
+  /**
+   * Whether this member may fetch the group's offsets (OffsetFetch v9+): for a KIP-848 group a
+   * member must name its current epoch; anyone without a member id may.
+   */
+  validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
+    if (this.closed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const consumerGroup = this.consumerGroups.get(groupId);
+    if (consumerGroup) return consumerGroup.validateFetch(memberId, memberEpoch);
+    // A classic group is only checked on commit; a KIP-848 member of a group that is gone must rejoin.
+    if (memberId !== null && memberEpoch >= 0 && !this.groups.get(groupId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return ErrorCode.NONE;
+  }
+
   fetchOffsets(groupId: string, topics: { topic: string; partitions: number[] }[] | null): FetchedOffset[] {
-    const group = this.groups.get(groupId);
+    const group = this.groups.get(groupId) ?? this.consumerGroups.get(groupId);
     if (topics === null) {
       if (this.closed || !group) return [];
       return [...group.offsets.values()].flatMap((byPartition) => [...byPartition.values()].map(toFetched));
@@ -260,9 +338,11 @@ export class GroupCoordinator {
     if (this.closed) return [];
     // ListGroups v4 matches states case-insensitively.
     const wanted = new Set(statesFilter.map((s) => s.toLowerCase()));
-    return [...this.groups.values()]
-      .filter((g) => wanted.size === 0 || wanted.has(g.state.toLowerCase()))
-      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state }));
+    const all: GroupListing[] = [
+      ...[...this.groups.values()].map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state as string, type: 'classic' as const })),
+      ...[...this.consumerGroups.values()].map((g) => ({ groupId: g.groupId, protocolType: 'consumer', state: g.state as string, type: 'consumer' as const })),
+    ];
+    return all.filter((g) => wanted.size === 0 || wanted.has(g.state.toLowerCase()));
   }
 
   describeGroup(groupId: string): GroupDescription {
@@ -276,6 +356,14 @@ export class GroupCoordinator {
   deleteGroups(groupIds: string[]): { groupId: string; errorCode: number }[] {
     return groupIds.map((groupId) => {
       if (this.closed) return { groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+      const consumerGroup = this.consumerGroups.get(groupId);
+      if (consumerGroup) {
+        if (consumerGroup.memberCount > 0) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
+        consumerGroup.close();
+        this.consumerGroups.delete(groupId);
+        this.store.deleteGroup(groupId);
+        return { groupId, errorCode: ErrorCode.NONE };
+      }
       const group = this.groups.get(groupId);
       if (!group) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
       if (group.state !== 'Empty') return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
@@ -287,7 +375,7 @@ export class GroupCoordinator {
   }
 
   deleteTopic(topic: string): void {
-    for (const group of this.groups.values()) group.offsets.delete(topic);
+    for (const group of [...this.groups.values(), ...this.consumerGroups.values()]) group.offsets.delete(topic);
     this.store.deleteTopic(topic);
   }
 
@@ -295,6 +383,7 @@ export class GroupCoordinator {
     if (this.closed) return;
     this.closed = true;
     for (const group of this.groups.values()) group.close(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    for (const group of this.consumerGroups.values()) group.close();
     // A store passed in belongs to the caller, who may still need it.
     if (this.ownsStore) this.store.close();
   }
@@ -308,7 +397,84 @@ export class GroupCoordinator {
     return group;
   }
 
-  private putOffset(group: Group, offset: CommittedOffset): void {
+  /**
+   * One ConsumerGroupHeartbeat (KIP-848): join (epoch 0), heartbeat, or leave (-1, static -2).
+   * The request checks are Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid, with its
+   * messages; v1 members make up their own ids, v0 members get one from the coordinator.
+   */
+  consumerGroupHeartbeat(input: ConsumerHeartbeatInput, apiVersion: number): ConsumerHeartbeatOutput {
+    if (this.closed) return heartbeatError(ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
+    const invalid = (message: string) => heartbeatError(ErrorCode.INVALID_REQUEST, message);
+    const epoch = input.memberEpoch;
+    if ((apiVersion >= 1 || epoch > 0 || epoch === LEAVE_EPOCH) && input.memberId === '') return invalid("MemberId can't be empty.");
+    if (input.groupId === '') return invalid("GroupId can't be empty.");
+    if (input.instanceId === '') return invalid("InstanceId can't be empty.");
+    if (input.rackId === '') return invalid("RackId can't be empty.");
+    if (epoch === 0) {
+      if (input.rebalanceTimeoutMs === -1) return invalid('RebalanceTimeoutMs must be provided in first request.');
+      if (input.topicPartitions === null || input.topicPartitions.length > 0) return invalid('TopicPartitions must be empty when (re-)joining.');
+      const names = input.subscribedTopicNames !== null && input.subscribedTopicNames.length > 0;
+      const regex = input.subscribedTopicRegex !== null && input.subscribedTopicRegex !== '';
+      if (!names && !regex) return invalid('Subscribed topic names or subscribed topic regex must be set in first request.');
+    } else if (epoch === LEAVE_STATIC_EPOCH) {
+      if (input.instanceId === null) return invalid("InstanceId can't be null.");
+    } else if (epoch < LEAVE_STATIC_EPOCH) {
+      return invalid(`MemberEpoch is invalid.`);
+    }
+    if (input.subscribedTopicRegex !== null && input.subscribedTopicRegex !== '' && !compileRegex(input.subscribedTopicRegex)) {
+      return invalid(`SubscribedTopicRegex \`${input.subscribedTopicRegex}\` is not a valid regular expression.`);
+    }
+    if (input.serverAssignor !== null && !isAssignorName(input.serverAssignor)) {
+      return heartbeatError(
+        ErrorCode.UNSUPPORTED_ASSIGNOR,
+        `ServerAssignor ${input.serverAssignor} is not supported. Supported assignors: ${ASSIGNOR_NAMES.join(', ')}.`,
+      );
+    }
+    const withId = epoch === 0 && input.memberId === '' ? { ...input, memberId: kafkaUuid() } : input;
+    let group = this.consumerGroups.get(input.groupId);
+    if (!group) {
+      // Only a joining member creates the group; any other is of a group gone (a restart): it rejoins.
+      if (epoch !== 0) return heartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${input.memberId} is not a member of group ${input.groupId}.`);
+      const classic = this.groups.get(input.groupId);
+      if (classic && classic.memberCount > 0 && classic.protocolType !== CONSUMER_PROTOCOL_TYPE) {
+        // Kafka's validateOnlineUpgrade: only a group of consumers (protocol type "consumer") is converted.
+        return heartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${input.groupId} is not a consumer group.`);
+      }
+      group = new ConsumerGroup(input.groupId, this.consumerCtx);
+      if (classic) {
+        // The classic group is replaced (Kafka's online upgrade); its offsets stay, its members
+        // stay as classic members, and a join or sync they are waiting on is told to rejoin.
+        for (const [topic, byPartition] of classic.offsets) group.offsets.set(topic, byPartition);
+        const members = classic.membersForUpgrade();
+        const generationId = classic.generationId;
+        classic.close(members.length > 0 ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        this.groups.delete(input.groupId);
+        if (members.length > 0) group.adoptClassicMembers(generationId, members);
+      }
+      this.consumerGroups.set(input.groupId, group);
+    }
+    return group.heartbeat(withId);
+  }
+
+  /** ConsumerGroupDescribe: a KIP-848 group, or GROUP_ID_NOT_FOUND (a classic or unknown group). */
+  describeConsumerGroup(groupId: string): { errorCode: number; errorMessage: string | null; description?: ConsumerGroupDescription } {
+    if (this.closed) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: null };
+    if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: null };
+    const group = this.consumerGroups.get(groupId);
+    if (group) return { errorCode: ErrorCode.NONE, errorMessage: null, description: group.describe() };
+    if (this.groups.has(groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a consumer group.` };
+    return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.` };
+  }
+
+  /** An empty KIP-848 group taken over by a classic JoinGroup: the group becomes classic, its offsets stay. */
+  private toClassic(consumerGroup: ConsumerGroup): void {
+    consumerGroup.close();
+    this.consumerGroups.delete(consumerGroup.groupId);
+    const group = this.groupFor(consumerGroup.groupId);
+    for (const [topic, byPartition] of consumerGroup.offsets) group.offsets.set(topic, byPartition);
+  }
+
+  private putOffset(group: { offsets: Group['offsets'] }, offset: CommittedOffset): void {
     let byPartition = group.offsets.get(offset.topic);
     if (!byPartition) {
       byPartition = new Map();
@@ -316,6 +482,11 @@ export class GroupCoordinator {
     }
     byPartition.set(offset.partition, offset);
   }
+}
+
+/** A member id as Kafka's coordinator makes one for KIP-848 groups: a random Uuid in base64url (22 characters). */
+function kafkaUuid(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 function toFetched(c: CommittedOffset): FetchedOffset {

@@ -66,6 +66,26 @@ export class Group {
     private readonly ctx: GroupContext,
   ) {}
 
+  /** Members, counting the ids handed out with MEMBER_ID_REQUIRED. */
+  get memberCount(): number {
+    return this.members.size + this.pending.size;
+  }
+
+  /** The members as they are, for a KIP-848 group taking this one over (Kafka's online upgrade). */
+  membersForUpgrade(): { memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; sessionTimeoutMs: number; rebalanceTimeoutMs: number; protocols: { name: string; metadata: Buffer }[]; assignment: Buffer }[] {
+    return [...this.members.values()].map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      sessionTimeoutMs: m.sessionTimeoutMs,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      // The protocol the group runs first, so its subscription is the one read.
+      protocols: [...m.protocols].sort((a, b) => Number(b.name === this.protocolName) - Number(a.name === this.protocolName)),
+      assignment: this.state === 'Stable' ? m.assignment : EMPTY,
+    }));
+  }
+
   /** Nothing to remember: no members, no MEMBER_ID_REQUIRED ids, no offsets. */
   get isUnused(): boolean {
     return this.state === 'Empty' && this.members.size === 0 && this.pending.size === 0 && this.offsets.size === 0;

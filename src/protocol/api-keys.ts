@@ -7,6 +7,7 @@ import * as fetch from './apis/fetch.js';
 import * as groups from './apis/groups.js';
 import * as meta from './apis/metadata.js';
 import * as produce from './apis/produce.js';
+import * as sasl from './apis/sasl.js';
 import * as txn from './apis/transactions.js';
 import type { MessageSpec } from './schema.js';
 
@@ -36,6 +37,7 @@ export const KAFKA_APIS = [
   api(14, 'SyncGroup', groups.SyncGroupRequest, groups.SyncGroupResponse),
   api(15, 'DescribeGroups', groups.DescribeGroupsRequest, groups.DescribeGroupsResponse),
   api(16, 'ListGroups', groups.ListGroupsRequest, groups.ListGroupsResponse),
+  api(17, 'SaslHandshake', sasl.SaslHandshakeRequest, sasl.SaslHandshakeResponse),
   api(18, 'ApiVersions', meta.ApiVersionsRequest, meta.ApiVersionsResponse),
   api(19, 'CreateTopics', admin.CreateTopicsRequest, admin.CreateTopicsResponse),
   api(20, 'DeleteTopics', admin.DeleteTopicsRequest, admin.DeleteTopicsResponse),
@@ -48,6 +50,7 @@ export const KAFKA_APIS = [
   api(32, 'DescribeConfigs', admin.DescribeConfigsRequest, admin.DescribeConfigsResponse),
   api(33, 'AlterConfigs', admin.AlterConfigsRequest, admin.AlterConfigsResponse),
   api(35, 'DescribeLogDirs', admin.DescribeLogDirsRequest, admin.DescribeLogDirsResponse),
+  api(36, 'SaslAuthenticate', sasl.SaslAuthenticateRequest, sasl.SaslAuthenticateResponse),
   api(37, 'CreatePartitions', admin.CreatePartitionsRequest, admin.CreatePartitionsResponse),
   api(42, 'DeleteGroups', groups.DeleteGroupsRequest, groups.DeleteGroupsResponse),
   api(44, 'IncrementalAlterConfigs', admin.IncrementalAlterConfigsRequest, admin.IncrementalAlterConfigsResponse),

@@ -229,7 +229,7 @@ describe('consume with the flags kcat users type', () => {
     expect(lines(expectOk(await firehose(argv)).stdout)).toEqual(['2:0 later']);
   });
 
-  it.skipIf(kafkaFromTests().flavour === 'embedded')('-g -e with --group-protocol consumer (KIP-848: the coordinator assigns) ends at the end too', async () => {
+  it('-g -e with --group-protocol consumer (KIP-848: the coordinator assigns) ends at the end too', async () => {
     const topic = await keyedTopic('kcat-group-kip848');
     const group = uniqueName('exit-kip848');
     const argv = ['consume', topic, '-g', group, '--group-protocol', 'consumer', '--offset-reset', 'earliest', '-e'];

@@ -54,7 +54,7 @@ describe('groups describe', () => {
     expect(text.stdout).toMatch(new RegExp(`^${topic}\\s+1\\s+0\\s+0\\s+0\\s+-$`, 'm'));
   });
 
-  it.skipIf(kafkaFromTests().flavour === 'embedded')('consume --group-protocol consumer (KIP-848): the coordinator assigns; groups describe shows the member, its partitions and the assignor', async () => {
+  it('consume --group-protocol consumer (KIP-848): the coordinator assigns; groups describe shows the member, its partitions and the assignor', async () => {
     const group = uniqueName('kip848');
     const stdout = new PassThrough();
     const printed: string[] = [];
@@ -80,13 +80,6 @@ describe('groups describe', () => {
     const after = await describeGroup(group);
     expect(after).toMatchObject({ state: 'Empty', members: [] });
     expect(after.offsets.find((o) => o.partition === 0)?.committed).toBe('10');
-  });
-
-  it.runIf(kafkaFromTests().flavour === 'embedded')('consume --group-protocol consumer on a broker without KIP-848 is one clear error', async () => {
-    const result = await firehose(['consume', topic, '--group', uniqueName('kip848'), '--group-protocol', 'consumer', '--max-messages', '1']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: Kafka at \S+ does not serve the consumer group protocol \(KIP-848/m);
-    expect(result.stderr).toMatch(/^hint: Use --group-protocol classic/m);
   });
 
   it('--group-protocol takes classic or consumer', async () => {

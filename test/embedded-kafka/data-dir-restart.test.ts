@@ -43,7 +43,7 @@ async function startBroker(dir: string) {
     const first = broker.output.stdout.split('\n');
     return first.length > 1 ? (JSON.parse(first[0]!) as { event: string; bootstrap: string; dataDir: string | null }) : undefined;
   }, { timeoutMs: START_TIMEOUT_MS, what: `the broker on ${dir} to print its listening line` });
-  expect(listening, `kafka start (stderr: ${broker.output.stderr})`).toEqual({ event: 'listening', bootstrap: expect.stringMatching(/^127\.0\.0\.1:\d+$/), dataDir: dir });
+  expect(listening, `kafka start (stderr: ${broker.output.stderr})`).toEqual({ event: 'listening', bootstrap: expect.stringMatching(/^127\.0\.0\.1:\d+$/), protocol: 'PLAINTEXT', dataDir: dir, tls: null, sasl: null });
   const { bootstrap } = listening as { bootstrap: string };
   return {
     bootstrap,

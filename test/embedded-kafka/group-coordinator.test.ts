@@ -387,7 +387,7 @@ describe('offsets', () => {
 
   it('accepts admin commits (generation -1) only while the group has no members', async () => {
     expect(commit('', -1, 3n, 'admin-group')).toBe(ErrorCode.NONE);
-    expect(coordinator.listGroups()).toEqual([{ groupId: 'admin-group', protocolType: '', state: 'Empty' }]);
+    expect(coordinator.listGroups()).toEqual([{ groupId: 'admin-group', protocolType: '', state: 'Empty', type: 'classic' }]);
     expect(coordinator.fetchOffsets('admin-group', null)[0]!.offset).toBe(3n);
 
     await stableGroup(1);
@@ -426,7 +426,7 @@ describe('offsets', () => {
     };
     const coord = new GroupCoordinator({ offsetStore: store, now: () => 1234 });
     try {
-      expect(coord.listGroups()).toEqual([{ groupId: 'old', protocolType: '', state: 'Empty' }]);
+      expect(coord.listGroups()).toEqual([{ groupId: 'old', protocolType: '', state: 'Empty', type: 'classic' }]);
       expect(coord.fetchOffsets('old', [{ topic: 't', partitions: [0] }])[0]).toMatchObject({ offset: 100n, metadata: 'm' });
 
       coord.commitOffsets({ groupId: 'old', generationId: -1, memberId: '', groupInstanceId: null, offsets: [{ topic: 't', partition: 0, offset: 101n, metadata: null }] });
@@ -456,7 +456,7 @@ describe('listing, describing and deleting groups', () => {
       members: [],
     });
     const join = coordinator.joinGroup(joinInput({ clientId: 'kafkajs', clientHost: '/10.0.0.7' }));
-    expect(coordinator.listGroups()).toEqual([{ groupId: 'g', protocolType: 'consumer', state: 'PreparingRebalance' }]);
+    expect(coordinator.listGroups()).toEqual([{ groupId: 'g', protocolType: 'consumer', state: 'PreparingRebalance', type: 'classic' }]);
     await vi.advanceTimersByTimeAsync(DELAY);
     const { memberId } = await join;
     expect(coordinator.describeGroup('g')).toMatchObject({ state: 'CompletingRebalance', protocolName: '' });
@@ -469,8 +469,8 @@ describe('listing, describing and deleting groups', () => {
       { memberId, groupInstanceId: null, clientId: 'kafkajs', clientHost: '/10.0.0.7', metadata: Buffer.from('meta'), assignment: Buffer.from('assigned') },
     ]);
     expect(coordinator.listGroups()).toEqual([
-      { groupId: 'g', protocolType: 'consumer', state: 'Stable' },
-      { groupId: 'simple', protocolType: '', state: 'Empty' },
+      { groupId: 'g', protocolType: 'consumer', state: 'Stable', type: 'classic' },
+      { groupId: 'simple', protocolType: '', state: 'Empty', type: 'classic' },
     ]);
     expect(coordinator.listGroups(['empty']).map((g) => g.groupId)).toEqual(['simple']);
     expect(coordinator.listGroups(['Stable', 'Empty'])).toHaveLength(2);

@@ -47,15 +47,8 @@ async function stop(broker: EmbeddedBroker): Promise<void> {
   await broker.stop();
 }
 
-async function createTopic(client: RawClient, partitions: number, configs: Record<string, string> = {}): Promise<string> {
-  const topic = uniqueName('retention');
-  const answer = await client.request(API_KEY.CreateTopics, 5, {
-    topics: [{ name: topic, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
-    timeoutMs: 10_000,
-    validateOnly: false,
-  });
-  expect(answer.topics[0].errorMessage).toBeNull();
-  return topic;
+function createTopic(client: RawClient, partitions: number, configs: Record<string, string> = {}): Promise<string> {
+  return client.createTopic(uniqueName('retention'), partitions, configs);
 }
 
 async function produce(client: RawClient, topic: string, partition: number, values: string[], timestamp: bigint): Promise<Buffer> {

@@ -78,8 +78,7 @@ describe('tunnelStreamFactory', () => {
 });
 
 describe('the Kafka client over a tunnel (the real test broker)', () => {
-  // Needs the TLS listener, which only the Apache Kafka harness has.
-  it.skipIf(kafkaFromTests().flavour === 'embedded')('runs TLS with a client certificate inside the tunnel', async () => {
+  it('runs TLS with a client certificate inside the tunnel', async () => {
     const kafka = kafkaFromTests();
     const [tlsHost, tlsPort] = kafka.tlsBootstrap.split(':');
     const opened: string[] = [];

@@ -1,4 +1,4 @@
-# Sourced by the harness's build scripts (kube/build.sh, s3/build.sh): build a Go binary from
+# Sourced by the harness's build scripts (kube/build.sh, s3/build.sh, franz-go/build.sh): build a Go binary from
 # a small wrapper module (go.mod, go.sum, maybe main.go) through the Go module proxy, into a
 # cache directory, again only when the wrapper changed. Not run on its own.
 #

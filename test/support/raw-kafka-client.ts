@@ -63,6 +63,18 @@ export class RawClient {
     });
   }
 
+  /** Creates a topic (CreateTopics v5) and throws with the broker's message if it was refused. */
+  async createTopic(name: string, partitions = 1, configs: Record<string, string> = {}): Promise<string> {
+    const answer = await this.request(API_KEY.CreateTopics, 5, {
+      topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([key, value]) => ({ name: key, value })) }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    const topic = answer.topics[0];
+    if (topic.errorCode !== ErrorCode.NONE) throw new Error(`CreateTopics ${name}: error ${topic.errorCode}${topic.errorMessage ? ` (${topic.errorMessage})` : ''}`);
+    return name;
+  }
+
   close(): void {
     this.socket.destroy();
   }

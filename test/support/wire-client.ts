@@ -5,6 +5,7 @@ import { Connection } from '../../src/kafka/wire/connection.js';
 import { responseError } from '../../src/kafka/wire/errors.js';
 import { GroupConsumer, type GroupConsumerOptions } from '../../src/kafka/wire/group.js';
 import { Producer } from '../../src/kafka/wire/producer.js';
+import { BATCH_OFFSETS, COMPRESSION_CODECS } from '../../src/protocol/records.js';
 import { kafkaFromTests, uniqueName } from './kafka-env.js';
 
 /** A Cluster on the test broker's plaintext listener; close it in afterEach. */
@@ -42,6 +43,39 @@ export async function produceWire(topic: string, values: string[], partitions = 
   } finally {
     await cluster.close();
   }
+}
+
+/** Whether this Node has zstd (node:zlib, 22.15+ / 23.8+): firehose reads zstd batches only where it does. */
+export const hasZstd = typeof (await import('node:zlib') as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
+
+/**
+ * The codecs of the batches stored in `topic`-`partition` (their attributes' low bits), in
+ * order, from one raw Fetch at offset 0 to the partition's leader: what the broker kept, as
+ * the producer sent it.
+ */
+export async function storedCodecs(topic: string, partition: number, bootstrap = kafkaFromTests().bootstrap): Promise<string[]> {
+  const cluster = testCluster(bootstrap);
+  try {
+    const t = await cluster.topic(topic);
+    const connection = await cluster.connection(t.leaders[partition]!);
+    const answer = await connection.request('Fetch', {
+      replicaId: -1, maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic, partitions: [{ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '',
+    });
+    const records = answer.responses[0]!.partitions[0]!.records!;
+    const codecs: string[] = [];
+    for (let at = 0; at + BATCH_OFFSETS.recordCount < records.length; at += 12 + records.readInt32BE(at + BATCH_OFFSETS.batchLength)) {
+      codecs.push(COMPRESSION_CODECS[records.readInt16BE(at + BATCH_OFFSETS.attributes) & 7]!);
+    }
+    return codecs;
+  } finally {
+    await cluster.close();
+  }
+}
+
+/** The codec of the first batch stored in `topic`-`partition`. */
+export async function storedCodec(topic: string, partition: number, bootstrap?: string): Promise<string> {
+  return (await storedCodecs(topic, partition, bootstrap))[0]!;
 }
 
 /** Runs `work` on a connection to the group's coordinator. */

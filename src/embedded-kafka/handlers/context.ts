@@ -1,4 +1,5 @@
 import type { Broker } from '../broker.js';
+import type { SaslSession } from '../sasl.js';
 import { KafkaProtocolError, ErrorCode } from '../../protocol/error-codes.js';
 import type { ApiName, ApiNamed } from '../../protocol/api-keys.js';
 import type { Decoded, Encodable } from '../../protocol/schema.js';
@@ -24,6 +25,12 @@ export interface RequestContext {
   /** Aborted when the client's connection closes. */
   signal: AbortSignal;
   limits: RequestLimits;
+  /** The address of the listener the request came in on, which Metadata and FindCoordinator advertise; default the broker's. */
+  listener?: { host: string; port: number };
+  /** The connection's SASL state, on a SASL listener. */
+  sasl?: SaslSession;
+  /** Closes the connection once this request's answer is written (after a failed SASL step, as Kafka does). */
+  closeAfterAnswer?: () => void;
 }
 
 /** The request body of the API called `Name`, decoded: every field of its schema, typed. */

@@ -1,4 +1,5 @@
-// Consumer-group requests, handed to the group coordinator.
+// Consumer-group requests, handed to the group coordinator: the classic protocol's
+// and KIP-848's (ConsumerGroupHeartbeat, ConsumerGroupDescribe).
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Handler } from './context.js';
 
@@ -57,24 +58,40 @@ export const handleLeaveGroup: Handler<'LeaveGroup'> = (body, { broker, version 
   return { throttleTimeMs: 0, errorCode, members: result.members };
 };
 
-export const handleOffsetCommit: Handler<'OffsetCommit'> = (body, { broker }) => {
+export const handleOffsetCommit: Handler<'OffsetCommit'> = (body, { broker, version }) => {
   const offsets = body.topics.flatMap((t) =>
     t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.committedMetadata })),
   );
-  const results = broker.groups.commitOffsets({ groupId: body.groupId, generationId: body.generationId, memberId: body.memberId, groupInstanceId: body.groupInstanceId, offsets });
+  // generationId is the member epoch for a KIP-848 group (GenerationIdOrMemberEpoch in Kafka's schema).
+  const results = broker.groups.commitOffsets({
+    groupId: body.groupId,
+    generationId: body.generationId,
+    apiVersion: version,
+    memberId: body.memberId,
+    groupInstanceId: body.groupInstanceId,
+    offsets,
+  });
   return { throttleTimeMs: 0, topics: byTopic(results, (r) => ({ partitionIndex: r.partition, errorCode: r.errorCode })) };
 };
 
-export const handleOffsetFetch: Handler<'OffsetFetch'> = (body, { broker }) => {
-  const requested = body.topics === null ? null : body.topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes }));
-  const results = broker.groups.fetchOffsets(body.groupId, requested);
-  // requireStable (v7+): a partition an open transaction holds an offset for is UNSTABLE_OFFSET_COMMIT (the client retries).
-  const unstable = (topic: string, partition: number) => body.requireStable && broker.transactions.hasPendingOffset(body.groupId, topic, partition);
-  const topics = byTopic(results, (r) =>
-    unstable(r.topic, r.partition)
-      ? { partitionIndex: r.partition, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
-      : { partitionIndex: r.partition, committedOffset: r.offset, committedLeaderEpoch: -1, metadata: r.metadata ?? '', errorCode: r.errorCode });
-  return { throttleTimeMs: 0, topics, errorCode: ErrorCode.NONE };
+export const handleOffsetFetch: Handler<'OffsetFetch'> = (body, { broker, version }) => {
+  const fetchGroup = (groupId: string, wanted: { name: string; partitionIndexes: number[] }[] | null) => {
+    const requested = wanted === null ? null : wanted.map((t) => ({ topic: t.name, partitions: t.partitionIndexes }));
+    const results = broker.groups.fetchOffsets(groupId, requested);
+    // requireStable (v7+): a partition an open transaction holds an offset for is UNSTABLE_OFFSET_COMMIT (the client retries).
+    const unstable = (topic: string, partition: number) => body.requireStable && broker.transactions.hasPendingOffset(groupId, topic, partition);
+    return byTopic(results, (r) =>
+      unstable(r.topic, r.partition)
+        ? { partitionIndex: r.partition, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+        : { partitionIndex: r.partition, committedOffset: r.offset, committedLeaderEpoch: -1, metadata: r.metadata ?? '', errorCode: r.errorCode });
+  };
+  if (version < 8) return { throttleTimeMs: 0, topics: fetchGroup(body.groupId, body.topics), errorCode: ErrorCode.NONE };
+  // v8+: several groups, each with its own error; v9 names the member, whose epoch a KIP-848 group checks.
+  const groups = body.groups.map((g) => {
+    const errorCode = broker.groups.validateOffsetFetch(g.groupId, g.memberId, g.memberEpoch);
+    return { groupId: g.groupId, errorCode, topics: errorCode === ErrorCode.NONE ? fetchGroup(g.groupId, g.topics) : [] };
+  });
+  return { throttleTimeMs: 0, groups };
 };
 
 export const handleDescribeGroups: Handler<'DescribeGroups'> = (body, { broker }) => ({
@@ -101,13 +118,43 @@ export const handleDescribeGroups: Handler<'DescribeGroups'> = (body, { broker }
 });
 
 export const handleListGroups: Handler<'ListGroups'> = (body, { broker }) => {
-  const types = body.typesFilter;
+  // v5's types filter: classic and consumer (KIP-848), matched case-insensitively as Kafka does.
+  const types = new Set(body.typesFilter.map((t) => t.toLowerCase()));
   const groups = broker.groups
     .listGroups(body.statesFilter?.length ? body.statesFilter : undefined)
-    .filter(() => types.length === 0 || types.some((t) => t.toLowerCase() === 'classic'))
-    .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: 'classic' }));
+    .filter((g) => types.size === 0 || types.has(g.type))
+    .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: g.type }));
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
 };
+
+export const handleConsumerGroupHeartbeat: Handler<'ConsumerGroupHeartbeat'> = (body, { broker, version, clientId, clientHost }) => ({
+  throttleTimeMs: 0,
+  ...broker.groups.consumerGroupHeartbeat(
+    {
+      groupId: body.groupId,
+      memberId: body.memberId,
+      memberEpoch: body.memberEpoch,
+      instanceId: body.instanceId,
+      rackId: body.rackId,
+      rebalanceTimeoutMs: body.rebalanceTimeoutMs,
+      subscribedTopicNames: body.subscribedTopicNames,
+      subscribedTopicRegex: body.subscribedTopicRegex,
+      serverAssignor: body.serverAssignor,
+      topicPartitions: body.topicPartitions,
+      clientId,
+      clientHost,
+    },
+    version,
+  ),
+});
+
+export const handleConsumerGroupDescribe: Handler<'ConsumerGroupDescribe'> = (body, { broker }) => ({
+  throttleTimeMs: 0,
+  groups: body.groupIds.map((groupId) => {
+    const { errorCode, errorMessage, description } = broker.groups.describeConsumerGroup(groupId);
+    return description ? { errorCode, errorMessage, ...description } : { errorCode, errorMessage, groupId, groupState: 'Dead', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [] };
+  }),
+});
 
 export const handleDeleteGroups: Handler<'DeleteGroups'> = (body, { broker }) => ({
   throttleTimeMs: 0,

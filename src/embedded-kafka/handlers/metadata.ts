@@ -5,7 +5,8 @@
 // connections get turns while it works.
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Topic } from '../topic-store.js';
-import { errorCodeOf, ITEMS_PER_TURN, yieldTurn, type Handler, type ItemOf, type ResponseBody } from './context.js';
+import type { BrokerSettings } from '../broker.js';
+import { errorCodeOf, ITEMS_PER_TURN, yieldTurn, type Handler, type ItemOf, type RequestContext, type ResponseBody } from './context.js';
 
 type TopicAnswer = ItemOf<ResponseBody<'Metadata'>['topics']>;
 
@@ -28,7 +29,7 @@ function describeTopic(topic: Topic): TopicAnswer {
   };
 }
 
-export const handleMetadata: Handler<'Metadata'> = async (body, { broker, version, clientId, limits }) => {
+export const handleMetadata: Handler<'Metadata'> = async (body, { broker, version, clientId, limits, listener }) => {
   const { settings, topics } = broker;
   const answers: TopicAnswer[] = [];
   // Topic and partition answers built since other connections last had a turn.
@@ -83,7 +84,7 @@ export const handleMetadata: Handler<'Metadata'> = async (body, { broker, versio
   }
   return {
     throttleTimeMs: 0,
-    brokers: [{ nodeId: settings.nodeId, host: settings.advertisedHost, port: settings.advertisedPort, rack: null }],
+    brokers: [{ nodeId: settings.nodeId, ...advertised(settings, listener), rack: null }],
     clusterId: settings.clusterId,
     controllerId: settings.nodeId,
     topics: answers,
@@ -91,7 +92,7 @@ export const handleMetadata: Handler<'Metadata'> = async (body, { broker, versio
   };
 };
 
-export const handleFindCoordinator: Handler<'FindCoordinator'> = (body, { broker }) => {
+export const handleFindCoordinator: Handler<'FindCoordinator'> = (body, { broker, listener }) => {
   const { settings } = broker;
   // Key type 0 (a group) and 1 (a transactional id): this one node coordinates both.
   return {
@@ -99,7 +100,11 @@ export const handleFindCoordinator: Handler<'FindCoordinator'> = (body, { broker
     errorCode: ErrorCode.NONE,
     errorMessage: null,
     nodeId: settings.nodeId,
-    host: settings.advertisedHost,
-    port: settings.advertisedPort,
+    ...advertised(settings, listener),
   };
 };
+
+/** The address a client is told: that of the listener it came in on, as Kafka advertises per listener. */
+function advertised(settings: BrokerSettings, listener: RequestContext['listener']): { host: string; port: number } {
+  return listener ?? { host: settings.advertisedHost, port: settings.advertisedPort };
+}

@@ -302,6 +302,21 @@ export class Producer {
     await this.cluster.close();
   }
 
+  /**
+   * What each partition with work has under way (batches queued and in flight, paused for a
+   * retry, sequences), for a message when a caller gives up waiting on the producer.
+   */
+  describeState(): string {
+    const parts: string[] = [];
+    for (const states of this.partitions.values()) {
+      for (const s of states) {
+        if (!s.open && s.queue.length === 0 && s.inFlight === 0) continue;
+        parts.push(`${s.topic}[${s.partition}] open=${s.open ? s.open.bytes : 0}B queued=${s.queue.length} inFlight=${s.inFlight}${s.paused ? ' paused' : ''}${s.resuming ? ' resuming' : ''} next=${s.nextSequence} acked=${s.ackedSequence}`);
+      }
+    }
+    return `${this.outstanding} batches outstanding, ${this.buffered} bytes buffered${parts.length ? `: ${parts.join('; ')}` : ''}`;
+  }
+
   /** Flushes, then closes the cluster's connections. */
   async close(): Promise<void> {
     try {

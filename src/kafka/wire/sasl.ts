@@ -2,7 +2,8 @@
 // SaslAuthenticate v1 carries PLAIN's one message, SCRAM-SHA-256/512's two rounds
 // (RFC 5802, through node:crypto) or OAUTHBEARER's bearer token (RFC 7628). The two APIs are written here by hand: they run once
 // per connection, and the shared schema registry stays the broker's list.
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { scramAttributes, scramClientProof, scramEscapeName, scramKeys, scramServerSignature, type ScramHash } from '../../protocol/scram.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Connection } from './connection.js';
 import { errorName, KafkaConnectionError } from './errors.js';
@@ -17,7 +18,7 @@ const SASL_AUTHENTICATE = 36;
 
 export async function authenticate(connection: Connection, sasl: SaslOptions): Promise<void> {
   const mechanism = sasl.mechanism.toUpperCase();
-  // A listener without SASL (firehose's embedded broker) does not list SaslHandshake, and may drop the connection if sent one.
+  // A broker that lists no SaslHandshake (older firehose embedded brokers) may drop the connection if sent one.
   if (!connection.serves(SASL_HANDSHAKE)) throw new KafkaConnectionError(connection.broker, `Kafka broker ${connection.broker} does not accept SASL ${mechanism}`);
   const handshake = await connection.rawRequest(SASL_HANDSHAKE, 1, (w) => w.string(mechanism));
   const errorCode = handshake.int16();
@@ -66,28 +67,25 @@ async function oauthBearer(token: string, step: (bytes: Buffer) => Promise<Buffe
   throw new KafkaConnectionError(broker, `SASL OAUTHBEARER authentication failed at ${broker}: ${status}`);
 }
 
-async function scram(sasl: Extract<SaslOptions, { password: string }>, hash: 'sha256' | 'sha512', step: (bytes: Buffer) => Promise<Buffer>, broker: string): Promise<void> {
+async function scram(sasl: Extract<SaslOptions, { password: string }>, hash: ScramHash, step: (bytes: Buffer) => Promise<Buffer>, broker: string): Promise<void> {
   const fail = (why: string) => new KafkaConnectionError(broker, `SCRAM authentication as "${sasl.username}" failed at ${broker}: ${why}`);
   const clientNonce = randomBytes(24).toString('base64');
-  const name = sasl.username.replace(/=/g, '=3D').replace(/,/g, '=2C');
-  const clientFirstBare = `n=${name},r=${clientNonce}`;
+  const clientFirstBare = `n=${scramEscapeName(sasl.username)},r=${clientNonce}`;
   const serverFirst = (await step(Buffer.from(`n,,${clientFirstBare}`, 'utf8'))).toString('utf8');
-  const fields = new Map(serverFirst.split(',').map((kv) => [kv[0], kv.slice(2)]));
+  // A broker that refuses the user may answer the first message with e=.
+  if (serverFirst.startsWith('e=')) throw fail(serverFirst.slice(2));
+  const fields = scramAttributes(serverFirst);
   const nonce = fields.get('r');
   const salt = fields.get('s');
   const iterations = Number(fields.get('i'));
   if (!nonce?.startsWith(clientNonce) || !salt || !(iterations > 0)) throw fail(`unexpected server message "${serverFirst}"`);
-  const hmac = (key: Buffer, text: string) => createHmac(hash, key).update(text, 'utf8').digest();
-  const salted = pbkdf2Sync(sasl.password, Buffer.from(salt, 'base64'), iterations, hash === 'sha256' ? 32 : 64, hash);
-  const clientKey = hmac(salted, 'Client Key');
-  const storedKey = createHash(hash).update(clientKey).digest();
+  const keys = scramKeys(sasl.password, Buffer.from(salt, 'base64'), iterations, hash);
   const finalWithoutProof = `c=biws,r=${nonce}`;
   const authMessage = `${clientFirstBare},${serverFirst},${finalWithoutProof}`;
-  const signature = hmac(storedKey, authMessage);
-  const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]!));
+  const proof = scramClientProof(keys, authMessage, hash);
   const serverFinal = (await step(Buffer.from(`${finalWithoutProof},p=${proof.toString('base64')}`, 'utf8'))).toString('utf8');
   if (serverFinal.startsWith('e=')) throw fail(serverFinal.slice(2));
-  const expected = hmac(hmac(salted, 'Server Key'), authMessage);
+  const expected = scramServerSignature(keys.serverKey, authMessage, hash);
   const got = Buffer.from(serverFinal.startsWith('v=') ? serverFinal.slice(2) : '', 'base64');
   if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw fail('the broker did not prove it knows the password');
 }

@@ -19,6 +19,8 @@ export const CLIENT_VERSIONS: { readonly [Name in ApiName]: readonly [min: numbe
   SyncGroup: [0, 5],
   DescribeGroups: [0, 5],
   ListGroups: [0, 5],
+  // sasl.ts writes these two by hand, at v1, before any other request.
+  SaslHandshake: [1, 1],
   ApiVersions: [0, 3],
   CreateTopics: [0, 7],
   DeleteTopics: [0, 5],
@@ -29,6 +31,7 @@ export const CLIENT_VERSIONS: { readonly [Name in ApiName]: readonly [min: numbe
   DescribeLogDirs: [1, 4],
   IncrementalAlterConfigs: [0, 1],
   CreatePartitions: [0, 3],
+  SaslAuthenticate: [1, 1],
   DeleteGroups: [0, 2],
   // Transactions: the codec has them for the embedded broker; the client does not send them yet.
   AddPartitionsToTxn: [0, 3],

@@ -134,9 +134,16 @@ export const OffsetCommitResponse = message(8, [
   arr('topics', [f('name', 'string', '0+'), arr('partitions', [f('partitionIndex', 'int32', '0+'), f('errorCode', 'int16', '0+')], '0+')], '0+'),
 ]);
 
+// v8 asks for several groups at once; v9 names the member (KIP-848: its epoch is checked).
 export const OffsetFetchRequest = message(6, [
   f('groupId', 'string', '0-7'),
   arr('topics', [f('name', 'string', '0-7'), arr('partitionIndexes', 'int32', '0-7')], '0-7', { nullableVersions: '2-7' }),
+  arr('groups', [
+    f('groupId', 'string', '8+'),
+    f('memberId', 'string', '9+', { nullableVersions: '9+', default: null }),
+    f('memberEpoch', 'int32', '9+', { default: -1 }),
+    arr('topics', [f('name', 'string', '8+'), arr('partitionIndexes', 'int32', '8+')], '8+', { nullableVersions: '8+' }),
+  ], '8+'),
   f('requireStable', 'bool', '7+'),
 ]);
 
@@ -153,6 +160,20 @@ export const OffsetFetchResponse = message(6, [
     ], '0-7'),
   ], '0-7'),
   f('errorCode', 'int16', '2-7'),
+  arr('groups', [
+    f('groupId', 'string', '8+'),
+    arr('topics', [
+      f('name', 'string', '8+'),
+      arr('partitions', [
+        f('partitionIndex', 'int32', '8+'),
+        f('committedOffset', 'int64', '8+'),
+        f('committedLeaderEpoch', 'int32', '8+', { default: -1 }),
+        f('metadata', 'string', '8+', { nullableVersions: '8+' }),
+        f('errorCode', 'int16', '8+'),
+      ], '8+'),
+    ], '8+'),
+    f('errorCode', 'int16', '8+'),
+  ], '8+'),
 ]);
 
 export const DeleteGroupsRequest = message(2, [arr('groupsNames', 'string', '0+')]);

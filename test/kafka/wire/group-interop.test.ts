@@ -139,7 +139,8 @@ apacheOnly('a firehose member with the Java client (kafka-console-consumer)', ()
   }
 });
 
-apacheOnly('a firehose member with the Java client, both on the consumer group protocol (KIP-848)', () => {
+// On both brokers: the embedded broker is a KIP-848 coordinator too.
+describe('a firehose member with the Java client, both on the consumer group protocol (KIP-848)', () => {
   it.each(['firehose', 'other'] as const)('%s first: the coordinator splits the partitions, and firehose takes over when Java leaves', async (first) => {
     const tools = await ensureConsoleTools();
     await shareAndHandOver([], (topic, groupId) => follow(

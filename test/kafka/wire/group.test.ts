@@ -93,8 +93,8 @@ describe('two members', () => {
   }
 });
 
-// KIP-848 needs Kafka 4.0+; the embedded broker has no ConsumerGroupHeartbeat yet (issue 19).
-describe.skipIf(kafkaFromTests().flavour === 'embedded')('the consumer group protocol (KIP-848)', () => {
+// KIP-848 needs Kafka 4.0+; the embedded broker serves it too.
+describe('the consumer group protocol (KIP-848)', () => {
   it('the coordinator splits the partitions between two members, and the one left takes over a closing member\'s with nothing lost or read twice', async () => {
     const revokedFromA: number[] = [];
     const { topic, groupId, a, b } = await splitAndHandOver('group-kip848', (name) => ({

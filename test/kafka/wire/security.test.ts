@@ -1,5 +1,5 @@
-// TLS and SASL on the wire client against Apache Kafka's TLS and SASL_PLAINTEXT listeners
-// (the embedded broker is plaintext only).
+// TLS and SASL on the wire client against the broker's TLS and SASL_PLAINTEXT listeners
+// (Apache Kafka's, or the embedded broker's: test/support/global-setup.ts).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Connection, type ConnectionOptions } from '../../../src/kafka/wire/connection.js';
@@ -7,7 +7,6 @@ import { parseHostPort } from '../../../src/kafka/wire/cluster.js';
 import { kafkaFromTests } from '../../support/kafka-env.js';
 
 const kafka = kafkaFromTests();
-const apacheOnly = describe.skipIf(kafka.flavour === 'embedded');
 
 /** Opens, checks one Metadata round trip, closes. */
 async function roundTrip(options: ConnectionOptions): Promise<void> {
@@ -19,7 +18,7 @@ async function roundTrip(options: ConnectionOptions): Promise<void> {
   }
 }
 
-apacheOnly('TLS', () => {
+describe('TLS', () => {
   const ca = () => readFileSync(kafka.tls.caFile);
 
   it('verifies the broker with a CA file and sends a PEM client certificate', async () => {
@@ -39,7 +38,7 @@ apacheOnly('TLS', () => {
   });
 });
 
-apacheOnly('SASL', () => {
+describe('SASL', () => {
   for (const mechanism of ['plain', 'scram-sha-256', 'scram-sha-512'] as const) {
     it(`${mechanism}: authenticates, and a wrong password fails in one line`, async () => {
       const address = parseHostPort(kafka.saslBootstrap);

@@ -1,0 +1,14 @@
+// Wrapper module for franz-client, a small test program on franz-go's kgo client
+// (main.go): ../build.sh builds it. go.sum pins every dependency so builds repeat;
+// the franz-go version lives here alone.
+module firehose.test/franz-client
+
+go 1.26.0
+
+require github.com/twmb/franz-go v1.22.3
+
+require (
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/pierrec/lz4/v4 v4.1.33 // indirect
+	github.com/twmb/franz-go/pkg/kmsg v1.15.1 // indirect
+)
