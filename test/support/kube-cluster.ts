@@ -319,12 +319,13 @@ export interface InstallCrdsOptions {
 export async function installCrds(kubeconfig: string, files: string[], options: InstallCrdsOptions = {}): Promise<string[]> {
   const target = await kubeTarget(kubeconfig, options.context);
   const names: string[] = [];
+  const served: { group: string; version: string; plural: string }[] = [];
   for (const file of files) {
     const path = file.includes('/') ? file : join(CRD_FIXTURES_DIR, file);
     const docs = parseAllDocuments(await readFile(path, 'utf8'));
     for (const doc of docs) {
       if (doc.errors.length) throw new Error(`${path}: ${doc.errors[0]!.message}`);
-      const crd = doc.toJS() as { apiVersion?: string; kind?: string; metadata?: { name?: string }; spec?: { conversion?: { strategy?: string } } } | null;
+      const crd = doc.toJS() as { apiVersion?: string; kind?: string; metadata?: { name?: string }; spec?: { group?: string; names?: { plural?: string }; versions?: { name: string; served?: boolean }[]; conversion?: { strategy?: string } } } | null;
       if (!crd) continue; // empty document (a trailing ---)
       if (crd.kind !== 'CustomResourceDefinition') throw new Error(`${path}: not a CRD (kind ${crd.kind})`);
       if (crd.apiVersion !== 'apiextensions.k8s.io/v1') {
@@ -339,9 +340,18 @@ export async function installCrds(kubeconfig: string, files: string[], options: 
         `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}?fieldManager=firehose-test&force=true`,
         { body: crd, contentType: 'application/apply-patch+yaml' });
       names.push(name);
+      served.push(...(crd.spec?.versions ?? []).filter((v) => v.served !== false).map((v) => ({ group: crd.spec?.group ?? '', version: v.name, plural: crd.spec?.names?.plural ?? '' })));
     }
   }
   await Promise.all(names.map((name) => waitForCrd(target, name, options.timeoutMs ?? 30_000)));
+  // Established is not yet discoverable: discovery (what firehose resolves kinds through) is
+  // updated a moment later. Wait until each served version lists the resource.
+  await Promise.all(served.map(({ group, version, plural }) => waitFor(async () => {
+    const groupRes = await kubeRequest(target, 'GET', `/apis/${group}`);
+    if (groupRes.status !== 200 || !(JSON.parse(groupRes.text) as { versions?: { version: string }[] }).versions?.some((v) => v.version === version)) return false;
+    const res = await kubeRequest(target, 'GET', `/apis/${group}/${version}`);
+    return res.status === 200 && (JSON.parse(res.text) as { resources?: { name: string }[] }).resources?.some((r) => r.name === plural);
+  }, { timeoutMs: options.timeoutMs ?? 30_000, what: `${plural}.${group}/${version} to be discoverable`, intervalMs: 50 })));
   return names;
 }
 
