@@ -38,9 +38,10 @@ afterEach(async () => {
  * that stalls fails with what it had done (records acknowledged, the retries it made and why,
  * what each partition had under way) instead of a bare timeout.
  */
-async function produceWithReport(options: ProducerOptions, expected: number, send: (producer: Producer) => Promise<void>): Promise<Producer> {
+async function produceWithReport(options: ProducerOptions, expected: number, send: (producer: Producer, cluster: Cluster) => Promise<void>): Promise<Producer> {
   const retries: string[] = [];
-  const producer = new Producer(cluster(), { ...options, onRetry: (r) => retries.push(`${r.topic}[${r.partition}] attempt ${r.attempt}: ${r.error.message}`) });
+  const c = cluster();
+  const producer = new Producer(c, { ...options, onRetry: (r) => retries.push(`${r.topic}[${r.partition}] attempt ${r.attempt}: ${r.error.message}`) });
   let timer: NodeJS.Timeout | undefined;
   const stalled = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(
@@ -51,7 +52,7 @@ async function produceWithReport(options: ProducerOptions, expected: number, sen
   try {
     await Promise.race([stalled, (async () => {
       await producer.connect();
-      await send(producer);
+      await send(producer, c);
       await producer.flush();
     })()]);
   } finally {
@@ -160,15 +161,13 @@ describe('sending before the topic\'s metadata is known', () => {
 describe('retries', () => {
   it('idempotent: connections dropped mid-stream lose nothing, store nothing twice and keep order', async () => {
     const topic = await newWireTopic('wire-retry', 1);
-    const c = cluster();
-    const producer = new Producer(c, { acks: -1, batchBytes: 2 * 1024, retryBackoffMs: 20 });
-    await producer.connect();
-    for (let i = 0; i < N; i++) {
-      if (i % 1000 === 500) (await c.connection(c.leaderOf(topic, 0))).close();
-      const wait = producer.send(topic, { key: null, value: `ordered ${i}` });
-      if (wait) await wait;
-    }
-    await producer.flush();
+    await produceWithReport({ acks: -1, batchBytes: 2 * 1024, retryBackoffMs: 20, deliveryTimeoutMs: 30_000 }, N, async (producer, c) => {
+      for (let i = 0; i < N; i++) {
+        if (i % 1000 === 500) (await c.connection(c.leaderOf(topic, 0))).close();
+        const wait = producer.send(topic, { key: null, value: `ordered ${i}` });
+        if (wait) await wait;
+      }
+    });
     const records = await fetchAll(topic, 1, N);
     expect(records.map((r) => r.value!.toString())).toEqual(Array.from({ length: N }, (_, i) => `ordered ${i}`));
   });
