@@ -77,10 +77,10 @@ async function measure(ordering: 'ordered' | 'unordered') {
   await assigned;
   const total = RATE * 5;
   // BENCH_DEBUG: this process's pauses during the latency run (GC, a blocked event loop).
-  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  const loopDelay = process.env.BENCH_DEBUG ? monitorEventLoopDelay({ resolution: 1 }) : undefined;
   const gcPauses: number[] = [];
   const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcPauses.push(e.duration); });
-  if (process.env.BENCH_DEBUG) {
+  if (loopDelay) {
     loopDelay.enable();
     gcObserver.observe({ entryTypes: ['gc'] });
   }
@@ -91,9 +91,9 @@ async function measure(ordering: 'ordered' | 'unordered') {
   await liveRun;
   await liveSink.close();
   const sorted = [...latencies].sort((a, b) => a - b);
-  loopDelay.disable();
+  loopDelay?.disable();
   gcObserver.disconnect();
-  if (process.env.BENCH_DEBUG) console.error(ordering, `event loop delay max ${(loopDelay.max / 1e6).toFixed(1)} ms p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms; GC ${gcPauses.length} pauses, max ${Math.max(0, ...gcPauses).toFixed(1)} ms`);
+  if (loopDelay) console.error(ordering, `event loop delay max ${(loopDelay.max / 1e6).toFixed(1)} ms p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms; GC ${gcPauses.length} pauses, max ${Math.max(0, ...gcPauses).toFixed(1)} ms`);
   if (process.env.BENCH_DEBUG) console.error(ordering, 'p90', percentile(sorted, 90), 'p95', percentile(sorted, 95), 'max', sorted.at(-1), 'slow (index:ms)', latencies.map((ms, i) => [i, ms]).filter(([, ms]) => ms! > 10).map(([i, ms]) => `${i}:${ms}`).join(' '));
   return { ordering, eventsPerSecond: Math.round(EVENTS / seconds), p50: percentile(sorted, 50), p99: percentile(sorted, 99), latencySamples: sorted.length };
 }

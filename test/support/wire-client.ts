@@ -118,6 +118,8 @@ export async function removeGroupMember(groupId: string, memberId: string): Prom
 /** A group member reading in the background; what it read so far, in order. */
 export interface RunningMember {
   consumer: GroupConsumer;
+  /** The member's own cluster (its connections). */
+  cluster: Cluster;
   records: Array<{ partition: number; offset: number; value: string }>;
   /** The read loop's failure, if it failed. */
   error: Error | undefined;
@@ -131,6 +133,7 @@ export function runGroupMember(options: GroupConsumerOptions, process?: (batch: 
   const consumer = new GroupConsumer(cluster, { offsetReset: 'earliest', sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 20_000, fetch: { maxWaitMs: 100 }, ...options });
   const member: RunningMember = {
     consumer,
+    cluster,
     records: [],
     error: undefined,
     close: async () => {

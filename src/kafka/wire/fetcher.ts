@@ -108,6 +108,7 @@ export class Fetcher {
     let taken: Array<() => void> = [];
     /** Fetches `partitions` from their leaders; a lost connection is reopened, up to 5 times in a row. */
     const loop = async (partitions: number[], failures = 0): Promise<void> => {
+      if (stopped) return;
       const progress = { answers: 0 };
       try {
         await fetchFrom(partitions, progress);
@@ -188,8 +189,16 @@ export class Fetcher {
       failure ??= error as Error;
       notify();
     };
+    // An abort stops the loops at once (after the request in flight), not only when the caller
+    // next takes from this generator: a stopped consumer of an idle topic would otherwise go on
+    // fetching, reopening connections of a cluster that was closed.
+    const onAbort = () => {
+      stopped = true;
+      for (const resume of taken.splice(0)) resume();
+      notify();
+    };
     void loop([...positions.keys()]).catch(fail);
-    signal?.addEventListener('abort', notify, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       for (;;) {
         if (signal?.aborted) return;
@@ -203,7 +212,7 @@ export class Fetcher {
         await new Promise<void>((resolve) => (wake = resolve));
       }
     } finally {
-      signal?.removeEventListener('abort', notify);
+      signal?.removeEventListener('abort', onAbort);
       stopped = true;
       for (const resume of taken.splice(0)) resume();
       taken = [];

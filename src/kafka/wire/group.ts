@@ -788,11 +788,13 @@ export class GroupConsumer {
 class FetchSession {
   private readonly sources: Array<{ generator: AsyncGenerator<FetchedRecords>; pending: Promise<IteratorResult<FetchedRecords>> | undefined }>;
   private stopped = false;
+  /** Ends the generators' fetch loops at once: return() alone waits until a generator is next resumed, which an idle topic never does. */
+  private readonly abort = new AbortController();
 
   constructor(fetcher: Fetcher, assigned: Assignment, positions: Map<string, Map<number, number>>) {
     this.sources = [...assigned]
       .filter(([, ps]) => ps.length > 0)
-      .map(([topic, ps]) => ({ generator: fetcher.fetch(topic, new Map(ps.map((p) => [p, positions.get(topic)!.get(p)!]))), pending: undefined }));
+      .map(([topic, ps]) => ({ generator: fetcher.fetch(topic, new Map(ps.map((p) => [p, positions.get(topic)!.get(p)!])), this.abort.signal), pending: undefined }));
   }
 
   /** The next batch, or undefined when `interrupt` settles first. */
@@ -814,6 +816,7 @@ class FetchSession {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.abort.abort();
     for (const source of this.sources) {
       source.pending?.catch(() => undefined);
       void source.generator.return(undefined).catch(() => undefined);

@@ -51,6 +51,26 @@ describe('a group of one', () => {
   });
 });
 
+describe('a closed member', () => {
+  it('on an idle topic stops fetching: its cluster opens no connection after close (it used to fetch on, reopening them)', async () => {
+    const topic = await newWireTopic('group-idle', 2);
+    const idle = member({ groupId: uniqueName('group-idle'), topics: [topic] });
+    await waitFor(() => owned(idle) === 2, { timeoutMs: 30_000, what: 'the member to own both partitions' });
+    const opened: string[] = [];
+    const cluster = idle.cluster;
+    const connection = cluster.connection.bind(cluster);
+    const connect = cluster.connect.bind(cluster);
+    cluster.connection = (nodeId) => { opened.push(`connection(${nodeId})`); return connection(nodeId); };
+    cluster.connect = () => { opened.push('connect()'); return connect(); };
+    await idle.close();
+    const closedAt = opened.length;
+    // Ten of the member's fetch waits (100 ms): a loop still running would have asked for a connection by now.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(opened.slice(closedAt)).toEqual([]);
+    expect(idle.error).toBeUndefined();
+  });
+});
+
 const ASSIGNORS: Array<[string, Assignor[]]> = [
   ['range (eager)', [rangeAssignor]],
   ['roundrobin (eager)', [roundRobinAssignor]],
