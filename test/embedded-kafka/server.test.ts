@@ -104,6 +104,19 @@ describe('embedded broker: protocol edges', () => {
     producer.close();
   });
 
+  it('answers a fetch naming no partition at once, as Kafka does (Java\'s consumer sends one on close and waits for it)', async () => {
+    const client = await RawClient.open(broker.port);
+    const started = Date.now();
+    const answer = await client.request(API_KEY.Fetch, 12, {
+      replicaId: -1, maxWaitMs: 30_000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [], forgottenTopicsData: [], rackId: '',
+    });
+    expect(answer).toMatchObject({ errorCode: ErrorCode.NONE, responses: [] });
+    // Long-polled, it would have taken its whole 30 s maxWait.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    client.close();
+  });
+
   it('is the coordinator for transactional ids (key type 1) as for groups (key type 0)', async () => {
     const client = await RawClient.open(broker.port);
     const answer = await client.request(API_KEY.FindCoordinator, 3, { key: 'tx-1', keyType: 1 });

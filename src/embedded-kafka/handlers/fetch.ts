@@ -89,10 +89,13 @@ export const handleFetch: Handler<'Fetch'> = async (body, ctx) => {
   const maxBytes = Math.max(0, Math.min(body.maxBytes, ctx.limits.fetchMaxBytes));
   const minBytes = Math.max(1, Math.min(body.minBytes, maxBytes));
   const deadline = Date.now() + Math.max(0, body.maxWaitMs);
+  // As Kafka (ReplicaManager.fetchMessages): a fetch naming no partition is answered at once.
+  // Java's consumer sends one on close (ending its fetch session) and waits for the answer.
+  const nothingToWaitFor = body.topics.every((t) => t.partitions.length === 0);
   for (;;) {
     const result = await readAll(body, ctx, maxBytes);
     const left = deadline - Date.now();
-    if (result.bytes >= minBytes || result.failed || left <= 0 || ctx.signal.aborted) {
+    if (result.bytes >= minBytes || result.failed || left <= 0 || nothingToWaitFor || ctx.signal.aborted) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
     }
     await ctx.broker.waitForAppend(left, ctx.signal);
