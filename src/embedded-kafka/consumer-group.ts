@@ -110,6 +110,21 @@ interface ConsumerMember {
   classic?: { sessionTimeoutMs: number; protocols: { name: string; metadata: Buffer }[] };
 }
 
+/** A member as it joins (epoch 0, stable, nothing subscribed, owned or being revoked yet): KIP-848 and classic joins alike. */
+function newMember(who: Pick<ConsumerMember, 'memberId' | 'instanceId' | 'rackId' | 'clientId' | 'clientHost' | 'rebalanceTimeoutMs'>): ConsumerMember {
+  return {
+    ...who,
+    memberEpoch: 0,
+    previousMemberEpoch: -1,
+    state: 'stable',
+    subscribedTopicNames: [],
+    subscribedTopicRegex: null,
+    serverAssignor: null,
+    assigned: new Map(),
+    revoking: new Map(),
+  };
+}
+
 /** The epoch a static member leaves with: it keeps its partitions for a while, to come back. */
 export const LEAVE_STATIC_EPOCH = -2;
 export const LEAVE_EPOCH = -1;
@@ -302,22 +317,7 @@ export class ConsumerGroup {
     if (member && !member.classic) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
     let changed = false;
     if (!member) {
-      member = {
-        memberId,
-        instanceId: input.groupInstanceId,
-        rackId: null,
-        clientId: input.clientId,
-        clientHost: input.clientHost,
-        memberEpoch: 0,
-        previousMemberEpoch: -1,
-        state: 'stable',
-        rebalanceTimeoutMs: input.rebalanceTimeoutMs,
-        subscribedTopicNames: [],
-        subscribedTopicRegex: null,
-        serverAssignor: null,
-        assigned: new Map(),
-        revoking: new Map(),
-      };
+      member = newMember({ memberId, instanceId: input.groupInstanceId, rackId: null, clientId: input.clientId, clientHost: input.clientHost, rebalanceTimeoutMs: input.rebalanceTimeoutMs });
       this.members.set(memberId, member);
       this.ctx.log(`group ${this.groupId}: classic member ${memberId} (${input.clientId}) joined`);
       changed = true;
@@ -498,22 +498,7 @@ export class ConsumerGroup {
       this.clearTimers(existing);
       this.members.delete(existing.memberId);
     }
-    const member: ConsumerMember = {
-      memberId: input.memberId,
-      instanceId: input.instanceId,
-      rackId: input.rackId,
-      clientId: input.clientId,
-      clientHost: input.clientHost,
-      memberEpoch: 0,
-      previousMemberEpoch: -1,
-      state: 'stable',
-      rebalanceTimeoutMs: input.rebalanceTimeoutMs,
-      subscribedTopicNames: [],
-      subscribedTopicRegex: null,
-      serverAssignor: null,
-      assigned: new Map(),
-      revoking: new Map(),
-    };
+    const member = newMember({ memberId: input.memberId, instanceId: input.instanceId, rackId: input.rackId, clientId: input.clientId, clientHost: input.clientHost, rebalanceTimeoutMs: input.rebalanceTimeoutMs });
     this.members.set(member.memberId, member);
     this.ctx.log(`group ${this.groupId}: member ${member.memberId} (${input.clientId}) joined`);
     return { member, isNew: true };

@@ -109,6 +109,27 @@ async function membersOnce(group: string, n: number, each: number): Promise<Arra
   }
 }
 
+
+/**
+ * The two members of `group` (40 "before" values read already) both read some of 40 new ones;
+ * then `classic` stops, `modern` takes all 4 partitions and reads the next 40 alone: every
+ * value read, none lost.
+ */
+async function shareThenHandOver(topic: string, group: string, modern: { values: string[] }, classic: { values: string[]; stop(): Promise<unknown> }): Promise<void> {
+  await produceWire(topic, values('shared', 40), 4);
+  const all = () => [...modern.values, ...classic.values];
+  await waitFor(() => new Set(all()).size >= 80, { timeoutMs: 60_000, what: '80 distinct values read by the two' });
+  expect(classic.values.filter((v) => v.startsWith('shared')).length).toBeGreaterThan(0);
+  expect(modern.values.filter((v) => v.startsWith('shared')).length).toBeGreaterThan(0);
+
+  await classic.stop();
+  await membersOnce(group, 1, 4);
+  await produceWire(topic, values('after', 40), 4);
+  await waitFor(() => new Set(all()).size >= 120, { timeoutMs: 60_000, what: 'all 120 values read' });
+  expect(sorted([...new Set(all())])).toEqual(sorted([...values('before', 40), ...values('shared', 40), ...values('after', 40)]));
+  expect(sorted(modern.values.filter((v) => v.startsWith('after')))).toEqual(sorted(values('after', 40)));
+}
+
 describe('Java consumers with group.protocol=consumer (KIP-848)', () => {
   it('two share a topic\'s partitions, kafka-consumer-groups describes them, and when one leaves the other takes its partitions with nothing lost', { timeout: 180_000 }, async () => {
     const topic = await newWireTopic('kip848-java', 4);
@@ -156,18 +177,7 @@ describe('Java consumers with group.protocol=consumer (KIP-848)', () => {
     const state = await describeTable(group, ['--state']);
     expect(state.rows[0], state.output).toMatchObject({ STATE: 'Stable', '#MEMBERS': '2' });
 
-    await produceWire(topic, values('shared', 40), 4);
-    const all = () => [...modern.values, ...classic.values];
-    await waitFor(() => new Set(all()).size >= 80, { timeoutMs: 60_000, what: '80 distinct values read by the two' });
-    expect(classic.values.filter((v) => v.startsWith('shared')).length).toBeGreaterThan(0);
-    expect(modern.values.filter((v) => v.startsWith('shared')).length).toBeGreaterThan(0);
-
-    await classic.stop();
-    await membersOnce(group, 1, 4);
-    await produceWire(topic, values('after', 40), 4);
-    await waitFor(() => new Set(all()).size >= 120, { timeoutMs: 60_000, what: 'all 120 values read' });
-    expect(sorted([...new Set(all())])).toEqual(sorted([...values('before', 40), ...values('shared', 40), ...values('after', 40)]));
-    expect(sorted(modern.values.filter((v) => v.startsWith('after')))).toEqual(sorted(values('after', 40)));
+    await shareThenHandOver(topic, group, modern, classic);
   });
 
   it('a KIP-848 Java member joins a running classic group (the online upgrade): they share the partitions, and it takes them all when the classic member leaves', { timeout: 180_000 }, async () => {
@@ -179,18 +189,7 @@ describe('Java consumers with group.protocol=consumer (KIP-848)', () => {
     const modern = javaMember(topic, group);
     await membersOnce(group, 2, 2);
 
-    await produceWire(topic, values('shared', 40), 4);
-    const all = () => [...modern.values, ...classic.values];
-    await waitFor(() => new Set(all()).size >= 80, { timeoutMs: 60_000, what: '80 distinct values read by the two' });
-    expect(classic.values.filter((v) => v.startsWith('shared')).length).toBeGreaterThan(0);
-    expect(modern.values.filter((v) => v.startsWith('shared')).length).toBeGreaterThan(0);
-
-    await classic.stop();
-    await membersOnce(group, 1, 4);
-    await produceWire(topic, values('after', 40), 4);
-    await waitFor(() => new Set(all()).size >= 120, { timeoutMs: 60_000, what: 'all 120 values read' });
-    expect(sorted([...new Set(all())])).toEqual(sorted([...values('before', 40), ...values('shared', 40), ...values('after', 40)]));
-    expect(sorted(modern.values.filter((v) => v.startsWith('after')))).toEqual(sorted(values('after', 40)));
+    await shareThenHandOver(topic, group, modern, classic);
   });
 
   it('firehose consume --group-protocol consumer shares the group with a Java member and reads everything once Java leaves', { timeout: 180_000 }, async () => {
