@@ -258,14 +258,7 @@ export class ConsumerGroup {
       member.serverAssignor = input.serverAssignor;
       changed = true;
     }
-    // New topics, or partitions added to a subscribed one, also call for a new target.
-    const metadataKey = this.subscriptionMetadataKey();
-    if (metadataKey !== this.metadataKey) {
-      this.metadataKey = metadataKey;
-      changed = true;
-    }
-    if (changed) this.bumpGroupEpoch();
-    if (this.groupEpoch > this.assignmentEpoch) this.computeTarget();
+    this.updateTarget(changed);
 
     const before = keyOf(member.assigned);
     const owned = input.topicPartitions === null ? null : fromList(input.topicPartitions);
@@ -303,6 +296,22 @@ export class ConsumerGroup {
   // ---- classic members (Kafka 4.x: JoinGroup/SyncGroup/Heartbeat of a consumer group) ----
 
   /**
+   * After a member's join or heartbeat: a new group epoch when its subscription changed, or
+   * when new topics or partitions of subscribed ones appeared, and a new target assignment
+   * when the epoch moved past the last one computed.
+   */
+  private updateTarget(subscriptionChanged: boolean): void {
+    let changed = subscriptionChanged;
+    const metadataKey = this.subscriptionMetadataKey();
+    if (metadataKey !== this.metadataKey) {
+      this.metadataKey = metadataKey;
+      changed = true;
+    }
+    if (changed) this.bumpGroupEpoch();
+    if (this.groupEpoch > this.assignmentEpoch) this.computeTarget();
+  }
+
+  /**
    * A classic JoinGroup into this group (Kafka's classicGroupJoinToConsumerGroup): the member's
    * subscription and owned partitions come from its protocol metadata, the coordinator assigns
    * as for any member, and the answer's generation is the member epoch. No leader: every
@@ -330,13 +339,7 @@ export class ConsumerGroup {
       member.subscribedTopicNames = [...subscription.topics];
       changed = true;
     }
-    const metadataKey = this.subscriptionMetadataKey();
-    if (metadataKey !== this.metadataKey) {
-      this.metadataKey = metadataKey;
-      changed = true;
-    }
-    if (changed) this.bumpGroupEpoch();
-    if (this.groupEpoch > this.assignmentEpoch) this.computeTarget();
+    this.updateTarget(changed);
     const owned: TopicPartitions = new Map();
     for (const { topic, partitions } of subscription.ownedPartitions) {
       const t = this.ctx.topic(topic);
