@@ -136,11 +136,18 @@ export class Cluster {
 
   /** The connection to broker `nodeId`, opened on first use and reopened after a failure. */
   async connection(nodeId: number): Promise<Connection> {
-    const existing = this.connections.get(nodeId);
-    if (existing) {
+    for (;;) {
+      const existing = this.connections.get(nodeId);
+      if (!existing) break;
       const c = await existing.catch(() => undefined);
       if (c && !c.closed) return c;
-      this.connections.delete(nodeId);
+      // Two callers may find the same dead connection: only the first replaces it, the other
+      // takes the new one (deleting it would leave two connections to one broker, whose
+      // requests the broker orders independently: an idempotent producer's batches among them).
+      if (this.connections.get(nodeId) === existing) {
+        this.connections.delete(nodeId);
+        break;
+      }
     }
     const address = this.brokers.get(nodeId);
     if (!address) {
@@ -149,7 +156,9 @@ export class Cluster {
     }
     const opening = Connection.open({ ...this.options, ...address });
     this.connections.set(nodeId, opening);
-    opening.catch(() => this.connections.delete(nodeId));
+    opening.catch(() => {
+      if (this.connections.get(nodeId) === opening) this.connections.delete(nodeId);
+    });
     return opening;
   }
 

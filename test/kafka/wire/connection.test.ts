@@ -62,6 +62,23 @@ describe('Connection', () => {
     }
   });
 
+  it('after a connection to a broker died, callers asking at once all get the one new connection (two would let the broker reorder their requests)', async () => {
+    const cluster = testCluster();
+    try {
+      await cluster.refresh([]);
+      const nodeId = cluster.brokerIds()[0]!;
+      const first = await cluster.connection(nodeId);
+      first.close();
+      const again = await Promise.all(Array.from({ length: 5 }, () => cluster.connection(nodeId)));
+      expect(again.every((c) => c === again[0])).toBe(true);
+      expect(again[0]).not.toBe(first);
+      expect(again[0]!.closed).toBe(false);
+      expect(await cluster.connection(nodeId)).toBe(again[0]);
+    } finally {
+      await cluster.close();
+    }
+  });
+
   it('a refused port fails at once, in one line', async () => {
     const port = await freePort();
     const { error, ms } = await openFailure('127.0.0.1', port);
