@@ -3,6 +3,7 @@
 // Kafka's own tools are the peers: kafka-configs (ConfigCommand, which alters with
 // IncrementalAlterConfigs and describes with DescribeConfigs and synonyms) and kafka-log-dirs
 // (LogDirsCommand); the rest is spoken through RawClient, as Kafka's admin client sends it.
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY } from '../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
@@ -71,6 +72,16 @@ async function topicConfigs(topic: string): Promise<Record<string, string>> {
   return out;
 }
 
+/**
+ * Expects the topic's own configs to become `expected`. Apache Kafka answers DescribeConfigs from
+ * the broker's metadata image, which follows the controller's change a moment later.
+ */
+async function expectTopicConfigs(topic: string, expected: Record<string, string>): Promise<void> {
+  let last: Record<string, string> = {};
+  await waitFor(async () => isDeepStrictEqual((last = await topicConfigs(topic)), expected), { timeoutMs: 10_000, what: `the configs of ${topic}` }).catch(() => undefined);
+  expect(last).toEqual(expected);
+}
+
 function kafkaConfigs(args: string[]) {
   return runKafkaTool(tools, 'kafka.admin.ConfigCommand', ['--bootstrap-server', bootstrap, ...args]);
 }
@@ -95,7 +106,7 @@ describe('topic configs altered with kafka-configs', () => {
 
     const deleted = await kafkaConfigs(['--alter', '--entity-type', 'topics', '--entity-name', topic, '--delete-config', 'retention.ms,retention.bytes']);
     expect(deleted.exitCode, deleted.stderr).toBe(0);
-    expect(await topicConfigs(topic)).toEqual({ 'cleanup.policy': 'delete,compact' });
+    await expectTopicConfigs(topic, { 'cleanup.policy': 'delete,compact' });
 
     // firehose's own `topics describe` reads them with DescribeConfigs too.
     const ours = expectOk(await firehose(['topics', 'describe', topic, '--output', 'json']));
@@ -110,7 +121,7 @@ describe('topic configs altered with kafka-configs', () => {
     const unknown = await kafkaConfigs(['--alter', '--entity-type', 'topics', '--entity-name', topic, '--add-config', 'retention.msec=1']);
     expect(unknown.exitCode).not.toBe(0);
     expect(unknown.stderr).toContain('Unknown topic config name: retention.msec');
-    expect(await topicConfigs(topic)).toEqual({ 'retention.ms': '60000' });
+    await expectTopicConfigs(topic, { 'retention.ms': '60000' });
 
     const missing = await incrementalAlter(RESOURCE_TOPIC, `${topic}-missing`, [{ name: 'retention.ms', configOperation: SET, value: '1' }]);
     expect(missing).toEqual({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${topic}-missing' does not exist.` });
@@ -129,12 +140,12 @@ describe('IncrementalAlterConfigs and AlterConfigs', () => {
   it('APPENDs to and SUBTRACTs from a list, refuses both on a non-list, and validateOnly changes nothing', async () => {
     const topic = await createTopic('incremental');
     expect(await incrementalAlter(RESOURCE_TOPIC, topic, [{ name: 'cleanup.policy', configOperation: APPEND, value: 'compact' }], true)).toEqual({ errorCode: 0, errorMessage: null });
-    expect(await topicConfigs(topic)).toEqual({});
+    await expectTopicConfigs(topic, {});
     // APPEND starts from the default (delete).
     expect(await incrementalAlter(RESOURCE_TOPIC, topic, [{ name: 'cleanup.policy', configOperation: APPEND, value: 'compact' }])).toEqual({ errorCode: 0, errorMessage: null });
-    expect(await topicConfigs(topic)).toEqual({ 'cleanup.policy': 'delete,compact' });
+    await expectTopicConfigs(topic, { 'cleanup.policy': 'delete,compact' });
     expect(await incrementalAlter(RESOURCE_TOPIC, topic, [{ name: 'cleanup.policy', configOperation: SUBTRACT, value: 'delete' }])).toEqual({ errorCode: 0, errorMessage: null });
-    expect(await topicConfigs(topic)).toEqual({ 'cleanup.policy': 'compact' });
+    await expectTopicConfigs(topic, { 'cleanup.policy': 'compact' });
     expect(await incrementalAlter(RESOURCE_TOPIC, topic, [{ name: 'retention.ms', configOperation: APPEND, value: '1' }]))
       .toEqual({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: "Can't APPEND to key retention.ms because its type is not LIST." });
     expect(await incrementalAlter(RESOURCE_TOPIC, topic, [{ name: 'cleanup.policy', configOperation: APPEND, value: 'forever' }]))
@@ -143,7 +154,7 @@ describe('IncrementalAlterConfigs and AlterConfigs', () => {
       .toEqual({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Null value not supported for : retention.ms' });
     expect(await incrementalAlter(RESOURCE_TOPIC, topic, [{ name: 'retention.ms', configOperation: SET, value: '5' }, { name: 'retention.ms', configOperation: DELETE, value: null }]))
       .toEqual({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Error due to duplicate config keys' });
-    expect(await topicConfigs(topic)).toEqual({ 'cleanup.policy': 'compact' });
+    await expectTopicConfigs(topic, { 'cleanup.policy': 'compact' });
   });
 
   it('AlterConfigs replaces the whole set of a topic\'s configs', async () => {
@@ -152,7 +163,7 @@ describe('IncrementalAlterConfigs and AlterConfigs', () => {
       resources: [{ resourceType: RESOURCE_TOPIC, resourceName: topic, configs: [{ name: 'retention.bytes', value: '12345' }] }], validateOnly: false,
     });
     expect(answer.responses[0]).toMatchObject({ errorCode: 0, errorMessage: null, resourceType: RESOURCE_TOPIC, resourceName: topic });
-    expect(await topicConfigs(topic)).toEqual({ 'retention.bytes': '12345' });
+    await expectTopicConfigs(topic, { 'retention.bytes': '12345' });
   });
 });
 

@@ -34,6 +34,16 @@ beforeAll(async () => {
     const t = meta.topics[0];
     return t.errorCode === ErrorCode.NONE && t.partitions.length === 2 ? (t.topicId as string) : undefined;
   }, { timeoutMs: 30_000, what: `topic ${topic} with its id` });
+  // Apache Kafka's group coordinator learns of the topic from its own metadata image, a moment
+  // after Metadata answers with it: until then a member is given nothing. Probe groups join and
+  // leave until one is given both partitions, so the tests' first join sees the topic.
+  await waitFor(async () => {
+    const probe = uniqueName('kip848-probe');
+    const memberId = newMemberId();
+    const joined = await heartbeat(joinBody(probe, memberId));
+    await heartbeat({ ...joinBody(probe, memberId), memberEpoch: -1, rebalanceTimeoutMs: -1, subscribedTopicNames: null, topicPartitions: null });
+    return joined.assignment?.topicPartitions?.[0]?.partitions?.length === 2;
+  }, { timeoutMs: 30_000, what: `the group coordinator to see topic ${topic}` });
 });
 
 afterAll(() => client?.close());
