@@ -12,6 +12,14 @@ export function parseOffsetReset(text: string | undefined): OffsetReset | undefi
   throw new UsageError(`--offset-reset must be earliest or latest, not "${text}".`);
 }
 
+/** `--isolation-level` (Java's isolation.level): 0 read_uncommitted, 1 read_committed. */
+export function parseIsolationLevel(text: string | undefined): 0 | 1 | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'read_uncommitted') return 0;
+  if (text === 'read_committed') return 1;
+  throw new UsageError(`--isolation-level must be read_uncommitted or read_committed, not "${text}".`, 'read_committed skips the records of aborted transactions and stops before open ones.');
+}
+
 /** A whole number of at least 1 (or 0 with `allowZero`), and no larger than JavaScript counts exactly. */
 export function parsePositiveInt(text: string, flag: string, { allowZero = false } = {}): number {
   const value = Number(text);

@@ -32,6 +32,11 @@ export interface ConsumeOptions {
    * group, every partition the member owns, at the end it had when assigned (kcat -G -e).
    */
   exitAtEnd?: boolean;
+  /**
+   * 1 read_committed: records of aborted transactions are skipped and reading stops at the
+   * last stable offset (before open transactions; the end --exit stops at). Default 0.
+   */
+  isolationLevel?: 0 | 1;
 }
 
 export interface ConsumeEvents {
@@ -65,7 +70,7 @@ async function consumeWithoutGroup(client: KafkaClient, options: ConsumeOptions,
   const what = `consume ${options.topic}`;
   const cluster = await client.cluster();
   const { Fetcher } = await import('./wire/fetcher.js');
-  const fetcher = new Fetcher(cluster, { maxWaitMs: 500 });
+  const fetcher = new Fetcher(cluster, { maxWaitMs: 500, isolationLevel: options.isolationLevel });
   const abort = new AbortController();
   void stop.done.then(() => abort.abort());
   let consumed = 0;
@@ -87,13 +92,17 @@ async function consumeWithoutGroup(client: KafkaClient, options: ConsumeOptions,
     for await (const fetched of stop.stopped ? [] : fetcher.fetch(options.topic, positions, abort.signal)) {
       if (stop.stopped) break;
       const room = options.maxMessages === undefined ? fetched.records.length : options.maxMessages - consumed;
-      const batch = new ConsumedBatch(fetched.topic, fetched.partition, room < fetched.records.length ? fetched.records.slice(0, room) : fetched.records);
-      if (batch.length === 0) continue;
-      await events.onRecords(batch);
-      consumed += batch.length;
-      stop.touch();
-      if (options.maxMessages !== undefined && consumed >= options.maxMessages) stop.stop('max-messages');
-      if (options.exitAtEnd && batch.nextOffset >= ends!.get(batch.partition)!) {
+      const all = room >= fetched.records.length;
+      const batch = new ConsumedBatch(fetched.topic, fetched.partition, all ? fetched.records : fetched.records.slice(0, room));
+      if (batch.length > 0) {
+        await events.onRecords(batch);
+        consumed += batch.length;
+        stop.touch();
+        if (options.maxMessages !== undefined && consumed >= options.maxMessages) stop.stop('max-messages');
+      }
+      // The fetch's position counts transaction markers and aborted records, which no batch holds.
+      const position = all ? fetched.nextOffset : batch.nextOffset;
+      if (options.exitAtEnd && position >= ends!.get(batch.partition)!) {
         unfinished.delete(batch.partition);
         if (unfinished.size === 0) stop.stop('end');
       }
@@ -125,7 +134,7 @@ async function consumeWithGroup(client: KafkaClient, options: ConsumeOptions, ev
   const { runGroupMember } = await import('./group-member.js');
   const nextOffsets = new Map<number, string>();
   let consumed = 0;
-  const memberOptions = { group, groupProtocol: options.groupProtocol, topic: options.topic, offsetReset: start, commit: 'timer' as const, stop, what: `consume ${options.topic}`, onAssign: (partitions: number[]) => events.onAssign?.(options.topic, partitions), exitAtEnd: options.exitAtEnd };
+  const memberOptions = { group, groupProtocol: options.groupProtocol, topic: options.topic, offsetReset: start, commit: 'timer' as const, stop, what: `consume ${options.topic}`, onAssign: (partitions: number[]) => events.onAssign?.(options.topic, partitions), exitAtEnd: options.exitAtEnd, isolationLevel: options.isolationLevel };
   const stoppedBy = await runGroupMember(client, memberOptions, async (batch, member) => {
     const room = options.maxMessages === undefined ? batch.records.length : options.maxMessages - consumed;
     const used = new ConsumedBatch(batch.topic, batch.partition, room < batch.records.length ? batch.records.slice(0, room) : batch.records);

@@ -48,6 +48,8 @@ export interface GroupMemberOptions {
    * finish and leave, and the rebalance hands their partitions on.
    */
   exitAtEnd?: boolean;
+  /** 1 read_committed (aborted transactions skipped, ends at the last stable offset). Default 0. */
+  isolationLevel?: 0 | 1;
 }
 
 /** What a batch handler may do with the member. */
@@ -87,7 +89,7 @@ export async function runGroupMember(client: KafkaClient, options: GroupMemberOp
   let finalCommitFailure: Error | undefined;
   // exitAtEnd: partition → the end (latest offset) it had when this member got it.
   const ends = new Map<number, number>();
-  const endsFetcher = options.exitAtEnd ? new (await import('./wire/fetcher.js')).Fetcher(cluster) : undefined;
+  const endsFetcher = options.exitAtEnd ? new (await import('./wire/fetcher.js')).Fetcher(cluster, { isolationLevel: options.isolationLevel }) : undefined;
   const atEnd = () => {
     const owned = [...(consumer.currentPositions().get(topic) ?? [])];
     return owned.length > 0 && owned.every(([p, position]) => position >= (ends.get(p) ?? Infinity));
@@ -104,7 +106,7 @@ export async function runGroupMember(client: KafkaClient, options: GroupMemberOp
     // dies: the group then hands its partitions on after 10 s instead of Java's 45.
     sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
     heartbeatIntervalMs: 1_000,
-    fetch: { maxWaitMs: options.maxWaitMs ?? 500 },
+    fetch: { maxWaitMs: options.maxWaitMs ?? 500, isolationLevel: options.isolationLevel },
     // Called before any record of the new partitions is handed out, so their ends are known first.
     onAssign: endsFetcher && (async (added) => {
       const partitions = added.find((t) => t.topic === topic)?.partitions ?? [];
@@ -135,7 +137,8 @@ export async function runGroupMember(client: KafkaClient, options: GroupMemberOp
       if (stop.stopped) break;
       processing = true;
       try {
-        await handle(batch, control);
+        // An empty batch only moved the position (past transaction markers): nothing to hand on.
+        if (batch.records.length > 0) await handle(batch, control);
       } finally {
         processing = false;
       }

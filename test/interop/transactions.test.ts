@@ -7,7 +7,7 @@
 // copier that dies mid-transaction, and Java's TransactionalMessageCopier with random aborts)
 // copy every record exactly once; kafka-transactions lists and describes an open transaction.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { newTopic, produce } from '../support/cli-kafka.js';
+import { expectOk, firehose, lines, newTopic, produce } from '../support/cli-kafka.js';
 import { ensureConsoleTools, runKafkaTool, type ConsoleTools } from '../support/java-console.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
 import { ensurePythonVenv, runPython, stopPythonScripts } from '../support/python.js';
@@ -68,6 +68,27 @@ describe(`transactions (${kafka.flavour} broker)`, () => {
     expect(await javaRead(topic, 'read_uncommitted', 4)).toEqual(['c1', 'c2', 'a1', 'a2']);
     const java = await runKafkaTool(tools, tools.consumer, ['--bootstrap-server', kafka.bootstrap, '--topic', topic, '--from-beginning', '--isolation-level', 'read_committed', '--timeout-ms', '5000']);
     expect(java.stdout.split('\n').filter((line) => line !== '')).toEqual(['c1', 'c2']);
+  });
+
+  it('firehose consume reads them: read_committed skips the aborted records, and -e ends past the markers, with a group committed to the end', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const topic = await newTopic('tx-firehose-consume', 1);
+    await py(['produce', topic, '--txn-id', uniqueName('tx'), '--commit', 'c1,c2', '--abort', 'a1,a2']);
+    // Offsets: c1 c2 COMMIT a1 a2 ABORT, so the end (6) is a marker's offset + 1, after every record.
+    // --idle-timeout only guards against a hang: the runs must stop by 'end'.
+    const consume = async (args: string[]) => {
+      const result = expectOk(await firehose(['consume', topic, '-e', '--idle-timeout', '20s', ...args]));
+      expect(result.stderr).toContain('stopped by end');
+      return lines(result.stdout);
+    };
+    expect(await consume(['--from-beginning'])).toEqual(['c1', 'c2', 'a1', 'a2']);
+    expect(await consume(['--from-beginning', '--isolation-level', 'read_committed'])).toEqual(['c1', 'c2']);
+    const group = uniqueName('tx-firehose');
+    expect(await consume(['-g', group, '--offset-reset', 'earliest', '--isolation-level', 'read_committed'])).toEqual(['c1', 'c2']);
+    // The group committed past the ABORT marker: a second member finds nothing left and ends at once.
+    expect(await consume(['-g', group, '--offset-reset', 'earliest'])).toEqual([]);
+    const bad = await firehose(['consume', topic, '--isolation-level', 'committed']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--isolation-level must be read_uncommitted or read_committed, not "committed"');
   });
 
   it('a second confluent-kafka producer with the same transactional.id fences the first, whose open transaction is aborted', { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -3,6 +3,7 @@
 import { Cluster } from '../../src/kafka/wire/cluster.js';
 import { Connection } from '../../src/kafka/wire/connection.js';
 import { responseError } from '../../src/kafka/wire/errors.js';
+import { Fetcher } from '../../src/kafka/wire/fetcher.js';
 import { GroupConsumer, type GroupConsumerOptions } from '../../src/kafka/wire/group.js';
 import { Producer } from '../../src/kafka/wire/producer.js';
 import { BATCH_OFFSETS, COMPRESSION_CODECS } from '../../src/protocol/records.js';
@@ -13,7 +14,12 @@ export function testCluster(bootstrap = kafkaFromTests().bootstrap): Cluster {
   return new Cluster({ bootstrap: [bootstrap], clientId: 'firehose-wire-test', connectTimeoutMs: 5_000 });
 }
 
-/** Creates a fresh topic with CreateTopics and waits for its leaders; returns its name. */
+/**
+ * Creates a fresh topic with CreateTopics and waits until every partition answers at its
+ * leader (ListOffsets); returns its name. Apache Kafka names a new partition's leader in
+ * Metadata a moment before that broker serves it, and an acks=0 Produce it refuses in that
+ * moment is dropped, connection and all.
+ */
 export async function newWireTopic(prefix: string, partitions = 3): Promise<string> {
   const topic = uniqueName(prefix);
   const cluster = testCluster();
@@ -23,6 +29,7 @@ export async function newWireTopic(prefix: string, partitions = 3): Promise<stri
     const created = answer.topics[0];
     if (!created || created.errorCode !== 0) throw responseError(created?.errorCode ?? -1, `creating ${topic}: ${created?.errorMessage ?? 'no answer'}`);
     await cluster.topic(topic);
+    await new Fetcher(cluster).listOffsets(topic, Array.from({ length: partitions }, (_, p) => p), 'latest');
   } finally {
     await cluster.close();
   }

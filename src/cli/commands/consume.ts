@@ -6,7 +6,7 @@ import type { ConsumedRecord } from '../../kafka/records.js';
 import { parseOffsetSpec } from '../../kafka/offset-spec.js';
 import { parseKcatFormat } from '../../ui/kcat-format.js';
 import { collect, runtimeOf, withExamples, withTopicOption } from '../action.js';
-import { parseOffsetReset, parsePositiveInt } from '../flags.js';
+import { parseIsolationLevel, parseOffsetReset, parsePositiveInt } from '../flags.js';
 
 /** value, json, or a kcat format string (its own line ends). */
 export type RecordFormat = 'value' | 'json' | ((record: ConsumedRecord) => string);
@@ -33,6 +33,7 @@ export function consumeCommand(): Command<any, any, any> {
     .option('--offset <where>', 'without a group: beginning, end, an offset (42), N before the end (-10) or a time in ms (@1700000000000) (kcat -o)')
     .option('-e, --exit', 'stop at the end of the partitions, as they were when it started (with a group: when they were assigned to it; kcat -e, -G -e)')
     .option('--group-protocol <protocol>', 'classic (default) or consumer: KIP-848, the coordinator assigns (Kafka 4.0+)')
+    .option('--isolation-level <level>', 'read_uncommitted (default, as Kafka\'s console consumer) or read_committed: records of aborted transactions skipped, open transactions waited for (kcat -X isolation.level)')
     .option('--offset-reset <where>', 'earliest or latest, for a group with no committed offsets')
     .option('-c, --max-messages <n>', 'stop after this many records (kcat -c)')
     .option('--idle-timeout <duration>', 'stop when nothing arrived for this long (e.g. 5s)')
@@ -57,6 +58,7 @@ export function consumeCommand(): Command<any, any, any> {
           partitions: options.partition.length ? options.partition.map((p) => parsePositiveInt(p, '--partition', { allowZero: true })) : undefined,
           offset: options.offset === undefined ? undefined : parseOffsetSpec(options.offset),
           exitAtEnd: Boolean(options.exit),
+          isolationLevel: parseIsolationLevel(options.isolationLevel),
         },
         {
           onStart: (position) => rt.out.info(rt.out.paint('gray', `Start: ${position.reason}.`)),

@@ -22,8 +22,11 @@ export interface FetcherOptions {
 export interface FetchedRecords {
   topic: string;
   partition: number;
+  /** Empty when the answer held only what a reader never sees (transaction markers, aborted records). */
   records: ConsumedRecord[];
   highWatermark: number;
+  /** The partition's position after this answer: past its records and any markers or aborted records it skipped. */
+  nextOffset: number;
 }
 
 const RETRY_MS = 100;
@@ -168,11 +171,12 @@ export class Fetcher {
               // A batch that fails its CRC or does not decode: fetched again on a new connection (up to 5 times).
               throw connection.malformed(`Fetch (the records of ${topic}-${p.partitionIndex} at offset ${from})`, error);
             }
+            if (next <= from && records.length === 0) continue;
             if (next > from) positions.set(p.partitionIndex, next);
-            if (records.length > 0) {
-              ready.push({ topic, partition: p.partitionIndex, records, highWatermark: Number(p.highWatermark) });
-              got++;
-            }
+            // Also an answer of markers alone: the caller's position moves past them (a
+            // transaction's end would otherwise stay one offset short of the partition's end).
+            ready.push({ topic, partition: p.partitionIndex, records, highWatermark: Number(p.highWatermark), nextOffset: Math.max(next, from) });
+            got++;
           }
         }
         if (got > 0) notify();

@@ -179,7 +179,9 @@ export class GroupConsumer {
    * The records of the partitions this member owns, a batch per partition at a time,
    * across rebalances, until close(). A batch's records count as consumed when it is
    * handed out, as Java's poll() does: commit() and close() commit past them (an
-   * interval commit stops before the batch the caller holds).
+   * interval commit stops before the batch the caller holds). A batch with no records
+   * says the position moved past what a reader never sees (transaction markers, aborted
+   * records), so a caller waiting for the end of a partition sees it reached.
    */
   async *batches(): AsyncGenerator<FetchedRecords> {
     this.start();
@@ -196,8 +198,10 @@ export class GroupConsumer {
           const position = this.positions.get(batch.topic)?.get(batch.partition);
           if (position === undefined || epoch !== this.epoch) continue;
           const records = batch.records.filter((r) => r.offset >= position);
-          if (records.length === 0) continue;
-          this.positions.get(batch.topic)!.set(batch.partition, records[records.length - 1]!.offset + 1);
+          // Within a session answers follow the positions; one of markers alone still moves it (and is yielded, empty).
+          const next = Math.max(batch.nextOffset, records.length > 0 ? records[records.length - 1]!.offset + 1 : 0);
+          if (next <= position) continue;
+          this.positions.get(batch.topic)!.set(batch.partition, next);
           this.handedOut = true;
           this.inHand = { topic: batch.topic, partition: batch.partition, from: position };
           try {

@@ -92,6 +92,13 @@ interface PartitionState {
   lastBatchBytes: number;
   /** Idempotence: the sequence the broker expects next, from the batches acknowledged so far. */
   ackedSequence: number;
+  /**
+   * Idempotence: the broker has acknowledged a batch of this producer here. Until then one
+   * batch goes at a time: Kafka takes any sequence as a new producer's first on a partition,
+   * so a second batch stored before the first (refused NOT_LEADER_OR_FOLLOWER by a partition
+   * just created) would make the first OUT_OF_ORDER_SEQUENCE_NUMBER for good.
+   */
+  confirmed: boolean;
 }
 
 /** See ProducerOptions.batchBytes. */
@@ -311,7 +318,7 @@ export class Producer {
     for (const states of this.partitions.values()) {
       for (const s of states) {
         if (!s.open && s.queue.length === 0 && s.inFlight === 0) continue;
-        parts.push(`${s.topic}[${s.partition}] open=${s.open ? s.open.bytes : 0}B queued=${s.queue.length} inFlight=${s.inFlight}${s.paused ? ' paused' : ''}${s.resuming ? ' resuming' : ''} next=${s.nextSequence} acked=${s.ackedSequence}`);
+        parts.push(`${s.topic}[${s.partition}] open=${s.open ? s.open.bytes : 0}B queued=${s.queue.length} inFlight=${s.inFlight}${s.paused ? ' paused' : ''}${s.resuming ? ' resuming' : ''} next=${s.nextSequence} acked=${s.ackedSequence}${s.confirmed ? '' : ' unconfirmed'}`);
       }
     }
     return `${this.outstanding} batches outstanding, ${this.buffered} bytes buffered${parts.length ? `: ${parts.join('; ')}` : ''}`;
@@ -348,7 +355,7 @@ export class Producer {
   private async loadTopic(topic: string): Promise<void> {
     const t = await this.cluster.topic(topic);
     if (this.partitions.has(topic)) return;
-    this.partitions.set(topic, t.leaders.map((_, partition) => ({ topic, partition, open: undefined, lingerTimer: undefined, queue: [], inFlight: 0, nextSequence: 0, paused: false, resuming: false, backoffMs: this.retryBackoffMs, lastBatchBytes: 0, ackedSequence: 0 })));
+    this.partitions.set(topic, t.leaders.map((_, partition) => ({ topic, partition, open: undefined, lingerTimer: undefined, queue: [], inFlight: 0, nextSequence: 0, paused: false, resuming: false, backoffMs: this.retryBackoffMs, lastBatchBytes: 0, ackedSequence: 0, confirmed: false })));
   }
 
   private newSticky(topic: string, count: number, previous = -1): number {
@@ -388,7 +395,7 @@ export class Producer {
     const byLeader = new Map<number, Batch[]>();
     for (const states of this.partitions.values()) {
       for (const state of states) {
-        if (state.paused || state.queue.length === 0 || state.inFlight >= this.maxInFlight) continue;
+        if (state.paused || state.queue.length === 0 || state.inFlight >= (this.idempotent && !state.confirmed ? 1 : this.maxInFlight)) continue;
         const leader = this.cluster.leaderOf(state.topic, state.partition);
         if (leader < 0) {
           this.refreshThenPump(state.topic);
@@ -518,7 +525,10 @@ export class Producer {
     else if (!this.aborted) {
       const count = batch.encoded ? batch.encoded.readInt32BE(BATCH_OFFSETS.recordCount) : 0;
       this.delivered += count;
-      if (this.idempotent && batch.baseSequence >= 0) state.ackedSequence = (batch.baseSequence + count) % 0x80000000;
+      if (this.idempotent && batch.baseSequence >= 0) {
+        state.ackedSequence = (batch.baseSequence + count) % 0x80000000;
+        state.confirmed = true;
+      }
       state.backoffMs = this.retryBackoffMs;
       this.onDelivered?.({ topic: state.topic, partition: state.partition, baseOffset: batch.baseOffset ?? null, count });
     }

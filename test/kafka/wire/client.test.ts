@@ -5,7 +5,9 @@
 // producers wrote with each codec; kcat and Java read what its producer compressed.
 import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Cluster } from '../../../src/kafka/wire/cluster.js';
+import net from 'node:net';
+import { Cluster } from '../../../src/kafka/wire/cluster.js';
+import { API_KEY } from '../../../src/protocol/api-keys.js';
 import { Fetcher, type FetchedRecords } from '../../../src/kafka/wire/fetcher.js';
 import { UnsupportedCodecError, type CompressionCodec } from '../../../src/protocol/records.js';
 import { Producer, type ProducerOptions } from '../../../src/kafka/wire/producer.js';
@@ -13,6 +15,7 @@ import { ensureConsoleTools, runKafkaTool } from '../../support/java-console.js'
 import { ensurePythonVenv, runPython } from '../../support/python.js';
 import { kafkaFromTests } from '../../support/kafka-env.js';
 import { KCAT, kcatRead, requireKcat } from '../../support/kcat.js';
+import { tapRequests } from '../../support/request-tap.js';
 import { hasZstd, newWireTopic, storedCodec, storedCodecs, testCluster } from '../../support/wire-client.js';
 
 const sorted = (values: string[]) => [...values].sort();
@@ -38,16 +41,17 @@ afterEach(async () => {
  * that stalls fails with what it had done (records acknowledged, the retries it made and why,
  * what each partition had under way) instead of a bare timeout.
  */
-async function produceWithReport(options: ProducerOptions, expected: number, send: (producer: Producer, cluster: Cluster) => Promise<void>): Promise<Producer> {
+async function produceWithReport(options: ProducerOptions, expected: number, send: (producer: Producer, cluster: Cluster) => Promise<void>, c = cluster()): Promise<Producer> {
   const retries: string[] = [];
-  const c = cluster();
-  const producer = new Producer(c, { ...options, onRetry: (r) => retries.push(`${r.topic}[${r.partition}] attempt ${r.attempt}: ${r.error.message}`) });
+  const started = performance.now();
+  const producer = new Producer(c, { ...options, onRetry: (r) => retries.push(`+${Math.round(performance.now() - started)}ms ${r.topic.replace(/^firehose-test-/, '')}[${r.partition}] attempt ${r.attempt}: ${r.error.message}`) });
+  const report = (what: string) =>
+    `${what}: ${producer.delivered} of ${expected} records acknowledged; ` +
+    `${retries.length} retries${retries.length ? ` (first: ${retries.slice(0, 5).join('; ')}${retries.length > 5 ? `; last: ${retries.slice(-3).join('; ')}` : ''})` : ''}; ` +
+    `last error: ${producer.lastError?.message ?? 'none'}; ${producer.describeState()}`;
   let timer: NodeJS.Timeout | undefined;
   const stalled = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(
-      `the producer stalled: ${producer.delivered} of ${expected} records acknowledged within 40 s; ` +
-      `${retries.length} retries${retries.length ? ` (last: ${retries.slice(-3).join('; ')})` : ''}; ` +
-      `last error: ${producer.lastError?.message ?? 'none'}; ${producer.describeState()}`)), 40_000);
+    timer = setTimeout(() => reject(new Error(report('the producer stalled within 40 s'))), 40_000);
   });
   try {
     await Promise.race([stalled, (async () => {
@@ -55,6 +59,9 @@ async function produceWithReport(options: ProducerOptions, expected: number, sen
       await send(producer, c);
       await producer.flush();
     })()]);
+  } catch (error) {
+    if (error instanceof Error && !error.message.startsWith('the producer stalled')) throw new Error(report(`the producer failed (${error.message})`), { cause: error });
+    throw error;
   } finally {
     clearTimeout(timer);
   }
@@ -170,6 +177,44 @@ describe('retries', () => {
     });
     const records = await fetchAll(topic, 1, N);
     expect(records.map((r) => r.value!.toString())).toEqual(Array.from({ length: N }, (_, i) => `ordered ${i}`));
+  });
+
+  it("idempotent: a partition's first batch goes alone, so no later batch can become the broker's first sequence", async () => {
+    // A new producer's first batch on a partition may take any sequence (Kafka's
+    // ProducerStateManager, and the embedded broker's). Had a second batch gone while the first
+    // was under way (say, refused NOT_LEADER_OR_FOLLOWER by a partition just created) and been
+    // stored first, the first could never be stored: OUT_OF_ORDER_SEQUENCE_NUMBER on every retry.
+    // The first Produce is held back here until another one is written (or 500 ms passed).
+    const topic = await newWireTopic('wire-first-alone', 1);
+    let produces = 0;
+    let release!: () => void;
+    const firstHeld = new Promise<void>((resolve) => (release = resolve));
+    const c = new Cluster({
+      bootstrap: [kafka.bootstrap], clientId: 'firehose-wire-test', connectTimeoutMs: 5_000,
+      socketFactory: (host, port) => {
+        const socket = net.connect({ host, port });
+        tapRequests(socket, ({ apiKey }) => {
+          if (apiKey !== API_KEY.Produce) return 'send';
+          if (++produces > 1) release();
+          else {
+            setTimeout(release, 500);
+            return firstHeld;
+          }
+          return 'send';
+        });
+        return socket;
+      },
+    });
+    clusters.push(c);
+    const values = Array.from({ length: N }, (_, i) => `first ${i}`);
+    await produceWithReport({ acks: -1, batchBytes: 1024, deliveryTimeoutMs: 10_000 }, N, async (producer) => {
+      for (const value of values) {
+        const wait = producer.send(topic, { key: null, value });
+        if (wait) await wait;
+      }
+    }, c);
+    expect(produces).toBeGreaterThan(5);
+    expect((await fetchAll(topic, 1, N)).map((r) => r.value!.toString())).toEqual(values);
   });
 });
 
