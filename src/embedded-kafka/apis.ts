@@ -61,6 +61,7 @@ export const SERVED_APIS: readonly ServedApi[] = [
   serve('AddOffsetsToTxn', 0, 3, txn.handleAddOffsetsToTxn),
   serve('EndTxn', 0, 3, txn.handleEndTxn),
   serve('TxnOffsetCommit', 0, 3, txn.handleTxnOffsetCommit),
+  serve('DescribeProducers', 0, 0, txn.handleDescribeProducers),
   serve('DescribeTransactions', 0, 0, txn.handleDescribeTransactions),
   serve('ListTransactions', 0, 1, txn.handleListTransactions),
   serve('ConsumerGroupHeartbeat', 0, 1, groups.handleConsumerGroupHeartbeat),

@@ -83,6 +83,8 @@ const SEGMENT_FILE = /^\d{20}\.log$/;
 /** Holds the log start offset DeleteRecords set, when it lies above the first stored batch. */
 const START_OFFSET_FILE = 'log-start-offset';
 const EMPTY = Buffer.alloc(0);
+/** The transaction coordinator epoch in the markers this broker writes: its one coordinator never moves. */
+const COORDINATOR_EPOCH = 0;
 /** Fills the slots of dropped batches so their bytes can be collected before the array is compacted. */
 const DROPPED: StoredBatch = { baseOffset: -1n, lastOffset: -1n, maxTimestamp: -1n, bytes: EMPTY };
 
@@ -147,6 +149,23 @@ export class PartitionLog {
     return stable < this.startOffset ? this.startOffset : stable;
   }
 
+  /**
+   * The producers this partition remembers, as DescribeProducers (kafka-transactions
+   * describe-producers) lists them: epoch, last sequence (-1 when none since a marker), last
+   * timestamp, the coordinator epoch of the last marker (-1 before one) and the first offset
+   * of the transaction open here (-1 when none).
+   */
+  activeProducers(): Array<{ producerId: bigint; producerEpoch: number; lastSequence: number; lastTimestamp: bigint; coordinatorEpoch: number; currentTxnStartOffset: bigint }> {
+    return [...this.producers.entries()].map(([producerId, entry]) => ({
+      producerId,
+      producerEpoch: entry.epoch,
+      lastSequence: entry.batches.at(-1)?.lastSequence ?? -1,
+      lastTimestamp: entry.lastTimestamp,
+      coordinatorEpoch: entry.coordinatorEpoch,
+      currentTxnStartOffset: this.open.get(producerId)?.firstOffset ?? -1n,
+    }));
+  }
+
   /** The transactions with batches here and no marker yet, by producer id. */
   openTransactions(): ReadonlyMap<bigint, OpenTransaction> {
     return this.open;
@@ -180,13 +199,13 @@ export class PartitionLog {
     const txn = this.open.get(producerId);
     if (txn === undefined) return false;
     const offset = this.endOffset;
-    const chunk = controlBatch(producerId, producerEpoch, commit, 0, nowMs);
+    const chunk = controlBatch(producerId, producerEpoch, commit, COORDINATOR_EPOCH, nowMs);
     setBaseOffset(chunk, 0, offset);
     if (this.dir !== undefined) this.writeToSegment(this.dir, chunk);
     this.batches.push({ baseOffset: offset, lastOffset: offset, maxTimestamp: BigInt(nowMs), bytes: chunk });
     this.endOffset = offset + 1n;
     this.bytes += chunk.length;
-    this.endTransaction(producerId, producerEpoch, commit, offset);
+    this.endTransaction(producerId, producerEpoch, commit, offset, BigInt(nowMs));
     this.enforceRetention(nowMs);
     return true;
   }
@@ -581,14 +600,14 @@ export class PartitionLog {
       return;
     }
     const type = controlType(buf, header);
-    if (type !== undefined) this.endTransaction(header.producerId, header.producerEpoch, type !== CONTROL_ABORT, header.baseOffset);
+    if (type !== undefined) this.endTransaction(header.producerId, header.producerEpoch, type !== CONTROL_ABORT, header.baseOffset, header.maxTimestamp);
   }
 
-  private endTransaction(producerId: bigint, producerEpoch: number, commit: boolean, markerOffset: bigint): void {
+  private endTransaction(producerId: bigint, producerEpoch: number, commit: boolean, markerOffset: bigint, timestamp: bigint): void {
     const txn = this.open.get(producerId);
     this.open.delete(producerId);
     if (!commit && txn !== undefined) this.aborted.push({ producerId, firstOffset: txn.firstOffset, lastOffset: markerOffset });
-    this.producers.markerAt(producerId, producerEpoch, markerOffset);
+    this.producers.markerAt(producerId, producerEpoch, markerOffset, timestamp, COORDINATOR_EPOCH);
   }
 
   /** Offsets endOffset..lastOffset read back as CORRUPT_MESSAGE from now on; says so in the log. */

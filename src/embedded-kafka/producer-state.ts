@@ -21,6 +21,10 @@ export interface ProducerEntry {
   batches: readonly SequenceRange[];
   /** Last offset of the producer's newest batch, to forget it once retention drops that batch. */
   lastOffset: bigint;
+  /** The newest batch's (or transaction marker's) max timestamp (DescribeProducers). */
+  lastTimestamp: bigint;
+  /** The transaction coordinator's epoch from the producer's last marker; -1 before one. */
+  coordinatorEpoch: number;
 }
 
 /** What appending a batch means for its producer. */
@@ -44,7 +48,9 @@ export function checkSequence(entry: ProducerEntry | undefined, header: BatchHea
   const lastSequence = header.baseSequence + header.lastOffsetDelta;
   const range: SequenceRange = { baseSequence: header.baseSequence, lastSequence, baseOffset };
   const lastOffset = baseOffset + BigInt(header.lastOffsetDelta);
-  if (entry === undefined) return { entry: { epoch: header.producerEpoch, batches: [range], lastOffset } };
+  const lastTimestamp = header.maxTimestamp;
+  const coordinatorEpoch = entry?.coordinatorEpoch ?? -1;
+  if (entry === undefined) return { entry: { epoch: header.producerEpoch, batches: [range], lastOffset, lastTimestamp, coordinatorEpoch } };
 
   if (header.producerEpoch < entry.epoch) {
     throw new KafkaProtocolError(
@@ -60,10 +66,10 @@ export function checkSequence(entry: ProducerEntry | undefined, header: BatchHea
         `producer ${header.producerId} started epoch ${header.producerEpoch} at sequence ${header.baseSequence}, expected 0`,
       );
     }
-    return { entry: { epoch: header.producerEpoch, batches: [range], lastOffset } };
+    return { entry: { epoch: header.producerEpoch, batches: [range], lastOffset, lastTimestamp, coordinatorEpoch } };
   }
   // The epoch came from a transaction marker: the producer's first batch at it may take any sequence.
-  if (entry.batches.length === 0) return { entry: { epoch: entry.epoch, batches: [range], lastOffset } };
+  if (entry.batches.length === 0) return { entry: { epoch: entry.epoch, batches: [range], lastOffset, lastTimestamp, coordinatorEpoch } };
   for (const seen of entry.batches) {
     if (seen.baseSequence === header.baseSequence && seen.lastSequence === lastSequence) return { duplicateOf: seen.baseOffset };
   }
@@ -75,7 +81,7 @@ export function checkSequence(entry: ProducerEntry | undefined, header: BatchHea
     );
   }
   const batches = entry.batches.length < REMEMBERED_BATCHES ? [...entry.batches, range] : [...entry.batches.slice(1), range];
-  return { entry: { epoch: entry.epoch, batches, lastOffset } };
+  return { entry: { epoch: entry.epoch, batches, lastOffset, lastTimestamp, coordinatorEpoch } };
 }
 
 /** The producers of one partition, keyed by producer id. */
@@ -103,14 +109,21 @@ export class ProducerStates {
     if ('entry' in result) this.producers.set(header.producerId, result.entry);
   }
 
+  /** Every producer this partition remembers, by producer id. */
+  entries(): ReadonlyMap<bigint, ProducerEntry> {
+    return this.producers;
+  }
+
   /**
-   * A transaction marker at `epoch` (offset `offset`): a newer epoch fences every batch of
-   * the older ones, and the producer's next batch at it starts its sequences afresh.
+   * A transaction marker at `epoch` (offset `offset`, written by coordinator epoch
+   * `coordinatorEpoch`): a newer epoch fences every batch of the older ones, and the
+   * producer's next batch at it starts its sequences afresh.
    */
-  markerAt(producerId: bigint, epoch: number, offset: bigint): void {
+  markerAt(producerId: bigint, epoch: number, offset: bigint, timestamp: bigint, coordinatorEpoch: number): void {
     const entry = this.producers.get(producerId);
-    if (entry !== undefined && entry.epoch >= epoch) return;
-    this.producers.set(producerId, { epoch, batches: [], lastOffset: offset });
+    if (entry !== undefined && entry.epoch > epoch) return;
+    if (entry !== undefined && entry.epoch === epoch) this.producers.set(producerId, { ...entry, lastTimestamp: timestamp, coordinatorEpoch });
+    else this.producers.set(producerId, { epoch, batches: [], lastOffset: offset, lastTimestamp: timestamp, coordinatorEpoch });
   }
 
   /**

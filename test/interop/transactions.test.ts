@@ -136,6 +136,22 @@ describe(`transactions (${kafka.flavour} broker)`, () => {
     expect(row).toContain(`${topic}-0`);
   });
 
+  it('kafka-transactions describe-producers lists an idempotent producer and one with a transaction open, with their sequences', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const topic = await newTopic('tx-producers', 1);
+    // firehose produce is idempotent (acks=all): offsets 0-2, sequences 0-2.
+    await produce(topic, ['p1', 'p2', 'p3']);
+    expect((await py(['open', topic, '--txn-id', uniqueName('tx'), '--values', 'o1'])).stderr).toContain('left open');
+    const described = await runKafkaTool(tools, 'org.apache.kafka.tools.TransactionsCommand', ['--bootstrap-server', kafka.bootstrap, 'describe-producers', '--topic', topic, '--partition', '0']);
+    expect(described.exitCode, `kafka-transactions describe-producers stderr: ${described.stderr}`).toBe(0);
+    const [header, ...rows] = described.stdout.split('\n').filter((line) => line.trim() !== '').map((line) => line.trim().split(/\s+/));
+    expect(header).toEqual(['ProducerId', 'ProducerEpoch', 'LatestCoordinatorEpoch', 'LastSequence', 'LastTimestamp', 'CurrentTransactionStartOffset']);
+    const producers = rows.map(([, epoch, coordinatorEpoch, lastSequence, lastTimestamp, txnStart]) => ({ epoch, coordinatorEpoch, lastSequence, txnStart, recent: Math.abs(Date.now() - Number(lastTimestamp)) < 120_000 }));
+    expect(producers.sort((a, b) => a.txnStart.localeCompare(b.txnStart))).toEqual([
+      { epoch: '0', coordinatorEpoch: '-1', lastSequence: '0', txnStart: '3', recent: true },
+      { epoch: '0', coordinatorEpoch: '-1', lastSequence: '2', txnStart: 'None', recent: true },
+    ]);
+  });
+
   it("Java's TransactionalMessageCopier (random aborts, offsets with the group's metadata) copies exactly once", { timeout: TEST_TIMEOUT_MS }, async () => {
     const input = await newTopic('tx-copier-in', 1);
     const output = await newTopic('tx-copier-out', 1);

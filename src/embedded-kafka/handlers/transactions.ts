@@ -80,3 +80,16 @@ export const handleListTransactions: Handler<'ListTransactions'> = (body, { brok
     .list(body.stateFilters, body.producerIdFilters, body.durationFilter)
     .map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: t.state })),
 });
+
+/** kafka-transactions describe-producers: each partition's producers, as its log remembers them. */
+export const handleDescribeProducers: Handler<'DescribeProducers'> = (body, { broker }) => ({
+  throttleTimeMs: 0,
+  topics: body.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((partitionIndex) => {
+      const log = broker.topics.partition(t.name, partitionIndex);
+      if (!log) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `This server does not host this topic-partition.`, activeProducers: [] };
+      return { partitionIndex, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: log.activeProducers() };
+    }),
+  })),
+});

@@ -38,6 +38,7 @@ export const CLIENT_VERSIONS: { readonly [Name in ApiName]: readonly [min: numbe
   AddOffsetsToTxn: [0, 3],
   EndTxn: [0, 3],
   TxnOffsetCommit: [0, 3],
+  DescribeProducers: [0, 0],
   DescribeTransactions: [0, 0],
   ListTransactions: [0, 1],
   // v1 (Kafka 4.0+): the member makes up its own id.

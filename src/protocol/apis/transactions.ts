@@ -91,3 +91,25 @@ export const ListTransactionsResponse = message(0, [
   arr('unknownStateFilters', 'string', '0+'),
   arr('transactionStates', [f('transactionalId', 'string', '0+'), f('producerId', 'int64', '0+'), f('transactionState', 'string', '0+')], '0+'),
 ]);
+
+export const DescribeProducersRequest = message(0, [arr('topics', [f('name', 'string', '0+'), arr('partitionIndexes', 'int32', '0+')], '0+')]);
+
+export const DescribeProducersResponse = message(0, [
+  f('throttleTimeMs', 'int32', '0+'),
+  arr('topics', [
+    f('name', 'string', '0+'),
+    arr('partitions', [
+      f('partitionIndex', 'int32', '0+'),
+      f('errorCode', 'int16', '0+'),
+      f('errorMessage', 'string', '0+', { nullableVersions: '0+', default: null }),
+      arr('activeProducers', [
+        f('producerId', 'int64', '0+'),
+        f('producerEpoch', 'int32', '0+'),
+        f('lastSequence', 'int32', '0+', { default: -1 }),
+        f('lastTimestamp', 'int64', '0+', { default: -1n }),
+        f('coordinatorEpoch', 'int32', '0+'),
+        f('currentTxnStartOffset', 'int64', '0+', { default: -1n }),
+      ], '0+'),
+    ], '0+'),
+  ], '0+'),
+]);
