@@ -54,6 +54,7 @@ export const SERVED_APIS: readonly ServedApi[] = [
   serve('DescribeConfigs', 0, 4, admin.handleDescribeConfigs),
   serve('CreatePartitions', 0, 3, admin.handleCreatePartitions),
   serve('DeleteGroups', 0, 2, groups.handleDeleteGroups),
+  serve('OffsetDelete', 0, 0, groups.handleOffsetDelete),
   serve('AlterConfigs', 0, 2, admin.handleAlterConfigs),
   serve('IncrementalAlterConfigs', 0, 1, admin.handleIncrementalAlterConfigs),
   serve('DescribeLogDirs', 1, 4, admin.handleDescribeLogDirs),

@@ -565,6 +565,11 @@ export class ConsumerGroup {
       .join(',');
   }
 
+  /** The topics its members subscribe to, by name or by regex (OffsetDelete refuses their offsets). */
+  subscribedTopics(): Set<string> {
+    return new Set([...this.members.values()].flatMap((m) => this.subscribedNames(m)));
+  }
+
   private subscribedNames(member: ConsumerMember): string[] {
     if (member.subscribedTopicRegex === null) return member.subscribedTopicNames;
     const re = compileRegex(member.subscribedTopicRegex);
@@ -702,7 +707,7 @@ function decodeAssignmentBytes(bytes: Buffer): { topic: string; partitions: numb
 }
 
 /** A classic member's ConsumerProtocolSubscription (any version), or undefined when it does not read as one. */
-function decodeSubscriptionBytes(bytes: Buffer): { topics: string[]; ownedPartitions: { topic: string; partitions: number[] }[] } | undefined {
+export function decodeSubscriptionBytes(bytes: Buffer): { topics: string[]; ownedPartitions: { topic: string; partitions: number[] }[] } | undefined {
   try {
     const r = new Reader(bytes);
     const version = Math.min(r.int16(), CONSUMER_PROTOCOL_VERSION);

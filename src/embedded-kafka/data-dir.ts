@@ -344,7 +344,8 @@ export function replaceFile(file: string, content: string): void {
 type OffsetLine =
   | { group: string; topic: string; partition: number; offset: string; metadata: string | null; commitTimestamp: number }
   | { deleteGroup: string }
-  | { deleteTopic: string };
+  | { deleteTopic: string }
+  | { deleteOffset: { group: string; topic: string; partition: number } };
 
 /**
  * Committed offsets as an append-only JSON-lines file: a commit is one
@@ -378,6 +379,10 @@ class FileOffsetStore implements OffsetStore {
 
   deleteTopic(topic: string): void {
     this.append({ deleteTopic: topic });
+  }
+
+  deleteOffset(groupId: string, topic: string, partition: number): void {
+    this.append({ deleteOffset: { group: groupId, topic, partition } });
   }
 
   close(): void {
@@ -437,6 +442,8 @@ class FileOffsetStore implements OffsetStore {
 function applyLine(groups: Map<string, Map<string, CommittedOffset>>, line: OffsetLine): void {
   if ('deleteGroup' in line) {
     groups.delete(line.deleteGroup);
+  } else if ('deleteOffset' in line) {
+    groups.get(line.deleteOffset.group)?.delete(`${line.deleteOffset.topic}\0${line.deleteOffset.partition}`);
   } else if ('deleteTopic' in line) {
     for (const offsets of groups.values()) {
       for (const [key, offset] of offsets) if (offset.topic === line.deleteTopic) offsets.delete(key);

@@ -374,6 +374,36 @@ export class GroupCoordinator {
     });
   }
 
+  /**
+   * OffsetDelete (kafka-consumer-groups --delete-offsets), as Kafka's coordinator answers it:
+   * GROUP_ID_NOT_FOUND for a group it does not know; NON_EMPTY_GROUP for a classic group with
+   * members that is not a consumer group (nothing says what it reads); per partition,
+   * GROUP_SUBSCRIBED_TO_TOPIC while a member subscribes to the topic; else the offset goes
+   * (a partition with none is answered the same).
+   */
+  deleteOffsets(groupId: string, topics: { topic: string; partitions: number[] }[]): { errorCode: number; topics: { topic: string; partitions: { partition: number; errorCode: number }[] }[] } {
+    if (this.closed) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+    const consumerGroup = this.consumerGroups.get(groupId);
+    const group = consumerGroup ?? this.groups.get(groupId);
+    if (!group) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    const subscribed = consumerGroup ? consumerGroup.subscribedTopics() : this.groups.get(groupId)!.subscribedTopics();
+    if (subscribed === undefined) return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+    return {
+      errorCode: ErrorCode.NONE,
+      topics: topics.map(({ topic, partitions }) => ({
+        topic,
+        partitions: partitions.map((partition) => {
+          if (subscribed.has(topic)) return { partition, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+          if (group.offsets.get(topic)?.delete(partition)) {
+            if (group.offsets.get(topic)!.size === 0) group.offsets.delete(topic);
+            this.store.deleteOffset(groupId, topic, partition);
+          }
+          return { partition, errorCode: ErrorCode.NONE };
+        }),
+      })),
+    };
+  }
+
   deleteTopic(topic: string): void {
     for (const group of [...this.groups.values(), ...this.consumerGroups.values()]) group.offsets.delete(topic);
     this.store.deleteTopic(topic);

@@ -3,7 +3,9 @@
 // coordinator (group-coordinator.ts) validates requests that do not need
 // group state and keeps the offsets; everything that depends on members,
 // generations and timers lives here.
+import { CONSUMER_PROTOCOL_TYPE } from '../protocol/apis/consumer-protocol.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import { decodeSubscriptionBytes } from './consumer-group.js';
 import type { CommittedOffset } from './offset-store.js';
 import type { JoinGroupInput, JoinGroupOutput, SyncGroupInput, SyncGroupOutput } from './group-coordinator.js';
 
@@ -84,6 +86,22 @@ export class Group {
       protocols: [...m.protocols].sort((a, b) => Number(b.name === this.protocolName) - Number(a.name === this.protocolName)),
       assignment: this.state === 'Stable' ? m.assignment : EMPTY,
     }));
+  }
+
+  /**
+   * The topics its members subscribe to, read from their consumer-protocol metadata (for the
+   * protocol the group runs); undefined when members run a protocol other than "consumer",
+   * whose metadata says nothing of topics.
+   */
+  subscribedTopics(): Set<string> | undefined {
+    if (this.members.size === 0) return new Set();
+    if (this.protocolType !== CONSUMER_PROTOCOL_TYPE) return undefined;
+    const topics = new Set<string>();
+    for (const m of this.members.values()) {
+      const protocol = m.protocols.find((p) => p.name === this.protocolName) ?? m.protocols[0];
+      for (const topic of (protocol && decodeSubscriptionBytes(protocol.metadata)?.topics) || []) topics.add(topic);
+    }
+    return topics;
   }
 
   /** Nothing to remember: no members, no MEMBER_ID_REQUIRED ids, no offsets. */

@@ -21,6 +21,8 @@ export interface OffsetStore {
   deleteGroup(groupId: string): void;
   /** Forgets every offset for a topic (DeleteTopics). */
   deleteTopic(topic: string): void;
+  /** Forgets one group's offset of one partition (OffsetDelete). */
+  deleteOffset(groupId: string, topic: string, partition: number): void;
   close(): void;
 }
 
@@ -32,5 +34,6 @@ export class MemoryOffsetStore implements OffsetStore {
   save(): void {}
   deleteGroup(): void {}
   deleteTopic(): void {}
+  deleteOffset(): void {}
   close(): void {}
 }

@@ -54,6 +54,7 @@ export const KAFKA_APIS = [
   api(37, 'CreatePartitions', admin.CreatePartitionsRequest, admin.CreatePartitionsResponse),
   api(42, 'DeleteGroups', groups.DeleteGroupsRequest, groups.DeleteGroupsResponse),
   api(44, 'IncrementalAlterConfigs', admin.IncrementalAlterConfigsRequest, admin.IncrementalAlterConfigsResponse),
+  api(47, 'OffsetDelete', groups.OffsetDeleteRequest, groups.OffsetDeleteResponse),
   api(61, 'DescribeProducers', txn.DescribeProducersRequest, txn.DescribeProducersResponse),
   api(65, 'DescribeTransactions', txn.DescribeTransactionsRequest, txn.DescribeTransactionsResponse),
   api(66, 'ListTransactions', txn.ListTransactionsRequest, txn.ListTransactionsResponse),

@@ -128,7 +128,7 @@ describe('DataDir', () => {
     expect(dataDir.partitionDir('orders', 2)).toBe(path.join(root, 'logs', 'orders-2'));
   });
 
-  it('keeps the latest committed offset per key across a reopen, honouring deletes', () => {
+  it('keeps the latest committed offset per key across a reopen, honouring deletes (group, topic, one offset)', () => {
     let dataDir = open();
     const store = dataDir.offsetStore();
     store.save(commit('g1', 'orders', 0, 5n));
@@ -141,6 +141,10 @@ describe('DataDir', () => {
     store.deleteTopic('audit');
     store.save(commit('g3', 'orders', 0, 2n)); // a commit after the delete counts again
     store.save(commit('g1', 'big', 0, 2n ** 62n));
+    // OffsetDelete: one partition of one group.
+    store.save(commit('g2', 'orders', 1, 8n));
+    store.deleteOffset('g2', 'orders', 1);
+    store.deleteOffset('g9', 'orders', 1); // nothing there: harmless
 
     dataDir = reopen(dataDir);
     expect(dataDir.offsetStore().load().sort(byKey)).toEqual(

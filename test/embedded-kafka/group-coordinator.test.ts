@@ -422,6 +422,7 @@ describe('offsets', () => {
       save: (o) => saved.push(o),
       deleteGroup: (g) => deleted.push(`group ${g}`),
       deleteTopic: (t) => deleted.push(`topic ${t}`),
+      deleteOffset: (g, t, p) => deleted.push(`offset ${g} ${t}-${p}`),
       close: () => deleted.push('closed'),
     };
     const coord = new GroupCoordinator({ offsetStore: store, now: () => 1234 });
@@ -432,13 +433,17 @@ describe('offsets', () => {
       coord.commitOffsets({ groupId: 'old', generationId: -1, memberId: '', groupInstanceId: null, offsets: [{ topic: 't', partition: 0, offset: 101n, metadata: null }] });
       expect(saved).toEqual([{ groupId: 'old', topic: 't', partition: 0, offset: 101n, metadata: '', commitTimestamp: 1234 }]);
 
+      coord.commitOffsets({ groupId: 'old', generationId: -1, memberId: '', groupInstanceId: null, offsets: [{ topic: 'u', partition: 1, offset: 5n, metadata: null }] });
+      // OffsetDelete: the one stored offset goes (partition 2 had none: answered the same, nothing to forget).
+      expect(coord.deleteOffsets('old', [{ topic: 'u', partitions: [1, 2] }])).toEqual({ errorCode: ErrorCode.NONE, topics: [{ topic: 'u', partitions: [{ partition: 1, errorCode: ErrorCode.NONE }, { partition: 2, errorCode: ErrorCode.NONE }] }] });
+      expect(coord.deleteOffsets('unknown', [{ topic: 'u', partitions: [1] }])).toEqual({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] });
       coord.deleteTopic('gone');
       expect(coord.fetchOffsets('old', null).map((o) => o.topic)).toEqual(['t']);
       expect(coord.deleteGroups(['old'])).toEqual([{ groupId: 'old', errorCode: ErrorCode.NONE }]);
       expect(coord.fetchOffsets('old', null)).toEqual([]);
       coord.close();
       // The caller owns a store it passed in.
-      expect(deleted).toEqual(['topic gone', 'group old']);
+      expect(deleted).toEqual(['offset old u-1', 'topic gone', 'group old']);
     } finally {
       coord.close();
     }

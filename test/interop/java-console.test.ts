@@ -3,7 +3,9 @@
 // kafka-console-producer come back unchanged through kafka-console-consumer, and the
 // consumer group's committed offsets decide what a later run of the same group reads.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newTopic, sorted } from '../support/cli-kafka.js';
+import { expectOk, firehose, lines, newTopic, produce, sorted } from '../support/cli-kafka.js';
+import { startInProcess } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
 import { CONSOLE_TOOLS_VERSIONS, ensureConsoleTools, runKafkaTool, type ConsoleTools } from '../support/java-console.js';
 
@@ -104,5 +106,38 @@ describe.each(CONSOLE_TOOLS_VERSIONS)('Kafka %s console producer and consumer (J
     for (const r of next.records) {
       expect(r.offset, `m-record on partition ${r.partition}`).toBeGreaterThanOrEqual(committed.get(r.partition)!.end);
     }
+  });
+});
+
+describe('kafka-consumer-groups --delete-offsets (OffsetDelete)', () => {
+  it('is refused while a member reads the topic and for an unknown group, then removes the offsets of the emptied group', { timeout: 120_000 }, async () => {
+    const tools = await ensureConsoleTools();
+    const topic = await newTopic('delete-offsets', 2);
+    await produce(topic, ['a', 'b', 'c']);
+    const group = uniqueName('delete-offsets');
+    expectOk(await firehose(['consume', topic, '-g', group, '--offset-reset', 'earliest', '-e']));
+    const deleteOffsets = async (groupId: string) => {
+      const result = await runKafkaTool(tools, tools.consumerGroups, ['--bootstrap-server', kafka.bootstrap, '--delete-offsets', '--group', groupId, '--topic', topic]);
+      expect(result.exitCode, `consumer-groups stderr: ${result.stderr}`).toBe(0);
+      // The per-partition rows, their columns' padding collapsed.
+      return result.stdout.split('\n').filter((line) => line.startsWith(topic)).map((line) => line.replace(/\s+/g, ' ').trim());
+    };
+
+    const member = startInProcess(['consume', topic, '-g', group, '--bootstrap', kafka.bootstrap]);
+    try {
+      await waitFor(() => member.output.stderr.includes('Assigned'), { timeoutMs: 30_000, what: 'the member to be assigned its partitions' });
+      const refused = 'Error: org.apache.kafka.common.errors.GroupSubscribedToTopicException: Deleting offsets of a topic is forbidden while the consumer group is actively subscribed to it.';
+      expect(await deleteOffsets(group)).toEqual([`${topic} 0 ${refused}`, `${topic} 1 ${refused}`]);
+    } finally {
+      // Stopped as by Ctrl-C.
+      expect(await member.stop()).toBe(130);
+    }
+    const notFound = 'Error: org.apache.kafka.common.errors.GroupIdNotFoundException: The group id does not exist.';
+    expect(await deleteOffsets(uniqueName('no-such-group'))).toEqual([`${topic} 0 ${notFound}`, `${topic} 1 ${notFound}`]);
+    expect(await deleteOffsets(group)).toEqual([`${topic} 0 Successful`, `${topic} 1 Successful`]);
+    expect((await groupOffsets(tools, group, topic)).size).toBe(0);
+    // With its offsets gone the group starts over from its reset policy.
+    const again = expectOk(await firehose(['consume', topic, '-g', group, '--offset-reset', 'earliest', '-e']));
+    expect(sorted(lines(again.stdout))).toEqual(['a', 'b', 'c']);
   });
 });

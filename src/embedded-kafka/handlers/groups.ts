@@ -160,3 +160,12 @@ export const handleDeleteGroups: Handler<'DeleteGroups'> = (body, { broker }) =>
   throttleTimeMs: 0,
   results: broker.groups.deleteGroups(body.groupsNames),
 });
+
+export const handleOffsetDelete: Handler<'OffsetDelete'> = (body, { broker }) => {
+  const answer = broker.groups.deleteOffsets(body.groupId, body.topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })));
+  return {
+    errorCode: answer.errorCode,
+    throttleTimeMs: 0,
+    topics: answer.topics.map((t) => ({ name: t.topic, partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: p.errorCode })) })),
+  };
+};

@@ -33,6 +33,7 @@ export const CLIENT_VERSIONS: { readonly [Name in ApiName]: readonly [min: numbe
   CreatePartitions: [0, 3],
   SaslAuthenticate: [1, 1],
   DeleteGroups: [0, 2],
+  OffsetDelete: [0, 0],
   // Transactions: the codec has them for the embedded broker; the client does not send them yet.
   AddPartitionsToTxn: [0, 3],
   AddOffsetsToTxn: [0, 3],

@@ -178,6 +178,18 @@ export const OffsetFetchResponse = message(6, [
 
 export const DeleteGroupsRequest = message(2, [arr('groupsNames', 'string', '0+')]);
 
+// kafka-consumer-groups --delete-offsets: v0 only, never flexible.
+export const OffsetDeleteRequest = message(99, [
+  f('groupId', 'string', '0+'),
+  arr('topics', [f('name', 'string', '0+'), arr('partitions', [f('partitionIndex', 'int32', '0+')], '0+')], '0+'),
+]);
+
+export const OffsetDeleteResponse = message(99, [
+  f('errorCode', 'int16', '0+'),
+  f('throttleTimeMs', 'int32', '0+'),
+  arr('topics', [f('name', 'string', '0+'), arr('partitions', [f('partitionIndex', 'int32', '0+'), f('errorCode', 'int16', '0+')], '0+')], '0+'),
+]);
+
 export const DeleteGroupsResponse = message(2, [f('throttleTimeMs', 'int32', '0+'), arr('results', [f('groupId', 'string', '0+'), f('errorCode', 'int16', '0+')], '0+')]);
 
 // KIP-848 (Kafka 4.0+): one heartbeat carries membership, subscription and the owned
