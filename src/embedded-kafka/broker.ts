@@ -20,6 +20,8 @@ export interface BrokerSettings {
   retentionBytes: number;
   /** Largest record batch accepted (Kafka's max.message.bytes). */
   maxMessageBytes: number;
+  /** The users a SASL listener takes with SCRAM, and which SCRAM mechanisms (DescribeUserScramCredentials). */
+  scramUsers?: ReadonlyMap<string, ReadonlySet<'SCRAM-SHA-256' | 'SCRAM-SHA-512'>>;
 }
 
 /** KIP-848 consumer groups (Kafka's group.consumer.* broker configs). */

@@ -19,7 +19,7 @@ export interface SaslListenerOptions {
 }
 
 /** SCRAM iterations: Kafka's default for users made with kafka-configs / --add-scram. */
-const SCRAM_ITERATIONS = 4096;
+export const SCRAM_ITERATIONS = 4096;
 
 /** Per mechanism and user, the SCRAM keys made once (PBKDF2 is slow on purpose). */
 const scramCache = new WeakMap<SaslListenerOptions, Map<string, { salt: Buffer; keys: ScramKeys }>>();

@@ -194,6 +194,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     defaultPartitions: options.defaultPartitions ?? 1,
     retentionBytes: options.retentionBytes ?? 256 * 1024 * 1024,
     maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024 + 12,
+    scramUsers: scramUsersOf(wanted),
   };
   try {
     broker = new Broker(settings, log, dataDir, options.groupInitialRebalanceDelayMs, {
@@ -247,4 +248,16 @@ function tlsServer(tls: ListenerTlsOptions, onConnection: (socket: Socket) => vo
   );
   server.on('tlsClientError', (error, socket) => log(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${error.message}`));
   return server;
+}
+
+/** Per user, the SCRAM mechanisms some listener takes them with. */
+function scramUsersOf(listeners: readonly ListenerOptions[]): Map<string, Set<'SCRAM-SHA-256' | 'SCRAM-SHA-512'>> {
+  const out = new Map<string, Set<'SCRAM-SHA-256' | 'SCRAM-SHA-512'>>();
+  for (const listener of listeners) {
+    for (const mechanism of listener.sasl?.mechanisms ?? []) {
+      if (mechanism !== 'SCRAM-SHA-256' && mechanism !== 'SCRAM-SHA-512') continue;
+      for (const user of listener.sasl!.users.keys()) out.set(user, (out.get(user) ?? new Set()).add(mechanism));
+    }
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import type { Broker } from '../broker.js';
 import { isListConfig, topicConfigType, validateTopicConfigs } from '../topic-configs.js';
+import { SCRAM_ITERATIONS } from '../sasl.js';
 import { errorCodeOf, errorMessageOf, type Handler } from './context.js';
 import { fencedFor } from './transactions.js';
 
@@ -295,4 +296,55 @@ export const handleInitProducerId: Handler<'InitProducerId'> = (body, { broker, 
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: body.producerId, producerEpoch: body.producerEpoch + 1 };
   }
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: broker.allocateProducerId(), producerEpoch: 0 };
+};
+
+// Kafka's tools on the embedded broker (kafka-acls, kafka-leader-election, kafka-reassign-partitions,
+// kafka-configs for clients and users): answered as a single Apache Kafka broker without an
+// authorizer, quotas or reassignments answers them.
+const NO_AUTHORIZER = 'No Authorizer is configured.';
+
+export const handleDescribeAcls: Handler<'DescribeAcls'> = () => ({ throttleTimeMs: 0, errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: 'No Authorizer is configured on the broker', resources: [] });
+
+export const handleCreateAcls: Handler<'CreateAcls'> = (body) => ({
+  throttleTimeMs: 0,
+  results: body.creations.map(() => ({ errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: NO_AUTHORIZER })),
+});
+
+export const handleDeleteAcls: Handler<'DeleteAcls'> = (body) => ({
+  throttleTimeMs: 0,
+  filterResults: body.filters.map(() => ({ errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: NO_AUTHORIZER, matchingAcls: [] })),
+});
+
+/**
+ * One replica per partition: its leader is always the preferred one and the only eligible one.
+ * All partitions (null) names none that needs an election, as Kafka's controller answers;
+ * named ones get ELECTION_NOT_NEEDED, or UNKNOWN_TOPIC_OR_PARTITION.
+ */
+export const handleElectLeaders: Handler<'ElectLeaders'> = (body, { broker }) => ({
+  throttleTimeMs: 0,
+  errorCode: ErrorCode.NONE,
+  replicaElectionResults: (body.topicPartitions ?? []).map((t) => ({
+    topic: t.topic,
+    partitionResult: t.partitions.map((partitionId) =>
+      broker.topics.partition(t.topic, partitionId)
+        ? { partitionId, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: 'Leader election not needed for topic partition.' }
+        : { partitionId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'The partition does not exist.' }),
+  })),
+});
+
+export const handleListPartitionReassignments: Handler<'ListPartitionReassignments'> = () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, topics: [] });
+
+export const handleDescribeClientQuotas: Handler<'DescribeClientQuotas'> = () => ({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, entries: [] });
+
+/** SCRAM mechanism numbers on the wire (org.apache.kafka.clients.admin.ScramMechanism). */
+const SCRAM_MECHANISM = { 'SCRAM-SHA-256': 1, 'SCRAM-SHA-512': 2 } as const;
+
+export const handleDescribeUserScramCredentials: Handler<'DescribeUserScramCredentials'> = (body, { broker }) => {
+  const users = broker.settings.scramUsers ?? new Map<string, ReadonlySet<'SCRAM-SHA-256' | 'SCRAM-SHA-512'>>();
+  const described = (user: string) => {
+    const mechanisms = users.get(user);
+    if (!mechanisms) return { user, errorCode: ErrorCode.RESOURCE_NOT_FOUND, errorMessage: 'Attempt to describe a user credential that does not exist', credentialInfos: [] };
+    return { user, errorCode: ErrorCode.NONE, errorMessage: null, credentialInfos: [...mechanisms].sort().map((m) => ({ mechanism: SCRAM_MECHANISM[m], iterations: SCRAM_ITERATIONS })) };
+  };
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, results: (body.users?.length ? body.users.map((u) => u.name) : [...users.keys()].sort()).map(described) };
 };

@@ -33,6 +33,14 @@ export const CLIENT_VERSIONS: { readonly [Name in ApiName]: readonly [min: numbe
   CreatePartitions: [0, 3],
   SaslAuthenticate: [1, 1],
   DeleteGroups: [0, 2],
+  // Admin APIs the embedded broker answers for Kafka's tools; this client does not send them.
+  DescribeAcls: [1, 3],
+  CreateAcls: [1, 3],
+  DeleteAcls: [1, 3],
+  ElectLeaders: [0, 2],
+  ListPartitionReassignments: [0, 0],
+  DescribeClientQuotas: [0, 1],
+  DescribeUserScramCredentials: [0, 0],
   OffsetDelete: [0, 0],
   // Transactions: the codec has them for the embedded broker; the client does not send them yet.
   AddPartitionsToTxn: [0, 3],

@@ -193,3 +193,129 @@ export const DescribeLogDirsResponse = message(2, [
     f('usableBytes', 'int64', '4+', { default: -1n }),
   ], '0+'),
 ]);
+
+// ACLs (Kafka 4.x serves v1-3; v2+ flexible). The embedded broker has no authorizer and says so.
+const AclFilter = [
+  f('resourceTypeFilter', 'int8', '0+'),
+  f('resourceNameFilter', 'string', '0+', { nullableVersions: '0+' }),
+  f('patternTypeFilter', 'int8', '1+', { default: 3 }),
+  f('principalFilter', 'string', '0+', { nullableVersions: '0+' }),
+  f('hostFilter', 'string', '0+', { nullableVersions: '0+' }),
+  f('operation', 'int8', '0+'),
+  f('permissionType', 'int8', '0+'),
+];
+
+export const DescribeAclsRequest = message(2, AclFilter);
+
+export const DescribeAclsResponse = message(2, [
+  f('throttleTimeMs', 'int32', '0+'),
+  f('errorCode', 'int16', '0+'),
+  f('errorMessage', 'string', '0+', { nullableVersions: '0+' }),
+  arr('resources', [
+    f('resourceType', 'int8', '0+'),
+    f('resourceName', 'string', '0+'),
+    f('patternType', 'int8', '1+', { default: 3 }),
+    arr('acls', [f('principal', 'string', '0+'), f('host', 'string', '0+'), f('operation', 'int8', '0+'), f('permissionType', 'int8', '0+')], '0+'),
+  ], '0+'),
+]);
+
+export const CreateAclsRequest = message(2, [
+  arr('creations', [
+    f('resourceType', 'int8', '0+'),
+    f('resourceName', 'string', '0+'),
+    f('resourcePatternType', 'int8', '1+', { default: 3 }),
+    f('principal', 'string', '0+'),
+    f('host', 'string', '0+'),
+    f('operation', 'int8', '0+'),
+    f('permissionType', 'int8', '0+'),
+  ], '0+'),
+]);
+
+export const CreateAclsResponse = message(2, [
+  f('throttleTimeMs', 'int32', '0+'),
+  arr('results', [f('errorCode', 'int16', '0+'), f('errorMessage', 'string', '0+', { nullableVersions: '0+' })], '0+'),
+]);
+
+export const DeleteAclsRequest = message(2, [arr('filters', AclFilter, '0+')]);
+
+export const DeleteAclsResponse = message(2, [
+  f('throttleTimeMs', 'int32', '0+'),
+  arr('filterResults', [
+    f('errorCode', 'int16', '0+'),
+    f('errorMessage', 'string', '0+', { nullableVersions: '0+' }),
+    arr('matchingAcls', [
+      f('errorCode', 'int16', '0+'),
+      f('errorMessage', 'string', '0+', { nullableVersions: '0+' }),
+      f('resourceType', 'int8', '0+'),
+      f('resourceName', 'string', '0+'),
+      f('patternType', 'int8', '1+', { default: 3 }),
+      f('principal', 'string', '0+'),
+      f('host', 'string', '0+'),
+      f('operation', 'int8', '0+'),
+      f('permissionType', 'int8', '0+'),
+    ], '0+'),
+  ], '0+'),
+]);
+
+// kafka-leader-election: v2+ flexible.
+export const ElectLeadersRequest = message(2, [
+  f('electionType', 'int8', '1+'),
+  arr('topicPartitions', [f('topic', 'string', '0+'), arr('partitions', 'int32', '0+')], '0+', { nullableVersions: '0+' }),
+  f('timeoutMs', 'int32', '0+', { default: 60_000 }),
+]);
+
+export const ElectLeadersResponse = message(2, [
+  f('throttleTimeMs', 'int32', '0+'),
+  f('errorCode', 'int16', '1+'),
+  arr('replicaElectionResults', [
+    f('topic', 'string', '0+'),
+    arr('partitionResult', [f('partitionId', 'int32', '0+'), f('errorCode', 'int16', '0+'), f('errorMessage', 'string', '0+', { nullableVersions: '0+' })], '0+'),
+  ], '0+'),
+]);
+
+// kafka-reassign-partitions --list: v0 only, flexible.
+export const ListPartitionReassignmentsRequest = message(0, [
+  f('timeoutMs', 'int32', '0+', { default: 60_000 }),
+  arr('topics', [f('name', 'string', '0+'), arr('partitionIndexes', 'int32', '0+')], '0+', { nullableVersions: '0+', default: null }),
+]);
+
+export const ListPartitionReassignmentsResponse = message(0, [
+  f('throttleTimeMs', 'int32', '0+'),
+  f('errorCode', 'int16', '0+'),
+  f('errorMessage', 'string', '0+', { nullableVersions: '0+' }),
+  arr('topics', [
+    f('name', 'string', '0+'),
+    arr('partitions', [f('partitionIndex', 'int32', '0+'), arr('replicas', 'int32', '0+'), arr('addingReplicas', 'int32', '0+'), arr('removingReplicas', 'int32', '0+')], '0+'),
+  ], '0+'),
+]);
+
+// kafka-configs --entity-type clients|users: v1 flexible.
+export const DescribeClientQuotasRequest = message(1, [
+  arr('components', [f('entityType', 'string', '0+'), f('matchType', 'int8', '0+'), f('match', 'string', '0+', { nullableVersions: '0+' })], '0+'),
+  f('strict', 'bool', '0+'),
+]);
+
+export const DescribeClientQuotasResponse = message(1, [
+  f('throttleTimeMs', 'int32', '0+'),
+  f('errorCode', 'int16', '0+'),
+  f('errorMessage', 'string', '0+', { nullableVersions: '0+' }),
+  arr('entries', [
+    arr('entity', [f('entityType', 'string', '0+'), f('entityName', 'string', '0+', { nullableVersions: '0+' })], '0+'),
+    arr('values', [f('key', 'string', '0+'), f('value', 'float64', '0+')], '0+'),
+  ], '0+', { nullableVersions: '0+' }),
+]);
+
+// kafka-configs --describe --entity-type users: v0 only, flexible. Mechanism 1 SCRAM-SHA-256, 2 SCRAM-SHA-512.
+export const DescribeUserScramCredentialsRequest = message(0, [arr('users', [f('name', 'string', '0+')], '0+', { nullableVersions: '0+' })]);
+
+export const DescribeUserScramCredentialsResponse = message(0, [
+  f('throttleTimeMs', 'int32', '0+'),
+  f('errorCode', 'int16', '0+'),
+  f('errorMessage', 'string', '0+', { nullableVersions: '0+' }),
+  arr('results', [
+    f('user', 'string', '0+'),
+    f('errorCode', 'int16', '0+'),
+    f('errorMessage', 'string', '0+', { nullableVersions: '0+' }),
+    arr('credentialInfos', [f('mechanism', 'int8', '0+'), f('iterations', 'int32', '0+')], '0+'),
+  ], '0+'),
+]);
