@@ -207,6 +207,9 @@ const AclFilter = [
 
 export const DescribeAclsRequest = message(2, AclFilter);
 
+/** Who may do what, from where: the part every ACL answer repeats. */
+const AclBinding = [f('principal', 'string', '0+'), f('host', 'string', '0+'), f('operation', 'int8', '0+'), f('permissionType', 'int8', '0+')];
+
 export const DescribeAclsResponse = message(2, [
   f('throttleTimeMs', 'int32', '0+'),
   f('errorCode', 'int16', '0+'),
@@ -215,7 +218,7 @@ export const DescribeAclsResponse = message(2, [
     f('resourceType', 'int8', '0+'),
     f('resourceName', 'string', '0+'),
     f('patternType', 'int8', '1+', { default: 3 }),
-    arr('acls', [f('principal', 'string', '0+'), f('host', 'string', '0+'), f('operation', 'int8', '0+'), f('permissionType', 'int8', '0+')], '0+'),
+    arr('acls', AclBinding, '0+'),
   ], '0+'),
 ]);
 
@@ -224,10 +227,7 @@ export const CreateAclsRequest = message(2, [
     f('resourceType', 'int8', '0+'),
     f('resourceName', 'string', '0+'),
     f('resourcePatternType', 'int8', '1+', { default: 3 }),
-    f('principal', 'string', '0+'),
-    f('host', 'string', '0+'),
-    f('operation', 'int8', '0+'),
-    f('permissionType', 'int8', '0+'),
+    ...AclBinding,
   ], '0+'),
 ]);
 
@@ -249,10 +249,7 @@ export const DeleteAclsResponse = message(2, [
       f('resourceType', 'int8', '0+'),
       f('resourceName', 'string', '0+'),
       f('patternType', 'int8', '1+', { default: 3 }),
-      f('principal', 'string', '0+'),
-      f('host', 'string', '0+'),
-      f('operation', 'int8', '0+'),
-      f('permissionType', 'int8', '0+'),
+      ...AclBinding,
     ], '0+'),
   ], '0+'),
 ]);
