@@ -389,6 +389,26 @@ export class ConsumerGroup {
     this.ctx.log(`group ${this.groupId}: classic group of ${members.length} members upgraded to a consumer group at epoch ${generationId}`);
   }
 
+  /**
+   * Its members as a classic group takes them (Kafka's online downgrade, once the last KIP-848
+   * member left): each with its classic session and protocols and what it owns now, encoded
+   * as a classic assignment. Undefined while any member speaks the KIP-848 protocol, or none is left.
+   */
+  membersForDowngrade(): ReturnType<Group['membersForUpgrade']> | undefined {
+    const members = [...this.members.values()];
+    if (members.length === 0 || members.some((m) => !m.classic)) return undefined;
+    return members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.instanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      sessionTimeoutMs: m.classic!.sessionTimeoutMs,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      protocols: m.classic!.protocols,
+      assignment: this.encodeAssignmentOf(m),
+    }));
+  }
+
   /** A classic member's SyncGroup: its assignment, as the coordinator reconciled it on its join. */
   classicSync(memberId: string, generationId: number, protocolType: string | null, protocolName: string | null): SyncGroupOutput {
     const fail = (errorCode: number): SyncGroupOutput => ({ errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });

@@ -483,7 +483,25 @@ export class GroupCoordinator {
       }
       this.consumerGroups.set(input.groupId, group);
     }
-    return group.heartbeat(withId);
+    const answer = group.heartbeat(withId);
+    if (epoch === LEAVE_EPOCH && answer.errorCode === ErrorCode.NONE) this.maybeDowngrade(group);
+    return answer;
+  }
+
+  /**
+   * Kafka's online downgrade (group.consumer.migration.policy=bidirectional, its default): once
+   * the last KIP-848 member has left and classic members remain, the group is a classic group
+   * again; its offsets stay.
+   */
+  private maybeDowngrade(consumerGroup: ConsumerGroup): void {
+    const members = consumerGroup.membersForDowngrade();
+    if (!members) return;
+    const generationId = consumerGroup.groupEpoch;
+    consumerGroup.close();
+    this.consumerGroups.delete(consumerGroup.groupId);
+    const group = this.groupFor(consumerGroup.groupId);
+    for (const [topic, byPartition] of consumerGroup.offsets) group.offsets.set(topic, byPartition);
+    group.adoptMembers(generationId, members);
   }
 
   /** ConsumerGroupDescribe: a KIP-848 group, or GROUP_ID_NOT_FOUND (a classic or unknown group). */

@@ -104,6 +104,27 @@ export class Group {
     return topics;
   }
 
+  /**
+   * Takes over a consumer group's classic members (Kafka's online downgrade): the group is
+   * Stable at `generationId` with what each owns, then rebalances at once, so each member
+   * (told REBALANCE_IN_PROGRESS on its next heartbeat) rejoins and the leader assigns with
+   * the members' own assignor.
+   */
+  adoptMembers(generationId: number, members: ReturnType<Group['membersForUpgrade']>): void {
+    this.protocolType = CONSUMER_PROTOCOL_TYPE;
+    this.generationId = generationId;
+    for (const m of members) {
+      const member: Member = { ...m, joinSeq: 0 };
+      this.members.set(m.memberId, member);
+      this.touch(member);
+    }
+    this.leaderId = members[0]!.memberId;
+    this.protocolName = this.selectProtocol();
+    this.state = 'Stable';
+    this.ctx.log(`group ${this.groupId}: consumer group of ${members.length} classic members downgraded to a classic group at generation ${generationId}`);
+    this.prepareRebalance();
+  }
+
   /** Nothing to remember: no members, no MEMBER_ID_REQUIRED ids, no offsets. */
   get isUnused(): boolean {
     return this.state === 'Empty' && this.members.size === 0 && this.pending.size === 0 && this.offsets.size === 0;

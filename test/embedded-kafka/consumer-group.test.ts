@@ -352,6 +352,31 @@ describe('classic and consumer groups', () => {
     expect(other.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   });
 
+  it('when the last KIP-848 member leaves, the classic members make it a classic group again (Kafka\'s online downgrade): they rejoin and their leader assigns', async () => {
+    join('a');
+    const protocols = [{ name: 'range', metadata: subscription(['t1'], []) }];
+    const classicJoin = (memberId: string) => coordinator.joinGroup({
+      groupId: 'g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: 'consumer',
+      protocols, requireKnownMemberId: true, clientId: 'classic', clientHost: '/127.0.0.1',
+    });
+    const { memberId } = await classicJoin('');
+    expect((await classicJoin(memberId)).generationId).toBe(2);
+    coordinator.commitOffsets({ groupId: 'g', generationId: 2, memberId, groupInstanceId: null, apiVersion: 8, offsets: [{ topic: 't1', partition: 0, offset: 7n, metadata: null }] });
+    expect(beat({ memberId: 'a', memberEpoch: -1 }).errorCode).toBe(ErrorCode.NONE);
+
+    expect(coordinator.listGroups()).toEqual([{ groupId: 'g', protocolType: 'consumer', state: 'PreparingRebalance', type: 'classic' }]);
+    expect(logs).toContain('group g: consumer group of 1 classic members downgraded to a classic group at generation 3');
+    // Its generation was its member epoch; the classic group's is the group epoch: it rejoins, keeping its id.
+    expect(coordinator.heartbeat({ groupId: 'g', generationId: 2, memberId, groupInstanceId: null }).errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
+    const rejoined = await classicJoin(memberId);
+    expect(rejoined).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 4, protocolName: 'range', leader: memberId, members: [{ memberId, metadata: protocols[0]!.metadata }] });
+    const synced = await coordinator.syncGroup({ groupId: 'g', generationId: 4, memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId, assignment: assignmentBytes({ t1: [0, 1, 2, 3] }) }] });
+    expect(assignmentOf(synced.assignment)).toEqual({ t1: [0, 1, 2, 3] });
+    expect(coordinator.describeGroup('g')).toMatchObject({ state: 'Stable', protocolType: 'consumer', protocolName: 'range' });
+    // The offsets stayed.
+    expect(coordinator.fetchOffsets('g', [{ topic: 't1', partitions: [0] }])[0]).toMatchObject({ offset: 7n });
+  });
+
   it('an empty consumer group becomes classic again on a classic JoinGroup', async () => {
     join('a');
     beat({ memberId: 'a', memberEpoch: -1 });

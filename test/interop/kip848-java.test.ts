@@ -180,6 +180,22 @@ describe('Java consumers with group.protocol=consumer (KIP-848)', () => {
     await shareThenHandOver(topic, group, modern, classic);
   });
 
+  it('when the last KIP-848 member leaves, the group goes back to classic (the online downgrade): the classic member takes every partition through its own assignor', { timeout: 180_000 }, async () => {
+    const topic = await newWireTopic('kip848-downgrade', 4);
+    const group = uniqueName('kip848-downgrade');
+    await produceWire(topic, values('before', 40), 4);
+    const modern = javaMember(topic, group);
+    await waitFor(() => modern.values.length >= 40, { timeoutMs: 60_000, what: 'the KIP-848 member to read the first 40 records alone' });
+    const classic = javaMember(topic, group, 'classic');
+    await membersOnce(group, 2, 2);
+
+    // Roles swapped: the KIP-848 member stops, the classic one takes everything.
+    await shareThenHandOver(topic, group, classic, modern);
+    // A classic group again: its strategy is the Java member's assignor (range), not the coordinator's (uniform).
+    const state = await describeTable(group, ['--state']);
+    expect(state.rows[0], state.output).toMatchObject({ 'ASSIGNMENT-STRATEGY': 'range', STATE: 'Stable', '#MEMBERS': '1' });
+  });
+
   it('a KIP-848 Java member joins a running classic group (the online upgrade): they share the partitions, and it takes them all when the classic member leaves', { timeout: 180_000 }, async () => {
     const topic = await newWireTopic('kip848-upgrade', 4);
     const group = uniqueName('kip848-upgrade');
