@@ -32,6 +32,8 @@ export interface ConsumerGroupContext {
   topicName(id: string): string | undefined;
   /** Every topic's name (what a subscription regex is matched against). */
   topicNames(): string[];
+  /** A member was removed by a timer (silent, or fenced for not revoking): the coordinator may downgrade the group. */
+  memberTimedOut?(group: ConsumerGroup): void;
 }
 
 export interface ConsumerHeartbeatInput {
@@ -679,6 +681,7 @@ export class ConsumerGroup {
       if (this.members.get(member.memberId) !== member) return;
       this.ctx.log(`group ${this.groupId}: member ${member.memberId} fenced, it did not revoke its partitions within its rebalance timeout of ${member.rebalanceTimeoutMs} ms`);
       this.removeMember(member);
+      this.ctx.memberTimedOut?.(this);
     }, Math.max(0, member.rebalanceTimeoutMs));
   }
 
@@ -690,6 +693,7 @@ export class ConsumerGroup {
       if (this.members.get(member.memberId) !== member) return;
       this.ctx.log(`group ${this.groupId}: member ${member.memberId} expired after ${timeoutMs} ms without heartbeat`);
       this.removeMember(member);
+      this.ctx.memberTimedOut?.(this);
     }, timeoutMs);
   }
 

@@ -174,6 +174,7 @@ export class GroupCoordinator {
       topic: options.topics?.topic ?? (() => undefined),
       topicName: options.topics?.topicName ?? (() => undefined),
       topicNames: options.topics?.topicNames ?? (() => []),
+      memberTimedOut: (group) => this.maybeDowngrade(group),
     };
     // Groups that only have offsets show up as Empty, as after a Kafka restart.
     for (const offset of this.store.load()) this.putOffset(this.groupFor(offset.groupId), offset);
@@ -490,12 +491,12 @@ export class GroupCoordinator {
 
   /**
    * Kafka's online downgrade (group.consumer.migration.policy=bidirectional, its default): once
-   * the last KIP-848 member has left and classic members remain, the group is a classic group
-   * again; its offsets stay.
+   * the last KIP-848 member has left (or was removed for silence) and classic members remain,
+   * the group is a classic group again; its offsets stay.
    */
   private maybeDowngrade(consumerGroup: ConsumerGroup): void {
     const members = consumerGroup.membersForDowngrade();
-    if (!members) return;
+    if (!members || this.closed || this.consumerGroups.get(consumerGroup.groupId) !== consumerGroup) return;
     const generationId = consumerGroup.groupEpoch;
     consumerGroup.close();
     this.consumerGroups.delete(consumerGroup.groupId);

@@ -377,6 +377,20 @@ describe('classic and consumer groups', () => {
     expect(coordinator.fetchOffsets('g', [{ topic: 't1', partitions: [0] }])[0]).toMatchObject({ offset: 7n });
   });
 
+  it('the downgrade also follows the last KIP-848 member removed for silence', async () => {
+    join('a');
+    const joinClassic = (memberId: string) => coordinator.joinGroup({
+      groupId: 'g', sessionTimeoutMs: 60_000, rebalanceTimeoutMs: 60_000, memberId, groupInstanceId: null, protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: subscription(['t1'], []) }], requireKnownMemberId: true, clientId: 'classic', clientHost: '/127.0.0.1',
+    });
+    const { memberId } = await joinClassic('');
+    await joinClassic(memberId);
+    expect(coordinator.listGroups().map((g) => g.type)).toEqual(['consumer']);
+    vi.advanceTimersByTime(SESSION + 1);
+    expect(logs).toContain(`group g: member a expired after ${SESSION} ms without heartbeat`);
+    expect(coordinator.listGroups()).toEqual([{ groupId: 'g', protocolType: 'consumer', state: 'PreparingRebalance', type: 'classic' }]);
+  });
+
   it('an empty consumer group becomes classic again on a classic JoinGroup', async () => {
     join('a');
     beat({ memberId: 'a', memberEpoch: -1 });
