@@ -1,6 +1,8 @@
 // Consumer groups: list them, describe their members, committed offsets and lag,
 // and plan/execute offset resets (the `kafka-consumer-groups --reset-offsets` job).
 import { FirehoseError, UsageError } from '../errors.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { responseError } from './wire/errors.js';
 import type { KafkaClient } from './connect.js';
 import { validateTopicName } from './topics.js';
 import type { GroupDescriptionRaw, GroupMemberDescription } from './wire/admin.js';
@@ -341,4 +343,47 @@ async function verifyApplied(client: KafkaClient, plan: OffsetResetPlan): Promis
     `${missed.length} of ${plan.rows.length} partitions of group ${plan.groupId} did not take the new offset (first: ${first.topic}-${first.partition}).`,
     { hint: 'A consumer probably joined during the reset: stop its consumers and run the reset again.' },
   );
+}
+
+/** One partition of `groups delete-offsets`: its committed offset before, now gone. */
+export interface DeletedOffsetRow {
+  topic: string;
+  partition: number;
+  /** The offset the group had committed, or null when it had none. */
+  committed: string | null;
+}
+
+/**
+ * Deletes a group's committed offsets of one topic (all its partitions, or those given), as
+ * `kafka-consumer-groups --delete-offsets` does: the group then starts those partitions from
+ * its reset policy. Kafka refuses while a member of the group reads the topic.
+ */
+export async function deleteGroupOffsets(client: KafkaClient, options: { groupId: string; topic: string; partitions?: number[] }): Promise<DeletedOffsetRow[]> {
+  const { groupId, topic } = options;
+  validateTopicName(topic);
+  const admin = await client.admin();
+  const all = await admin.partitions(topic).catch((e) => { throw client.translate(e, `read the partitions of ${topic}`); });
+  const missing = options.partitions?.find((p) => !all.includes(p));
+  if (missing !== undefined) {
+    throw new UsageError(`Topic ${topic} has partitions 0..${all.length - 1}; there is no partition ${missing}.`, 'Pick one of those with --partition, or leave it out for every partition.');
+  }
+  const partitions = options.partitions ?? all;
+  const before = await committedOffsets(client, groupId, [topic]);
+  let answer: { errorCode: number; partitions: Map<number, number> };
+  try {
+    answer = await admin.deleteOffsets(groupId, topic, partitions);
+  } catch (error) {
+    throw client.translate(error, `delete offsets of group ${groupId}`);
+  }
+  if (answer.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) throw notFound(groupId);
+  if (answer.errorCode === ErrorCode.NON_EMPTY_GROUP) throw groupActive(groupId, 'not Empty');
+  if (answer.errorCode !== ErrorCode.NONE) throw client.translate(responseError(answer.errorCode, `deleting offsets of group ${groupId}`), `delete offsets of group ${groupId}`);
+  if ([...answer.partitions.values()].some((code) => code === ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC)) {
+    throw new FirehoseError('GROUP_ACTIVE', `Consumer group ${groupId} has members reading ${topic}; Kafka only deletes the offsets of a topic no member subscribes to.`, {
+      hint: 'Stop its consumers of that topic (`firehose groups describe` shows them), then run this again.',
+    });
+  }
+  const failed = [...answer.partitions].find(([, code]) => code !== ErrorCode.NONE);
+  if (failed) throw client.translate(responseError(failed[1], `deleting the offset of ${topic}-${failed[0]} of group ${groupId}`), `delete offsets of group ${groupId}`);
+  return partitions.map((partition) => ({ topic, partition, committed: before.get(`${topic}:${partition}`) ?? null })).sort(byTopicPartition);
 }

@@ -1,4 +1,4 @@
-// groups list/describe/reset-offsets after real consumes. The topic has two partitions with
+// groups list/describe/reset-offsets/delete-offsets after real consumes. The topic has two partitions with
 // all ten records on partition 0, so committed offsets and lag are exact numbers. A member
 // commits its position on every partition it owns, as Java's consumer does: the empty
 // partition 1 is committed at 0, so records written there later are read by the next run.
@@ -6,7 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import type { GroupDescription, GroupSummary, OffsetResetRow } from '../../src/kafka/groups.js';
-import { cleanEnv } from '../support/cli.js';
+import { cleanEnv, startInProcess } from '../support/cli.js';
 import { expectOk, firehose, lines, newTopic, produce } from '../support/cli-kafka.js';
 import { kafkaFromTests, uniqueName } from '../support/kafka-env.js';
 import { waitFor } from '../support/wait.js';
@@ -177,5 +177,42 @@ describe('groups reset-offsets', () => {
     const result = await firehose(['groups', 'reset-offsets', uniqueName('g'), '--to', 'yesterday']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('error: "yesterday" is not an offset reset target.');
+  });
+});
+
+describe('groups delete-offsets', () => {
+  it('deletes the committed offsets of a partition, then of the whole topic; the group starts over from its reset policy', async () => {
+    const group = await groupThatRead(4);
+    const one = expectOk(await firehose(['groups', 'delete-offsets', group, '--topic', topic, '-p', '0', '--output', 'json']));
+    expect(JSON.parse(one.stdout)).toEqual({ groupId: group, rows: [{ topic, partition: 0, committed: '4' }] });
+    // Partition 1 keeps its commit (0); partition 0 has none now.
+    expect((await describeGroup(group)).offsets.filter((o) => o.committed !== null).map((o) => o.partition)).toEqual([1]);
+
+    const all = expectOk(await firehose(['groups', 'delete-offsets', group, '-t', topic]));
+    expect(all.stdout).toMatch(new RegExp(`^${topic}\\s+0\\s+-$`, 'm'));
+    expect(all.stdout).toMatch(new RegExp(`^${topic}\\s+1\\s+0$`, 'm'));
+    expect(all.stderr).toBe(`Offsets of group ${group} on ${topic} deleted: it starts there from its reset policy.\n`);
+    const again = expectOk(await firehose(['consume', topic, '--group', group, '--offset-reset', 'earliest', '--max-messages', '1']));
+    expect(again.stdout).toBe('record-0\n');
+  });
+
+  it('is refused while a member reads the topic, for a group that does not exist and for a partition the topic lacks', async () => {
+    const group = uniqueName('reading');
+    const member = startInProcess(['consume', topic, '--group', group, '--from-beginning', '--bootstrap', kafkaFromTests().bootstrap]);
+    try {
+      await waitFor(() => member.output.stderr.includes('Assigned'), { timeoutMs: 30_000, what: 'the member to be assigned its partitions' });
+      const refused = await firehose(['groups', 'delete-offsets', group, '--topic', topic]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`error: Consumer group ${group} has members reading ${topic}; Kafka only deletes the offsets of a topic no member subscribes to.`);
+    } finally {
+      expect(await member.stop()).toBe(130);
+    }
+    const nobody = uniqueName('nobody');
+    const missing = await firehose(['groups', 'delete-offsets', nobody, '--topic', topic]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`error: Consumer group ${nobody} does not exist (no members, no committed offsets).`);
+    const badPartition = await firehose(['groups', 'delete-offsets', group, '--topic', topic, '-p', '5']);
+    expect(badPartition.code).toBe(2);
+    expect(badPartition.stderr).toContain(`error: Topic ${topic} has partitions 0..1; there is no partition 5.`);
   });
 });

@@ -26,7 +26,7 @@ function commandPaths(command: CommandLike, prefix: string[] = []): Array<{ path
 
 /** Command paths whose argument is a topic, or a group: completed with names the broker has. */
 const TOPIC_ARGUMENT = ['consume', 'produce', 'spam', 'delete-topic', 'topics describe', 'demo commit', 'demo offsets', 'up'];
-const GROUP_ARGUMENT = ['groups describe', 'groups delete', 'groups reset-offsets'];
+const GROUP_ARGUMENT = ['groups describe', 'groups reset-offsets', 'groups delete-offsets'];
 /** Flags that say which Kafka to ask, passed on to `firehose __complete` with their values. */
 const CONNECTION_FLAGS = ['-b', '--bootstrap', '--bootstrap-server', '--kafka-context', '--ca-file', '--cert-file', '--key-file', '--sasl-mechanism', '--sasl-username', '--context', '--namespace'];
 

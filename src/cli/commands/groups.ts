@@ -1,6 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { formatTable } from '../../ui/table.js';
-import { runtimeOf, withExamples } from '../action.js';
+import { collect, runtimeOf, withExamples } from '../action.js';
+import { parsePositiveInt } from '../flags.js';
 
 export function groupsCommand(): Command<any, any, any> {
   const list = new Command('list')
@@ -48,11 +49,28 @@ export function groupsCommand(): Command<any, any, any> {
       rt.out.info(options.execute ? `Offsets of group ${group} reset.` : 'Plan only: nothing changed. Add --execute to apply it.');
     });
 
+  const deleteOffsets = new Command('delete-offsets')
+    .description("Delete a group's committed offsets of a topic, so it starts there from its reset policy (kafka-consumer-groups' delete-offsets)")
+    .argument('<group>', 'consumer group id')
+    .requiredOption('-t, --topic <topic>', 'the topic whose offsets go')
+    .option('-p, --partition <n>', 'only this partition (repeatable; default every partition)', collect, [])
+    .action(async (group, options, cmd) => {
+      const rt = runtimeOf(cmd);
+      const { deleteGroupOffsets } = await import('../../kafka/groups.js');
+      const partitions = options.partition.length ? options.partition.map((p) => parsePositiveInt(p, '--partition', { allowZero: true })) : undefined;
+      const rows = await deleteGroupOffsets(await rt.kafka(), { groupId: group, topic: options.topic, partitions });
+      if (rt.out.structured) return rt.out.data({ groupId: group, rows });
+      rt.out.line(formatTable(['TOPIC', 'PARTITION', 'DELETED'], rows.map((r) => [r.topic, r.partition, r.committed ?? '-'])));
+      rt.out.info(`Offsets of group ${group} on ${options.topic} deleted: it starts there from its reset policy.`);
+    });
+
   const groups = new Command('groups')
-    .description('Consumer groups: list, describe (with lag), reset-offsets')
+    .description('Consumer groups: list, describe (with lag), reset-offsets, delete-offsets')
     .addCommand(list, { isDefault: true })
     .addCommand(describe)
-    .addCommand(reset);
+    .addCommand(reset)
+    .addCommand(deleteOffsets);
+  withExamples(deleteOffsets, ['firehose groups delete-offsets lab --topic my-topic-7', 'firehose groups delete-offsets lab -t my-topic-7 -p 0 -p 1']);
   withExamples(describe, ['firehose groups describe knative-group-7']);
   withExamples(reset, ['firehose groups reset-offsets demo-7 --to earliest', 'firehose groups reset-offsets demo-7 --topic my-topic-7 --to 2026-11-24T09:00:00Z --execute']);
   withExamples(list, ['firehose groups list --output json']);

@@ -316,6 +316,24 @@ export class Admin {
     })));
   }
 
+  /**
+   * OffsetDelete: removes the group's committed offsets of these partitions. Returns the
+   * group-level error code and, per partition, its own (GROUP_SUBSCRIBED_TO_TOPIC while a
+   * member reads the topic).
+   */
+  async deleteOffsets(groupId: string, topic: string, partitions: number[]): Promise<{ errorCode: number; partitions: Map<number, number> }> {
+    return this.onCoordinator(groupId, async (c) => {
+      const answer = await c.request('OffsetDelete', { groupId, topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] });
+      const byPartition = new Map<number, number>();
+      for (const t of answer.topics) for (const p of t.partitions) byPartition.set(p.partitionIndex, p.errorCode);
+      // The coordinator still loading or moved: retried like any coordinator request.
+      if (answer.errorCode === ErrorCode.NOT_COORDINATOR || answer.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE || answer.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
+        throw withGroup(responseError(answer.errorCode, `deleting offsets of group "${groupId}"`), groupId);
+      }
+      return { errorCode: answer.errorCode, partitions: byPartition };
+    });
+  }
+
   /** The group's committed offsets: topic → partition → offset. Only `topics` when given, else every topic it committed to. */
   async committedOffsets(groupId: string, topics?: Map<string, number[]>): Promise<Map<string, Map<number, number>>> {
     return this.onCoordinator(groupId, async (c) => {
